@@ -1,0 +1,60 @@
+// What one HTTP request to an OpenAI-compatible server produced, as observed by the client.
+// The runner turns an Outcome into a stored RequestRow (store/rows.ts).
+import type { ErrorClass } from "../store/rows.ts";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface CompletionRequest {
+  /** Base URL without `/v1` (e.g. http://127.0.0.1:8000); a trailing `/v1` is tolerated. */
+  baseUrl: string;
+  /** API key value (read from the environment by the caller); sent as a Bearer token, never logged. */
+  apiKey?: string;
+  model: string;
+  api: "chat" | "completions";
+  /** chat: messages; completions: prompt. */
+  messages?: ChatMessage[];
+  prompt?: string;
+  maxTokens: number;
+  temperature: number;
+  seed?: number;
+  stream: boolean;
+  /** JSON Schema for response_format {type:"json_schema"} (structured output), if any. */
+  jsonSchema?: Record<string, unknown>;
+  /** Sent as X-Request-Id. */
+  requestId: string;
+  /** Total time limit for the request in ms (0 = none). */
+  timeoutMs?: number;
+  /** Abort the request (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface Outcome {
+  ok: boolean;
+  errorClass: ErrorClass | null;
+  httpStatus: number | null;
+  errorMessage: string | null;
+  /** Times in ms on the caller's clock (`now()` passed to the client). */
+  sentMs: number;
+  /** First SSE event whose `choices` is non-empty (vLLM bench's TTFT point). */
+  firstEventMs: number | null;
+  /** First event with non-empty content / reasoning / tool-call delta. */
+  firstTokenMs: number | null;
+  /** End of the response body. */
+  doneMs: number | null;
+  /** Gaps between consecutive events that had choices, in ms. Non-streaming: []. */
+  itlMs: number[];
+  promptTokens: number | null;
+  completionTokens: number | null;
+  finishReason: string | null;
+  /** Content text (null when none arrived). */
+  answer: string | null;
+  /** reasoning / reasoning_content text, when separated by the server. */
+  reasoning: string | null;
+  /** The response `id` (e.g. chatcmpl-<X-Request-Id>). */
+  responseId: string | null;
+  /** `system_fingerprint` when reported (e.g. vllm-0.28.0-54757788). */
+  systemFingerprint: string | null;
+}
