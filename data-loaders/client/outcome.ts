@@ -31,6 +31,15 @@ export interface CompletionRequest {
   signal?: AbortSignal;
 }
 
+/** One tool call of the answer; streamed `function.arguments` fragments are concatenated per index. */
+export interface ToolCall {
+  index: number;
+  id: string | null;
+  name: string | null;
+  /** JSON text as sent by the server (not parsed). */
+  arguments: string;
+}
+
 export interface Outcome {
   ok: boolean;
   errorClass: ErrorClass | null;
@@ -57,4 +66,8 @@ export interface Outcome {
   responseId: string | null;
   /** `system_fingerprint` when reported (e.g. vllm-0.28.0-54757788). */
   systemFingerprint: string | null;
+  /** vLLM `stop_reason`: the stop string or stop token id that ended generation (null for EOS, length, or not reported). */
+  stopReason?: string | number | null;
+  /** Tool calls in the answer (empty when none). */
+  toolCalls?: ToolCall[];
 }

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { PROFILE_NAMES } from "../sim/profiles.ts";
 
 /** A safe experiment id: the file name without `.ts`. */
-export const EXPERIMENT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const EXPERIMENT_ID = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{0,62}$/;
 
 /** An environment variable name (API keys are read from here, never written in the file). */
 const envName = z
@@ -76,7 +76,7 @@ export const promptSchema = z.union([
   }),
 ]);
 
-export const GENERATORS = ["candidate-profiles"] as const;
+export const GENERATORS = ["candidate-profiles", "candidate-profiles-detailed"] as const;
 
 export const promptSourceSchema = z.union(
   [

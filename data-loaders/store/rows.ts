@@ -125,3 +125,32 @@ export const manifestSchema = z.object({
   }),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
+
+/**
+ * `results/experiments.json`: written by `tracker run` / `npm run build` after planning and
+ * running; the site reads it to list every experiment file, including pending and failed ones.
+ */
+export const EXPERIMENT_STATES = ["fresh", "stale", "pending", "failed", "invalid"] as const;
+export const experimentIndexSchema = z.object({
+  generated_at: z.string(),
+  experiments: z.array(
+    z.object({
+      id: z.string(),
+      file: z.string(),
+      title: z.string(),
+      notes: z.string(),
+      /** fresh: a complete run matches the current spec; stale: only runs of an older spec; pending: no run; failed: the latest run of this spec failed; invalid: the file does not validate. */
+      state: z.enum(EXPERIMENT_STATES),
+      spec_hash: z.string().nullable(),
+      /** The run the site shows: latest complete run of the current spec, else the latest run. */
+      run_id: z.string().nullable(),
+      /** The resolved spec (as in the manifest), null when invalid. */
+      spec: z.record(z.string(), z.unknown()).nullable(),
+      simulated: z.boolean(),
+      model: z.string().nullable(),
+      /** Validation or run failure message. */
+      error: z.string().nullable(),
+    }),
+  ),
+});
+export type ExperimentIndex = z.infer<typeof experimentIndexSchema>;

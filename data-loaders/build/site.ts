@@ -1,0 +1,121 @@
+// Building the static site. Framework's loader cache only looks at file presence, so before each
+// build this module deletes exactly the cached loader outputs whose inputs changed (content
+// hashes of the loader code and of the results they read). The build goes to a temporary folder
+// that replaces dist/ only when it succeeded, so a failed build never wipes the last good site.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { hashJson, sha256 } from "../experiment/hash.ts";
+import { INDEX_FILE } from "../store/layout.ts";
+import type { ExperimentIndex } from "../store/rows.ts";
+
+const CACHE_DIR = "src/.observablehq/cache";
+const FINGERPRINTS = ".tracker-fingerprints.json";
+/** Sources whose change invalidates every cached loader output. */
+const CODE_ROOTS = ["data-loaders", "src/data", "package-lock.json"];
+
+export interface InvalidationReport {
+  kept: string[];
+  removed: string[];
+}
+
+/** Files under `dir` (recursively), relative to it. */
+function walk(dir: string, skip: (rel: string) => boolean = () => false): string[] {
+  const out: string[] = [];
+  const visit = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      const rel = relative(dir, full);
+      if (skip(rel)) continue;
+      if (statSync(full).isDirectory()) visit(full);
+      else out.push(rel);
+    }
+  };
+  if (existsSync(dir)) visit(dir);
+  return out.sort();
+}
+
+function codeHash(root: string): string {
+  const parts: string[] = [];
+  for (const entry of CODE_ROOTS) {
+    const full = join(root, entry);
+    if (!existsSync(full)) continue;
+    const files = statSync(full).isDirectory() ? walk(full, (rel) => rel.includes(".observablehq")).map((f) => join(full, f)) : [full];
+    for (const f of files) parts.push(`${relative(root, f)}:${sha256(readFileSync(f))}`);
+  }
+  return sha256(parts.join("\n"));
+}
+
+/**
+ * The inputs of one cached loader output: the code, plus the index entry of its experiment for a
+ * per-experiment file (`data/<folder>/<id>.<ext>`), or the whole index for anything else.
+ */
+function fingerprint(cachePath: string, code: string, index: ExperimentIndex["experiments"]): string {
+  const parts = cachePath.split("/");
+  const stem = parts.at(-1)!.split(".")[0]!;
+  const entry = parts.length >= 3 ? index.find((e) => e.id === stem) : undefined;
+  return hashJson({ code, data: entry ?? index });
+}
+
+/** Deletes stale cached loader outputs; records the fingerprints of those that stay. */
+export function invalidateLoaderCache(root: string, resultsRoot: string): InvalidationReport {
+  const cache = join(root, CACHE_DIR);
+  const indexPath = join(resultsRoot, INDEX_FILE);
+  const index: ExperimentIndex["experiments"] = existsSync(indexPath) ? JSON.parse(readFileSync(indexPath, "utf8")).experiments : [];
+  const code = codeHash(root);
+  const fpPath = join(cache, FINGERPRINTS);
+  const previous: Record<string, string> = existsSync(fpPath) ? JSON.parse(readFileSync(fpPath, "utf8")) : {};
+  const report: InvalidationReport = { kept: [], removed: [] };
+  // Top-level folders starting with "_" hold bundled libraries, not loader output.
+  for (const file of walk(cache, (rel) => rel.startsWith("_") || rel === FINGERPRINTS)) {
+    const fp = fingerprint(file, code, index);
+    if (previous[file] === fp) report.kept.push(file);
+    else {
+      rmSync(join(cache, file));
+      report.removed.push(file);
+    }
+  }
+  return report;
+}
+
+/** After a build: remember the fingerprint of every cached loader output. */
+export function recordLoaderCache(root: string, resultsRoot: string): void {
+  const cache = join(root, CACHE_DIR);
+  if (!existsSync(cache)) return;
+  const indexPath = join(resultsRoot, INDEX_FILE);
+  const index: ExperimentIndex["experiments"] = existsSync(indexPath) ? JSON.parse(readFileSync(indexPath, "utf8")).experiments : [];
+  const code = codeHash(root);
+  const fps: Record<string, string> = {};
+  for (const file of walk(cache, (rel) => rel.startsWith("_") || rel === FINGERPRINTS)) fps[file] = fingerprint(file, code, index);
+  writeFileSync(join(cache, FINGERPRINTS), JSON.stringify(fps, null, 2) + "\n");
+}
+
+/** Runs `observable <command>` with the project's config; resolves with the exit code. */
+export function runFramework(root: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  const bin = join(root, "node_modules/@observablehq/framework/dist/bin/observable.js");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** Builds the site into a temporary folder, then swaps it in as `out` (default dist). */
+export async function buildSite(root: string, resultsRoot: string, out = "dist"): Promise<InvalidationReport> {
+  const report = invalidateLoaderCache(root, resultsRoot);
+  const tmp = join(root, `.dist-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  const code = await runFramework(root, ["build"], { TRACKER_SITE_OUT: tmp, TRACKER_RESULTS: resultsRoot });
+  recordLoaderCache(root, resultsRoot);
+  if (code !== 0 || !existsSync(join(tmp, "index.html"))) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`observable build failed (exit ${code}); the previous ${out}/ is left as it was`);
+  }
+  const target = join(root, out);
+  const old = `${target}.old-${process.pid}`;
+  if (existsSync(target)) renameSync(target, old);
+  mkdirSync(join(target, ".."), { recursive: true });
+  renameSync(tmp, target);
+  rmSync(old, { recursive: true, force: true });
+  return report;
+}

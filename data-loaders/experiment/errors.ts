@@ -1,0 +1,39 @@
+// Errors in experiment files: always name the file and the field, and say what was expected.
+import type { z } from "zod";
+
+export class SpecError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${field ? field + ": " : ""}${detail}`);
+    this.name = "SpecError";
+  }
+}
+
+/** Turns zod issues into SpecErrors. For a union, reports the branch that came closest. */
+export function specErrorsFromZod(file: string, issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): SpecError[] {
+  const out: SpecError[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+      const unrecognisedOnly = closest.every((i) => i.code === "unrecognized_keys");
+      // When every branch fails on its own keys the union's summary message is clearer.
+      if (!unrecognisedOnly || issue.errors.length === 1) {
+        out.push(...specErrorsFromZod(file, closest, path));
+        continue;
+      }
+    }
+    const message = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+    out.push(new SpecError(file, formatPath(path), message));
+  }
+  return out;
+}
+
+export function formatPath(path: PropertyKey[]): string {
+  let s = "";
+  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${String(p)}` : String(p);
+  return s;
+}

@@ -1,0 +1,114 @@
+// Loading experiment files: import `experiments/<id>.ts`, validate with zod, resolve prompts,
+// and compute the spec hash that decides whether stored results are still valid.
+import { existsSync, readdirSync } from "node:fs";
+import { basename, extname, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { tsImport } from "tsx/esm/api";
+import { z } from "zod";
+import { SpecError, specErrorsFromZod } from "./errors.ts";
+import { hashJson } from "./hash.ts";
+import { resolvePrompts, type ResolvedPrompt } from "./prompts.ts";
+import { EXPERIMENT_ID, experimentSchema, type Experiment } from "./schema.ts";
+
+export interface LoadedExperiment {
+  id: string;
+  /** Path relative to the working directory, for messages. */
+  file: string;
+  spec: Experiment;
+  prompts: ResolvedPrompt[];
+  /** sha256 of the resolved prompts. */
+  promptHash: string;
+  /** sha256 of everything that changes the measurement (see `hashedSpec`). */
+  specHash: string;
+  /** The spec as hashed and stored in manifests: JSON only. */
+  resolvedSpec: Record<string, unknown>;
+}
+
+export interface LoadResult {
+  experiments: LoadedExperiment[];
+  errors: SpecError[];
+}
+
+const EXTENSIONS = [".ts", ".mts"];
+
+export function experimentFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => EXTENSIONS.includes(extname(f)) && !f.endsWith(".d.ts"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Loads every experiment in `dir`; a bad file yields errors and does not stop the others. */
+export async function loadExperiments(dir: string): Promise<LoadResult> {
+  const experiments: LoadedExperiment[] = [];
+  const errors: SpecError[] = [];
+  const byId = new Map<string, string>();
+  for (const path of experimentFiles(dir)) {
+    const file = relative(process.cwd(), path) || path;
+    const id = basename(path, extname(path));
+    const previous = byId.get(id);
+    if (previous) {
+      errors.push(new SpecError(file, "id", `duplicate experiment id "${id}" (also ${previous})`));
+      continue;
+    }
+    byId.set(id, file);
+    try {
+      experiments.push(await loadExperiment(path));
+    } catch (e) {
+      if (e instanceof SpecError) errors.push(e);
+      else if (Array.isArray(e)) errors.push(...e);
+      else throw e;
+    }
+  }
+  return { experiments, errors };
+}
+
+/** Loads one experiment file; throws SpecError or SpecError[]. */
+export async function loadExperiment(path: string): Promise<LoadedExperiment> {
+  const file = relative(process.cwd(), path) || path;
+  const id = basename(path, extname(path));
+  if (!EXPERIMENT_ID.test(id)) {
+    throw new SpecError(file, "id", `file name "${id}" is not a safe id: use lower-case letters, digits, "." and "-" (e.g. gemma-3-4b-5k)`);
+  }
+  const value = await importDefault(path, file);
+  const parsed = experimentSchema.safeParse(value);
+  if (!parsed.success) throw specErrorsFromZod(file, parsed.error.issues);
+  const spec = parsed.data;
+  const prompts = resolvePrompts(spec.workload, path);
+  const promptHash = hashJson(prompts);
+  const resolvedSpec = hashedSpec(spec, file, promptHash);
+  return { id, file, spec, prompts, promptHash, specHash: hashJson(resolvedSpec), resolvedSpec };
+}
+
+async function importDefault(path: string, file: string): Promise<unknown> {
+  let mod: Record<string, unknown>;
+  try {
+    // tsImport loads the file in a fresh namespace, so an edited file is re-read in the same
+    // process, and works the same under the CLI and under vitest.
+    mod = await tsImport(pathToFileURL(resolve(path)).href, import.meta.url);
+  } catch (e) {
+    const message = (e as Error).message.split("\n").slice(0, 3).join(" ");
+    throw new SpecError(file, "", `cannot load the file: ${message}`);
+  }
+  if (!("default" in mod)) throw new SpecError(file, "", "no default export: write `export default defineExperiment({...})`");
+  return mod.default;
+}
+
+/**
+ * The part of the spec that changes the measurement, as plain JSON: everything but the title,
+ * notes and prices (editing prose or prices re-runs nothing). The quality schema is stored as
+ * JSON Schema and the prompts by their content hash.
+ */
+function hashedSpec(spec: Experiment, file: string, promptHash: string): Record<string, unknown> {
+  const { title: _t, notes: _n, prices: _p, gpuDollarsPerHour: _g, quality, ...measured } = spec;
+  let qualityJson: Record<string, unknown> | undefined;
+  if (quality) {
+    try {
+      qualityJson = { ...quality, schema: z.toJSONSchema(quality.schema) };
+    } catch (e) {
+      throw new SpecError(file, "quality.schema", `cannot be expressed as JSON Schema (${(e as Error).message})`);
+    }
+  }
+  return { ...measured, ...(qualityJson ? { quality: qualityJson } : {}), promptHash };
+}

@@ -1,0 +1,62 @@
+// Per-request latency metrics, as defined by vLLM bench serve:
+//   TTFT = first event with choices − send   (stored as ttft_ms)
+//   E2EL = end of stream − send              (stored as e2e_ms)
+//   TPOT = (E2EL − TTFT) / (output tokens − 1), only for requests with more than 1 output token
+//   ITL  = the flat concatenation of every request's gaps between events (per chunk, not per token)
+// Failed requests never enter latency statistics; null values (unknown) are skipped.
+import { distribution } from "./stats.ts";
+import type { Distribution, MetricRow } from "./summary.ts";
+
+export type LatencyRow = Pick<MetricRow, "status" | "ttft_ms" | "e2e_ms" | "itl_ms" | "completion_tokens">;
+
+export interface LatencyValues {
+  ttftMs: number[];
+  tpotMs: number[];
+  itlMs: number[];
+  e2elMs: number[];
+}
+
+export interface LatencyStats {
+  ttftMs: Distribution;
+  tpotMs: Distribution;
+  itlMs: Distribution;
+  e2elMs: Distribution;
+}
+
+/**
+ * Time per output token excluding the first: (e2e_ms − ttft_ms) / (completion_tokens − 1).
+ * Null unless completion_tokens > 1 and both latencies are known. The runner fills the
+ * `tpot_ms` column with this, so the formula exists once.
+ */
+export function tpotMs(row: Pick<MetricRow, "ttft_ms" | "e2e_ms" | "completion_tokens">): number | null {
+  if (row.completion_tokens === null || row.completion_tokens <= 1) return null;
+  if (row.ttft_ms === null || row.e2e_ms === null) return null;
+  return (row.e2e_ms - row.ttft_ms) / (row.completion_tokens - 1);
+}
+
+/**
+ * The values each statistic is computed from, successful requests only. TPOT is recomputed with
+ * `tpotMs` rather than read from the stored column, so it cannot drift from the formula.
+ */
+export function latencyValues(rows: Iterable<LatencyRow>): LatencyValues {
+  const out: LatencyValues = { ttftMs: [], tpotMs: [], itlMs: [], e2elMs: [] };
+  for (const row of rows) {
+    if (row.status !== "ok") continue;
+    if (row.ttft_ms !== null) out.ttftMs.push(row.ttft_ms);
+    const tpot = tpotMs(row);
+    if (tpot !== null) out.tpotMs.push(tpot);
+    for (const gap of row.itl_ms ?? []) out.itlMs.push(gap);
+    if (row.e2e_ms !== null) out.e2elMs.push(row.e2e_ms);
+  }
+  return out;
+}
+
+export function latency(rows: Iterable<LatencyRow>): LatencyStats {
+  const values = latencyValues(rows);
+  return {
+    ttftMs: distribution(values.ttftMs),
+    tpotMs: distribution(values.tpotMs),
+    itlMs: distribution(values.itlMs),
+    e2elMs: distribution(values.e2elMs),
+  };
+}

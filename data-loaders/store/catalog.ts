@@ -1,0 +1,281 @@
+// Reads the results store for the site's data loaders: the experiment index, the run folders
+// and a run's rows (Parquet, through DuckDB). Read-only: a malformed folder or a foreign file is
+// reported through `warn` and skipped, never fatal and never deleted.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import {
+  experimentIndexSchema,
+  manifestSchema,
+  type ExperimentIndex,
+  type Manifest,
+  type RequestRow,
+} from "./rows.ts";
+import type { MetricRow } from "../metrics/summary.ts";
+
+export type Warn = (message: string) => void;
+export type ExperimentEntry = ExperimentIndex["experiments"][number];
+
+export const INDEX_FILE = "experiments.json";
+export const MANIFEST_FILE = "manifest.json";
+export const REQUESTS_FILE = "requests.parquet";
+
+const toStderr: Warn = (message) => process.stderr.write(`catalog: ${message}\n`);
+
+/** The results folder: `$TRACKER_RESULTS`, else `results/` in the working directory. */
+export function resultsDir(): string {
+  return resolve(process.env.TRACKER_RESULTS ?? "results");
+}
+
+/** `results/experiments.json`, or null when it is missing (nothing run yet) or unreadable. */
+export function readExperimentIndex(dir: string, warn: Warn = toStderr): ExperimentIndex | null {
+  const path = join(dir, INDEX_FILE);
+  if (!existsSync(path)) return null;
+  const parsed = experimentIndexSchema.safeParse(readJson(path, warn));
+  if (parsed.success) return parsed.data;
+  warn(`${path} does not match the experiment index format; ignored (${parsed.error.issues[0]?.message})`);
+  return null;
+}
+
+export interface RunFolder {
+  experimentId: string;
+  runId: string;
+  path: string;
+  manifest: Manifest;
+  /** `requests.parquet`, or null while the run has not been finalised. */
+  requestsPath: string | null;
+}
+
+/** Every well-formed run folder `results/<experiment>/<run>/`, by experiment then start time. */
+export function listRuns(dir: string, warn: Warn = toStderr): RunFolder[] {
+  if (!existsSync(dir)) return [];
+  const runs: RunFolder[] = [];
+  for (const experimentId of visibleEntries(dir)) {
+    const experimentPath = join(dir, experimentId);
+    if (!isDirectory(experimentPath)) {
+      if (experimentId !== INDEX_FILE) warn(`foreign file ${experimentPath}; skipped`);
+      continue;
+    }
+    for (const runId of visibleEntries(experimentPath)) {
+      const run = readRunFolder(join(experimentPath, runId), experimentId, warn);
+      if (run) runs.push(run);
+    }
+  }
+  return runs.sort(
+    (a, b) =>
+      a.experimentId.localeCompare(b.experimentId) || a.manifest.started_at.localeCompare(b.manifest.started_at),
+  );
+}
+
+function readRunFolder(path: string, experimentId: string, warn: Warn): RunFolder | null {
+  if (!isDirectory(path)) {
+    warn(`foreign file ${path}; skipped`);
+    return null;
+  }
+  const manifestPath = join(path, MANIFEST_FILE);
+  if (!existsSync(manifestPath)) {
+    warn(`${path} has no ${MANIFEST_FILE}; skipped`);
+    return null;
+  }
+  const parsed = manifestSchema.safeParse(readJson(manifestPath, warn));
+  if (!parsed.success) {
+    warn(`${manifestPath} is not a valid manifest; skipped (${parsed.error.issues[0]?.message})`);
+    return null;
+  }
+  const manifest = parsed.data;
+  const runId = basename(path);
+  if (manifest.run_id !== runId || manifest.experiment_id !== experimentId) {
+    warn(`${manifestPath} names run ${manifest.experiment_id}/${manifest.run_id}, not its folder; skipped`);
+    return null;
+  }
+  const requestsPath = join(path, REQUESTS_FILE);
+  return { experimentId, runId, path, manifest, requestsPath: existsSync(requestsPath) ? requestsPath : null };
+}
+
+/**
+ * The experiments the site lists: the index written by the runner, or, before anything ran,
+ * one pending entry per `experiments/*.ts` file showing its latest run folder if there is one.
+ */
+export function experimentEntries(dir: string, experimentsDir: string, warn: Warn = toStderr): ExperimentEntry[] {
+  const index = readExperimentIndex(dir, warn);
+  if (index) return index.experiments;
+  const runs = listRuns(dir, warn);
+  return experimentFileIds(experimentsDir).map((id) => {
+    const latest = runs.filter((r) => r.experimentId === id).at(-1);
+    return {
+      id,
+      file: `${id}.ts`,
+      title: id,
+      notes: "",
+      state: "pending",
+      spec_hash: latest?.manifest.spec_hash ?? null,
+      run_id: latest?.runId ?? null,
+      spec: latest?.manifest.spec ?? null,
+      simulated: latest?.manifest.source === "simulated",
+      model: latest?.manifest.server.model ?? null,
+      error: null,
+    };
+  });
+}
+
+/** Experiment ids from the file names `experiments/<id>.ts`. */
+export function experimentFileIds(experimentsDir: string): string[] {
+  if (!existsSync(experimentsDir)) return [];
+  return readdirSync(experimentsDir)
+    .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))
+    .map((name) => name.slice(0, -".ts".length))
+    .sort();
+}
+
+/** The run folder an index entry points at, or null when it has none or it is malformed. */
+export function findRun(dir: string, experimentId: string, runId: string | null, warn: Warn = toStderr): RunFolder | null {
+  if (runId === null) return null;
+  const path = join(dir, experimentId, runId);
+  if (!existsSync(path)) {
+    warn(`run folder ${path} named in ${INDEX_FILE} is missing`);
+    return null;
+  }
+  return readRunFolder(path, experimentId, warn);
+}
+
+type Column = keyof RequestRow;
+
+/** The given columns of every row of a run, in request order. */
+export async function readRows<K extends Column>(requestsPath: string, columns: readonly K[]): Promise<Pick<RequestRow, K>[]> {
+  const list = columns.map(quote).join(", ");
+  const rows = await query(`SELECT ${list} FROM read_parquet($path) ORDER BY request_index`, { path: requestsPath });
+  return rows as Pick<RequestRow, K>[];
+}
+
+/** The columns `summarizeRun` and `timeSeries` read. */
+export const METRIC_COLUMNS = [
+  "status",
+  "sent_ms",
+  "first_event_ms",
+  "done_ms",
+  "ttft_ms",
+  "e2e_ms",
+  "tpot_ms",
+  "itl_ms",
+  "prompt_tokens",
+  "completion_tokens",
+] as const satisfies readonly (keyof MetricRow)[];
+
+export const SAMPLE_COLUMNS = [
+  "request_index",
+  "prompt_id",
+  "status",
+  "finish_reason",
+  "error_class",
+  "prompt_tokens",
+  "completion_tokens",
+  "e2e_ms",
+  "answer",
+  "error_message",
+] as const satisfies readonly Column[];
+export type SampleRow = Pick<RequestRow, (typeof SAMPLE_COLUMNS)[number]>;
+
+/** The first `limit` requests of a run with their answers, for paging through on the site. */
+export async function answerSample(requestsPath: string, limit: number): Promise<SampleRow[]> {
+  const list = SAMPLE_COLUMNS.map(quote).join(", ");
+  const rows = await query(`SELECT ${list} FROM read_parquet($path) ORDER BY request_index LIMIT $limit`, {
+    path: requestsPath,
+    limit,
+  });
+  return rows as SampleRow[];
+}
+
+export interface OutcomeCount {
+  status: RequestRow["status"];
+  error_class: RequestRow["error_class"];
+  finish_reason: RequestRow["finish_reason"];
+  count: number;
+}
+
+/** How many requests ended each way (status × error class × finish reason), most frequent first. */
+export async function outcomeCounts(requestsPath: string): Promise<OutcomeCount[]> {
+  const rows = await query(
+    `SELECT status, error_class, finish_reason, count(*) AS count FROM read_parquet($path)
+     GROUP BY ALL ORDER BY count DESC, status, error_class, finish_reason`,
+    { path: requestsPath },
+  );
+  return rows as unknown as OutcomeCount[];
+}
+
+export type NumericColumn = "prompt_tokens" | "completion_tokens" | "ttft_ms" | "tpot_ms" | "e2e_ms";
+
+export interface HistogramBin {
+  x0: number;
+  x1: number;
+  count: number;
+}
+
+/**
+ * Counts the non-null values of a column in `bins` equal-width bins between its minimum and
+ * maximum (the last bin includes the maximum). Empty when the column has no values.
+ */
+export async function histogram(requestsPath: string, column: NumericColumn, bins: number): Promise<HistogramBin[]> {
+  const c = quote(column);
+  const [bounds] = await query(
+    `SELECT min(${c})::DOUBLE AS lo, max(${c})::DOUBLE AS hi FROM read_parquet($path)`,
+    { path: requestsPath },
+  );
+  const lo = bounds?.lo as number | null;
+  const hi = bounds?.hi as number | null;
+  if (lo === null || hi === null) return [];
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const counts = await query(
+    `SELECT least(floor((${c} - $lo) / $width), $last)::INTEGER AS bin, count(*) AS count
+     FROM read_parquet($path) WHERE ${c} IS NOT NULL GROUP BY bin`,
+    { path: requestsPath, lo, width, last: bins - 1 },
+  );
+  const byBin = new Map(counts.map((r) => [r.bin as number, r.count as number]));
+  return Array.from({ length: hi > lo ? bins : 1 }, (_, i) => ({
+    x0: lo + i * width,
+    x1: lo + (i + 1) * width,
+    count: byBin.get(i) ?? 0,
+  }));
+}
+
+function quote(column: string): string {
+  return `"${column.replaceAll('"', '""')}"`;
+}
+
+type QueryValue = string | number;
+
+/** Runs one query on a fresh in-memory DuckDB; BIGINTs come back as numbers. */
+async function query(sql: string, values: Record<string, QueryValue>): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(":memory:");
+  let connection: DuckDBConnection | null = null;
+  try {
+    connection = await instance.connect();
+    const reader = await connection.runAndReadAll(sql, values);
+    return reader.getRowObjectsJS().map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(row)) out[key] = typeof value === "bigint" ? Number(value) : value;
+      return out;
+    });
+  } finally {
+    connection?.closeSync();
+    instance.closeSync();
+  }
+}
+
+function readJson(path: string, warn: Warn): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    warn(`cannot read ${path}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+function visibleEntries(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => !name.startsWith("."))
+    .sort();
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path).isDirectory();
+}

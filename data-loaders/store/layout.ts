@@ -1,0 +1,26 @@
+// Where things live in the results folder.
+import { join } from "node:path";
+
+/** The results folder: $TRACKER_RESULTS or ./results. */
+export function resultsRoot(): string {
+  return process.env.TRACKER_RESULTS ?? "results";
+}
+
+export function experimentDir(root: string, experimentId: string): string {
+  return join(root, experimentId);
+}
+
+export function runDir(root: string, experimentId: string, runId: string): string {
+  return join(root, experimentId, runId);
+}
+
+export const JOURNAL_FILE = "journal.jsonl";
+export const PARQUET_FILE = "requests.parquet";
+export const MANIFEST_FILE = "manifest.json";
+export const INDEX_FILE = "experiments.json";
+
+/** A sortable run id: UTC start time plus the first 8 hex digits of the spec hash. */
+export function newRunId(specHash: string, at = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace("T", "-");
+  return `${stamp}-${specHash.slice(0, 8)}`;
+}

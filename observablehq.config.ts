@@ -1,0 +1,25 @@
+// Observable Framework configuration of the report site. Everything is served from this
+// machine: no CDN, no web fonts (see the offline rules in the README).
+import { experimentEntries, resultsDir } from "./data-loaders/store/catalog.ts";
+
+/** Experiments from results/experiments.json, else one per experiments/*.ts file. */
+const experiments = experimentEntries(resultsDir(), "experiments");
+
+export default {
+  root: "src",
+  output: process.env.TRACKER_SITE_OUT ?? "dist",
+  title: "vLLM benchmark tracker",
+  pages: [
+    {
+      name: "Experiments",
+      open: true,
+      pages: experiments.map((e) => ({ name: e.title, path: `/experiments/${e.id}` })),
+    },
+  ],
+  dynamicPaths: experiments.map((e) => `/experiments/${e.id}`),
+  globalStylesheets: [],
+  style: "style.css",
+  interpreters: { ".ts": ["node", "--import", "tsx"] },
+  footer: "vLLM benchmark tracker · built offline from the local results store.",
+  search: false,
+};

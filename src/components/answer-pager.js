@@ -1,0 +1,42 @@
+// Pages through sample answers, ten at a time. Answers and prompt ids are untrusted model
+// output: they are only ever inserted as text (htl interpolation), never parsed as HTML.
+import {html} from "htl";
+import {Badge} from "./badge.js";
+import {formatMs, formatNumber} from "./format.js";
+
+export function AnswerPager(answers, {pageSize = 10} = {}) {
+  const pages = Math.max(1, Math.ceil(answers.length / pageSize));
+  let page = 0;
+  const list = html`<div class="answers-list"></div>`;
+  const position = html`<span class="answers-position"></span>`;
+  const previous = html`<button type="button">‹ Previous</button>`;
+  const next = html`<button type="button">Next ›</button>`;
+  function show(p) {
+    page = Math.min(Math.max(p, 0), pages - 1);
+    const shown = answers.slice(page * pageSize, (page + 1) * pageSize);
+    list.replaceChildren(...shown.map(Answer));
+    position.textContent = `Page ${page + 1} of ${pages} (${answers.length} requests)`;
+    previous.disabled = page === 0;
+    next.disabled = page === pages - 1;
+  }
+  previous.onclick = () => show(page - 1);
+  next.onclick = () => show(page + 1);
+  show(0);
+  return html`<div class="answers"><nav class="answers-nav">${previous}${position}${next}</nav>${list}</div>`;
+}
+
+function Answer(a) {
+  const failed = a.status !== "ok";
+  const text = failed ? a.error_message ?? a.error_class ?? "(no error message)" : a.answer ?? "(no answer text)";
+  return html`<article class="answer">
+    <div class="answer-meta">
+      <span>request <b>#${a.request_index}</b></span>
+      <span>prompt <b>${a.prompt_id}</b></span>
+      <span>${Badge(a.status, {kind: failed ? "failed" : "fresh"})}${failed && a.error_class ? ` ${a.error_class}` : ""}</span>
+      <span>finish <b>${a.finish_reason ?? "—"}</b></span>
+      <span>tokens <b>${formatNumber(a.prompt_tokens, 0)} → ${formatNumber(a.completion_tokens, 0)}</b></span>
+      <span>latency <b>${formatMs(a.e2e_ms)}</b></span>
+    </div>
+    <pre class=${failed ? "answer-text answer-text--error" : "answer-text"}>${text}</pre>
+  </article>`;
+}

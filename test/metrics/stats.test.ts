@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { distribution, mean, median, percentile, std } from "../../data-loaders/metrics/stats.ts";
+import { near, refStd } from "./fixture.ts";
+
+describe("percentile (numpy default linear, type 7)", () => {
+  // Reference values are numpy results: np.percentile(values, p).
+  it.each([
+    [[1, 2, 3, 4], 90, 3.7],
+    [[1, 2, 3, 4], 25, 1.75],
+    // numpy gives 29 here; 26 would be type 6 (Excel PERCENTILE.EXC), 27.5 type 5.
+    [[15, 20, 35, 40, 50], 40, 29],
+    [[15, 20, 35, 40, 50], 5, 16],
+    [[15, 20, 35, 40, 50], 99, 49.6],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95, 9.55],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99, 9.91],
+    [[10, 7, 4, 3, 2, 1], 50, 3.5],
+    [[3, 1, 2], 0, 1],
+    [[3, 1, 2], 100, 3],
+    [[42], 99, 42],
+  ])("np.percentile(%j, %d) = %d", (values, p, expected) => {
+    near(percentile(values, p), expected);
+  });
+
+  it("is null for no values and rejects p outside [0, 100]", () => {
+    expect(percentile([], 50)).toBeNull();
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+    expect(() => percentile([1], -1)).toThrow(RangeError);
+    expect(() => percentile([1], Number.NaN)).toThrow(RangeError);
+  });
+
+  it("does not reorder its input", () => {
+    const values = [3, 1, 2];
+    percentile(values, 50);
+    expect(values).toEqual([3, 1, 2]);
+  });
+});
+
+describe("mean, median, std", () => {
+  it("match numpy", () => {
+    near(mean([1, 2, 3, 4]), 2.5);
+    near(median([1, 2, 3, 4]), 2.5); // np.median
+    near(median([3, 1, 2]), 2);
+    near(std([2, 4, 4, 4, 5, 5, 7, 9]), 2); // np.std, ddof=0
+    near(std([1, 2, 3, 4]), Math.sqrt(1.25)); // ddof=1 would give sqrt(5/3)
+    near(std([5]), 0);
+  });
+
+  it("are null for no values", () => {
+    expect(mean([])).toBeNull();
+    expect(median([])).toBeNull();
+    expect(std([])).toBeNull();
+  });
+});
+
+describe("distribution", () => {
+  it("collects every statistic", () => {
+    // Sorted: 50 80 100 100 100 150 200 300 400 (n = 9, rank h = 8·p/100).
+    const d = distribution([100, 200, 150, 300, 80, 100, 400, 50, 100]);
+    expect(d.n).toBe(9);
+    near(d.mean, 1480 / 9);
+    near(d.std, refStd([50, 80, 100, 100, 100, 150, 200, 300, 400]));
+    near(d.median, 100);
+    near(d.p50, 100);
+    near(d.p90, 320); // h 7.2: 300 + 0.2·100
+    near(d.p95, 360); // h 7.6
+    near(d.p99, 392); // h 7.92
+    near(d.min, 50);
+    near(d.max, 400);
+  });
+
+  it("is n = 0 with nulls when empty (vLLM would print 0)", () => {
+    expect(distribution([])).toEqual({
+      n: 0,
+      mean: null,
+      median: null,
+      std: null,
+      p50: null,
+      p90: null,
+      p95: null,
+      p99: null,
+      min: null,
+      max: null,
+    });
+  });
+});
