@@ -2,11 +2,10 @@
 // per finished request to the journal, then finalises the run (Parquet + manifest).
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { Agent } from "undici";
 import { z } from "zod";
 import { checkAnswer } from "../analysis/quality.ts";
 import type { CompletionRequest, Outcome } from "../client/outcome.ts";
-import { send } from "../client/request.ts";
+import { createDispatcher, send } from "../client/request.ts";
 import type { LoadedExperiment } from "../experiment/load.ts";
 import { tpotMs } from "../metrics/latency.ts";
 import { Journal } from "../store/journal.ts";
@@ -77,14 +76,7 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions): Pr
 
   const journal = new Journal(join(dir, JOURNAL_FILE));
   const progress = (opts.progress ?? ((label, total) => createProgress({ label, total })))(exp.id, exp.spec.requests);
-  const dispatcher = new Agent({
-    connections: exp.spec.load.concurrency,
-    pipelining: 1,
-    keepAliveTimeout: 4_000,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    connect: { timeout: 10_000 },
-  });
+  const dispatcher = createDispatcher(exp.spec.load.concurrency);
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   let next = 0;

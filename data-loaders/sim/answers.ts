@@ -1,0 +1,309 @@
+// The text a simulated model answers with. Everything is a pure function of the simulator seed,
+// the profile, the request content, the request seed and the temperature (never of timing).
+//
+// Candidate-evaluation prompts (see experiment/candidate-profiles.ts) get a JSON evaluation
+// whose recommendation follows the candidate's profile (skill overlap, years, leadership,
+// interview feedback) plus a small per-model opinion and, at temperature > 0, sampling noise:
+// models mostly agree, but not always. Profiles add their own defects (prose, ```json fences,
+// missing fields, wrong enum values, rambling) and thinking (<think> block or reasoning field).
+// With a JSON schema (response_format json_schema) the answer is valid JSON for that schema.
+// Other prompts get deterministic filler prose.
+import { CANDIDATE_DIMENSIONS, CANDIDATE_INSTRUCTION } from "../experiment/candidate-profiles.ts";
+import { rngFor, type Rng } from "./rng.ts";
+import { countTokens } from "./tokenizer.ts";
+import type { SimProfile } from "./profiles.ts";
+
+export interface AnswerRequest {
+  profile: SimProfile;
+  simSeed: number;
+  /** The prompt text (all chat messages joined, or the completions prompt). */
+  content: string;
+  temperature: number;
+  requestSeed: number | undefined;
+  /** JSON schema from response_format, when structured output was requested. */
+  jsonSchema: unknown;
+  /** chat_template_kwargs.enable_thinking (default true). */
+  enableThinking: boolean;
+}
+
+export interface Answer {
+  /** Text for the `reasoning` field (empty unless the profile uses a reasoning parser). */
+  reasoning: string;
+  content: string;
+}
+
+export function composeAnswer(req: AnswerRequest): Answer {
+  const sampling = req.temperature > 0 ? `seed:${req.requestSeed ?? "none"}` : "greedy";
+  const rng = rngFor(req.simSeed, req.profile.model, req.content, req.temperature, sampling);
+  if (!req.content.includes(CANDIDATE_INSTRUCTION)) {
+    if (req.jsonSchema !== undefined) return { reasoning: "", content: JSON.stringify(conform(req.jsonSchema, undefined, rng), null, 2) };
+    return { reasoning: "", content: prose(rng, lengthAround(req.profile.answers.proseTokens, rng)) };
+  }
+  return candidateAnswer(req, rng);
+}
+
+function lengthAround(mean: number, rng: Rng): number {
+  return Math.max(8, Math.round(mean * (0.75 + 0.5 * rng.next())));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Candidate evaluation
+
+interface Candidate {
+  name: string;
+  role: string;
+  years: number;
+  required: string[];
+  matched: string[];
+  missing: string[];
+  leadership: boolean;
+  feedback: number;
+  quality: number;
+}
+
+function listAfter(label: string, text: string): string[] {
+  const m = new RegExp(`^${label}: (.*)$`, "m").exec(text);
+  return m ? m[1]!.split(",").map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function readCandidate(text: string): Candidate {
+  const required = listAfter("Required skills", text);
+  const skills = new Set(listAfter("Skills", text).map((s) => s.toLowerCase()));
+  const matched = required.filter((s) => skills.has(s.toLowerCase()));
+  const missing = required.filter((s) => !skills.has(s.toLowerCase()));
+  const years = Number(/^Years of experience: (\d+)/m.exec(text)?.[1] ?? 3);
+  const leadership = /led a team|mentored|Team Lead/.test(text);
+  let feedback = 0.5;
+  if (/phone screen went (well|very well)/.test(text)) feedback += 0.25;
+  if (/phone screen went poorly|not submitted/.test(text)) feedback -= 0.35;
+  if (/complete and well tested|strong debugging|clear explanations/.test(text)) feedback += 0.2;
+  const overlap = required.length > 0 ? matched.length / required.length : 0.5;
+  const quality = 0.45 * overlap + 0.3 * Math.min(years, 12) / 12 + 0.1 * (leadership ? 1 : 0) + 0.15 * Math.max(0, Math.min(1, feedback));
+  return {
+    name: /^Candidate: (.*)$/m.exec(text)?.[1] ?? "The candidate",
+    role: /^Role: (.*)$/m.exec(text)?.[1] ?? "the role",
+    years, required, matched, missing, leadership, feedback, quality,
+  };
+}
+
+type Recommendation = "strong_yes" | "yes" | "maybe" | "no";
+
+function recommend(c: Candidate, req: AnswerRequest, rng: Rng): Recommendation {
+  const opinion = rngFor("opinion", req.profile.model, req.content).normal() * 0.045;
+  const sampling = req.temperature > 0 ? rng.normal() * 0.04 * Math.min(req.temperature, 2) : 0;
+  const q = c.quality + req.profile.answers.leniency + opinion + sampling;
+  return q >= 0.78 ? "strong_yes" : q >= 0.6 ? "yes" : q >= 0.42 ? "maybe" : "no";
+}
+
+const clampScore = (x: number): number => Math.max(1, Math.min(5, Math.round(x)));
+
+function firstComments(c: Candidate, rng: Rng): Record<string, { score: number; comment: string }> {
+  const overlap = c.required.length > 0 ? c.matched.length / c.required.length : 0.5;
+  const list = (xs: string[]): string => (xs.length > 0 ? xs.slice(0, 3).join(", ") : "none of them");
+  return {
+    technical_skills: {
+      score: clampScore(1 + 4 * overlap),
+      comment: `Matches ${c.matched.length} of ${c.required.length} required skills (${list(c.matched)}).`,
+    },
+    experience: {
+      score: clampScore(1 + c.years / 4),
+      comment: `${c.years} years of experience${c.years >= 8 ? ", enough for a senior scope" : c.years >= 3 ? ", a solid mid-level base" : ", which is limited for this role"}.`,
+    },
+    communication: {
+      score: clampScore(3 + (c.feedback - 0.5) * 3 + rng.next() - 0.5),
+      comment: c.feedback >= 0.6 ? "Interview notes describe clear and structured communication." : "Communication evidence in the profile is mixed.",
+    },
+    leadership: {
+      score: c.leadership ? 4 : 2,
+      comment: c.leadership ? "Has led or mentored engineers in previous positions." : "No clear evidence of leading people or projects.",
+    },
+    culture_fit: {
+      score: clampScore(3 + rng.next() * 1.5 - 0.5),
+      comment: "Working style described in the notes seems compatible with the team.",
+    },
+  };
+}
+
+const REASONING_EXTRA = [
+  "Some of the reported impact would need to be verified in a technical interview.",
+  "The profile is consistent across positions, which makes the claims more credible.",
+  "A structured system design interview should probe the depth of the listed skills.",
+  "References from the most recent employer would help confirm the ownership described.",
+  "The missing skills are learnable, but they would slow down the first months.",
+  "The candidate's trajectory shows steady growth in responsibility over time.",
+  "Nothing in the profile is disqualifying on its own, but the evidence is uneven.",
+];
+const COMMENT_EXTRA = [
+  "This should be confirmed with concrete examples.",
+  "The evidence comes mostly from self-reported achievements.",
+  "It is in line with what the role needs in the first year.",
+  "A follow-up question in the interview would clarify this point.",
+  "Compared with typical applicants this is about average.",
+];
+const THINK = [
+  "Okay, let me look at this candidate carefully.",
+  "The role needs specific skills, so I should compare them one by one.",
+  "Let me count how many required skills actually appear in the profile.",
+  "Hmm, the years of experience matter, but recent relevant work matters more.",
+  "Wait, I should also check the interview feedback and the notes.",
+  "Leadership evidence is a plus but not required for this position.",
+  "I need to keep the scores consistent with the recommendation.",
+  "Let me make sure the JSON has all five dimensions.",
+];
+
+function buildToLength(target: number, render: () => string, grow: (step: number) => void): string {
+  let text = render();
+  for (let step = 0; countTokens(text) < target && step < 400; step++) {
+    grow(step);
+    text = render();
+  }
+  return text;
+}
+
+function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
+  const style = req.profile.answers;
+  const c = readCandidate(req.content);
+  const recommendation = recommend(c, req, rng);
+  const thinking = req.enableThinking ? style.thinking : "none";
+  const thinkTarget = thinking === "none" ? 0 : lengthAround(style.thinkTokens, rng);
+  // Mean answer length (EOS excluded) so that mean completion tokens ≈ candidateTokens.
+  const answerMean = (style.candidateTokens - 1 - (thinking === "none" ? 0 : style.thinkTokens)) / (1 + 2 * style.overlong);
+  const structured = req.jsonSchema !== undefined;
+  const roll = rng.next();
+  let acc = 0;
+  const defect = structured
+    ? "none"
+    : ([["prose", style.prose], ["fenced", style.fenced], ["missingField", style.missingField], ["wrongEnum", style.wrongEnum], ["overlong", style.overlong]] as const)
+        .find(([, p]) => roll < (acc += p))?.[0] ?? "none";
+  const target = lengthAround(answerMean, rng) * (defect === "overlong" ? 3 : 1);
+
+  const analysis = firstComments(c, rng);
+  const reasoningParts = [
+    `${c.name} has ${c.years} years of experience and matches ${c.matched.length} of ${c.required.length} required skills for the ${c.role} position.`,
+  ];
+  if (c.missing.length > 0) reasoningParts.push(`Missing skills include ${c.missing.slice(0, 3).join(", ")}.`);
+  const answer: Record<string, unknown> = {
+    recommendation: defect === "wrongEnum" ? rng.pick(["Yes", "hire", "strong yes", "Maybe", "recommended"]) : recommendation,
+    reasoning: "",
+    analysis,
+  };
+  const grow = (step: number): void => {
+    const slot = step % (CANDIDATE_DIMENSIONS.length + 1);
+    if (slot === 0) reasoningParts.push(REASONING_EXTRA[(step / 6) % REASONING_EXTRA.length | 0]!);
+    else {
+      const dim = analysis[CANDIDATE_DIMENSIONS[slot - 1]!]!;
+      dim.comment += " " + rng.pick(COMMENT_EXTRA);
+    }
+  };
+  const renderJson = (): string => {
+    answer.reasoning = reasoningParts.join(" ");
+    return JSON.stringify(answer, null, 2);
+  };
+  const renderProse = (): string => {
+    const lines = [`**Recommendation:** ${recommendation.replace("_", " ")}`, "", reasoningParts.join(" "), ""];
+    for (const [dim, v] of Object.entries(analysis)) lines.push(`- **${dim.replace("_", " ")}** (${v.score}/5): ${v.comment}`);
+    return lines.join("\n");
+  };
+  let text: string;
+  if (structured) {
+    text = buildToLength(target, renderJson, grow);
+    text = JSON.stringify(conform(req.jsonSchema, JSON.parse(text), rng), null, 2);
+  } else if (defect === "prose") {
+    text = buildToLength(target, renderProse, grow);
+  } else {
+    if (defect === "missingField") {
+      const drop = rng.chance(0.5) ? "reasoning" : "analysis";
+      const base = renderJson;
+      text = buildToLength(target, () => {
+        base();
+        const copy = { ...answer };
+        delete copy[drop];
+        return JSON.stringify(copy, null, 2);
+      }, grow);
+    } else {
+      text = buildToLength(target, renderJson, grow);
+    }
+    if (defect === "fenced") text = "```json\n" + text + "\n```";
+  }
+
+  if (thinking === "none") return { reasoning: "", content: text };
+  const thoughts: string[] = [];
+  const think = buildToLength(thinkTarget, () => thoughts.join(" "), (step) => {
+    thoughts.push(step === 3 ? `So the recommendation should probably be ${recommendation}.` : THINK[step % THINK.length]!);
+  });
+  if (thinking === "reasoning-field") return { reasoning: "\n" + think + "\n", content: "\n\n" + text };
+  return { reasoning: "", content: `<think>\n${think}\n</think>\n\n${text}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other prompts and generic JSON
+
+const PROSE = [
+  "Here is a short overview of the topic.",
+  "The main idea is to break the problem into smaller parts and handle each one separately.",
+  "In practice, the details depend on the constraints of your environment.",
+  "A common approach is to start with a simple version and measure before optimizing.",
+  "It is also worth considering how the solution behaves when inputs are unusually large.",
+  "Documentation and tests make later changes much safer.",
+  "If you share more context, I can give a more specific answer.",
+  "Several trade-offs are involved, mainly between speed, cost and simplicity.",
+  "For most cases the default settings are a reasonable starting point.",
+];
+
+function prose(rng: Rng, target: number): string {
+  const sentences: string[] = [];
+  return buildToLength(target, () => sentences.join(" "), () => sentences.push(rng.pick(PROSE)));
+}
+
+type JsonSchema = Record<string, unknown>;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A value valid for the (JSON) schema, reusing the hint's values where they fit. */
+export function conform(schemaIn: unknown, hint: unknown, rng: Rng): unknown {
+  const schema: JsonSchema = isRecord(schemaIn) ? schemaIn : {};
+  if ("const" in schema) return schema.const;
+  if (Array.isArray(schema.enum)) return schema.enum.includes(hint) ? hint : schema.enum[0];
+  const alternatives = (schema.anyOf ?? schema.oneOf) as unknown[] | undefined;
+  if (Array.isArray(alternatives) && alternatives.length > 0) return conform(alternatives[0], hint, rng);
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type ?? (schema.properties ? "object" : undefined);
+  const num = (key: string): number | undefined => (typeof schema[key] === "number" ? (schema[key] as number) : undefined);
+  switch (type) {
+    case "object": {
+      const out: Record<string, unknown> = {};
+      const props = isRecord(schema.properties) ? schema.properties : {};
+      const h = isRecord(hint) ? hint : {};
+      for (const [key, sub] of Object.entries(props)) out[key] = conform(sub, h[key], rng);
+      if (isRecord(schema.additionalProperties)) {
+        for (const [key, value] of Object.entries(h)) if (!(key in props)) out[key] = conform(schema.additionalProperties, value, rng);
+      }
+      return out;
+    }
+    case "array": {
+      const items = Array.isArray(hint) ? hint : [undefined];
+      const min = num("minItems") ?? 0;
+      const max = num("maxItems") ?? Infinity;
+      const list = items.slice(0, max).map((v) => conform(schema.items, v, rng));
+      while (list.length < min) list.push(conform(schema.items, undefined, rng));
+      return list;
+    }
+    case "integer":
+    case "number": {
+      const lo = num("minimum") ?? (num("exclusiveMinimum") !== undefined ? num("exclusiveMinimum")! + 1 : 1);
+      const hi = num("maximum") ?? (num("exclusiveMaximum") !== undefined ? num("exclusiveMaximum")! - 1 : Math.max(lo, 5));
+      const v = typeof hint === "number" ? hint : rng.int(Math.ceil(lo), Math.floor(hi));
+      const clamped = Math.max(lo, Math.min(hi, v));
+      return type === "integer" ? Math.round(clamped) : clamped;
+    }
+    case "boolean":
+      return typeof hint === "boolean" ? hint : rng.chance(0.5);
+    case "null":
+      return null;
+    case "string": {
+      const text = typeof hint === "string" ? hint : rng.pick(PROSE);
+      const max = num("maxLength");
+      return max !== undefined ? text.slice(0, max) : text;
+    }
+    default:
+      return hint ?? null;
+  }
+}
