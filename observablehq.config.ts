@@ -18,6 +18,8 @@ export default {
   ],
   dynamicPaths: experiments.map((e) => `/experiments/${e.id}`),
   globalStylesheets: [],
+  // An empty icon, so browsers do not ask the server for /favicon.ico.
+  head: '<link rel="icon" href="data:,">',
   style: "style.css",
   interpreters: { ".ts": ["node", "--import", "tsx"] },
   footer: "vLLM benchmark tracker · built offline from the local results store.",

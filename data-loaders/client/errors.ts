@@ -68,6 +68,8 @@ const CONNECT_CODES = new Set([
   "EHOSTDOWN",
   "ETIMEDOUT",
   "UND_ERR_CONNECT_TIMEOUT",
+  // A base URL that cannot be parsed cannot be connected to either.
+  "ERR_INVALID_URL",
 ]);
 const RESET_CODES = new Set([
   "ECONNRESET",

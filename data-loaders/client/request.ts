@@ -82,12 +82,13 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
         }, req.timeoutMs)
       : null;
 
-  const url = endpointUrl(req.baseUrl, req.api === "chat" ? "chat/completions" : "completions");
-  const payload = JSON.stringify(requestBody(req));
-  const sentMs = now();
+  let sentMs = now();
   let httpStatus: number | null = null;
   let state: StreamState | null = null;
   try {
+    const url = endpointUrl(req.baseUrl, req.api === "chat" ? "chat/completions" : "completions");
+    const payload = JSON.stringify(requestBody(req));
+    sentMs = now();
     const res = await request(url, {
       method: "POST",
       dispatcher: opts.dispatcher,
@@ -118,7 +119,7 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
   } catch (err) {
     const doneMs = now();
     const failure = classifyNetworkError(err);
-    let errorClass: ErrorClass = stoppedBy ?? failure.errorClass;
+    const errorClass: ErrorClass = stoppedBy ?? failure.errorClass;
     let message = failure.message;
     if (stoppedBy === "timeout") message = `no complete response within ${req.timeoutMs} ms`;
     else if (stoppedBy === "aborted") message = "request aborted";

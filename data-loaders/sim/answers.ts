@@ -99,28 +99,18 @@ const clampScore = (x: number): number => Math.max(1, Math.min(5, Math.round(x))
 
 function firstComments(c: Candidate, rng: Rng): Record<string, { score: number; comment: string }> {
   const overlap = c.required.length > 0 ? c.matched.length / c.required.length : 0.5;
-  const list = (xs: string[]): string => (xs.length > 0 ? xs.slice(0, 3).join(", ") : "none of them");
   return {
-    technical_skills: {
-      score: clampScore(1 + 4 * overlap),
-      comment: `Matches ${c.matched.length} of ${c.required.length} required skills (${list(c.matched)}).`,
-    },
+    technical_skills: { score: clampScore(1 + 4 * overlap), comment: `Has ${c.matched.length} of ${c.required.length} required skills.` },
     experience: {
       score: clampScore(1 + c.years / 4),
-      comment: `${c.years} years of experience${c.years >= 8 ? ", enough for a senior scope" : c.years >= 3 ? ", a solid mid-level base" : ", which is limited for this role"}.`,
+      comment: `${c.years} years, ${c.years >= 8 ? "senior level" : c.years >= 3 ? "mid level" : "limited for this role"}.`,
     },
     communication: {
       score: clampScore(3 + (c.feedback - 0.5) * 3 + rng.next() - 0.5),
-      comment: c.feedback >= 0.6 ? "Interview notes describe clear and structured communication." : "Communication evidence in the profile is mixed.",
+      comment: c.feedback >= 0.6 ? "Clear and structured." : "Mixed evidence.",
     },
-    leadership: {
-      score: c.leadership ? 4 : 2,
-      comment: c.leadership ? "Has led or mentored engineers in previous positions." : "No clear evidence of leading people or projects.",
-    },
-    culture_fit: {
-      score: clampScore(3 + rng.next() * 1.5 - 0.5),
-      comment: "Working style described in the notes seems compatible with the team.",
-    },
+    leadership: { score: c.leadership ? 4 : 2, comment: c.leadership ? "Has led or mentored engineers." : "No clear leadership evidence." },
+    culture_fit: { score: clampScore(3 + rng.next() * 1.5 - 0.5), comment: "Seems compatible with the team." },
   };
 }
 
@@ -151,24 +141,27 @@ const THINK = [
   "Let me make sure the JSON has all five dimensions.",
 ];
 
-function buildToLength(target: number, render: () => string, grow: (step: number) => void): string {
-  let text = render();
-  for (let step = 0; countTokens(text) < target && step < 400; step++) {
-    grow(step);
-    text = render();
-  }
-  return text;
+/**
+ * Grows a text until it has about `target` tokens. `grow` adds a piece of text and returns
+ * it; the count is kept incrementally (exact counting after every step would be quadratic).
+ */
+function buildToLength(target: number, render: () => string, grow: (step: number) => string): string {
+  let estimate = countTokens(render());
+  for (let step = 0; estimate < target && step < 400; step++) estimate += countTokens(grow(step));
+  return render();
 }
 
 function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
   const style = req.profile.answers;
   const c = readCandidate(req.content);
   const recommendation = recommend(c, req, rng);
-  const thinking = req.enableThinking ? style.thinking : "none";
+  const structured = req.jsonSchema !== undefined;
+  // Structured output constrains the whole text, so an inline <think> block cannot happen;
+  // a reasoning parser still lets the model think in the separate `reasoning` field.
+  const thinking = !req.enableThinking || (structured && style.thinking === "think-inline") ? "none" : style.thinking;
   const thinkTarget = thinking === "none" ? 0 : lengthAround(style.thinkTokens, rng);
   // Mean answer length (EOS excluded) so that mean completion tokens ≈ candidateTokens.
   const answerMean = (style.candidateTokens - 1 - (thinking === "none" ? 0 : style.thinkTokens)) / (1 + 2 * style.overlong);
-  const structured = req.jsonSchema !== undefined;
   const roll = rng.next();
   let acc = 0;
   const defect = structured
@@ -177,27 +170,30 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
         .find(([, p]) => roll < (acc += p))?.[0] ?? "none";
   const target = lengthAround(answerMean, rng) * (defect === "overlong" ? 3 : 1);
 
-  const analysis = firstComments(c, rng);
-  const reasoningParts = [
-    `${c.name} has ${c.years} years of experience and matches ${c.matched.length} of ${c.required.length} required skills for the ${c.role} position.`,
+  const allComments = firstComments(c, rng);
+  const dims = CANDIDATE_DIMENSIONS.slice(0, style.dimensions);
+  const analysis = Object.fromEntries(dims.map((d) => [d, allComments[d]!]));
+  const reasoningParts = [`${c.name} has ${c.years} years of experience and ${c.matched.length} of ${c.required.length} required skills.`];
+  const reasoningExtra = [
+    ...(c.missing.length > 0 ? [`Missing skills include ${c.missing.slice(0, 3).join(", ")}.`] : []),
+    `For the ${c.role} position this points to a ${recommendation.replace("_", " ")}.`,
+    ...REASONING_EXTRA,
   ];
-  if (c.missing.length > 0) reasoningParts.push(`Missing skills include ${c.missing.slice(0, 3).join(", ")}.`);
   const answer: Record<string, unknown> = {
     recommendation: defect === "wrongEnum" ? rng.pick(["Yes", "hire", "strong yes", "Maybe", "recommended"]) : recommendation,
     reasoning: "",
     analysis,
   };
-  const grow = (step: number): void => {
-    const slot = step % (CANDIDATE_DIMENSIONS.length + 1);
-    if (slot === 0) reasoningParts.push(REASONING_EXTRA[(step / 6) % REASONING_EXTRA.length | 0]!);
-    else {
-      const dim = analysis[CANDIDATE_DIMENSIONS[slot - 1]!]!;
-      dim.comment += " " + rng.pick(COMMENT_EXTRA);
-    }
+  const grow = (step: number): string => {
+    const slot = step % (dims.length + 1);
+    const added = slot === 0 ? reasoningExtra[(step / (dims.length + 1)) % reasoningExtra.length | 0]! : rng.pick(COMMENT_EXTRA);
+    if (slot === 0) reasoningParts.push(added);
+    else analysis[dims[slot - 1]!]!.comment += " " + added;
+    return " " + added;
   };
   const renderJson = (): string => {
     answer.reasoning = reasoningParts.join(" ");
-    return JSON.stringify(answer, null, 2);
+    return JSON.stringify(answer, null, style.indent);
   };
   const renderProse = (): string => {
     const lines = [`**Recommendation:** ${recommendation.replace("_", " ")}`, "", reasoningParts.join(" "), ""];
@@ -207,7 +203,7 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
   let text: string;
   if (structured) {
     text = buildToLength(target, renderJson, grow);
-    text = JSON.stringify(conform(req.jsonSchema, JSON.parse(text), rng), null, 2);
+    text = JSON.stringify(conform(req.jsonSchema, JSON.parse(text), rng), null, style.indent);
   } else if (defect === "prose") {
     text = buildToLength(target, renderProse, grow);
   } else {
@@ -218,7 +214,7 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
         base();
         const copy = { ...answer };
         delete copy[drop];
-        return JSON.stringify(copy, null, 2);
+        return JSON.stringify(copy, null, style.indent);
       }, grow);
     } else {
       text = buildToLength(target, renderJson, grow);
@@ -229,7 +225,9 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
   if (thinking === "none") return { reasoning: "", content: text };
   const thoughts: string[] = [];
   const think = buildToLength(thinkTarget, () => thoughts.join(" "), (step) => {
-    thoughts.push(step === 3 ? `So the recommendation should probably be ${recommendation}.` : THINK[step % THINK.length]!);
+    const thought = step === 3 ? `So the recommendation should probably be ${recommendation}.` : THINK[step % THINK.length]!;
+    thoughts.push(thought);
+    return " " + thought;
   });
   if (thinking === "reasoning-field") return { reasoning: "\n" + think + "\n", content: "\n\n" + text };
   return { reasoning: "", content: `<think>\n${think}\n</think>\n\n${text}` };
@@ -252,7 +250,11 @@ const PROSE = [
 
 function prose(rng: Rng, target: number): string {
   const sentences: string[] = [];
-  return buildToLength(target, () => sentences.join(" "), () => sentences.push(rng.pick(PROSE)));
+  return buildToLength(target, () => sentences.join(" "), () => {
+    const sentence = rng.pick(PROSE);
+    sentences.push(sentence);
+    return " " + sentence;
+  });
 }
 
 type JsonSchema = Record<string, unknown>;

@@ -136,7 +136,6 @@ export class Engine {
     }
     const budget = this.profile.maxNumBatchedTokens;
     let prefillTokens = 0;
-    let decodeSeqs = this.running.length;
     while (this.waiting.length > 0 && this.running.length < this.profile.maxNumSeqs) {
       const next = this.waiting[0]!;
       if (next.arrivalMs > startMs) break;
@@ -154,7 +153,7 @@ export class Engine {
       if (this.waiting.length > 0) this.plan(this.waiting[0]!.arrivalMs);
       return;
     }
-    decodeSeqs = this.running.length - this.running.filter((s) => s.prefilling).length;
+    const decodeSeqs = this.running.filter((s) => !s.prefilling).length;
     const { fixedMs, prefillMsPerToken, decodeMsPerSeq } = this.profile.speed;
     const costMs = fixedMs + prefillTokens * prefillMsPerToken + decodeSeqs * decodeMsPerSeq;
     this.observer.step(prefillTokens + decodeSeqs);

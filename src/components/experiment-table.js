@@ -10,8 +10,8 @@ const COLUMNS = [
   ["Req/s", (s) => formatNumber(s.requestThroughput, 2)],
   ["Output tok/s", (s) => formatNumber(s.outputThroughput, 0)],
   ["Total tok/s", (s) => formatNumber(s.totalTokenThroughput, 0)],
-  ["Mean prompt tok", (s) => formatNumber(s.meanPromptTokens, 0)],
-  ["Mean output tok", (s) => formatNumber(s.meanCompletionTokens, 0)],
+  ["Prompt tok (mean)", (s) => formatNumber(s.meanPromptTokens, 0)],
+  ["Output tok (mean)", (s) => formatNumber(s.meanCompletionTokens, 0)],
   ["In : Out", (s) => formatRatio(s.outputInputRatio)]
 ];
 
@@ -32,7 +32,7 @@ function row(e) {
     <td>${e.model ?? "—"}</td>
     ${e.summary
       ? COLUMNS.map(([, format]) => html`<td class="num">${format(e.summary)}</td>`)
-      : html`<td class="error" colspan=${COLUMNS.length}>${e.error ?? note(e)}</td>`}
+      : html`<td class=${e.error ? "table-note table-note--error" : "table-note"} colspan=${COLUMNS.length}>${e.error ?? note(e)}</td>`}
   </tr>`;
 }
 

@@ -252,6 +252,12 @@ describe("failures become Outcomes", () => {
     expect(await send(chatRequest({ signal: AbortSignal.abort() }), { dispatcher, now })).toMatchObject({ ok: false, errorClass: "aborted", httpStatus: null });
   });
 
+  it("an unparseable base URL is connect, without throwing", async () => {
+    const out = await send(chatRequest({ baseUrl: "not a url" }), { dispatcher, now });
+    expect(out).toMatchObject({ ok: false, errorClass: "connect", httpStatus: null });
+    expect(recorded).toHaveLength(0);
+  });
+
   it("connection refused is connect", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));

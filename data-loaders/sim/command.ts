@@ -1,0 +1,38 @@
+// `npx tracker sim --profile … --port …`: serve a simulated vLLM until SIGINT/SIGTERM.
+import { isProfileName, PROFILE_NAMES } from "./profiles.ts";
+import { startSimulator } from "./server.ts";
+
+export async function runSimCommand(opts: {
+  profile: string;
+  port: number;
+  host?: string;
+  seed?: number;
+  speedup?: number;
+  loadTimeMs?: number;
+  apiKey?: string;
+}): Promise<void> {
+  if (!isProfileName(opts.profile)) {
+    throw new Error(`unknown simulator profile "${opts.profile}"; one of: ${PROFILE_NAMES.join(", ")}`);
+  }
+  const sim = await startSimulator({
+    profile: opts.profile,
+    port: opts.port,
+    host: opts.host,
+    seed: opts.seed,
+    speedup: opts.speedup,
+    loadTimeMs: opts.loadTimeMs,
+    apiKey: opts.apiKey,
+  });
+  console.log(`simulating ${sim.model} (${opts.profile}) on ${sim.url}`);
+  await sim.ready;
+  await new Promise<void>((resolve) => {
+    const shutdown = (): void => {
+      process.off("SIGINT", shutdown);
+      process.off("SIGTERM", shutdown);
+      resolve();
+    };
+    process.on("SIGINT", shutdown);
+    process.on("SIGTERM", shutdown);
+  });
+  await sim.close();
+}
