@@ -1,4 +1,4 @@
-// Bar chart of total and output tokens per second by experiment; simulated runs are marked in
+// Bar chart of total and output tokens per second by experiment (labelled by id); simulated runs are marked in
 // the label and drawn lighter.
 import * as Plot from "@observablehq/plot";
 
@@ -12,7 +12,7 @@ export function ThroughputChart(experiments, {width}) {
     .filter((e) => e.summary)
     .flatMap((e) =>
       METRICS.map(([metric, value]) => ({
-        experiment: e.simulated ? `${e.title} [simulated]` : e.title,
+        experiment: e.simulated ? `${e.id} [simulated]` : e.id,
         metric,
         value: value(e.summary),
         simulated: e.simulated
