@@ -69,10 +69,10 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions): Pr
   } catch (e) {
     return finish(dir, manifest, "failed", `server: ${(e as Error).message}`);
   }
-  manifest.server.endpoint = server.endpoint;
+  manifest.server.endpoint = server.endpoints.join(" ");
   manifest.server.model = server.model;
   writeManifest(dir, manifest);
-  log(`${exp.id}: ${exp.spec.requests} requests to ${server.model} at ${server.endpoint}${server.simulated ? " (simulated)" : ""}, concurrency ${exp.spec.load.concurrency}`);
+  log(`${exp.id}: ${exp.spec.requests} requests to ${server.model} at ${server.endpoints.join(", ")}${server.simulated ? " (simulated)" : ""}, concurrency ${exp.spec.load.concurrency}`);
 
   const journal = new Journal(join(dir, JOURNAL_FILE));
   const progress = (opts.progress ?? ((label, total) => createProgress({ label, total })))(exp.id, exp.spec.requests);
@@ -86,9 +86,10 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions): Pr
       const i = next++;
       if (i >= exp.spec.requests) return;
       const prompt = exp.prompts[i % exp.prompts.length]!;
-      const req = buildRequest(exp, server, runId, i, prompt, opts.signal);
+      const endpoint = server.endpoints[i % server.endpoints.length]!;
+      const req = buildRequest(exp, server, endpoint, runId, i, prompt, opts.signal);
       const outcome = await send(req, { dispatcher, now });
-      const row = toRow(exp, runId, server.endpoint, w, i, prompt.id, req.requestId, outcome);
+      const row = toRow(exp, runId, endpoint, w, i, prompt.id, req.requestId, outcome);
       journal.append(row);
       manifest.counts.done++;
       manifest.counts[row.status === "ok" ? "ok" : "error"]++;
@@ -123,6 +124,7 @@ function finish(dir: string, manifest: Manifest, status: Manifest["status"], rea
 function buildRequest(
   exp: LoadedExperiment,
   server: OpenServer,
+  endpoint: string,
   runId: string,
   i: number,
   prompt: LoadedExperiment["prompts"][number],
@@ -131,7 +133,7 @@ function buildRequest(
   const w = exp.spec.workload;
   const schema = exp.spec.quality?.schema;
   return {
-    baseUrl: server.endpoint,
+    baseUrl: endpoint,
     apiKey: server.apiKey,
     model: server.model,
     api: w.api,

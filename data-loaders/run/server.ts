@@ -7,7 +7,8 @@ import { PROFILES, type ProfileName } from "../sim/profiles.ts";
 import { startSimulator } from "../sim/server.ts";
 
 export interface OpenServer {
-  endpoint: string;
+  /** Base URLs of the replicas serving the model (one for a single server); requests are spread over them. */
+  endpoints: string[];
   model: string;
   apiKey?: string;
   simulated: boolean;
@@ -35,8 +36,8 @@ export async function openServer(server: ServerSpec, opts: { seed: number; ready
       loadTimeMs: server.loadTimeMs,
       faults: server.faults,
     });
-    const open: OpenServer = { endpoint: sim.url, model: PROFILES[profile].model, simulated: true, profile, close: () => sim.close() };
-    await waitReady(open, opts.readyTimeoutMs ?? (server.loadTimeMs ?? 0) + 30_000);
+    const open: OpenServer = { endpoints: [sim.url], model: PROFILES[profile].model, simulated: true, profile, close: () => sim.close() };
+    await waitReady(open.endpoints[0]!, open.apiKey, opts.readyTimeoutMs ?? (server.loadTimeMs ?? 0) + 30_000);
     return open;
   }
   let apiKey: string | undefined;
@@ -44,8 +45,8 @@ export async function openServer(server: ServerSpec, opts: { seed: number; ready
     apiKey = process.env[server.apiKeyEnv];
     if (!apiKey) throw new ServerUnavailable(`environment variable ${server.apiKeyEnv} (server.apiKeyEnv) is not set`);
   }
-  const open: OpenServer = { endpoint: baseUrl(server.url), model: server.model, apiKey, simulated: false, profile: null, close: async () => {} };
-  await waitReady(open, opts.readyTimeoutMs ?? 5_000);
+  const open: OpenServer = { endpoints: [baseUrl(server.url)], model: server.model, apiKey, simulated: false, profile: null, close: async () => {} };
+  for (const endpoint of open.endpoints) await waitReady(endpoint, apiKey, opts.readyTimeoutMs ?? 5_000);
   return open;
 }
 
@@ -53,20 +54,20 @@ export async function openServer(server: ServerSpec, opts: { seed: number; ready
  * Polls GET /v1/models until it answers 200 or the time runs out. Connection refused is retried
  * (a server still loading refuses connections); a 401 or 404 is reported at once.
  */
-export async function waitReady(server: OpenServer, timeoutMs: number): Promise<void> {
+export async function waitReady(endpoint: string, apiKey: string | undefined, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let last = "";
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     try {
-      const res = await request(`${server.endpoint}/v1/models`, {
-        headers: server.apiKey ? { authorization: `Bearer ${server.apiKey}` } : {},
+      const res = await request(`${endpoint}/v1/models`, {
+        headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
         headersTimeout: 5000,
         bodyTimeout: 5000,
         signal: AbortSignal.timeout(5000),
       });
       const body = await res.body.text();
       if (res.statusCode === 200) return;
-      if (res.statusCode === 401) throw new ServerUnavailable(`${server.endpoint} refused the API key (401 ${body.slice(0, 200)})`);
+      if (res.statusCode === 401) throw new ServerUnavailable(`${endpoint} refused the API key (401 ${body.slice(0, 200)})`);
       last = `HTTP ${res.statusCode}`;
     } catch (e) {
       if (e instanceof ServerUnavailable) throw e;
@@ -74,7 +75,7 @@ export async function waitReady(server: OpenServer, timeoutMs: number): Promise<
       last = err.code ?? err.cause?.code ?? err.name ?? String(e);
     }
     if (performance.now() + delay > deadline) {
-      throw new ServerUnavailable(`cannot reach ${server.endpoint} within ${(timeoutMs / 1000).toFixed(0)} s (${last})`);
+      throw new ServerUnavailable(`cannot reach ${endpoint} within ${(timeoutMs / 1000).toFixed(0)} s (${last})`);
     }
     await new Promise((r) => setTimeout(r, delay));
   }
