@@ -72,7 +72,8 @@ export async function waitReady(endpoint: string, apiKey: string | undefined, ti
     } catch (e) {
       if (e instanceof ServerUnavailable) throw e;
       const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-      last = err.code ?? err.cause?.code ?? err.name ?? String(e);
+      // DOMExceptions (a timeout) carry a numeric code; their name says what happened.
+      last = [err.code, err.cause?.code].find((c) => typeof c === "string") ?? err.name ?? String(e);
     }
     if (performance.now() + delay > deadline) {
       throw new ServerUnavailable(`cannot reach ${endpoint} within ${(timeoutMs / 1000).toFixed(0)} s (${last})`);
