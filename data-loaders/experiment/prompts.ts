@@ -1,7 +1,8 @@
-// Prompt sources: inline list, JSONL file, or a seeded generator → resolved prompts.
+// Prompt sources: inline list, JSONL file, OpenAI batch input file, or a seeded generator → resolved prompts.
 import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import type { ChatMessage } from "../client/outcome.ts";
+import { BatchFileError, parseBatchInput } from "../import/openai-batch.ts";
 import { generateCandidatePrompts } from "./candidate-profiles.ts";
 import { SpecError, specErrorsFromZod } from "./errors.ts";
 import { promptSchema, type PromptInput, type Workload } from "./schema.ts";
@@ -22,6 +23,8 @@ export function resolvePrompts(workload: Workload, experimentFile: string): Reso
     inputs = source.inline.map((p) => normalise(p));
   } else if ("jsonl" in source) {
     inputs = readJsonl(resolve(dirname(experimentFile), source.jsonl), experimentFile);
+  } else if ("batch" in source) {
+    inputs = readBatch(resolve(dirname(experimentFile), source.batch), experimentFile);
   } else {
     const variant = source.generate === "candidate-profiles" ? "short" : "detailed";
     inputs = generateCandidatePrompts(source.count, workload.seed, variant);
@@ -62,11 +65,28 @@ function readJsonl(path: string, experimentFile: string): { id?: string; message
     }
     const parsed = promptSchema.safeParse(value);
     if (!parsed.success) {
-      const first = specErrorsFromZod(shown, parsed.error.issues)[0]!;
+      const first = specErrorsFromZod(shown, parsed.error.issues, "")[0]!;
       throw new SpecError(experimentFile, "workload.prompts.jsonl", `${shown} line ${n + 1}: ${first.field ? first.field + ": " : ""}${first.detail}`);
     }
     out.push(normalise(parsed.data));
   }
   if (out.length === 0) throw new SpecError(experimentFile, "workload.prompts.jsonl", `prompt file ${shown} has no prompts`);
   return out;
+}
+
+/** An OpenAI batch input file: custom_id → prompt id, body.messages → messages. */
+function readBatch(path: string, experimentFile: string): { id?: string; messages: ChatMessage[] }[] {
+  const shown = relative(process.cwd(), path);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new SpecError(experimentFile, "workload.prompts.batch", `cannot read batch file ${shown}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  try {
+    return parseBatchInput(text, shown);
+  } catch (e) {
+    if (e instanceof BatchFileError) throw new SpecError(experimentFile, "workload.prompts.batch", e.message);
+    throw e;
+  }
 }
