@@ -1,22 +1,36 @@
 // Observable Framework configuration of the report site. Everything is served from this
 // machine: no CDN, no web fonts (see the offline rules in the README).
-import { experimentEntries, resultsDir } from "./data-loaders/store/catalog.ts";
+import { experimentEntries, listRuns, resultsDir } from "./data-loaders/store/catalog.ts";
 
 /** Experiments from results/experiments.json, else one per experiments/*.ts file. */
 const experiments = experimentEntries(resultsDir(), "experiments");
+/** Runs with per-request rows: each gets Parquet and CSV downloads at stable paths. */
+const downloadable = listRuns(resultsDir(), () => {}).filter((r) => r.requestsPath !== null);
 
 export default {
   root: "src",
   output: process.env.TRACKER_SITE_OUT ?? "dist",
   title: "vLLM benchmark tracker",
   pages: [
+    { name: "Compare", path: "/compare" },
+    { name: "Quality", path: "/quality" },
+    { name: "Projections", path: "/projections" },
     {
       name: "Experiments",
       open: true,
       pages: experiments.map((e) => ({ name: e.title, path: `/experiments/${e.id}` })),
     },
+    { name: "Methods", path: "/methods" },
+    { name: "Guide", path: "/guide" },
   ],
-  dynamicPaths: experiments.map((e) => `/experiments/${e.id}`),
+  dynamicPaths: [
+    ...experiments.map((e) => `/experiments/${e.id}`),
+    ...downloadable.flatMap((r) => [
+      `/data/downloads/${r.experimentId}/${r.runId}.parquet`,
+      `/data/downloads/${r.experimentId}/${r.runId}.csv`,
+    ]),
+    ...(downloadable.length ? ["/data/downloads/all-runs.duckdb"] : []),
+  ],
   globalStylesheets: [],
   // An empty icon, so browsers do not ask the server for /favicon.ico.
   head: '<link rel="icon" href="data:,">',

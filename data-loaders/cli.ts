@@ -1,9 +1,14 @@
 // `npx tracker …`: a thin commander layer over the library. `npm run build` calls `tracker build`.
+import { writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { loadExperiments, type LoadResult } from "./experiment/load.ts";
+import { materialiseRecorded, recordedIndexEntries } from "./experiment/recorded.ts";
+import { importVllmBench } from "./import/vllm-bench.ts";
+import { batchOutputLines, runToExport } from "./import/export-batch.ts";
 import { buildSite, invalidateLoaderCache, runFramework } from "./build/site.ts";
 import { needsRun, planExperiments, writeExperimentIndex, type PlanEntry } from "./build/plan.ts";
 import { runExperiment, TRACKER_VERSION } from "./run/runner.ts";
+import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";
 import { formatSeconds } from "./run/progress.ts";
 import { resultsRoot } from "./store/layout.ts";
 import { runSimCommand } from "./sim/command.ts";
@@ -20,22 +25,53 @@ function int(value: string): number {
   return n;
 }
 
-/** Runs the given plan entries one after another; a failed experiment does not stop the others. */
+/**
+ * Runs the given plan entries one after another; a failed experiment does not stop the others.
+ * Partial runs of the current spec are resumed; a fresh experiment named explicitly runs again.
+ */
 async function runPending(entries: PlanEntry[], root: string, signal: AbortSignal): Promise<number> {
   let failures = 0;
   for (const entry of entries) {
     if (signal.aborted) break;
     const started = performance.now();
-    const { manifest } = await runExperiment(entry.experiment, { resultsRoot: root, signal });
+    const { runs } = await runExperiment(entry.experiment, { resultsRoot: root, signal, rerun: entry.state === "fresh" });
     const took = formatSeconds((performance.now() - started) / 1000);
-    const counts = `${manifest.counts.ok}/${manifest.counts.requests} ok`;
-    if (manifest.status === "complete") process.stderr.write(`${entry.experiment.id}: complete, ${counts}, ${took} → ${manifest.run_id}\n`);
-    else {
-      failures++;
-      process.stderr.write(`${entry.experiment.id}: ${manifest.status}: ${manifest.reason} (${counts}, ${took})\n`);
+    for (const { manifest } of runs) {
+      const counts = `${manifest.counts.ok}/${manifest.counts.requests} ok`;
+      const resumed = manifest.interruptions?.length ? `, resumed ${manifest.interruptions.length}×` : "";
+      if (manifest.status === "complete") {
+        const note = manifest.reason ? ` (${manifest.reason})` : "";
+        process.stderr.write(`${entry.experiment.id}: complete, ${counts}${resumed}, ${took} → ${manifest.run_id}${note}\n`);
+      } else {
+        failures++;
+        process.stderr.write(`${entry.experiment.id}: ${manifest.status}: ${manifest.reason} (${counts}${resumed}, ${took}) → ${manifest.run_id}\n`);
+      }
     }
   }
   return failures;
+}
+
+/**
+ * Holds `<results>/.lock` while `fn` runs: a second `tracker run` / `npm run build` on the same
+ * results folder exits with a clear message (exit 3), or waits with --wait.
+ */
+async function withLock(wait: boolean, fn: () => Promise<number>): Promise<number> {
+  let lock: Lock;
+  try {
+    lock = await acquireLock(resultsRoot(), { wait, onWait: (held) => process.stderr.write(`waiting: ${held.message}\n`) });
+  } catch (e) {
+    if (!(e instanceof LockHeld)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return 3;
+  }
+  const release = () => lock.release();
+  process.once("exit", release);
+  try {
+    return await fn();
+  } finally {
+    process.off("exit", release);
+    lock.release();
+  }
 }
 
 /** Loads, plans and runs; returns the process exit code (non-zero on invalid files or failed runs). */
@@ -43,7 +79,11 @@ async function run(ids: string[]): Promise<number> {
   const root = resultsRoot();
   const load = await loadExperiments(EXPERIMENTS_DIR);
   printErrors(load);
-  const unknown = ids.filter((id) => !load.experiments.some((e) => e.id === id) && !load.errors.some((e) => e.file.endsWith(`/${id}.ts`)));
+  for (const r of load.recorded.filter((r) => ids.includes(r.id))) process.stderr.write(`${r.id}: a recorded experiment, never run\n`);
+  materialiseRecorded(load.recorded, root);
+  const unknown = ids.filter(
+    (id) => !load.experiments.some((e) => e.id === id) && !load.recorded.some((r) => r.id === id) && !load.errors.some((e) => e.file.endsWith(`/${id}.ts`)),
+  );
   if (unknown.length) {
     process.stderr.write(`error: no experiment file for ${unknown.join(", ")} in ${EXPERIMENTS_DIR}/\n`);
     return 2;
@@ -62,7 +102,7 @@ async function run(ids: string[]): Promise<number> {
   process.once("SIGINT", onSigint);
   const failures = await runPending(chosen, root, controller.signal);
   process.off("SIGINT", onSigint);
-  writeExperimentIndex(root, planExperiments(load.experiments, root), load.errors);
+  writeExperimentIndex(root, planExperiments(load.experiments, root), load.errors, recordedIndexEntries(load.recorded, root));
   if (controller.signal.aborted) return 130;
   return invalidChosen.length > 0 || failures > 0 ? 1 : 0;
 }
@@ -73,8 +113,9 @@ program
   .command("run")
   .description("run experiments whose results are missing or whose spec changed (or the given ids, always)")
   .argument("[ids...]", "experiment ids (file names without .ts)")
-  .action(async (ids: string[]) => {
-    process.exitCode = await run(ids);
+  .option("--wait", "wait for another tracker run or build on the same results folder instead of exiting")
+  .action(async (ids: string[], opts: { wait?: boolean }) => {
+    process.exitCode = await withLock(Boolean(opts.wait), () => run(ids));
   });
 
 program
@@ -84,18 +125,27 @@ program
     const load = await loadExperiments(EXPERIMENTS_DIR);
     printErrors(load);
     for (const e of load.experiments) process.stdout.write(`ok ${e.file} (${e.prompts.length} prompts, spec ${e.specHash.slice(0, 8)})\n`);
+    for (const r of load.recorded) process.stdout.write(`ok ${r.file} (recorded, spec ${r.specHash.slice(0, 8)})\n`);
     process.exitCode = load.errors.length ? 1 : 0;
   });
 
 program
   .command("list")
-  .description("show each experiment as fresh, stale, pending or failed")
+  .description("show each experiment as fresh, stale, pending, failed or partial (and client-bound runs)")
   .action(async () => {
     const load = await loadExperiments(EXPERIMENTS_DIR);
     const plan = planExperiments(load.experiments, resultsRoot(), () => {});
     for (const p of plan) {
       const run = p.shown ? ` ${p.shown.runId} (${p.shown.manifest.status})` : "";
-      process.stdout.write(`${p.state.padEnd(8)} ${p.experiment.id}${run}${p.reason ? `: ${p.reason}` : ""}\n`);
+      const units = p.units.length > 1 ? ` [${p.units.filter((u) => u.action === "complete").length}/${p.units.length} runs complete]` : "";
+      const bound = p.clientBound.length
+        ? ` [client-bound: ${p.clientBound.map((r) => `${r.runId}${r.manifest.self_check?.reason ? ` (${r.manifest.self_check.reason})` : ""}`).join(", ")}]`
+        : "";
+      process.stdout.write(`${p.state.padEnd(8)} ${p.experiment.id}${run}${units}${p.reason ? `: ${p.reason}` : ""}${bound}\n`);
+    }
+    for (const r of recordedIndexEntries(load.recorded, resultsRoot(), () => {})) {
+      const run = r.run_id ? ` ${r.run_id} (${r.state === "failed" ? "failed" : "complete"})` : " (written by the next run or build)";
+      process.stdout.write(`${"recorded".padEnd(8)} ${r.id}${run}${r.error ? `: ${r.error}` : ""}\n`);
     }
     for (const e of load.errors) process.stdout.write(`invalid  ${e.message}\n`);
     process.exitCode = load.errors.length ? 1 : 0;
@@ -103,22 +153,21 @@ program
 
 program
   .command("build")
-  .description("run what is pending, then build the static site into dist/")
-  .action(async () => {
-    const code = await run([]);
-    if (code === 130) {
-      process.exitCode = code;
-      return;
-    }
-    try {
-      const report = await buildSite(process.cwd(), resultsRoot());
-      process.stderr.write(`site: dist/ built (${report.removed.length} loader outputs recomputed, ${report.kept.length} reused)\n`);
-    } catch (e) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    process.exitCode = code;
+  .description("run what is pending (resuming partial runs), then build the static site into dist/")
+  .option("--wait", "wait for another tracker run or build on the same results folder instead of exiting")
+  .action(async (opts: { wait?: boolean }) => {
+    process.exitCode = await withLock(Boolean(opts.wait), async () => {
+      const code = await run([]);
+      if (code === 130) return code;
+      try {
+        const report = await buildSite(process.cwd(), resultsRoot());
+        process.stderr.write(`site: dist/ built (${report.removed.length} loader outputs recomputed, ${report.kept.length} reused)\n`);
+      } catch (e) {
+        process.stderr.write(`error: ${(e as Error).message}\n`);
+        return 1;
+      }
+      return code;
+    });
   });
 
 program
@@ -145,6 +194,44 @@ program
     const apiKey = opts.apiKeyEnv ? process.env[opts.apiKeyEnv] : undefined;
     if (opts.apiKeyEnv && !apiKey) throw new InvalidArgumentError(`environment variable ${opts.apiKeyEnv} is not set`);
     await runSimCommand({ ...opts, apiKey });
+  });
+
+const importCommand = program.command("import").description("turn results measured elsewhere into recorded experiments");
+importCommand
+  .command("vllm-bench")
+  .description("a `vllm bench serve --save-result` JSON file → experiments/<id>.ts (recorded) and its run folder")
+  .argument("<file>", "the result JSON")
+  .option("--experiment <id>", "experiment id (default: from the file name)")
+  .option("--hardware <text>", "where it ran, e.g. \"RTX 4080 16 GB\"", "not recorded")
+  .action((file: string, opts: { experiment?: string; hardware: string }) => {
+    try {
+      const r = importVllmBench(file, { experimentsDir: EXPERIMENTS_DIR, resultsRoot: resultsRoot(), experimentId: opts.experiment, hardware: opts.hardware });
+      process.stderr.write(`${r.id}: recorded ${r.manifest.counts.requests} requests → ${r.experimentFile}, ${r.runDir}\n`);
+    } catch (e) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+const exportCommand = program.command("export").description("write stored results in other formats");
+exportCommand
+  .command("batch")
+  .description("a run's answers in the OpenAI batch output format (JSONL; custom_id = prompt id)")
+  .argument("<experiment-id>", "experiment id")
+  .option("--run <run-id>", "run to export (default: the run the site shows)")
+  .option("--out <file>", "output file (default: standard output)")
+  .action(async (id: string, opts: { run?: string; out?: string }) => {
+    try {
+      const lines = await batchOutputLines(runToExport(resultsRoot(), id, opts.run));
+      const text = lines.map((l) => l + "\n").join("");
+      if (opts.out) {
+        writeFileSync(opts.out, text);
+        process.stderr.write(`${id}: ${lines.length} answers → ${opts.out}\n`);
+      } else process.stdout.write(text);
+    } catch (e) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    }
   });
 
 await program.parseAsync(process.argv);

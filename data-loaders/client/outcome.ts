@@ -27,6 +27,8 @@ export interface CompletionRequest {
   requestId: string;
   /** Total time limit for the request in ms (0 = none). */
   timeoutMs?: number;
+  /** Longest silence in ms (no response headers or body bytes) before the request is stopped as a timeout (0 = none). */
+  idleTimeoutMs?: number;
   /** Abort the request (Ctrl-C). */
   signal?: AbortSignal;
 }

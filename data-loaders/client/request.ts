@@ -81,6 +81,15 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
           controller.abort();
         }, req.timeoutMs)
       : null;
+  let idle = false;
+  const idleTimer =
+    req.idleTimeoutMs && req.idleTimeoutMs > 0
+      ? setTimeout(() => {
+          idle = true;
+          stoppedBy ??= "timeout";
+          controller.abort();
+        }, req.idleTimeoutMs)
+      : null;
 
   let sentMs = now();
   let httpStatus: number | null = null;
@@ -96,6 +105,7 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
       body: payload,
       signal: controller.signal,
     });
+    idleTimer?.refresh();
     httpStatus = res.statusCode;
     if (res.statusCode < 200 || res.statusCode >= 300) {
       const info = parseErrorBody(await res.body.text());
@@ -111,6 +121,7 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
     state = new StreamState();
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
       const at = now();
+      idleTimer?.refresh();
       for (const data of decoder.push(chunk)) state.add(data, at);
     }
     const doneMs = now();
@@ -121,12 +132,13 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
     const failure = classifyNetworkError(err);
     const errorClass: ErrorClass = stoppedBy ?? failure.errorClass;
     let message = failure.message;
-    if (stoppedBy === "timeout") message = `no complete response within ${req.timeoutMs} ms`;
+    if (stoppedBy === "timeout") message = idle ? `no bytes for ${req.idleTimeoutMs} ms` : `no complete response within ${req.timeoutMs} ms`;
     else if (stoppedBy === "aborted") message = "request aborted";
     if (state) return outcome(req, sentMs, doneMs, httpStatus, { ...state.result(false), ok: false, errorClass, errorMessage: message });
     return failed(req, sentMs, doneMs, httpStatus, errorClass, message);
   } finally {
     if (timer) clearTimeout(timer);
+    if (idleTimer) clearTimeout(idleTimer);
     req.signal?.removeEventListener("abort", onAbort);
   }
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { SpecError, specErrorsFromZod } from "./errors.ts";
 import { hashJson } from "./hash.ts";
 import { resolvePrompts, type ResolvedPrompt } from "./prompts.ts";
+import { isRecordedExport, recordedSchema, toLoadedRecorded, type LoadedRecorded } from "./recorded.ts";
 import { EXPERIMENT_ID, experimentSchema, type Experiment } from "./schema.ts";
 
 export interface LoadedExperiment {
@@ -26,6 +27,8 @@ export interface LoadedExperiment {
 
 export interface LoadResult {
   experiments: LoadedExperiment[];
+  /** Recorded experiments (`defineRecorded`): figures measured elsewhere, never run. */
+  recorded: LoadedRecorded[];
   errors: SpecError[];
 }
 
@@ -42,6 +45,7 @@ export function experimentFiles(dir: string): string[] {
 /** Loads every experiment in `dir`; a bad file yields errors and does not stop the others. */
 export async function loadExperiments(dir: string): Promise<LoadResult> {
   const experiments: LoadedExperiment[] = [];
+  const recorded: LoadedRecorded[] = [];
   const errors: SpecError[] = [];
   const byId = new Map<string, string>();
   for (const path of experimentFiles(dir)) {
@@ -54,24 +58,38 @@ export async function loadExperiments(dir: string): Promise<LoadResult> {
     }
     byId.set(id, file);
     try {
-      experiments.push(await loadExperiment(path));
+      const loaded = await loadExperimentOrRecorded(path);
+      if ("recorded" in loaded) recorded.push(loaded);
+      else experiments.push(loaded);
     } catch (e) {
       if (e instanceof SpecError) errors.push(e);
       else if (Array.isArray(e)) errors.push(...e);
       else throw e;
     }
   }
-  return { experiments, errors };
+  return { experiments, recorded, errors };
 }
 
 /** Loads one experiment file; throws SpecError or SpecError[]. */
 export async function loadExperiment(path: string): Promise<LoadedExperiment> {
+  const loaded = await loadExperimentOrRecorded(path);
+  if ("recorded" in loaded) throw new SpecError(loaded.file, "", "a recorded experiment (defineRecorded): its figures come from elsewhere and it is never run");
+  return loaded;
+}
+
+/** Loads one experiment file, which may be a recorded experiment; throws SpecError or SpecError[]. */
+export async function loadExperimentOrRecorded(path: string): Promise<LoadedExperiment | LoadedRecorded> {
   const file = relative(process.cwd(), path) || path;
   const id = basename(path, extname(path));
   if (!EXPERIMENT_ID.test(id)) {
     throw new SpecError(file, "id", `file name "${id}" is not a safe id: use lower-case letters, digits, "." and "-" (e.g. gemma-3-4b-5k)`);
   }
   const value = await importDefault(path, file);
+  if (isRecordedExport(value)) {
+    const recorded = recordedSchema.safeParse(value.recorded);
+    if (!recorded.success) throw specErrorsFromZod(file, recorded.error.issues);
+    return toLoadedRecorded(id, file, recorded.data);
+  }
   const parsed = experimentSchema.safeParse(value);
   if (!parsed.success) throw specErrorsFromZod(file, parsed.error.issues);
   const spec = parsed.data;
@@ -101,7 +119,7 @@ async function importDefault(path: string, file: string): Promise<unknown> {
  * JSON Schema and the prompts by their content hash.
  */
 function hashedSpec(spec: Experiment, file: string, promptHash: string): Record<string, unknown> {
-  const { title: _t, notes: _n, prices: _p, gpuDollarsPerHour: _g, quality, ...measured } = spec;
+  const { title: _t, notes: _n, prices: _p, gpuDollarsPerHour: _g, publish: _pub, quality, ...measured } = spec;
   let qualityJson: Record<string, unknown> | undefined;
   if (quality) {
     try {

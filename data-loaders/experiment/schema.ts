@@ -53,8 +53,68 @@ export const urlServerSchema = z.strictObject({
   apiKeyEnv: envName.optional(),
 });
 
-export const serverSchema = z.union([simulatedServerSchema, urlServerSchema], {
-  error: () => "either { simulate: \"<profile>\" } or { url, model, apiKeyEnv? }",
+/** Several replicas of one model (data-parallel, no router): requests are spread round-robin. */
+export const replicasServerSchema = z.strictObject({
+  /** Base URLs of the replicas, e.g. `["http://gpu-a:8000", "http://gpu-b:8000"]`. */
+  urls: z
+    .array(z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }))
+    .min(2, "at least two URLs (for one server write `url`)")
+    .refine((urls) => new Set(urls.map((u) => u.replace(/\/+$/, "").replace(/\/v1$/, ""))).size === urls.length, "each replica once"),
+  /** The served model name; every replica must serve it. */
+  model: z.string().min(1),
+  apiKeyEnv: envName.optional(),
+});
+
+/** Flag names that the tracker sets itself or that would put a secret in the file. */
+const RESERVED_FLAGS = ["--host", "--port", "--api-key", "--served-model-name"];
+/** Environment variable names that look like secrets: they are inherited, never written in the file. */
+export const SECRET_ENV = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
+
+export const launchSchema = z.strictObject({
+  /** The vLLM executable: `"vllm"` on the PATH, or a path. Started as `<command> serve <model> …`. */
+  command: z.string().min(1).default("vllm"),
+  /** Model to serve (Hugging Face id or local path); also the name requests use. */
+  model: z.string().min(1),
+  /** Engine flags, e.g. `{ "--gpu-memory-utilization": 0.9, "--max-model-len": 4096, "--enforce-eager": true }`. */
+  args: z
+    .record(
+      z.string().regex(/^--[a-z0-9][a-z0-9-]*$/, "a long flag such as --max-model-len"),
+      z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
+    )
+    .default({})
+    .superRefine((args, ctx) => {
+      for (const flag of Object.keys(args)) {
+        if (RESERVED_FLAGS.includes(flag)) {
+          ctx.addIssue({ code: "custom", path: [flag], message: `${flag} is set by the tracker (use launch.port, launch.apiKeyEnv)` });
+        }
+      }
+    }),
+  /** Extra environment variables for the server. Secrets are inherited from the tracker's environment, never written here. */
+  env: z
+    .record(envName, z.string())
+    .default({})
+    .superRefine((env, ctx) => {
+      for (const name of Object.keys(env)) {
+        if (SECRET_ENV.test(name)) {
+          ctx.addIssue({ code: "custom", path: [name], message: `${name} looks like a secret: set it in the environment of \`tracker\`, the server inherits it` });
+        }
+      }
+    }),
+  /** Port on 127.0.0.1 (default: a free port). */
+  port: z.number().int().min(1).max(65_535).optional(),
+  /** How long to wait for GET /health to answer 200 (default 1200 s: cold starts take minutes). */
+  readyTimeoutS: z.number().positive().max(86_400).default(1200),
+  /** Environment variable holding an API key: given to the server as VLLM_API_KEY and used by the client. */
+  apiKeyEnv: envName.optional(),
+});
+
+export const launchServerSchema = z.strictObject({
+  /** Start `vllm serve` for this experiment and stop it afterwards. */
+  launch: launchSchema,
+});
+
+export const serverSchema = z.union([simulatedServerSchema, urlServerSchema, replicasServerSchema, launchServerSchema], {
+  error: () => "one of { simulate: \"<profile>\" }, { url, model, apiKeyEnv? }, { urls: [...], model } or { launch: { command, model, args } }",
 });
 
 const messageSchema = z.strictObject({
@@ -83,13 +143,15 @@ export const promptSourceSchema = z.union(
     z.strictObject({ inline: z.array(promptSchema).min(1) }),
     /** Path relative to the experiment file; one JSON object per line ({id?, prompt} or {id?, messages}). */
     z.strictObject({ jsonl: z.string().min(1) }),
+    /** An OpenAI batch input file (relative to the experiment file): lines {custom_id, method, url, body: {messages, …}}; custom_id becomes the prompt id. */
+    z.strictObject({ batch: z.string().min(1) }),
     z.strictObject({
       generate: z.enum(GENERATORS),
       /** How many distinct prompts to generate (requests cycle through them). */
       count: z.number().int().min(1).max(1_000_000),
     }),
   ],
-  { error: () => "one of { inline: [...] }, { jsonl: \"file.jsonl\" } or { generate: \"candidate-profiles\", count }" },
+  { error: () => "one of { inline: [...] }, { jsonl: \"file.jsonl\" }, { batch: \"batch-input.jsonl\" } or { generate: \"candidate-profiles\", count }" },
 );
 
 export const workloadSchema = z.strictObject({
@@ -109,9 +171,75 @@ export const workloadSchema = z.strictObject({
   structuredOutput: z.boolean().default(false),
 });
 
-export const loadSchema = z.strictObject({
-  /** Number of workers, each sending its next request when its previous one finishes. */
-  concurrency: z.number().int().min(1).max(100_000),
+const concurrencyLevel = z.number().int().min(1).max(100_000);
+const requestRate = z.number().positive().max(1_000_000);
+
+/**
+ * How requests are sent. Exactly one of `concurrency` (closed loop), `rate` (open loop) or
+ * `rampUp` (open loop with a linearly growing rate). Omitted optional fields keep their default
+ * out of the spec hash, so adding a field here never re-runs existing experiments.
+ */
+export const loadSchema = z
+  .strictObject({
+    /**
+     * Closed loop: N workers, each sending its next request when its previous one finishes.
+     * A list is a sweep: one run per level with the same prompts, grouped as one experiment.
+     */
+    concurrency: z.union([concurrencyLevel, z.array(concurrencyLevel).min(1).max(64)]).optional(),
+    /** Open loop: requests per second, like `vllm bench serve --request-rate`. */
+    rate: requestRate.optional(),
+    /** Gamma shape of the gaps between open-loop arrivals: 1 (default) is Poisson, < 1 burstier, > 1 more regular. */
+    burstiness: z.number().positive().max(1_000).optional(),
+    /** Open loop: at most this many requests in flight; later arrivals wait for a free slot. */
+    maxConcurrency: concurrencyLevel.optional(),
+    /** Open loop with a rate that grows linearly per request from startRps to endRps (vLLM's linear ramp-up; no rescaling). */
+    rampUp: z.strictObject({ startRps: requestRate, endRps: requestRate }).optional(),
+    /** Requests sent before the measured ones, stored with `warmup = true` and left out of every statistic (default 0). */
+    warmup: z.number().int().min(0).max(100_000).optional(),
+    /** Runs per level, for confidence intervals (default 1). */
+    repeats: z.number().int().min(1).max(100).optional(),
+    /**
+     * Stop sending after this many seconds; requests in flight finish. The run is complete with
+     * fewer requests than asked (its reason says so), and is not resumed.
+     */
+    maxDurationS: z.number().positive().max(30 * 86_400).optional(),
+  })
+  .superRefine((load, ctx) => {
+    const shapes = (["concurrency", "rate", "rampUp"] as const).filter((k) => load[k] !== undefined);
+    if (shapes.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: shapes.length === 0 ? ["concurrency"] : [shapes[1]!],
+        message: shapes.length === 0
+          ? "give one of concurrency (closed loop), rate or rampUp (open loop)"
+          : `give only one of concurrency, rate or rampUp (found ${shapes.join(" and ")})`,
+      });
+    }
+    for (const k of ["burstiness", "maxConcurrency"] as const) {
+      if (load[k] !== undefined && load.concurrency !== undefined) {
+        ctx.addIssue({ code: "custom", path: [k], message: "applies to open-loop loads only (rate or rampUp), not to concurrency" });
+      }
+    }
+  });
+
+/** Retries of failed requests and the wait for a server that went away. */
+export const retrySchema = z.strictObject({
+  /** Attempts per request for retryable failures (connect, reset, 5xx, in-band error, timeout); default 1 = no retry. */
+  attempts: z.number().int().min(1).max(20).optional(),
+  /** First backoff in ms (default 500); doubles per attempt, with jitter. */
+  backoffMs: z.number().int().min(0).max(600_000).optional(),
+  /** Longest backoff in ms (default 30 000). */
+  maxBackoffMs: z.number().int().min(0).max(3_600_000).optional(),
+  /** When requests cannot connect, pause and poll /health for up to this many seconds (default 60), then end the run as failed and resumable. */
+  serverGoneS: z.number().min(0).max(7 * 86_400).optional(),
+});
+
+/** Time limits per request. */
+export const timeoutsSchema = z.strictObject({
+  /** Total time for one attempt, in seconds (default none). */
+  requestS: z.number().positive().max(86_400).optional(),
+  /** Longest silence on a streamed response (no bytes), in seconds (default none). */
+  idleS: z.number().positive().max(86_400).optional(),
 });
 
 export const qualitySchema = z.strictObject({
@@ -139,11 +267,15 @@ export const experimentSchema = z.strictObject({
   /** Number of requests to send. Requests cycle through the prompts. */
   requests: z.number().int().min(1).max(10_000_000),
   load: loadSchema,
+  retry: retrySchema.optional(),
+  timeouts: timeoutsSchema.optional(),
   quality: qualitySchema.optional(),
   /** Prices to compare against (not part of the spec hash: changing them re-runs nothing). */
   prices: z.array(priceSchema).optional(),
   /** Self-hosting cost of the GPU in $/hour (not part of the spec hash). */
   gpuDollarsPerHour: z.number().min(0).optional(),
+  /** How the report publishes answers: full text, truncated, or hashed (not part of the spec hash). */
+  publish: z.strictObject({ answers: z.enum(["full", "truncated", "hashed"]) }).optional(),
 });
 
 /** What a user writes (defaults may be omitted). */
@@ -153,12 +285,19 @@ export type Experiment = z.output<typeof experimentSchema>;
 export type ServerSpec = Experiment["server"];
 export type SimulatedServer = z.output<typeof simulatedServerSchema>;
 export type UrlServer = z.output<typeof urlServerSchema>;
+export type ReplicasServer = z.output<typeof replicasServerSchema>;
+export type LaunchServer = z.output<typeof launchServerSchema>;
+export type LaunchSpec = z.output<typeof launchSchema>;
 export type Workload = Experiment["workload"];
 export type PromptInput = z.input<typeof promptSchema>;
 export type Faults = z.output<typeof faultsSchema>;
 
 export function isSimulated(server: ServerSpec): server is SimulatedServer {
   return "simulate" in server;
+}
+
+export function isLaunched(server: ServerSpec): server is LaunchServer {
+  return "launch" in server;
 }
 
 /**

@@ -1,8 +1,12 @@
 // The server an experiment runs against: the built-in simulator (started in-process on a free
-// loopback port) or an existing OpenAI-compatible server. Reachability is checked up front so an
-// unreachable server fails the run within seconds instead of hanging.
+// loopback port), an existing OpenAI-compatible server or several replicas of one model, or a
+// vLLM server the tracker launches itself (data-loaders/server/launch.ts). Reachability is
+// checked up front so an unreachable server fails the run within seconds instead of hanging.
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { request } from "undici";
-import { isSimulated, type ServerSpec } from "../experiment/schema.ts";
+import { isLaunched, isSimulated, type ServerSpec } from "../experiment/schema.ts";
+import { launchServer, type LaunchRecord } from "../server/launch.ts";
 import { PROFILES, type ProfileName } from "../sim/profiles.ts";
 import { startSimulator } from "../sim/server.ts";
 
@@ -13,10 +17,17 @@ export interface OpenServer {
   apiKey?: string;
   simulated: boolean;
   profile: string | null;
+  /** The manifest's `server.kind`. */
+  kind: "simulate" | "url" | "launch";
+  /** For a launched server: the manifest's `launch` object (load time, start-up facts, memory), completed by close(). */
+  launch?: LaunchRecord;
   close(): Promise<void>;
 }
 
 export class ServerUnavailable extends Error {}
+
+/** Name of a launched server's log file in the run folder. */
+export const SERVER_LOG_FILE = "server.log";
 
 /** Strips credentials, a trailing slash and a trailing /v1 from a base URL. */
 export function baseUrl(url: string): string {
@@ -26,7 +37,19 @@ export function baseUrl(url: string): string {
   return u.href.replace(/\/+$/, "").replace(/\/v1$/, "");
 }
 
-export async function openServer(server: ServerSpec, opts: { seed: number; readyTimeoutMs?: number }): Promise<OpenServer> {
+export interface OpenServerOptions {
+  seed: number;
+  readyTimeoutMs?: number;
+  /** The run folder: a launched server's log goes to `<runDir>/server.log` (else to the temp folder). */
+  runDir?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Opens the experiment's server. A launched server that does not start throws `StartFailed`
+ * (data-loaders/server/launch.ts) whose `record` is the manifest's `launch` object with `failure` set.
+ */
+export async function openServer(server: ServerSpec, opts: OpenServerOptions): Promise<OpenServer> {
   if (isSimulated(server)) {
     const profile = server.simulate as ProfileName;
     const sim = await startSimulator({
@@ -36,8 +59,29 @@ export async function openServer(server: ServerSpec, opts: { seed: number; ready
       loadTimeMs: server.loadTimeMs,
       faults: server.faults,
     });
-    const open: OpenServer = { endpoints: [sim.url], model: PROFILES[profile].model, simulated: true, profile, close: () => sim.close() };
+    const open: OpenServer = { endpoints: [sim.url], model: PROFILES[profile].model, simulated: true, profile, kind: "simulate", close: () => sim.close() };
     await waitReady(open.endpoints[0]!, open.apiKey, opts.readyTimeoutMs ?? (server.loadTimeMs ?? 0) + 30_000);
+    return open;
+  }
+  if (isLaunched(server)) {
+    const logFile = join(opts.runDir ?? tmpdir(), opts.runDir ? SERVER_LOG_FILE : `tracker-vllm-${process.pid}-${Date.now()}.log`);
+    const launched = await launchServer(server.launch, { logFile, log: opts.log });
+    const open: OpenServer = {
+      endpoints: [launched.url],
+      model: launched.model,
+      apiKey: launched.apiKey,
+      simulated: false,
+      profile: null,
+      kind: "launch",
+      launch: launched.record,
+      close: () => launched.stop(),
+    };
+    try {
+      await waitReady(launched.url, launched.apiKey, opts.readyTimeoutMs ?? 30_000);
+    } catch (e) {
+      await launched.stop();
+      throw e;
+    }
     return open;
   }
   let apiKey: string | undefined;
@@ -45,8 +89,9 @@ export async function openServer(server: ServerSpec, opts: { seed: number; ready
     apiKey = process.env[server.apiKeyEnv];
     if (!apiKey) throw new ServerUnavailable(`environment variable ${server.apiKeyEnv} (server.apiKeyEnv) is not set`);
   }
-  const open: OpenServer = { endpoints: [baseUrl(server.url)], model: server.model, apiKey, simulated: false, profile: null, close: async () => {} };
-  for (const endpoint of open.endpoints) await waitReady(endpoint, apiKey, opts.readyTimeoutMs ?? 5_000);
+  const urls = "urls" in server ? server.urls : [server.url];
+  const open: OpenServer = { endpoints: urls.map(baseUrl), model: server.model, apiKey, simulated: false, profile: null, kind: "url", close: async () => {} };
+  await Promise.all(open.endpoints.map((endpoint) => waitReady(endpoint, apiKey, opts.readyTimeoutMs ?? 5_000)));
   return open;
 }
 

@@ -16,8 +16,14 @@
 // One timer per engine drives the steps. A tick runs every step whose end time has passed, so
 // at high speedups (steps shorter than a timer tick) several steps run per tick; token times
 // are the exact step end times on the performance.now() clock, whatever the tick granularity.
+// A tick stops after TICK_BUDGET_MS of work and continues in setImmediate, so that when the
+// simulator runs behind (very high speedups: it then runs as fast as its CPU allows) the
+// sockets still flush and requests are still read between steps.
 import { performance } from "node:perf_hooks";
 import type { SimProfile } from "./profiles.ts";
+
+/** Longest stretch of steps one tick runs before it yields to I/O (ms of real time). */
+const TICK_BUDGET_MS = 2;
 
 export type FinishReason = "stop" | "length" | "abort" | "error";
 
@@ -68,6 +74,7 @@ export class Engine {
   private step: Step | null = null;
   private lastEndMs = 0;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly profile: SimProfile,
@@ -106,7 +113,9 @@ export class Engine {
 
   close(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     this.step = null;
     for (const seq of [...this.running, ...this.waiting]) this.finish(seq, "abort", performance.now());
   }
@@ -161,18 +170,23 @@ export class Engine {
   }
 
   private arm(): void {
-    if (!this.step || this.timer) return;
-    this.timer = setTimeout(this.tick, Math.max(0, this.step.endMs - performance.now()));
+    if (!this.step || this.timer || this.immediate) return;
+    const wait = this.step.endMs - performance.now();
+    if (wait <= 0) this.immediate = setImmediate(this.tick);
+    else this.timer = setTimeout(this.tick, wait);
   }
 
   private readonly tick = (): void => {
     this.timer = null;
+    this.immediate = null;
     const now = performance.now();
+    const yieldAt = now + TICK_BUDGET_MS;
     while (this.step && this.step.endMs <= now) {
       const { endMs, seqs } = this.step;
       this.lastEndMs = endMs;
       for (const seq of seqs) this.advance(seq, endMs);
       this.plan(endMs);
+      if (performance.now() >= yieldAt) break;
     }
     this.arm();
   };

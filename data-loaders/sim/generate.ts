@@ -150,7 +150,11 @@ class EventWriter {
   private timer: NodeJS.Timeout | null = null;
   closed = false;
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(
+    private readonly res: ServerResponse,
+    /** Called right after each event is written to the socket. */
+    private readonly onWrite?: () => void,
+  ) {}
 
   /** Holds everything written from now until `untilMs`. */
   stall(untilMs: number): void {
@@ -203,6 +207,7 @@ class EventWriter {
         socket?.write("", () => socket.resetAndDestroy());
       } else {
         this.res.write(item);
+        this.onWrite?.();
       }
     }
   };
@@ -295,7 +300,9 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
 
   // Streaming: headers right after validation, tokens as the engine produces them.
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-  const writer = new EventWriter(res);
+  const writer = new EventWriter(res, () => {
+    if (record.firstTokenMs !== null) record.firstWriteMs ??= performance.now();
+  });
   const objectName = api === "chat" ? "chat.completion.chunk" : "text_completion";
   const running = (n: number) => (parsed.continuousUsage ? usage(parsed.promptTokens, n) : undefined);
   const fingerprintOnFinish = parsed.includeUsage ? undefined : ctx.fingerprint;

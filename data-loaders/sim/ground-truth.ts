@@ -7,6 +7,8 @@ export interface GroundTruthRecord {
   /** When each generated token was written (the engine step's end; later if a stall held it). */
   tokenMs: number[];
   firstTokenMs: number | null;
+  /** Streaming: when the first token's event (chat: the role chunk) was handed to the socket (res.write returned). */
+  firstWriteMs: number | null;
   /** When the response was completed, reset or failed. */
   endMs: number | null;
   finishReason: string | null;
@@ -23,7 +25,7 @@ export class GroundTruth {
 
   start(requestId: string, arrivalMs: number, promptTokens: number): GroundTruthRecord {
     const record: GroundTruthRecord = {
-      requestId, arrivalMs, tokenMs: [], firstTokenMs: null, endMs: null, finishReason: null,
+      requestId, arrivalMs, tokenMs: [], firstTokenMs: null, firstWriteMs: null, endMs: null, finishReason: null,
       promptTokens, completionTokens: 0, httpStatus: null,
     };
     if (this.enabled) this.records.set(requestId, record);

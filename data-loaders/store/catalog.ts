@@ -5,13 +5,15 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import {
+  duckdbColumns,
   experimentIndexSchema,
   manifestSchema,
   type ExperimentIndex,
   type Manifest,
   type RequestRow,
 } from "./rows.ts";
-import type { MetricRow } from "../metrics/summary.ts";
+import { distributionFromRow, distributionSql, itlValuesSql } from "../metrics/sql.ts";
+import type { Distribution, MetricRow } from "../metrics/summary.ts";
 
 export type Warn = (message: string) => void;
 export type ExperimentEntry = ExperimentIndex["experiments"][number];
@@ -140,10 +142,21 @@ export function findRun(dir: string, experimentId: string, runId: string | null,
 
 type Column = keyof RequestRow;
 
-/** The given columns of every row of a run, in request order. */
+/**
+ * The given columns of every row of a run, in request order. Read column-wise (much faster than
+ * row objects for 50K-row runs); BIGINT columns come back as numbers.
+ */
 export async function readRows<K extends Column>(requestsPath: string, columns: readonly K[]): Promise<Pick<RequestRow, K>[]> {
-  const list = columns.map(quote).join(", ");
-  const rows = await query(`SELECT ${list} FROM read_parquet($path) ORDER BY request_index`, { path: requestsPath });
+  const types = duckdbColumns();
+  const list = columns.map((c) => (types[c] === "BIGINT" ? `${quote(c)}::DOUBLE AS ${quote(c)}` : quote(c))).join(", ");
+  const byColumn = await queryColumns(`SELECT ${list} FROM measured ORDER BY request_index`, { path: requestsPath });
+  const n = byColumn[columns[0]!]?.length ?? 0;
+  const rows = new Array<Record<string, unknown>>(n);
+  for (let i = 0; i < n; i++) {
+    const row: Record<string, unknown> = {};
+    for (const c of columns) row[c] = byColumn[c]![i];
+    rows[i] = row;
+  }
   return rows as Pick<RequestRow, K>[];
 }
 
@@ -178,7 +191,7 @@ export type SampleRow = Pick<RequestRow, (typeof SAMPLE_COLUMNS)[number]>;
 /** The first `limit` requests of a run with their answers, for paging through on the site. */
 export async function answerSample(requestsPath: string, limit: number): Promise<SampleRow[]> {
   const list = SAMPLE_COLUMNS.map(quote).join(", ");
-  const rows = await query(`SELECT ${list} FROM read_parquet($path) ORDER BY request_index LIMIT $limit`, {
+  const rows = await query(`SELECT ${list} FROM requests ORDER BY request_index LIMIT $limit`, {
     path: requestsPath,
     limit,
   });
@@ -195,7 +208,7 @@ export interface OutcomeCount {
 /** How many requests ended each way (status × error class × finish reason), most frequent first. */
 export async function outcomeCounts(requestsPath: string): Promise<OutcomeCount[]> {
   const rows = await query(
-    `SELECT status, error_class, finish_reason, count(*) AS count FROM read_parquet($path)
+    `SELECT status, error_class, finish_reason, count(*) AS count FROM measured
      GROUP BY ALL ORDER BY count DESC, status, error_class, finish_reason`,
     { path: requestsPath },
   );
@@ -217,7 +230,7 @@ export interface HistogramBin {
 export async function histogram(requestsPath: string, column: NumericColumn, bins: number): Promise<HistogramBin[]> {
   const c = quote(column);
   const [bounds] = await query(
-    `SELECT min(${c})::DOUBLE AS lo, max(${c})::DOUBLE AS hi FROM read_parquet($path)`,
+    `SELECT min(${c})::DOUBLE AS lo, max(${c})::DOUBLE AS hi FROM measured`,
     { path: requestsPath },
   );
   const lo = bounds?.lo as number | null;
@@ -226,7 +239,7 @@ export async function histogram(requestsPath: string, column: NumericColumn, bin
   const width = hi > lo ? (hi - lo) / bins : 1;
   const counts = await query(
     `SELECT least(floor((${c} - $lo) / $width), $last)::INTEGER AS bin, count(*) AS count
-     FROM read_parquet($path) WHERE ${c} IS NOT NULL GROUP BY bin`,
+     FROM measured WHERE ${c} IS NOT NULL GROUP BY bin`,
     { path: requestsPath, lo, width, last: bins - 1 },
   );
   const byBin = new Map(counts.map((r) => [r.bin as number, r.count as number]));
@@ -235,6 +248,78 @@ export async function histogram(requestsPath: string, column: NumericColumn, bin
     x1: lo + (i + 1) * width,
     count: byBin.get(i) ?? 0,
   }));
+}
+
+/**
+ * The inter-token-latency distribution of a run, computed in DuckDB (metrics/sql.ts states the
+ * same definition as `latency` in metrics/latency.ts): a run holds millions of gaps.
+ */
+export async function itlDistribution(requestsPath: string): Promise<Distribution> {
+  const [row] = await query(`SELECT ${distributionSql("v")} FROM (${itlValuesSql("measured")})`, { path: requestsPath });
+  return distributionFromRow(row ?? {});
+}
+
+/** Server gauges charted next to the client's tokens/s (old and new vLLM names). */
+export const SERVER_GAUGES = [
+  "vllm:kv_cache_usage_perc",
+  "vllm:gpu_cache_usage_perc",
+  "vllm:num_requests_running",
+  "vllm:num_requests_waiting",
+] as const;
+
+export interface ServerMetricBin {
+  metric: string;
+  startMs: number;
+  /** Mean of the samples in the bin, summed over endpoints (replicas) and label sets. */
+  value: number;
+}
+
+/**
+ * The server's gauges from `server-metrics.parquet`, in bins of `binMs` from run start: per bin
+ * and metric, the mean over the bin's scrapes of the total over endpoints.
+ */
+export async function serverMetricSeries(serverMetricsPath: string, binMs: number): Promise<ServerMetricBin[]> {
+  const names = SERVER_GAUGES.map((m) => `'${m}'`).join(", ");
+  const rows = await query(
+    `WITH per_scrape AS (
+       SELECT metric, t_ms, sum(value) AS value FROM read_parquet($path)
+       WHERE metric IN (${names}) GROUP BY metric, t_ms)
+     SELECT metric, (floor(t_ms / $bin) * $bin)::DOUBLE AS "startMs", avg(value)::DOUBLE AS value
+     FROM per_scrape GROUP BY ALL ORDER BY metric, "startMs"`,
+    { path: serverMetricsPath, bin: binMs },
+  );
+  return rows as unknown as ServerMetricBin[];
+}
+
+export const ANSWER_COLUMNS = ["prompt_id", "request_index", "status", "finish_reason", "completion_tokens", "answer", "schema_valid", "schema_errors"] as const satisfies readonly Column[];
+export type PromptAnswer = Pick<RequestRow, (typeof ANSWER_COLUMNS)[number]>;
+
+/** The first request of each of the given prompts in a run (lowest request index), for side-by-side answers. */
+export async function firstAnswers(requestsPath: string, promptIds: readonly string[]): Promise<PromptAnswer[]> {
+  if (promptIds.length === 0) return [];
+  const list = ANSWER_COLUMNS.map(quote).join(", ");
+  const ids = promptIds.map((id) => `'${id.replaceAll("'", "''")}'`).join(", ");
+  const rows = await query(
+    `SELECT ${list} FROM measured WHERE prompt_id IN (${ids})
+     QUALIFY row_number() OVER (PARTITION BY prompt_id ORDER BY request_index) = 1 ORDER BY prompt_id`,
+    { path: requestsPath },
+  );
+  return rows as unknown as PromptAnswer[];
+}
+
+/** The distinct prompt ids of a run, sorted. */
+export async function promptIds(requestsPath: string): Promise<string[]> {
+  const rows = await query(`SELECT DISTINCT prompt_id FROM measured ORDER BY prompt_id`, { path: requestsPath });
+  return rows.map((r) => r.prompt_id as string);
+}
+
+/** Copies a run's rows to Parquet or CSV (itl_ms as a JSON list in CSV), replacing text columns through `redactSql`. */
+export async function exportRun(requestsPath: string, outPath: string, format: "parquet" | "csv", textColumns: Record<string, string> = {}): Promise<void> {
+  const replace = Object.entries(textColumns).map(([c, expr]) => `${expr} AS ${quote(c)}`);
+  const select = replace.length ? `* REPLACE (${replace.join(", ")})` : "*";
+  const options = format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : "FORMAT csv, HEADER true";
+  const cast = format === "csv" ? `SELECT * REPLACE (to_json(itl_ms)::VARCHAR AS itl_ms) FROM (SELECT ${select} FROM read_parquet($path))` : `SELECT ${select} FROM read_parquet($path)`;
+  await query(`COPY (${cast} ORDER BY request_index) TO '${outPath.replaceAll("'", "''")}' (${options})`, { path: requestsPath });
 }
 
 function quote(column: string): string {
@@ -249,12 +334,46 @@ async function query(sql: string, values: Record<string, QueryValue>): Promise<R
   let connection: DuckDBConnection | null = null;
   try {
     connection = await instance.connect();
-    const reader = await connection.runAndReadAll(sql, values);
+    await defineViews(connection, values.path);
+    const reader = await connection.runAndReadAll(sql, usedValues(sql, values));
     return reader.getRowObjectsJS().map((row) => {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(row)) out[key] = typeof value === "bigint" ? Number(value) : value;
       return out;
     });
+  } finally {
+    connection?.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The values the SQL refers to (`$name`): `path` may serve only to define the views. */
+function usedValues(sql: string, values: Record<string, QueryValue>): Record<string, QueryValue> {
+  return Object.fromEntries(Object.entries(values).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));
+}
+
+/**
+ * Views over the Parquet file at `path`: `requests` (every row) and `measured` (without warm-up
+ * requests, which are stored but left out of every statistic; files written before the `warmup`
+ * column existed have none).
+ */
+async function defineViews(connection: DuckDBConnection, path: QueryValue | undefined): Promise<void> {
+  if (typeof path !== "string" || !path.endsWith(".parquet")) return;
+  await connection.run(`CREATE VIEW requests AS SELECT * FROM read_parquet('${path.replaceAll("'", "''")}')`);
+  const described = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (DESCRIBE requests) WHERE column_name = 'warmup'`);
+  const hasWarmup = Number(described.getRowObjects()[0]!.n) > 0;
+  await connection.run(`CREATE VIEW measured AS SELECT * FROM requests${hasWarmup ? " WHERE NOT coalesce(warmup, false)" : ""}`);
+}
+
+/** Runs one query on a fresh in-memory DuckDB and returns its result column by column. */
+async function queryColumns(sql: string, values: Record<string, QueryValue>): Promise<Record<string, unknown[]>> {
+  const instance = await DuckDBInstance.create(":memory:");
+  let connection: DuckDBConnection | null = null;
+  try {
+    connection = await instance.connect();
+    await defineViews(connection, values.path);
+    const reader = await connection.runAndReadAll(sql, usedValues(sql, values));
+    return reader.getColumnsObjectJS() as Record<string, unknown[]>;
   } finally {
     connection?.closeSync();
     instance.closeSync();

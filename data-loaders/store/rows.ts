@@ -33,6 +33,7 @@ export const requestRowSchema = z.object({
   endpoint: z.string().meta({ description: "Base URL the request went to (no credentials)." }),
   worker: int().meta({ description: "Worker (concurrency slot) that sent the request." }),
   attempts: int().meta({ description: "Number of attempts made (1 = no retry)." }),
+  warmup: z.boolean().meta({ description: "A warm-up request (load.warmup): stored, but left out of every statistic." }),
   status: z.enum(["ok", "error"]).meta({ description: "ok when the final attempt produced a complete answer." }),
   error_class: errorClassSchema.nullable().meta({ description: "Class of the final error: " + ERROR_CLASSES.join(", ") + "." }),
   http_status: int().nullable().meta({ description: "HTTP status of the final attempt (null when no response arrived)." }),
@@ -212,7 +213,7 @@ export type ServerMetricRow = z.infer<typeof serverMetricRowSchema>;
  * `results/experiments.json`: written by `tracker run` / `npm run build` after planning and
  * running; the site reads it to list every experiment file, including pending and failed ones.
  */
-export const EXPERIMENT_STATES = ["fresh", "stale", "pending", "failed", "invalid"] as const;
+export const EXPERIMENT_STATES = ["fresh", "stale", "pending", "failed", "partial", "invalid"] as const;
 export const experimentIndexSchema = z.object({
   generated_at: z.string(),
   experiments: z.array(
@@ -221,7 +222,7 @@ export const experimentIndexSchema = z.object({
       file: z.string(),
       title: z.string(),
       notes: z.string(),
-      /** fresh: a complete run matches the current spec; stale: only runs of an older spec; pending: no run; failed: the latest run of this spec failed; invalid: the file does not validate. */
+      /** fresh: a complete run matches the current spec (every sweep level and repeat); stale: only runs of an older spec; pending: no run; failed: the latest run of this spec failed; partial: a run of this spec stopped early and is resumed by the next `tracker run`; invalid: the file does not validate. */
       state: z.enum(EXPERIMENT_STATES),
       spec_hash: z.string().nullable(),
       /** The run the site shows: latest complete run of the current spec, else the latest run. */

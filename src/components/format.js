@@ -30,3 +30,9 @@ export function formatDuration(seconds) {
 export function formatRatio(outputPerInput) {
   return finite(outputPerInput) ? `1 : ${formatNumber(outputPerInput, 2)}` : DASH;
 }
+
+/** Dollars: cents below $100, whole dollars above. */
+export function formatMoney(dollars) {
+  if (!finite(dollars)) return DASH;
+  return `$${dollars.toLocaleString("en-US", {minimumFractionDigits: dollars < 100 ? 2 : 0, maximumFractionDigits: dollars < 1 ? 4 : dollars < 100 ? 2 : 0})}`;
+}

@@ -1,6 +1,6 @@
 // Opens every page of a site built over the fixture store in headless Debian Chromium and checks
-// it renders without errors, stays on 127.0.0.1, marks simulated figures, and shows untrusted
-// answers as text. Screenshots go to test-results/screenshots/.
+// it renders without errors, stays on 127.0.0.1, labels its figures by source, reacts to its
+// inputs, and shows untrusted answers as text. Screenshots go to test-results/screenshots/.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -16,12 +16,19 @@ if (!runs) console.warn(`browser test skipped: ${CHROMIUM} is missing (apt-get i
 
 /** Text each page must show once rendered. */
 const EXPECTED: Record<string, string[]> = {
-  "/": ["vLLM benchmark tracker", "Alpha on the simulator", "Beta on a real GPU", "Gamma not run yet", "server never became healthy", "Throughput"],
-  "/experiments/alpha": ["Alpha on the simulator", "Throughput", "Output tokens per second over time", "run-a", "spec-alpha", "Sample answers", "Page 1 of 3"],
-  "/experiments/beta": ["Beta on a real GPU", "measured", "The experiment file changed after this run", "run-b", "Sample answers"],
+  "/": ["vLLM benchmark tracker", "Leaderboard", "Alpha on the simulator", "Beta on a real GPU", "Gamma not run yet", "server never became healthy", "Benchmark matrix", "recorded", "extrapolated", "Time for 200K requests"],
+  "/compare": ["Speed versus the baseline", "Latency distributions", "Paired per-prompt differences", "Throughput vs concurrency", "End-to-end latency"],
+  "/quality": ["Answer quality", "Validity", "The same prompt, side by side", "Cohen's kappa", "Valid answers per GPU-hour"],
+  "/projections": ["Time for N requests", "Projected time", "Cost", "cheap API", "Cascade planner", "Agreement with B alone"],
+  "/methods": ["Methods", "Extrapolation", "data-loaders/metrics/throughput.ts", "data-loaders/analysis/cascade.ts"],
+  "/guide": ["Add an experiment", "A real vLLM server", "Add your own analysis page", "gpuDollarsPerHour"],
+  "/experiments/alpha": ["Alpha on the simulator", "Throughput", "Reproduce", "npx tracker run alpha", "Resumed after 1 interruption", "Output tokens per second over time", "Server: KV-cache usage and queue", "Workers", "Errors by class", "http_5xx", "Projections", "Downloads", "Sample answers", "Page 1 of 3"],
+  "/experiments/beta": ["Beta on a real GPU", "measured", "The experiment file changed after this run", "Server start-up", "GPU memory", "git checkout 0123456789abcdef0123456789abcdef01234567", "NVIDIA GeForce RTX 4080", "Sample answers"],
   "/experiments/gamma": ["Gamma not run yet", "pending", "No runs yet for this experiment."],
   "/experiments/delta": ["Delta failed", "server never became healthy", "run-d"],
   "/experiments/epsilon": ["Epsilon invalid", "workload.maxTokens: expected a number"],
+  "/experiments/zeta": ["Zeta recorded on the RTX 4080", "recorded, aggregates only", "19,813", "hand-written report, RTX 4080"],
+  "/experiments/sweep": ["Sweep over concurrency", "All runs of this experiment", "Throughput vs concurrency", "run-s2"],
 };
 
 interface Visit {
@@ -43,16 +50,15 @@ describe.skipIf(!runs)("site in Chromium", () => {
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
     mkdirSync(SCREENSHOTS, { recursive: true });
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    site?.remove();
   });
 
-  async function visit(path: string, colorScheme: "light" | "dark" = "light"): Promise<Visit> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme });
+  async function visit(path: string, colorScheme: "light" | "dark" = "light", width = 1280): Promise<Visit> {
+    const context = await browser.newContext({ viewport: { width, height: 800 }, colorScheme });
     const page = await context.newPage();
     const problems: string[] = [];
     const requests: string[] = [];
@@ -74,6 +80,8 @@ describe.skipIf(!runs)("site in Chromium", () => {
     return join(SCREENSHOTS, `${path === "/" ? "index" : path.slice(1).replaceAll("/", "-")}${suffix}.png`);
   }
 
+  const pwned = (page: Page) => page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
+
   test.each(Object.keys(EXPECTED))("%s renders offline without errors", async (path) => {
     const { page, problems, requests } = await visit(path);
     expect(problems).toEqual([]);
@@ -83,18 +91,21 @@ describe.skipIf(!runs)("site in Chromium", () => {
     for (const text of EXPECTED[path]!) expect(body).toContain(text.toLowerCase());
     expect(requests.length).toBeGreaterThan(0);
     expect(requests.filter((url) => new URL(url).hostname !== "127.0.0.1")).toEqual([]);
+    expect(await pwned(page)).toBeUndefined();
     await page.screenshot({ path: screenshotName(path), fullPage: true });
     await page.context().close();
   });
 
-  test("marks simulated figures in the table, the chart and the page header", async () => {
+  test("labels figures by source in the leaderboard, the charts and the page header", async () => {
     const { page } = await visit("/");
-    const alphaRow = page.locator("tr", { hasText: "Alpha on the simulator" });
+    const alphaRow = page.locator("tr", { hasText: "Alpha on the simulator" }).first();
     expect(await alphaRow.locator(".badge--simulated").count()).toBe(1);
-    const betaRow = page.locator("tr", { hasText: "Beta on a real GPU" });
+    const betaRow = page.locator("tr", { hasText: "Beta on a real GPU" }).first();
     expect(await betaRow.locator(".badge--simulated").count()).toBe(0);
     expect(await betaRow.locator(".badge--measured").count()).toBe(1);
+    expect(await page.locator("tr", { hasText: "Zeta recorded" }).first().locator(".badge--recorded").count()).toBe(1);
     expect(await page.locator("svg text", { hasText: "Alpha on the simulator [simulated]" }).count()).toBe(1);
+    expect(await page.locator(".matrix .badge--extrapolated").count()).toBeGreaterThan(0);
     await page.context().close();
 
     const alpha = await visit("/experiments/alpha");
@@ -102,14 +113,46 @@ describe.skipIf(!runs)("site in Chromium", () => {
     await alpha.page.context().close();
   });
 
-  test("shows untrusted answers as literal text and pages through them", async () => {
+  test("choosing another baseline changes the comparison", async () => {
+    const { page } = await visit("/compare");
+    const table = page.locator(".compare-speed");
+    const before = await table.innerText();
+    expect(before).toContain("Alpha on the simulator (baseline)");
+    await page.locator("select").first().selectOption({ label: "Beta on a real GPU" });
+    await page.getByText("Beta on a real GPU (baseline)").waitFor();
+    const after = await table.innerText();
+    expect(after).not.toEqual(before);
+    // Alpha against Beta is faster, Beta against Alpha slower: speedups invert.
+    const speedups = async () => (await page.locator(".compare-speed td.speedup").allInnerTexts()).map((t) => parseFloat(t));
+    expect((await speedups()).some((x) => x > 1)).toBe(true);
+    expect(await page.locator(".paired tbody tr").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: screenshotName("/compare", "-baseline-beta"), fullPage: true });
+    await page.context().close();
+  });
+
+  test("choosing another cascade rule changes the figures", async () => {
+    const { page } = await visit("/projections");
+    const figures = page.locator(".cascade-figures");
+    const rule = page.locator("select").last();
+    await rule.selectOption({ label: "A alone (never escalate)" });
+    await page.getByText("0%").first().waitFor();
+    const never = await figures.innerText();
+    await rule.selectOption({ label: "B alone (escalate everything)" });
+    await page.waitForFunction((previous) => document.querySelector(".cascade-figures")?.textContent !== previous, await figures.textContent());
+    const always = await figures.innerText();
+    expect(always).not.toEqual(never);
+    expect(always).toContain("100%");
+    await page.context().close();
+  });
+
+  test("shows untrusted answers as literal text, on the experiment page and side by side", async () => {
     const { page } = await visit("/experiments/alpha");
     const answers = page.locator(".answers");
     const texts = await answers.locator(".answer-text").allTextContents();
     expect(texts).toHaveLength(10);
     expect(texts).toContain(HOSTILE_ANSWER);
     expect(await answers.locator("img, script, h1, a").count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await pwned(page)).toBeUndefined();
     // The user's notes, by contrast, are rendered as markdown.
     expect(await page.locator(".notes strong").allTextContents()).toEqual(["throughput"]);
     expect(await page.locator(".notes li").count()).toBe(2);
@@ -117,12 +160,29 @@ describe.skipIf(!runs)("site in Chromium", () => {
     await answers.getByRole("button", { name: "Next ›" }).click();
     await page.getByText("Page 2 of 3").waitFor();
     expect(await answers.locator(".answer-meta").first().innerText()).toContain("#10");
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await pwned(page)).toBeUndefined();
+    await page.context().close();
+
+    const quality = await visit("/quality");
+    await quality.page.locator("select").first().selectOption("p2");
+    const side = quality.page.locator(".side-by-side");
+    await side.getByText("<script>", { exact: false }).first().waitFor();
+    expect(await side.locator("pre").allTextContents()).toContain(HOSTILE_ANSWER);
+    expect(await side.locator("img, script, h1, a").count()).toBe(0);
+    expect(await pwned(quality.page)).toBeUndefined();
+    await quality.page.context().close();
+  });
+
+  test("publishes answers of an experiment set to truncated only truncated", async () => {
+    const { page } = await visit("/experiments/beta");
+    const texts = await page.locator(".answers .answer-text").allTextContents();
+    expect(texts.length).toBeGreaterThan(0);
+    for (const text of texts) expect(text).toMatch(/… \[truncated, \d+ chars\]$/);
     await page.context().close();
   });
 
-  test("renders in dark mode", async () => {
-    for (const path of ["/", "/experiments/alpha"]) {
+  test("renders in dark mode and at laptop width", async () => {
+    for (const path of ["/", "/experiments/alpha", "/projections"]) {
       const { page, problems } = await visit(path, "dark");
       expect(problems).toEqual([]);
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -131,5 +191,24 @@ describe.skipIf(!runs)("site in Chromium", () => {
       await page.screenshot({ path: screenshotName(path, "-dark"), fullPage: true });
       await page.context().close();
     }
+    const { page, problems } = await visit("/", "light", 1024);
+    expect(problems).toEqual([]);
+    // Nothing but scrollable tables is wider than the window.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: screenshotName("/", "-laptop"), fullPage: true });
+    await page.context().close();
+  });
+
+  test("links downloads that exist", async () => {
+    const { page } = await visit("/experiments/alpha");
+    const hrefs = await page.locator("a[download]").evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+    expect(hrefs.length).toBe(3);
+    for (const href of hrefs) {
+      const response = await page.request.get(href);
+      expect(response.status(), href).toBe(200);
+      expect((await response.body()).length).toBeGreaterThan(0);
+    }
+    await page.context().close();
   });
 });

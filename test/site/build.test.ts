@@ -1,9 +1,12 @@
-// Builds the site over a fixture store and checks the output is complete and fully offline.
+// Builds the site over a fixture store and checks the output is complete, offline, within the
+// data budget per page, and that the loaders publish what the pages need.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { buildFixtureSite, type BuiltSite } from "./site-build.ts";
+import { pageDataBytes } from "../../data-loaders/bench/site.ts";
+import { buildFixtureSite, scratchDir, type BuiltSite } from "./site-build.ts";
 
 /** XML namespace identifiers: URIs in the bundled libraries that are never fetched. */
 const NAMESPACE_URIS = new Set([
@@ -13,12 +16,12 @@ const NAMESPACE_URIS = new Set([
   "http://www.w3.org/XML/1998/namespace",
   "http://www.w3.org/2000/xmlns/",
 ]);
+const PAGES = ["index", "compare", "quality", "projections", "methods", "guide"];
 
 let site: BuiltSite;
 beforeAll(async () => {
   site = await buildFixtureSite();
-}, 180_000);
-afterAll(() => site?.remove());
+}, 240_000);
 
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -40,9 +43,27 @@ function externalUrls(outDir: string): string[] {
   return found;
 }
 
+/** The JSON a page loaded from `data/<name>` (hashed file name in _file/). */
+function loaded<T>(name: string): T {
+  const [file] = files(join(site.outDir, "_file/data")).filter((f) => relative(join(site.outDir, "_file/data"), f).replace(/\.[0-9a-f]{8}\.json$/, ".json") === name);
+  expect(file, name).toBeDefined();
+  return JSON.parse(readFileSync(file!, "utf8")) as T;
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
 describe("observable build over a fixture store", () => {
-  test("writes the home page and one page per experiment", () => {
-    expect(existsSync(join(site.outDir, "index.html"))).toBe(true);
+  test("writes every page and one page per experiment", () => {
+    for (const page of PAGES) expect(existsSync(join(site.outDir, `${page}.html`)), page).toBe(true);
     for (const { id, title } of site.fixture.experiments) {
       const page = join(site.outDir, "experiments", `${id}.html`);
       expect(existsSync(page), page).toBe(true);
@@ -66,46 +87,80 @@ describe("observable build over a fixture store", () => {
     expect(existsSync(join(site.outDir, "_node", "@observablehq"))).toBe(true);
   });
 
-  test("publishes the home page summary computed from the stored runs", () => {
-    const [summaryFile] = files(join(site.outDir, "_file/data")).filter((f) => /summary\.[0-9a-f]+\.json$/.test(f));
-    expect(summaryFile).toBeDefined();
-    const rows = JSON.parse(readFileSync(summaryFile!, "utf8")) as { id: string; state: string; summary: { requests: number; failed: number } | null }[];
-    expect(rows.map((r) => [r.id, r.state])).toEqual([
-      ["alpha", "fresh"],
-      ["beta", "stale"],
-      ["gamma", "pending"],
-      ["delta", "failed"],
-      ["epsilon", "invalid"],
+  test("every page loads at most 2 MB of data by default", () => {
+    const sizes = pageDataBytes(site.outDir);
+    expect(sizes.get("index.html")).toBeGreaterThan(0);
+    for (const [page, bytes] of sizes) expect(bytes, page).toBeLessThanOrEqual(2_000_000);
+  });
+
+  test("overview data: figures, projections and the benchmark matrix from the stored runs", () => {
+    type Runs = {
+      experiments: { id: string; state: string; source: string | null }[];
+      runs: { experimentId: string; runId: string; figures: { requests: number; successRate: number } | null; projections: { requests: number; lo: number | null }[] }[];
+      matrix: { models: string[]; counts: number[]; cells: Record<string, Record<string, { kind: string; note: string | null; runId: string | null }>> };
+    };
+    const data = loaded<Runs>("runs.json");
+    expect(data.experiments.map((e) => [e.id, e.state])).toEqual([
+      ["alpha", "fresh"], ["beta", "stale"], ["gamma", "pending"], ["delta", "failed"], ["epsilon", "invalid"], ["zeta", "fresh"], ["sweep", "fresh"],
     ]);
-    const alpha = rows.find((r) => r.id === "alpha")!;
-    expect(alpha.summary).toMatchObject({ requests: 30, failed: 1 });
-    expect(rows.filter((r) => r.summary === null).map((r) => r.id)).toEqual(["gamma", "delta", "epsilon"]);
+    const alpha = data.runs.find((r) => r.runId === "run-a")!;
+    expect(alpha.figures).toMatchObject({ requests: 30, successRate: 29 / 30 });
+    expect(alpha.projections.map((p) => p.requests)).toEqual([1000, 5000, 50000, 200000, 1000000]);
+    const cells = data.matrix.cells;
+    expect(cells["gemma-3-4b"]!["30"]).toMatchObject({ kind: "simulated", runId: "run-a" });
+    expect(cells["gemma-3-4b"]!["100"]).toMatchObject({ kind: "failed", note: "server never became healthy" });
+    expect(cells["gemma-3-4b"]!["200000"]).toMatchObject({ kind: "extrapolated", runId: "run-a" });
+    expect(cells["llama-3.2-1b"]!["5000"]).toMatchObject({ kind: "recorded", runId: "run-r" });
+    expect(cells["qwen-7b"]!["12"]).toMatchObject({ kind: "measured", runId: "run-b" });
+    expect(cells["qwen-7b"]!["1000"]).toMatchObject({ kind: "pending", note: "estimate from run run-b" });
+  });
+
+  test("page data redacts answers of an experiment published truncated", () => {
+    const beta = loaded<{ settings: { publish: string }; answers: { answer: string }[] }>("runs/beta.json");
+    expect(beta.settings.publish).toBe("truncated");
+    expect(beta.answers[0]!.answer).toMatch(/… \[truncated, \d+ chars\]$/);
+    expect(beta.answers[0]!.answer).not.toContain("eighty characters of a truncated report");
+    const quality = loaded<{ sideBySide: { answers: { id: string; answer: string | null }[] }[] }>("quality.json");
+    const betaAnswers = quality.sideBySide.flatMap((p) => p.answers.filter((a) => a.id === "beta"));
+    expect(betaAnswers.length).toBeGreaterThan(0);
+    for (const a of betaAnswers) expect(a.answer).toContain("[truncated,");
+  });
+
+  test("downloads: each run's Parquet and CSV, and a DuckDB file of all runs", async () => {
+    const downloads = join(site.outDir, "data/downloads");
+    const parquet = join(downloads, "alpha/run-a.parquet");
+    expect(await query(`SELECT count(*)::INTEGER AS n, count(DISTINCT prompt_id)::INTEGER AS prompts FROM read_parquet('${parquet}')`)).toEqual([{ n: 30, prompts: 5 }]);
+    const csv = readFileSync(join(downloads, "beta/run-b.csv"), "utf8");
+    expect(csv.split("\n")[0]).toContain("request_index");
+    expect(csv).toContain("[truncated,");
+    const db = join(downloads, "all-runs.duckdb");
+    const counts = await query(`ATTACH '${db}' AS a (READ_ONLY); SELECT experiment_id, count(*)::INTEGER AS n FROM a.requests GROUP BY 1 ORDER BY 1`);
+    expect(counts).toEqual([{ experiment_id: "alpha", n: 30 }, { experiment_id: "beta", n: 12 }, { experiment_id: "sweep", n: 32 }]);
   });
 });
 
 describe("data loaders over an empty store (a new clone, nothing run yet)", () => {
-  function load(loader: string, results: string, ...args: string[]): unknown {
-    const stdout = execFileSync(process.execPath, ["--import", "tsx", join("src/data", loader), ...args], {
-      cwd: site.root,
-      env: { ...process.env, TRACKER_RESULTS: results },
+  const scratch = scratchDir("tracker-empty-store-");
+  afterAll(() => scratch.remove());
+
+  function load(loader: string, ...args: string[]): unknown {
+    const stdout = execFileSync(process.execPath, ["--import", "tsx", join(site.root, "src/data", loader), ...args], {
+      cwd: scratch.dir,
+      env: { ...process.env, TRACKER_RESULTS: join(scratch.dir, "results"), TRACKER_DIGEST_CACHE: join(scratch.dir, "memo") },
       encoding: "utf8",
     });
     return JSON.parse(stdout);
   }
 
   test("list experiment files as pending, with no figures and no run", () => {
-    const empty = join(site.root, "empty-results");
-    writeFileSync(join(site.root, "experiments", "zeta.ts"), "export default {};\n");
-    expect(load("summary.json.ts", empty)).toEqual([
-      { id: "zeta", title: "zeta", state: "pending", model: null, simulated: false, error: null, runId: null, runStatus: null, summary: null },
-    ]);
-    mkdirSync(empty);
-    expect(load("runs/[id].json.ts", empty, "--id=zeta")).toMatchObject({
-      entry: { id: "zeta", state: "pending" },
-      run: null,
-      summary: null,
-      series: [],
-      answers: [],
-    });
+    mkdirSync(join(scratch.dir, "experiments"));
+    writeFileSync(join(scratch.dir, "experiments", "zeta.ts"), "export default {};\n");
+    const runs = load("runs.json.ts") as { experiments: { id: string; state: string; runId: string | null }[]; runs: unknown[] };
+    expect(runs.experiments.map((e) => [e.id, e.state, e.runId])).toEqual([["zeta", "pending", null]]);
+    expect(runs.runs).toEqual([]);
+    mkdirSync(join(scratch.dir, "results"));
+    expect(load("runs/[id].json.ts", "--id=zeta")).toMatchObject({ entry: { id: "zeta", state: "pending" }, digest: null, manifest: null, answers: [] });
+    expect(load("compare.json.ts")).toMatchObject({ runs: [], pairs: [] });
+    expect(load("projections.json.ts")).toMatchObject({ runs: [], cascades: [] });
   });
 });

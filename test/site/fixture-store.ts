@@ -30,6 +30,7 @@ export function makeRow(fields: Partial<RequestRow> & Pick<RequestRow, "run_id" 
     endpoint: "http://127.0.0.1:8000",
     worker: i % 4,
     attempts: 1,
+    warmup: false,
     status: "ok",
     error_class: null,
     http_status: 200,
@@ -152,55 +153,158 @@ export interface SiteFixture {
   hostileId: string;
 }
 
+const RECOMMENDATIONS = ["strong_yes", "yes", "maybe", "no"];
+
+/** A JSON answer with a recommendation, checked as the runner would (valid unless `invalid`). */
+function jsonAnswer(recommendation: string, text: string): Pick<RequestRow, "answer" | "json_valid" | "schema_valid" | "schema_errors"> {
+  return { answer: JSON.stringify({ recommendation, reasoning: text }), json_valid: true, schema_valid: true, schema_errors: null };
+}
+
+/** Writes `server-metrics.parquet` (long format) for a run: KV-cache usage and queue gauges. */
+async function writeServerMetrics(dir: string, runId: string): Promise<void> {
+  const rows = Array.from({ length: 12 }, (_, i) => [
+    { metric: "vllm:kv_cache_usage_perc", value: Math.min(1, i / 10) },
+    { metric: "vllm:num_requests_running", value: Math.min(4, i) },
+    { metric: "vllm:num_requests_waiting", value: Math.max(0, 3 - i) },
+  ].map((m) => ({ run_id: runId, endpoint: "http://127.0.0.1:8000", t_ms: i * 300, labels: "{}", ...m }))).flat();
+  const jsonPath = join(dir, "server-metrics.json");
+  writeFileSync(jsonPath, JSON.stringify(rows));
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    await connection.run(`COPY (SELECT * FROM read_json('${jsonPath}', format = 'array')) TO '${join(dir, "server-metrics.parquet")}' (FORMAT parquet)`);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  rmSync(jsonPath);
+}
+
 /**
- * The store the site tests build against: a simulated run with a hostile answer, a measured
- * run, a pending, a failed and an invalid experiment, and a malformed run folder.
+ * The store the site tests build against: a simulated run with a hostile answer, server metrics,
+ * an interruption and a self-check; a measured run of a launched server on the same prompts
+ * (answers published truncated); a pending, a failed and an invalid experiment; a recorded
+ * experiment (aggregates only); a two-level concurrency sweep; and a malformed run folder.
  */
 export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture> {
+  const alphaSpec = { requests: 30, load: { concurrency: 4 }, server: { simulate: "gemma-3-4b@rtx-4080" } };
   const alphaRows = Array.from({ length: 30 }, (_, i) => {
     const base = { run_id: "run-a", experiment_id: "alpha", request_index: i };
     if (i === 7) return makeRow({ ...base, status: "error", error_class: "http_5xx", http_status: 500, error_message: "simulated 500", sent_ms: 700, done_ms: 720, e2e_ms: 20, finish_reason: null });
-    return timedRow(base, {
+    const row = timedRow(base, {
       sentMs: i * 100,
       ttftMs: 40 + (i % 3) * 10,
       tpotMs: 8,
       promptTokens: 100 + i * 3,
       tokens: 20 + (i % 5) * 10,
-      answer: i === 2 ? HOSTILE_ANSWER : `Answer number ${i}: the candidate fits the role.`,
+      answer: "",
     });
+    if (i === 2) return { ...row, answer: HOSTILE_ANSWER, json_valid: false, schema_valid: false, schema_errors: "(not JSON)" };
+    return { ...row, ...jsonAnswer(RECOMMENDATIONS[i % 4]!, `Answer number ${i}: the candidate fits the role.`) };
   });
-  await writeRun(
+  const alphaDir = await writeRun(
     resultsDir,
-    makeManifest({ run_id: "run-a", experiment_id: "alpha", counts: { requests: 30, done: 30, ok: 29, error: 1 } }),
+    makeManifest({
+      run_id: "run-a",
+      experiment_id: "alpha",
+      spec: alphaSpec,
+      prompt_hash: "prompts-shared",
+      counts: { requests: 30, done: 30, ok: 29, error: 1 },
+      interruptions: [{ at: "2026-01-01T10:00:30.000Z", reason: "killed (SIGKILL); resumed" }],
+      self_check: { send_lag_p99_ms: 0.4, event_loop_delay_p99_ms: 1.2, mean_in_flight: 3.9, target_in_flight: 4, client_bound: false, reason: null },
+    }),
     alphaRows,
   );
-  const betaRows = Array.from({ length: 12 }, (_, i) =>
-    timedRow(
+  await writeServerMetrics(alphaDir, "run-a");
+
+  // Beta: slower, on the same prompts (p0…p4), answers longer than the truncation limit.
+  const betaRows = Array.from({ length: 12 }, (_, i) => ({
+    ...timedRow(
       { run_id: "run-b", experiment_id: "beta", request_index: i },
-      { sentMs: i * 250, ttftMs: 120, tpotMs: 15, promptTokens: 400, tokens: 60, answer: `Beta answer ${i}` },
+      { sentMs: i * 250, ttftMs: 120, tpotMs: 15, promptTokens: 400, tokens: 60, answer: "" },
     ),
-  );
+    ...jsonAnswer(RECOMMENDATIONS[(i + 1) % 4]!, `Beta answer ${i}, a long explanation that goes on well past the eighty characters of a truncated report.`),
+  }));
   await writeRun(
     resultsDir,
     makeManifest({
       run_id: "run-b",
       experiment_id: "beta",
       source: "measured",
-      server: { kind: "url", endpoint: "http://gpu-box:8000", model: "qwen-7b", profile: null },
+      spec: { requests: 12, load: { concurrency: 2 } },
+      prompt_hash: "prompts-shared",
+      server: { kind: "launch", endpoint: "http://gpu-box:8000", model: "qwen-7b", profile: null },
       counts: { requests: 12, done: 12, ok: 12, error: 0 },
+      environment: { node: "v20", os: "linux", cpu: "test", host: "gpu-box", git_commit: "0123456789abcdef0123456789abcdef01234567", git_dirty: false, gpus: [{ name: "NVIDIA GeForce RTX 4080", driver: "550.54", memory_total_mib: 16376 }] },
+      launch: {
+        command: "vllm serve qwen-7b --gpu-memory-utilization 0.9",
+        load_time_s: 678,
+        log_file: "server.log",
+        weights_gib: 7.6,
+        weights_load_s: 41.2,
+        kv_cache_gib: 2.0,
+        kv_cache_tokens: 14_560,
+        max_concurrency: 3.55,
+        cuda_graph_gib: 0.7,
+        gpu_memory_before_mib: 420,
+        gpu_memory_after_mib: 11_264,
+        failure: null,
+      },
     }),
     betaRows,
   );
   await writeRun(
     resultsDir,
-    makeManifest({ run_id: "run-d", experiment_id: "delta", status: "failed", reason: "server never became healthy", finished_at: null }),
+    makeManifest({ run_id: "run-d", experiment_id: "delta", status: "failed", reason: "server never became healthy", finished_at: null, spec: { requests: 100, load: { concurrency: 4 } } }),
     null,
   );
+  // Recorded: aggregates measured elsewhere, no requests.parquet.
+  await writeRun(
+    resultsDir,
+    makeManifest({
+      run_id: "run-r",
+      experiment_id: "zeta",
+      source: "recorded",
+      spec: { requests: 5000 },
+      server: { kind: "recorded", endpoint: "rtx-4080 box", model: "llama-3.2-1b", profile: null },
+      counts: { requests: 5000, done: 5000, ok: 5000, error: 0 },
+      recorded: {
+        origin: "hand-written report, RTX 4080",
+        requests: 5000,
+        completed: 5000,
+        duration_s: 108,
+        total_token_throughput: 19_813,
+        output_throughput: 5619,
+        request_throughput: 46.3,
+        total_input_tokens: 1_540_000,
+        total_output_tokens: 606_875,
+        mean_ttft_ms: null,
+        mean_tpot_ms: null,
+        mean_e2el_ms: null,
+        concurrency: 32,
+      },
+    }),
+    null,
+  );
+  // A sweep: one run per concurrency level, same prompts.
+  for (const level of [2, 4]) {
+    const runId = `run-s${level}`;
+    const rows = Array.from({ length: 16 }, (_, i) =>
+      timedRow(
+        { run_id: runId, experiment_id: "sweep", request_index: i },
+        { sentMs: Math.floor(i / level) * 200, ttftMs: 20 * level, tpotMs: 5 + level, promptTokens: 50, tokens: 30, answer: `Sweep ${level} answer ${i}` },
+      ),
+    );
+    await writeRun(
+      resultsDir,
+      makeManifest({ run_id: runId, experiment_id: "sweep", spec: { requests: 16, load: { concurrency: [2, 4] } }, group: { level, repeat: 0 }, started_at: `2026-01-01T11:0${level}:00.000Z`, counts: { requests: 16, done: 16, ok: 16, error: 0 } }),
+      rows,
+    );
+  }
   // Malformed: a run folder without manifest and a foreign file. The site must skip both.
   mkdirSync(join(resultsDir, "alpha", "half-written"), { recursive: true });
   writeFileSync(join(resultsDir, "alpha", "stray.txt"), "not a run");
 
-  const spec = { title: "Alpha", requests: 30, load: { concurrency: 4 }, server: { simulate: "gemma-3-4b@rtx-4080" } };
   const experiments: Entry[] = [
     makeEntry({
       id: "alpha",
@@ -209,15 +313,36 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       notes: "Checks **throughput** at concurrency 4.\n\n- first point\n- second point",
       spec_hash: "spec-alpha",
       run_id: "run-a",
-      spec,
+      spec: { title: "Alpha", ...alphaSpec },
       simulated: true,
       model: "gemma-3-4b",
     }),
-    makeEntry({ id: "beta", title: "Beta on a real GPU", state: "stale", spec_hash: "spec-beta", run_id: "run-b", spec: { title: "Beta" }, model: "qwen-7b" }),
-    makeEntry({ id: "gamma", title: "Gamma not run yet", state: "pending", spec: { title: "Gamma" }, model: "qwen-7b" }),
-    makeEntry({ id: "delta", title: "Delta failed", state: "failed", run_id: "run-d", spec: { title: "Delta" }, simulated: true, model: "gemma-3-4b", error: "server never became healthy" }),
+    makeEntry({ id: "beta", title: "Beta on a real GPU", state: "stale", spec_hash: "spec-beta", run_id: "run-b", spec: { title: "Beta", requests: 12 }, model: "qwen-7b" }),
+    makeEntry({ id: "gamma", title: "Gamma not run yet", state: "pending", spec: { title: "Gamma", requests: 1000 }, model: "qwen-7b" }),
+    makeEntry({ id: "delta", title: "Delta failed", state: "failed", run_id: "run-d", spec: { title: "Delta", requests: 100 }, simulated: true, model: "gemma-3-4b", error: "server never became healthy" }),
     makeEntry({ id: "epsilon", title: "Epsilon invalid", state: "invalid", error: "workload.maxTokens: expected a number" }),
+    makeEntry({ id: "zeta", title: "Zeta recorded on the RTX 4080", state: "fresh", spec_hash: "spec-zeta", run_id: "run-r", spec: { requests: 5000 }, model: "llama-3.2-1b" }),
+    makeEntry({ id: "sweep", title: "Sweep over concurrency", state: "fresh", spec_hash: "spec-sweep", run_id: "run-s4", spec: { requests: 16, load: { concurrency: [2, 4] } }, simulated: true, model: "gemma-3-1b" }),
   ];
   writeIndex(resultsDir, experiments);
   return { experiments: experiments.map(({ id, title }) => ({ id, title })), hostileId: "alpha" };
+}
+
+/** Experiment files for the report settings the index does not hold (prices, GPU $/hour, agreement field, publish). */
+export function writeSiteExperiments(experimentsDir: string, schemaModule: string): void {
+  mkdirSync(experimentsDir, { recursive: true });
+  const file = (extra: string) => `import { z } from "zod";
+import { defineExperiment } from ${JSON.stringify(schemaModule)};
+export default defineExperiment({
+  title: "fixture",
+  server: { simulate: "gemma-3-4b@rtx-4080" },
+  workload: { prompts: { inline: [{ id: "p0", prompt: "hello" }] }, maxTokens: 64, temperature: 0, seed: 1 },
+  requests: 30,
+  load: { concurrency: 4 },
+  quality: { schema: z.object({ recommendation: z.enum(["strong_yes", "yes", "maybe", "no"]), reasoning: z.string() }), agreementField: "recommendation" },
+  ${extra}
+});
+`;
+  writeFileSync(join(experimentsDir, "alpha.ts"), file(`prices: [{ label: "cheap API", inputPerMTok: 0.02, outputPerMTok: 0.04 }], gpuDollarsPerHour: 0.35,`));
+  writeFileSync(join(experimentsDir, "beta.ts"), file(`prices: [{ label: "strong API", inputPerMTok: 0.2, outputPerMTok: 0.6 }], gpuDollarsPerHour: 1.2, publish: { answers: "truncated" },`));
 }

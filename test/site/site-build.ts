@@ -2,16 +2,24 @@
 // project (src + config, with node_modules and data-loaders linked), so the test never touches a
 // developer's `src/.observablehq/cache` or `dist`. Bundled libraries (`_node`, `_observablehq`)
 // are kept between test runs in `.tmp/site-test-cache/` to save re-bundling them.
+//
+// The build is shared: it is kept in `.tmp/site-test-builds/<key>/`, where the key hashes every
+// input (site sources, config, data-loaders, this fixture), so the build and browser test files
+// (and reruns with nothing changed) build once; a lock directory makes concurrent callers wait
+// for the one that builds. Callers must treat the shared build as read-only.
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { buildSiteFixture, type SiteFixture } from "./fixture-store.ts";
+import { buildSiteFixture, writeSiteExperiments, type SiteFixture } from "./fixture-store.ts";
 
 export const PROJECT = resolve(import.meta.dirname, "../..");
 const FRAMEWORK = join(PROJECT, "node_modules/@observablehq/framework");
 const REUSED_CACHES = ["_node", "_observablehq"];
+const BUILDS = join(PROJECT, ".tmp/site-test-builds");
+const INPUTS = ["src", "observablehq.config.ts", "data-loaders", "test/site/fixture-store.ts", "test/site/site-build.ts", "package-lock.json"];
 
 export interface BuiltSite {
   root: string;
@@ -20,18 +28,49 @@ export interface BuiltSite {
   resultsDir: string;
   fixture: SiteFixture;
   log: string;
-  remove(): void;
+  /** Seconds the build took (0 when an earlier identical build was reused). */
+  buildS: number;
 }
 
+/** The fixture site, built once per set of inputs. */
 export async function buildFixtureSite(): Promise<BuiltSite> {
-  const root = mkdtempSync(join(tmpdir(), "tracker-site-"));
+  const key = inputsKey();
+  const dir = join(BUILDS, key);
+  const done = join(dir, "built.json");
+  const lock = `${dir}.lock`;
+  mkdirSync(BUILDS, { recursive: true });
+  for (;;) {
+    if (existsSync(done)) return { ...(JSON.parse(readFileSync(done, "utf8")) as BuiltSite), buildS: 0 };
+    try {
+      mkdirSync(lock); // atomic: exactly one caller builds
+      break;
+    } catch {
+      if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true }); // abandoned
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    for (const old of readdirSync(BUILDS)) if (old !== key && old !== `${key}.lock`) rmSync(join(BUILDS, old), { recursive: true, force: true });
+    const started = performance.now();
+    const site = await buildInto(dir);
+    const built = { ...site, buildS: (performance.now() - started) / 1000 };
+    writeFileSync(done, JSON.stringify(built));
+    return built;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(root: string): Promise<Omit<BuiltSite, "buildS">> {
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
   cpSync(join(PROJECT, "src"), join(root, "src"), {
     recursive: true,
     filter: (source) => !source.includes(".observablehq"),
   });
   for (const file of ["observablehq.config.ts", "package.json"]) cpSync(join(PROJECT, file), join(root, file));
   for (const dir of ["node_modules", "data-loaders"]) symlinkSync(join(PROJECT, dir), join(root, dir));
-  mkdirSync(join(root, "experiments"));
+  writeSiteExperiments(join(root, "experiments"), "../data-loaders/experiment/schema.ts");
 
   const cacheDir = join(root, "src/.observablehq/cache");
   const kept = keptCacheDir();
@@ -47,7 +86,7 @@ export async function buildFixtureSite(): Promise<BuiltSite> {
     [join(FRAMEWORK, "dist/bin/observable.js"), "build"],
     {
       cwd: root,
-      env: { ...process.env, TRACKER_RESULTS: resultsDir, TRACKER_SITE_OUT: outDir, OBSERVABLE_TELEMETRY_DISABLE: "1" },
+      env: { ...process.env, TRACKER_RESULTS: resultsDir, TRACKER_SITE_OUT: outDir, OBSERVABLE_TELEMETRY_DISABLE: "1", TRACKER_PUBLISH_ANSWERS: "" },
       maxBuffer: 64 * 1024 * 1024,
     },
   ).catch((error: Error & { stdout?: string; stderr?: string }) => {
@@ -55,7 +94,24 @@ export async function buildFixtureSite(): Promise<BuiltSite> {
   });
 
   for (const name of REUSED_CACHES) keepCache(join(cacheDir, name), join(kept, name));
-  return { root, outDir, cacheDir, resultsDir, fixture, log: stdout + stderr, remove: () => rmSync(root, { recursive: true, force: true }) };
+  return { root, outDir, cacheDir, resultsDir, fixture, log: stdout + stderr };
+}
+
+/** A fresh temporary folder for a test that must write (the shared build is read-only). */
+export function scratchDir(prefix: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function inputsKey(): string {
+  const hash = createHash("sha256");
+  const visit = (path: string) => {
+    if (!existsSync(path) || path.includes(".observablehq")) return;
+    if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) visit(join(path, name));
+    else hash.update(path).update(readFileSync(path));
+  };
+  for (const input of INPUTS) visit(join(PROJECT, input));
+  return hash.digest("hex").slice(0, 16);
 }
 
 function keptCacheDir(): string {

@@ -1,0 +1,316 @@
+// Screen-then-escalate plans replayed from two recorded runs on the same prompts: model A (cheap)
+// answers every prompt, and a rule decides which prompts are sent again to model B (strong).
+//
+// Join: by prompt_id (`pairByPrompt`); only prompts present in both runs are replayed, the others
+// are counted (onlyA, onlyB). A's answer is usable when its request succeeded and its answer is
+// not schema-invalid (schema_valid true, or null when the experiment has no schema).
+// Rules:
+//   never            A alone (nothing escalated, not even unusable answers)
+//   always           B alone (everything escalated)
+//   schema-invalid   escalate the prompts where A's answer is not usable
+//   field-equals     escalate when A's field equals the value (e.g. recommendation = "maybe")
+//   top-percent      escalate A's top p% by a numeric field (the mean of the numbers at the path,
+//                    e.g. "analysis.*.score"): k = ⌈p/100 · scored answers⌉, every answer scoring at
+//                    least the k-th highest score is escalated (ties included)
+//   field-equals and top-percent also escalate every prompt whose A answer is not usable: a
+//   pipeline cannot keep an answer it cannot read.
+// Outputs, for a job of `requests` requests with share s of them escalated:
+//   time  = requests / R_A + s · requests / R_B   (R = each run's request throughput)
+//   cost  = per request: mean API cost of A's answers + s · mean API cost of B's escalated answers
+//           (tokenCost in cost.ts, each row's own token counts); self-hosted: GPU $/hour of each
+//           run's time above (gpuCost)
+//   agreement with B alone on the categorical field = share of prompts with a B value where the
+//           plan's answer (B's when escalated, else A's) has the same value.
+import { mean } from "../metrics/stats.ts";
+import type { RequestRow } from "../store/rows.ts";
+import { gpuCost, tokenCost, type Price } from "./cost.ts";
+import { pairByPrompt } from "./pairs.ts";
+import { categoryOf, numbersOf } from "./quality.ts";
+
+export type CascadeRow = Pick<
+  RequestRow,
+  "prompt_id" | "request_index" | "status" | "answer" | "schema_valid" | "prompt_tokens" | "completion_tokens"
+>;
+
+export interface CascadeRun {
+  runId: string;
+  rows: readonly CascadeRow[];
+  /** Successful requests per second (e.g. the steady-state rate of the projection basis). */
+  requestThroughput: number;
+  /** API price for this model (null: no API cost). */
+  price: Pick<Price, "inputPerMTok" | "outputPerMTok"> | null;
+  /** GPU $/hour when self-hosted (null: no self-hosted cost). */
+  gpuDollarsPerHour: number | null;
+}
+
+export type CascadeRule =
+  | { kind: "never" }
+  | { kind: "always" }
+  | { kind: "schema-invalid" }
+  | { kind: "field-equals"; field: string; value: string }
+  | { kind: "top-percent"; field: string; percent: number };
+
+export const CASCADE_METHOD = `Model A answers every prompt; a rule sends some prompts again to model B. Replayed from the
+stored answers of both runs on the same prompts (joined by prompt id). Rules: escalate A's
+schema-invalid (or failed) answers; escalate when A's field equals a value; escalate A's top p% by
+a numeric field (ties included). The last two also escalate answers A failed to produce. With a
+share s escalated, the time for N requests = N / A's rate + s · N / B's rate; the API cost per
+request = A's mean cost + s · the mean cost of B's escalated answers (each answer's own tokens at
+the price per 1M input and output tokens); self-hosted cost = GPU $/hour · each model's time.
+Agreement with B alone = share of prompts where the plan's answer (B's when escalated, else A's)
+has B's value of the categorical field.`;
+
+export interface CascadeOptions {
+  /** Categorical field agreement with B alone is measured on (e.g. "recommendation"); null: none. */
+  agreementField: string | null;
+  /** Job size the time and total cost are given for (default 200,000). */
+  requests?: number;
+}
+
+export interface CascadeResult {
+  /** Stable key of the rule, e.g. "field-equals:recommendation=maybe" (see `ruleKey`). */
+  key: string;
+  rule: CascadeRule;
+  counts: {
+    /** Prompts in both runs (the replay). */
+    paired: number;
+    onlyA: number;
+    onlyB: number;
+    escalated: number;
+    /** Paired prompts whose A answer is not usable (always escalated except by "never"). */
+    unusableA: number;
+    /** Prompts where B's answer has the agreement field, and of those where the plan agrees. */
+    compared: number;
+    agreed: number;
+  };
+  /** escalated / paired (0..1). */
+  shareEscalated: number;
+  /** Job of `requests` requests: A's time for all + B's time for the escalated share. */
+  requests: number;
+  seconds: number;
+  /** API dollars per request and for the job (null without both prices or token counts). */
+  apiPerRequest: number | null;
+  apiTotal: number | null;
+  /** Self-hosted dollars for the job (null when a run the plan uses has no GPU $/hour). */
+  selfHostedTotal: number | null;
+  /** agreed / compared (null without an agreement field or nothing to compare). */
+  agreement: number | null;
+}
+
+/** Per-prompt facts the rules read, parsed once (answers are untrusted text). */
+interface PreparedPair {
+  usableA: boolean;
+  /** The agreement field in A's (usable) and B's answers. */
+  categoryA: string | null;
+  categoryB: string | null;
+  /** Fields field-equals rules test, in A's usable answers. */
+  fieldsA: Map<string, string | null>;
+  scoresA: Map<string, number | null>;
+  costA: number | null;
+  costB: number | null;
+}
+
+export interface PreparedCascade {
+  a: CascadeRun;
+  b: CascadeRun;
+  agreementField: string | null;
+  pairs: PreparedPair[];
+  onlyA: number;
+  onlyB: number;
+  /** For each field-equals field, the values A's usable answers gave, sorted. */
+  valuesA: Map<string, string[]>;
+}
+
+export interface PrepareOptions {
+  /** Categorical field agreement with B alone is measured on; null: none. */
+  agreementField: string | null;
+  /** Categorical fields field-equals rules may test (the agreement field is always included). */
+  equalsFields?: readonly string[];
+  /** Numeric fields top-percent rules may rank by. */
+  scoreFields?: readonly string[];
+}
+
+/** Joins the runs and parses every answer once, for any number of rule replays. */
+export function prepareCascade(a: CascadeRun, b: CascadeRun, options: PrepareOptions): PreparedCascade {
+  checkRate(a);
+  checkRate(b);
+  const { agreementField } = options;
+  const equalsFields = [...new Set([...(agreementField === null ? [] : [agreementField]), ...(options.equalsFields ?? [])])];
+  const joined = pairByPrompt(a.rows, b.rows);
+  const pairs = joined.pairs.map(({ a: rowA, b: rowB }): PreparedPair => {
+    const usableA = rowA.status === "ok" && rowA.schema_valid !== false;
+    const fieldsA = new Map(equalsFields.map((f) => [f, usableA ? categoryOf(rowA.answer, f) : null]));
+    return {
+      usableA,
+      categoryA: agreementField === null ? null : fieldsA.get(agreementField)!,
+      categoryB: rowB.status === "ok" && agreementField !== null ? categoryOf(rowB.answer, agreementField) : null,
+      fieldsA,
+      scoresA: new Map((options.scoreFields ?? []).map((f) => [f, usableA ? mean(numbersOf(rowA.answer, f)) : null])),
+      costA: rowCost(rowA, a.price),
+      costB: rowCost(rowB, b.price),
+    };
+  });
+  const valuesA = new Map(
+    equalsFields.map((f) => [f, [...new Set(pairs.map((p) => p.fieldsA.get(f)!).filter((c) => c !== null))].sort()]),
+  );
+  return { a, b, agreementField, pairs, onlyA: joined.onlyA.length, onlyB: joined.onlyB.length, valuesA };
+}
+
+/** Replays one rule over prepared runs. */
+export function replayCascade(prepared: PreparedCascade, rule: CascadeRule, requests = 200_000): CascadeResult {
+  if (!(Number.isFinite(requests) && requests > 0)) throw new RangeError(`requests must be positive, got ${requests}`);
+  const { pairs, a, b } = prepared;
+  const escalate = escalation(pairs, rule);
+  let escalated = 0;
+  let unusableA = 0;
+  let compared = 0;
+  let agreed = 0;
+  const costsA: number[] = [];
+  const costsB: number[] = [];
+  pairs.forEach((p, i) => {
+    if (!p.usableA) unusableA += 1;
+    if (escalate[i]) {
+      escalated += 1;
+      if (p.costB !== null) costsB.push(p.costB);
+    }
+    if (p.costA !== null) costsA.push(p.costA);
+    if (p.categoryB !== null) {
+      compared += 1;
+      if ((escalate[i] ? p.categoryB : p.categoryA) === p.categoryB) agreed += 1;
+    }
+  });
+  const share = pairs.length === 0 ? 0 : escalated / pairs.length;
+  // B alone never runs A; every other plan screens everything with A first.
+  const runsA = rule.kind !== "always";
+  const secondsA = runsA ? requests / a.requestThroughput : 0;
+  const secondsB = (share * requests) / b.requestThroughput;
+  // Mean API cost per request of A's answers, plus the escalated share at the mean cost of B's
+  // escalated answers; unknown when a needed price or every needed token count is missing.
+  const meanA = !runsA ? 0 : a.price === null ? null : mean(costsA);
+  const meanB = escalated === 0 ? 0 : b.price === null ? null : mean(costsB);
+  const apiPerRequest = meanA === null || meanB === null ? null : meanA + share * meanB;
+  const selfHostedTotal =
+    (runsA && a.gpuDollarsPerHour === null) || (escalated > 0 && b.gpuDollarsPerHour === null)
+      ? null
+      : (runsA ? gpuCost(a.gpuDollarsPerHour!, secondsA) : 0) + (escalated > 0 ? gpuCost(b.gpuDollarsPerHour!, secondsB) : 0);
+  return {
+    key: ruleKey(rule),
+    rule,
+    counts: { paired: pairs.length, onlyA: prepared.onlyA, onlyB: prepared.onlyB, escalated, unusableA, compared, agreed },
+    shareEscalated: share,
+    requests,
+    seconds: secondsA + secondsB,
+    apiPerRequest,
+    apiTotal: apiPerRequest === null ? null : apiPerRequest * requests,
+    selfHostedTotal,
+    agreement: prepared.agreementField === null || compared === 0 ? null : agreed / compared,
+  };
+}
+
+/** One rule replayed from two runs. */
+export function cascade(a: CascadeRun, b: CascadeRun, rule: CascadeRule, options: CascadeOptions): CascadeResult {
+  const prepared = prepareCascade(a, b, {
+    agreementField: options.agreementField,
+    equalsFields: rule.kind === "field-equals" ? [rule.field] : [],
+    scoreFields: rule.kind === "top-percent" ? [rule.field] : [],
+  });
+  return replayCascade(prepared, rule, options.requests);
+}
+
+export interface CascadeGridOptions extends CascadeOptions {
+  /** Categorical fields for field-equals rules besides the agreement field; none by default. */
+  equalsFields?: readonly string[];
+  /** Numeric fields for top-percent rules (e.g. ["analysis.*.score"]); none by default. */
+  scoreFields?: readonly string[];
+  /** Percentages for top-percent rules (default 5, 10, 20, 30, 50). */
+  percents?: readonly number[];
+}
+
+export interface CascadeGrid {
+  aRunId: string;
+  bRunId: string;
+  agreementField: string | null;
+  requests: number;
+  /**
+   * A alone, B alone, schema-invalid, field-equals for each field × each value A gave,
+   * top-percent for each score field × percent.
+   */
+  results: CascadeResult[];
+}
+
+/**
+ * Every rule × parameter value precomputed, so a page can switch rules without recomputing:
+ * look a result up by `ruleKey(rule)`.
+ */
+export function cascadeGrid(a: CascadeRun, b: CascadeRun, options: CascadeGridOptions): CascadeGrid {
+  const scoreFields = options.scoreFields ?? [];
+  const percents = options.percents ?? [5, 10, 20, 30, 50];
+  const requests = options.requests ?? 200_000;
+  const prepared = prepareCascade(a, b, { agreementField: options.agreementField, equalsFields: options.equalsFields, scoreFields });
+  const rules: CascadeRule[] = [{ kind: "never" }, { kind: "always" }, { kind: "schema-invalid" }];
+  for (const [field, values] of prepared.valuesA) for (const value of values) rules.push({ kind: "field-equals", field, value });
+  for (const field of scoreFields) for (const percent of percents) rules.push({ kind: "top-percent", field, percent });
+  return {
+    aRunId: a.runId,
+    bRunId: b.runId,
+    agreementField: options.agreementField,
+    requests,
+    results: rules.map((rule) => replayCascade(prepared, rule, requests)),
+  };
+}
+
+/** A stable string for a rule, e.g. "top-percent:analysis.*.score:10". */
+export function ruleKey(rule: CascadeRule): string {
+  switch (rule.kind) {
+    case "never":
+    case "always":
+    case "schema-invalid":
+      return rule.kind;
+    case "field-equals":
+      return `field-equals:${rule.field}=${rule.value}`;
+    case "top-percent":
+      return `top-percent:${rule.field}:${rule.percent}`;
+  }
+}
+
+/** Which prepared pairs the rule escalates. */
+function escalation(pairs: readonly PreparedPair[], rule: CascadeRule): boolean[] {
+  switch (rule.kind) {
+    case "never":
+      return pairs.map(() => false);
+    case "always":
+      return pairs.map(() => true);
+    case "schema-invalid":
+      return pairs.map((p) => !p.usableA);
+    case "field-equals":
+      return pairs.map((p) => {
+        if (!p.fieldsA.has(rule.field)) throw new Error(`field "${rule.field}" was not prepared (pass it in equalsFields)`);
+        return !p.usableA || p.fieldsA.get(rule.field) === rule.value;
+      });
+    case "top-percent": {
+      if (!(rule.percent >= 0 && rule.percent <= 100)) throw new RangeError(`top-percent needs a percent in [0, 100], got ${rule.percent}`);
+      const scoreOf = (p: PreparedPair) => {
+        if (!p.scoresA.has(rule.field)) throw new Error(`score field "${rule.field}" was not prepared (pass it in scoreFields)`);
+        return p.scoresA.get(rule.field)!;
+      };
+      const scores = pairs.map(scoreOf).filter((s): s is number => s !== null).sort((x, y) => y - x);
+      const k = Math.ceil((rule.percent / 100) * scores.length);
+      const threshold = k === 0 ? Infinity : scores[k - 1]!;
+      return pairs.map((p) => {
+        const score = scoreOf(p);
+        return !p.usableA || (score !== null && score >= threshold);
+      });
+    }
+  }
+}
+
+function rowCost(row: CascadeRow, price: CascadeRun["price"]): number | null {
+  if (price === null || row.prompt_tokens === null || row.completion_tokens === null) return null;
+  return tokenCost(price, row.prompt_tokens, row.completion_tokens);
+}
+
+function checkRate(run: CascadeRun): void {
+  if (!(run.requestThroughput > 0)) {
+    throw new RangeError(`run ${run.runId}: requestThroughput must be positive, got ${run.requestThroughput}`);
+  }
+}

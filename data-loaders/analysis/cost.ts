@@ -1,0 +1,143 @@
+// Cost of a batch job: API prices (input/output $ per 1M tokens) applied to a run's mean token
+// counts, and self-hosted cost from a GPU's $/hour and the measured or extrapolated time.
+//
+//   API cost of one request  = (prompt tokens · input $/1M + completion tokens · output $/1M) / 1e6
+//   API cost of N requests   = N · cost of a mean request (mean prompt and completion tokens)
+//   self-hosted cost         = GPU $/hour · seconds / 3600
+import type { z } from "zod";
+import type { priceSchema } from "../experiment/schema.ts";
+import { perSecond } from "../metrics/throughput.ts";
+import type { Manifest } from "../store/rows.ts";
+import type { Projection } from "./extrapolate.ts";
+
+export type Price = z.output<typeof priceSchema>;
+
+/** Request counts the cost tables quote. */
+export const PER_100K = 100_000;
+export const PER_1M = 1_000_000;
+
+/** The token means a cost is computed from (successful requests with usage). */
+export interface TokenMeans {
+  meanPromptTokens: number;
+  meanCompletionTokens: number;
+}
+
+/** Dollars for one request of the given token counts at `price`. */
+export function tokenCost(price: Pick<Price, "inputPerMTok" | "outputPerMTok">, promptTokens: number, completionTokens: number): number {
+  return (promptTokens * price.inputPerMTok + completionTokens * price.outputPerMTok) / 1_000_000;
+}
+
+export interface ApiCost {
+  label: string;
+  inputPerMTok: number;
+  outputPerMTok: number;
+  /** Dollars for one mean request, 100K and 1M of them. */
+  perRequest: number;
+  per100K: number;
+  per1M: number;
+}
+
+/** Cost per request, per 100K and per 1M requests at each price, from the mean token counts. */
+export function apiCosts(prices: readonly Price[], tokens: TokenMeans): ApiCost[] {
+  return prices.map((price) => {
+    const perRequest = tokenCost(price, tokens.meanPromptTokens, tokens.meanCompletionTokens);
+    return {
+      label: price.label,
+      inputPerMTok: price.inputPerMTok,
+      outputPerMTok: price.outputPerMTok,
+      perRequest,
+      per100K: perRequest * PER_100K,
+      per1M: perRequest * PER_1M,
+    };
+  });
+}
+
+/** Dollars for `seconds` of a GPU rented at `dollarsPerHour`. */
+export function gpuCost(dollarsPerHour: number, seconds: number): number {
+  if (!(dollarsPerHour >= 0)) throw new RangeError(`GPU $/hour must be ≥ 0, got ${dollarsPerHour}`);
+  if (!(seconds >= 0)) throw new RangeError(`seconds must be ≥ 0, got ${seconds}`);
+  return (dollarsPerHour * seconds) / 3600;
+}
+
+export interface SelfHostedRate {
+  dollarsPerHour: number;
+  /** Successful requests per second the cost is based on. */
+  requestThroughput: number;
+  perRequest: number;
+  per100K: number;
+  per1M: number;
+}
+
+/** Self-hosted cost per request at a steady rate: GPU $/hour / (3600 · requests per second). */
+export function selfHostedRate(dollarsPerHour: number, requestThroughput: number): SelfHostedRate | null {
+  if (!(requestThroughput > 0)) return null;
+  const perRequest = gpuCost(dollarsPerHour, 1 / requestThroughput);
+  return { dollarsPerHour, requestThroughput, perRequest, per100K: perRequest * PER_100K, per1M: perRequest * PER_1M };
+}
+
+export interface ProjectedCost {
+  requests: number;
+  /** Dollars for the projected seconds and for the interval bounds (null when there is none). */
+  dollars: number;
+  lo: number | null;
+  hi: number | null;
+  basis: Projection["basis"];
+}
+
+/** Self-hosted cost of each projection (time for N requests, with its interval) at GPU $/hour. */
+export function projectedGpuCosts(dollarsPerHour: number, projections: readonly Projection[]): ProjectedCost[] {
+  return projections.map((p) => ({
+    requests: p.requests,
+    dollars: gpuCost(dollarsPerHour, p.seconds),
+    lo: p.lo === null ? null : gpuCost(dollarsPerHour, p.lo),
+    hi: p.hi === null || !Number.isFinite(p.hi) ? null : gpuCost(dollarsPerHour, p.hi),
+    basis: p.basis,
+  }));
+}
+
+/** What a finished run's cost is computed from (summarizeRun gives these; so do recorded aggregates). */
+export interface RunAggregates {
+  completed: number;
+  durationS: number;
+  meanPromptTokens: number | null;
+  meanCompletionTokens: number | null;
+}
+
+export interface RunCost {
+  /** Cost of the run's own requests at each price (null without token means). */
+  api: (ApiCost & { run: number })[] | null;
+  /** GPU cost of the run's duration and per request at its whole-run rate (null without $/hour). */
+  selfHosted: { run: number; perRequest: number | null; per100K: number | null; per1M: number | null } | null;
+}
+
+/** Cost of a recorded or measured run from its aggregates. */
+export function runCost(run: RunAggregates, prices: readonly Price[], gpuDollarsPerHour: number | null): RunCost {
+  const tokens =
+    run.meanPromptTokens === null || run.meanCompletionTokens === null
+      ? null
+      : { meanPromptTokens: run.meanPromptTokens, meanCompletionTokens: run.meanCompletionTokens };
+  const api = tokens === null ? null : apiCosts(prices, tokens).map((c) => ({ ...c, run: c.perRequest * run.completed }));
+  let selfHosted: RunCost["selfHosted"] = null;
+  if (gpuDollarsPerHour !== null) {
+    const rate = selfHostedRate(gpuDollarsPerHour, perSecond(run.completed, run.durationS));
+    selfHosted = {
+      run: gpuCost(gpuDollarsPerHour, run.durationS),
+      perRequest: rate?.perRequest ?? null,
+      per100K: rate?.per100K ?? null,
+      per1M: rate?.per1M ?? null,
+    };
+  }
+  return { api, selfHosted };
+}
+
+/** The aggregates of a recorded run (manifest `recorded`): token means = totals / completed. */
+export function recordedAggregates(recorded: NonNullable<Manifest["recorded"]>): RunAggregates {
+  const completed = recorded.completed ?? recorded.requests;
+  const perRequest = (total: number | null) => (total === null || completed === 0 ? null : total / completed);
+  return {
+    completed,
+    durationS: recorded.duration_s ?? 0,
+    meanPromptTokens: perRequest(recorded.total_input_tokens),
+    meanCompletionTokens: perRequest(recorded.total_output_tokens),
+  };
+}

@@ -1,0 +1,59 @@
+// Joins two runs on the same prompts by prompt_id: the basis of cascade replay, agreement and
+// paired comparisons.
+//
+// Requests cycle through the prompt set, so a run can hold several rows for one prompt. The row
+// used for a prompt is its first successful one (lowest request_index), or its first row when
+// every attempt at it failed — so each prompt counts once and a retry of the same prompt later in
+// the run never doubles its weight.
+import type { RequestRow } from "../store/rows.ts";
+
+export type PairableRow = Pick<RequestRow, "prompt_id" | "request_index" | "status">;
+
+export interface Pair<A, B> {
+  promptId: string;
+  a: A;
+  b: B;
+}
+
+export interface Pairing<A, B> {
+  /** Prompts present in both runs, in prompt_id order. */
+  pairs: Pair<A, B>[];
+  /** Prompt ids present only in run A / only in run B. */
+  onlyA: string[];
+  onlyB: string[];
+}
+
+/** One row per prompt_id: its first successful row, else its first row. */
+export function rowPerPrompt<R extends PairableRow>(rows: readonly R[]): Map<string, R> {
+  const byPrompt = new Map<string, R>();
+  for (const row of rows) {
+    const kept = byPrompt.get(row.prompt_id);
+    if (kept === undefined || better(row, kept)) byPrompt.set(row.prompt_id, row);
+  }
+  return byPrompt;
+}
+
+/** Pairs run A's and run B's rows by prompt_id (see `rowPerPrompt`). */
+export function pairByPrompt<A extends PairableRow, B extends PairableRow>(
+  rowsA: readonly A[],
+  rowsB: readonly B[],
+): Pairing<A, B> {
+  const a = rowPerPrompt(rowsA);
+  const b = rowPerPrompt(rowsB);
+  const pairs: Pair<A, B>[] = [];
+  const onlyA: string[] = [];
+  for (const promptId of [...a.keys()].sort()) {
+    const rowB = b.get(promptId);
+    if (rowB === undefined) onlyA.push(promptId);
+    else pairs.push({ promptId, a: a.get(promptId)!, b: rowB });
+  }
+  const onlyB = [...b.keys()].filter((id) => !a.has(id)).sort();
+  return { pairs, onlyA, onlyB };
+}
+
+function better(row: PairableRow, kept: PairableRow): boolean {
+  const rowOk = row.status === "ok";
+  const keptOk = kept.status === "ok";
+  if (rowOk !== keptOk) return rowOk;
+  return row.request_index < kept.request_index;
+}

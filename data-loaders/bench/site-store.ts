@@ -1,0 +1,143 @@
+// A large synthetic results store for the site benchmark: `runs` runs of `rowsPerRun` requests,
+// written with DuckDB directly (no simulator), in the layout the runner writes
+// (results/<experiment>/<run>/{manifest.json,requests.parquet} + results/experiments.json).
+// Rows are deterministic (hash-based pseudo-randomness in SQL) and plausible: a fixed
+// concurrency, per-model speeds, a few failures, JSON answers with a `recommendation` field.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { sqlString } from "../store/parquet.ts";
+import { REQUEST_COLUMNS, duckdbColumns, ROW_SCHEMA_VERSION, type ExperimentIndex, type Manifest } from "../store/rows.ts";
+
+export interface StoreOptions {
+  runs: number;
+  rowsPerRun: number;
+  /** Length of each row's itl_ms list (real rows hold one gap per streamed chunk). */
+  itlLength?: number;
+}
+
+const MODELS = ["gemma-3-1b", "gemma-3-4b", "llama-3.2-1b", "qwen3-4b", "gemma-3-12b"];
+const CONCURRENCY = 32;
+
+/** Writes the store; returns the experiment ids. Runs are spread over the models, one experiment per run. */
+export async function writeBenchStore(resultsDir: string, options: StoreOptions): Promise<string[]> {
+  const { runs, rowsPerRun, itlLength = 16 } = options;
+  mkdirSync(resultsDir, { recursive: true });
+  const instance = await DuckDBInstance.create(":memory:");
+  const con = await instance.connect();
+  const entries: ExperimentIndex["experiments"] = [];
+  try {
+    for (let r = 0; r < runs; r++) {
+      const model = MODELS[r % MODELS.length]!;
+      const experimentId = `bench-${String(r).padStart(2, "0")}-${model}`;
+      const runId = `20260101-0000${String(r).padStart(2, "0")}Z-bench${String(r).padStart(3, "0")}`;
+      const dir = join(resultsDir, experimentId, runId);
+      mkdirSync(dir, { recursive: true });
+      // Per-request service time grows with the model index: ms per output token.
+      const tpot = 4 + (r % MODELS.length) * 3;
+      await con.run(`COPY (${rowsSql({ experimentId, runId, rows: rowsPerRun, tpot, itlLength, seed: r })})
+        TO ${sqlString(join(dir, "requests.parquet"))} (FORMAT parquet, COMPRESSION zstd)`);
+      const counts = (await con.runAndReadAll(
+        `SELECT count(*)::INTEGER AS n, count(*) FILTER (status = 'ok')::INTEGER AS ok FROM read_parquet(${sqlString(join(dir, "requests.parquet"))})`,
+      )).getRowObjects()[0]!;
+      const spec = {
+        server: { simulate: `${model}@rtx-4080` },
+        workload: { prompts: { generate: "candidate-profiles", count: 500 }, maxTokens: 1024 },
+        requests: rowsPerRun,
+        load: { concurrency: CONCURRENCY },
+      };
+      const manifest: Manifest = {
+        row_schema_version: ROW_SCHEMA_VERSION,
+        tracker_version: "bench",
+        run_id: runId,
+        experiment_id: experimentId,
+        source: "simulated",
+        status: "complete",
+        reason: null,
+        spec_hash: `bench${r}`,
+        prompt_hash: "bench",
+        spec,
+        server: { kind: "simulate", endpoint: "http://127.0.0.1:8000", model, profile: `${model}@rtx-4080` },
+        started_at: new Date(Date.UTC(2026, 0, 1, 0, r)).toISOString(),
+        finished_at: new Date(Date.UTC(2026, 0, 1, 1, r)).toISOString(),
+        counts: { requests: rowsPerRun, done: Number(counts.n), ok: Number(counts.ok), error: Number(counts.n) - Number(counts.ok) },
+        environment: { node: process.version, os: "linux", cpu: "bench", host: "bench", git_commit: null, git_dirty: null },
+        group: { level: null, repeat: 0 },
+      };
+      writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
+      entries.push({
+        id: experimentId,
+        file: `experiments/${experimentId}.ts`,
+        title: `Bench ${r}: ${model}, ${rowsPerRun.toLocaleString("en-US")} requests`,
+        notes: "Synthetic rows written by the site benchmark.",
+        state: "fresh",
+        spec_hash: `bench${r}`,
+        run_id: runId,
+        spec,
+        simulated: true,
+        model,
+        error: null,
+      });
+    }
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+  const index: ExperimentIndex = { generated_at: new Date().toISOString(), experiments: entries };
+  writeFileSync(join(resultsDir, "experiments.json"), JSON.stringify(index, null, 2));
+  return entries.map((e) => e.id);
+}
+
+/** SELECT producing `rows` request rows in the column order of requestRowSchema. */
+function rowsSql(o: { experimentId: string; runId: string; rows: number; tpot: number; itlLength: number; seed: number }): string {
+  // u(k): a deterministic uniform number in [0, 1) per row and stream k.
+  const u = (k: number) => `(hash(i, ${o.seed}, ${k}) % 1000000) / 1000000.0`;
+  const columns: Record<(typeof REQUEST_COLUMNS)[number], string> = {
+    run_id: sqlString(o.runId),
+    experiment_id: sqlString(o.experimentId),
+    request_index: "i",
+    prompt_id: `'p' || (i % 500)::VARCHAR`,
+    request_id: `${sqlString(o.runId)} || '-' || i::VARCHAR`,
+    endpoint: `'http://127.0.0.1:8000'`,
+    worker: `i % ${CONCURRENCY}`,
+    attempts: `CASE WHEN ${u(1)} < 0.01 THEN 2 ELSE 1 END`,
+    warmup: "false",
+    status: `CASE WHEN failed THEN 'error' ELSE 'ok' END`,
+    error_class: `CASE WHEN failed THEN 'http_5xx' END`,
+    http_status: `CASE WHEN failed THEN 500 ELSE 200 END`,
+    error_message: `CASE WHEN failed THEN 'simulated 500' END`,
+    sent_ms: "sent",
+    first_event_ms: "CASE WHEN NOT failed THEN sent + ttft END",
+    first_token_ms: "CASE WHEN NOT failed THEN sent + ttft END",
+    done_ms: "sent + e2e",
+    ttft_ms: "CASE WHEN NOT failed THEN ttft END",
+    e2e_ms: "e2e",
+    tpot_ms: `CASE WHEN NOT failed AND out_tokens > 1 THEN (e2e - ttft) / (out_tokens - 1) END`,
+    itl_ms: `CASE WHEN NOT failed THEN list_transform(range(${o.itlLength}), x -> ${o.tpot}.0 + (x % 3)) END`,
+    prompt_tokens: "CASE WHEN NOT failed THEN in_tokens END",
+    completion_tokens: "CASE WHEN NOT failed THEN out_tokens END",
+    finish_reason: `CASE WHEN failed THEN NULL WHEN out_tokens >= 1000 THEN 'length' ELSE 'stop' END`,
+    answer: `CASE WHEN NOT failed THEN '{"recommendation": "' || ['strong_yes', 'yes', 'maybe', 'no'][1 + (hash(i % 500, 7) % 4)::INTEGER] || '", "reasoning": "synthetic answer ' || i::VARCHAR || '"}' END`,
+    reasoning: "NULL",
+    json_valid: `CASE WHEN NOT failed THEN ${u(2)} > 0.02 END`,
+    schema_valid: `CASE WHEN NOT failed THEN ${u(2)} > 0.05 END`,
+    schema_errors: `CASE WHEN NOT failed AND ${u(2)} <= 0.02 THEN '(not JSON)' WHEN NOT failed AND ${u(2)} <= 0.05 THEN 'recommendation: Invalid option' END`,
+  };
+  // Closed loop at fixed concurrency: each worker sends its next request when the previous ends;
+  // approximated by spacing sends evenly at the mean service rate.
+  const meanE2e = 80 + 300 * o.tpot;
+  const types = duckdbColumns();
+  return `WITH base AS (
+      SELECT range AS i,
+        ${u(3)} < 0.01 AS failed,
+        (600 + 400 * ${u(4)})::BIGINT AS in_tokens,
+        (100 + 400 * ${u(5)})::BIGINT AS out_tokens,
+        (30 + 60 * ${u(6)}) AS ttft
+      FROM range(${o.rows})),
+    timed AS (
+      SELECT *, (i * ${meanE2e} / ${CONCURRENCY})::DOUBLE AS sent,
+        CASE WHEN failed THEN 20.0 ELSE ttft + ${o.tpot} * (out_tokens - 1) END AS e2e
+      FROM base)
+    SELECT ${REQUEST_COLUMNS.map((c) => `(${columns[c]})::${types[c]} AS "${c}"`).join(",\n")} FROM timed ORDER BY i`;
+}
+

@@ -1,0 +1,77 @@
+// Site benchmark (`npm run bench:site`): writes a store of RUNS × ROWS request rows with DuckDB
+// (no simulator), builds the report site over it in a throw-away copy of the project (like the
+// site tests: src and config copied, node_modules and data-loaders linked, so the developer's
+// cache and dist are untouched), builds it again with nothing changed, and measures the data
+// each page loads by default (the files it registers with FileAttachment).
+// Last line: `build_s=… rebuild_s=… max_page_data_mb=…`. Targets: ≤ 60 s, ≤ 15 s, ≤ 2 MB.
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { promisify } from "node:util";
+import { writeBenchStore } from "./site-store.ts";
+
+const PROJECT = resolve(import.meta.dirname, "../..");
+const FRAMEWORK = join(PROJECT, "node_modules/@observablehq/framework");
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
+
+/** Data registered by each page (FileAttachment files it can load without a click), in bytes. */
+export function pageDataBytes(outDir: string): Map<string, number> {
+  const sizes = new Map<string, number>();
+  const pages = readdirSync(outDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".html"))
+    .map((e) => join(e.parentPath, e.name));
+  for (const page of pages) {
+    let bytes = 0;
+    for (const [, size] of readFileSync(page, "utf8").matchAll(/registerFile\([^)]*"size":(\d+)/g)) bytes += Number(size);
+    sizes.set(relative(outDir, page), bytes);
+  }
+  return sizes;
+}
+
+async function build(root: string, resultsDir: string, outDir: string): Promise<number> {
+  const started = performance.now();
+  await promisify(execFile)(process.execPath, [join(FRAMEWORK, "dist/bin/observable.js"), "build"], {
+    cwd: root,
+    env: { ...process.env, TRACKER_RESULTS: resultsDir, TRACKER_SITE_OUT: outDir, OBSERVABLE_TELEMETRY_DISABLE: "1" },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return (performance.now() - started) / 1000;
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), "tracker-bench-site-"));
+  try {
+    cpSync(join(PROJECT, "src"), join(root, "src"), { recursive: true, filter: (source) => !source.includes(".observablehq") });
+    for (const file of ["observablehq.config.ts", "package.json"]) cpSync(join(PROJECT, file), join(root, file));
+    for (const dir of ["node_modules", "data-loaders"]) symlinkSync(join(PROJECT, dir), join(root, dir));
+    mkdirSync(join(root, "experiments"));
+    // Bundled libraries kept by the site tests, so the figure is about loaders and pages.
+    const { version } = JSON.parse(readFileSync(join(FRAMEWORK, "package.json"), "utf8")) as { version: string };
+    const kept = join(PROJECT, ".tmp/site-test-cache", `framework-${version}`);
+    for (const name of ["_node", "_observablehq"]) {
+      if (existsSync(join(kept, name))) cpSync(join(kept, name), join(root, "src/.observablehq/cache", name), { recursive: true });
+    }
+
+    const resultsDir = join(root, "results");
+    let started = performance.now();
+    await writeBenchStore(resultsDir, { runs: RUNS, rowsPerRun: ROWS });
+    console.log(`store: ${RUNS} runs × ${ROWS.toLocaleString("en-US")} rows written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    const outDir = join(root, "dist");
+    const buildS = await build(root, resultsDir, outDir);
+    console.log(`build: ${buildS.toFixed(1)} s`);
+    const rebuildS = await build(root, resultsDir, outDir);
+    console.log(`rebuild (nothing changed): ${rebuildS.toFixed(1)} s`);
+
+    const sizes = [...pageDataBytes(outDir)].sort((a, b) => b[1] - a[1]);
+    for (const [page, bytes] of sizes.slice(0, 5)) console.log(`  ${page}: ${(bytes / 1e6).toFixed(3)} MB of data`);
+    const maxMb = (sizes[0]?.[1] ?? 0) / 1e6;
+    console.log(`build_s=${buildS.toFixed(1)} rebuild_s=${rebuildS.toFixed(1)} max_page_data_mb=${maxMb.toFixed(3)}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === import.meta.filename) await main();

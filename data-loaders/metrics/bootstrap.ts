@@ -1,0 +1,80 @@
+// Seeded bootstrap: resampling with replacement and percentile intervals.
+//
+// A bootstrap replicate draws n items with replacement from the n observed ones and recomputes a
+// statistic; repeating this B times gives the statistic's sampling distribution. The
+// percentile interval at level L takes the (1 − L)/2 and (1 + L)/2 quantiles of the B replicates
+// (with `percentile` from stats.ts: linear interpolation, numpy's default).
+// Randomness comes only from a seeded generator (`rngFor` of the simulator, mulberry32), so the
+// same seed gives the same interval.
+import { rngFor, type Rng } from "../sim/rng.ts";
+import { percentile } from "./stats.ts";
+
+export type { Rng };
+
+/** Default number of replicates: enough for stable 95% percentile intervals of a mean. */
+export const DEFAULT_REPLICATES = 1000;
+
+export interface Interval {
+  lo: number;
+  hi: number;
+}
+
+/** A generator for bootstrap draws: the same seed and purpose give the same sequence. */
+export function bootstrapRng(seed: number, purpose = "bootstrap"): Rng {
+  return rngFor("bootstrap", purpose, seed);
+}
+
+/**
+ * B replicates of `statistic` over resamples of indices 0..n−1 (n draws with replacement each).
+ * The statistic receives the drawn indices; the array is reused between replicates.
+ */
+export function bootstrapReplicates<T>(
+  n: number,
+  replicates: number,
+  rng: Rng,
+  statistic: (indices: Uint32Array) => T,
+): T[] {
+  checkReplicates(replicates);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`bootstrap needs at least 1 value, got n = ${n}`);
+  const indices = new Uint32Array(n);
+  const out: T[] = [];
+  for (let b = 0; b < replicates; b++) {
+    for (let i = 0; i < n; i++) indices[i] = Math.floor(rng.next() * n);
+    out.push(statistic(indices));
+  }
+  return out;
+}
+
+/** B replicates of the mean of `values` (each a mean of n values drawn with replacement). */
+export function bootstrapMeans(values: readonly number[], replicates: number, rng: Rng): number[] {
+  checkReplicates(replicates);
+  const n = values.length;
+  if (n < 1) throw new RangeError("bootstrap needs at least 1 value, got none");
+  // The same draws as `bootstrapReplicates` with a mean statistic, without the index array:
+  // this loop runs n · replicates times, so it is kept tight.
+  const next = rng.next;
+  const out: number[] = [];
+  for (let b = 0; b < replicates; b++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(next() * n)]!;
+    out.push(sum / n);
+  }
+  return out;
+}
+
+/**
+ * Percentile interval of replicates at `level` (e.g. 0.95 → the 2.5th and 97.5th percentiles).
+ * Null for an empty list.
+ */
+export function percentileInterval(replicates: readonly number[], level = 0.95): Interval | null {
+  if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
+  const lo = percentile(replicates, ((1 - level) / 2) * 100);
+  const hi = percentile(replicates, ((1 + level) / 2) * 100);
+  return lo === null || hi === null ? null : { lo, hi };
+}
+
+function checkReplicates(replicates: number): void {
+  if (!Number.isInteger(replicates) || replicates < 1) {
+    throw new RangeError(`replicates must be a positive integer, got ${replicates}`);
+  }
+}

@@ -1,0 +1,48 @@
+// SQL forms of metric definitions, for statistics over values too many to bring into JS (a 50K-row
+// run has millions of inter-token gaps). Each builder states the same definition as its JS
+// counterpart, and test/metrics/sql.test.ts checks that both give the same numbers:
+//   distributionSql ↔ stats.ts `distribution`: count, mean, median, population std (ddof 0),
+//     p50/p90/p95/p99 with linear interpolation (quantile_cont = numpy's default), min, max;
+//     nulls skipped.
+//   itlValuesSql ↔ latency.ts `latencyValues(...).itlMs`: the flat concatenation of the itl_ms
+//     lists of successful requests (per chunk, not per token).
+import type { Distribution } from "./summary.ts";
+
+/** SELECT list giving the `Distribution` fields of `column` (nulls skipped). */
+export function distributionSql(column: string): string {
+  const q = (p: number) => `quantile_cont(${column}, ${p})`;
+  return [
+    `count(${column})::DOUBLE AS n`,
+    `avg(${column})::DOUBLE AS mean`,
+    `${q(0.5)}::DOUBLE AS median`,
+    `stddev_pop(${column})::DOUBLE AS std`,
+    `${q(0.5)}::DOUBLE AS p50`,
+    `${q(0.9)}::DOUBLE AS p90`,
+    `${q(0.95)}::DOUBLE AS p95`,
+    `${q(0.99)}::DOUBLE AS p99`,
+    `min(${column})::DOUBLE AS min`,
+    `max(${column})::DOUBLE AS max`,
+  ].join(", ");
+}
+
+/** Rows `(v)`: every inter-token gap of the successful requests in `table`. */
+export function itlValuesSql(table: string): string {
+  return `SELECT unnest(itl_ms) AS v FROM ${table} WHERE status = 'ok' AND itl_ms IS NOT NULL`;
+}
+
+/** A distribution row read back from DuckDB (n as a number; an empty set gives nulls and n = 0). */
+export function distributionFromRow(row: Record<string, unknown>): Distribution {
+  const num = (k: string) => (row[k] === null || row[k] === undefined ? null : Number(row[k]));
+  return {
+    n: num("n") ?? 0,
+    mean: num("mean"),
+    median: num("median"),
+    std: num("std"),
+    p50: num("p50"),
+    p90: num("p90"),
+    p95: num("p95"),
+    p99: num("p99"),
+    min: num("min"),
+    max: num("max"),
+  };
+}

@@ -1,0 +1,64 @@
+// Per-worker statistics: how each concurrency slot fared (requests, successes, errors, retries,
+// request rate and output tokens/s over that worker's own first send → last completion).
+// Rates reuse metrics/throughput.ts (successful requests only, as vLLM bench serve). Warm-up rows
+// (`warmup = true`) are left out, as from every statistic.
+import type { RequestRow } from "../store/rows.ts";
+import type { MetricRow } from "./summary.ts";
+import { throughput } from "./throughput.ts";
+
+export type WorkerRow = Pick<MetricRow, "status" | "sent_ms" | "done_ms" | "prompt_tokens" | "completion_tokens"> &
+  Pick<RequestRow, "worker" | "attempts"> & {
+    /** Absent or null in runs stored before the column existed: not a warm-up request. */
+    warmup?: boolean | null;
+  };
+
+export interface WorkerStats {
+  worker: number;
+  requests: number;
+  successes: number;
+  errors: number;
+  /** Extra attempts: Σ (attempts − 1). */
+  retries: number;
+  /** Successful requests per second over the worker's first send → last completion. */
+  requestRate: number;
+  /** Output tokens per second (successful requests) over the same span. */
+  outputTokensPerS: number;
+  /** Prompt + output tokens per second (successful requests) over the same span. */
+  totalTokensPerS: number;
+  durationS: number;
+}
+
+/** Rows that enter statistics: everything but warm-up requests. */
+export function measuredRows<T extends { warmup?: boolean | null }>(rows: Iterable<T>): T[] {
+  const out: T[] = [];
+  for (const row of rows) if (row.warmup !== true) out.push(row);
+  return out;
+}
+
+/** Statistics per worker, by worker number. */
+export function perWorker(rows: Iterable<WorkerRow>): WorkerStats[] {
+  const byWorker = new Map<number, WorkerRow[]>();
+  for (const row of measuredRows(rows)) {
+    const list = byWorker.get(row.worker);
+    if (list) list.push(row);
+    else byWorker.set(row.worker, [row]);
+  }
+  return [...byWorker.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([worker, list]) => {
+      const t = throughput(list);
+      let retries = 0;
+      for (const r of list) retries += r.attempts - 1;
+      return {
+        worker,
+        requests: list.length,
+        successes: t.completed,
+        errors: list.length - t.completed,
+        retries,
+        requestRate: t.requestThroughput,
+        outputTokensPerS: t.outputThroughput,
+        totalTokensPerS: t.totalTokenThroughput,
+        durationS: t.durationS,
+      };
+    });
+}

@@ -1,0 +1,22 @@
+// One horizontal bar per row for a single figure, labelled with the row's name and source, with
+// an optional interval (lo–hi) drawn as a line; simulated/recorded rows are drawn lighter.
+import * as Plot from "@observablehq/plot";
+
+export function BarChart(rows, {width, label, format = (x) => x.toLocaleString("en-US", {maximumFractionDigits: 1})}) {
+  const data = rows.filter((r) => Number.isFinite(r.value));
+  const longest = Math.max(0, ...data.map((d) => d.name.length));
+  return Plot.plot({
+    width,
+    height: 30 + 26 * data.length,
+    marginLeft: Math.min(300, 20 + longest * 6.3),
+    marginRight: 70,
+    x: {label: `${label} →`, grid: true},
+    y: {label: null, domain: data.map((d) => d.name)},
+    marks: [
+      Plot.barX(data, {y: "name", x: "value", fill: "var(--theme-foreground-focus)", fillOpacity: (d) => (d.source === "measured" ? 1 : 0.45), tip: true}),
+      Plot.ruleY(data.filter((d) => Number.isFinite(d.lo) && Number.isFinite(d.hi)), {y: "name", x1: "lo", x2: "hi", stroke: "currentColor", strokeWidth: 2}),
+      Plot.text(data, {y: "name", x: (d) => (Number.isFinite(d.hi) ? d.hi : d.value), text: (d) => format(d.value), dx: 4, textAnchor: "start", fill: "currentColor"}),
+      Plot.ruleX([0])
+    ]
+  });
+}

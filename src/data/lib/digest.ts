@@ -1,0 +1,213 @@
+// The digest of one run: every aggregate the pages show about it, computed once from its
+// requests.parquet with the formulas in data-loaders/metrics/ and kept on disk, so the loaders of
+// several pages (overview, compare, projections, the experiment page) read each 50K-row run once
+// per build. The memo key covers the run's files and the code that computes the digest.
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { extrapolate, extrapolateRecorded, type Projection } from "../../../data-loaders/analysis/extrapolate.ts";
+import { rowPerPrompt } from "../../../data-loaders/analysis/pairs.ts";
+import { qualitySummary, type QualitySummary } from "../../../data-loaders/analysis/quality-summary.ts";
+import { perWorker, type WorkerStats } from "../../../data-loaders/metrics/workers.ts";
+import { latencyValues } from "../../../data-loaders/metrics/latency.ts";
+import { percentile } from "../../../data-loaders/metrics/stats.ts";
+import { steadyState, timeSeries, type SteadyState, type TimeBin } from "../../../data-loaders/metrics/steady-state.ts";
+import { summarizeRun, type RunSummary } from "../../../data-loaders/metrics/summary.ts";
+import {
+  METRIC_COLUMNS,
+  histogram,
+  itlDistribution,
+  outcomeCounts,
+  readRows,
+  serverMetricSeries,
+  type HistogramBin,
+  type OutcomeCount,
+  type RunFolder,
+  type ServerMetricBin,
+} from "../../../data-loaders/store/catalog.ts";
+import type { Manifest, RequestRow } from "../../../data-loaders/store/rows.ts";
+import { memoised } from "./memo.ts";
+
+const HISTOGRAM_BINS = 30;
+/** Bootstrap replicates of the projection intervals (fewer than the default 1000 to keep a 50K-row run near a second; the Methods page says so). */
+export const BOOTSTRAP_REPLICATES = 200;
+const SERIES_BINS = 60;
+/** CDF points: the p-th percentile for p = 0, 2, …, 100. */
+const CDF_STEPS = 51;
+const PROJECT = resolve(import.meta.dirname, "../../..");
+const CODE = ["data-loaders/metrics", "data-loaders/store/catalog.ts", "src/data/lib/digest.ts"];
+
+export interface CdfPoint {
+  p: number;
+  ms: number;
+}
+
+export interface RunDigest {
+  experimentId: string;
+  runId: string;
+  source: Manifest["source"];
+  status: Manifest["status"];
+  reason: string | null;
+  model: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Concurrency of this run: the sweep level, else the spec's single concurrency (null for open-loop loads). */
+  concurrency: number | null;
+  /** Sweep level (manifest group.level), null when the experiment has one level. */
+  level: number | null;
+  repeat: number;
+  counts: Manifest["counts"];
+  /** requests.parquet is there (false for recorded runs and runs that never finished). */
+  hasRows: boolean;
+  summary: RunSummary | null;
+  steady: SteadyState | null;
+  series: TimeBin[];
+  serverSeries: ServerMetricBin[];
+  histograms: Record<"prompt_tokens" | "completion_tokens" | "ttft_ms" | "e2e_ms", HistogramBin[]> | null;
+  cdf: Record<"ttftMs" | "tpotMs" | "e2elMs", CdfPoint[]> | null;
+  outcomes: OutcomeCount[];
+  /** Time for 1K…1M requests with prediction intervals (data-loaders/analysis/extrapolate.ts). */
+  projections: Projection[];
+  /** Per-worker statistics (data-loaders/metrics/workers.ts). */
+  workers: WorkerStats[];
+  /** Answer quality (data-loaders/analysis/quality-summary.ts); null without rows. */
+  quality: QualitySummary | null;
+  /** Runs with equal prompt hashes sent the same prompts: only those are paired by prompt. */
+  promptHash: string;
+  /** Aggregates of a recorded run (manifest `recorded`), null otherwise. */
+  recorded: Manifest["recorded"] | null;
+}
+
+/** The digest of a run, from the memo when its files and the code are unchanged. */
+export async function runDigest(run: RunFolder): Promise<RunDigest> {
+  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.json`), () => computeDigest(run));
+}
+
+/** Every column the digest reads, read once. */
+const DIGEST_COLUMNS = [...METRIC_COLUMNS.filter((c) => c !== "itl_ms"), "worker", "attempts", "json_valid", "schema_valid", "schema_errors", "finish_reason"] as const;
+
+export const PROMPT_COLUMNS = [
+  "prompt_id",
+  "request_index",
+  "status",
+  "ttft_ms",
+  "e2e_ms",
+  "prompt_tokens",
+  "completion_tokens",
+  "finish_reason",
+  "answer",
+  "schema_valid",
+] as const;
+export type PromptRow = Pick<RequestRow, (typeof PROMPT_COLUMNS)[number]>;
+
+/**
+ * One row per prompt (`rowPerPrompt` in analysis/pairs.ts: its first successful request, else its
+ * first), which is all that pairing by prompt (paired differences, agreement, cascades) reads.
+ * Memoised like the digest. Empty without requests.parquet.
+ */
+export async function promptRows(run: RunFolder): Promise<PromptRow[]> {
+  const path = run.requestsPath;
+  if (!path) return [];
+  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.prompts.json`), async () => [
+    ...rowPerPrompt(await readRows(path, PROMPT_COLUMNS)).values(),
+  ]);
+}
+
+let codeHash: string | null = null;
+function memoKey(run: RunFolder): string {
+  codeHash ??= hashFiles(CODE.map((p) => join(PROJECT, p)));
+  const files = [join(run.path, "manifest.json"), run.requestsPath, serverMetricsPath(run)]
+    .filter((p): p is string => p !== null && existsSync(p))
+    .map((p) => `${p}:${statSync(p).size}:${statSync(p).mtimeMs}`);
+  return createHash("sha256").update(codeHash).update(files.join("\n")).digest("hex").slice(0, 16);
+}
+
+export function hashFiles(paths: string[]): string {
+  const hash = createHash("sha256");
+  const visit = (p: string) => {
+    if (!existsSync(p)) return;
+    if (statSync(p).isDirectory()) for (const name of readdirSync(p).sort()) visit(join(p, name));
+    else hash.update(p).update(readFileSync(p));
+  };
+  paths.forEach(visit);
+  return hash.digest("hex");
+}
+
+export function serverMetricsPath(run: RunFolder): string | null {
+  const path = join(run.path, "server-metrics.parquet");
+  return existsSync(path) ? path : null;
+}
+
+/** The run's concurrency: its sweep level, else `spec.load.concurrency` when it is one number. */
+export function runConcurrency(manifest: Manifest): number | null {
+  if (typeof manifest.group?.level === "number") return manifest.group.level;
+  const load = manifest.spec.load as { concurrency?: unknown } | undefined;
+  return typeof load?.concurrency === "number" ? load.concurrency : null;
+}
+
+async function computeDigest(run: RunFolder): Promise<RunDigest> {
+  const m = run.manifest;
+  const concurrency = runConcurrency(m);
+  const base = {
+    experimentId: run.experimentId,
+    runId: run.runId,
+    source: m.source,
+    status: m.status,
+    reason: m.reason,
+    model: m.server.model,
+    startedAt: m.started_at,
+    finishedAt: m.finished_at,
+    concurrency,
+    level: m.group?.level ?? null,
+    repeat: m.group?.repeat ?? 0,
+    counts: m.counts,
+    recorded: m.recorded ?? null,
+    promptHash: m.prompt_hash,
+  };
+  const path = run.requestsPath;
+  if (!path) {
+    const projections = m.recorded ? extrapolateRecorded(run.runId, m.recorded) : [];
+    return { ...base, hasRows: false, summary: null, steady: null, series: [], serverSeries: [], histograms: null, cdf: null, outcomes: [], projections, quality: null, workers: [] };
+  }
+  // itl_ms stays in DuckDB: the ITL distribution is computed there (itlDistribution), and every
+  // other figure of summarizeRun from the rows without it.
+  const rows = (await readRows(path, DIGEST_COLUMNS)).map((r) => ({ ...r, itl_ms: null }));
+  const summary = { ...summarizeRun(rows), itlMs: await itlDistribution(path) };
+  const steady = concurrency === null ? null : steadyState(rows, concurrency);
+  const bin = binMs(rows);
+  const values = latencyValues(rows);
+  const cdf = (list: number[]): CdfPoint[] =>
+    list.length === 0
+      ? []
+      : Array.from({ length: CDF_STEPS }, (_, i) => {
+          const p = (100 * i) / (CDF_STEPS - 1);
+          return { p, ms: percentile(list, p)! };
+        });
+  const metricsPath = serverMetricsPath(run);
+  return {
+    ...base,
+    hasRows: true,
+    summary,
+    steady,
+    series: timeSeries(rows, bin),
+    serverSeries: metricsPath ? await serverMetricSeries(metricsPath, bin) : [],
+    histograms: {
+      prompt_tokens: await histogram(path, "prompt_tokens", HISTOGRAM_BINS),
+      completion_tokens: await histogram(path, "completion_tokens", HISTOGRAM_BINS),
+      ttft_ms: await histogram(path, "ttft_ms", HISTOGRAM_BINS),
+      e2e_ms: await histogram(path, "e2e_ms", HISTOGRAM_BINS),
+    },
+    cdf: { ttftMs: cdf(values.ttftMs), tpotMs: cdf(values.tpotMs), e2elMs: cdf(values.e2elMs) },
+    outcomes: await outcomeCounts(path),
+    workers: perWorker(rows),
+    quality: qualitySummary(rows, { requestThroughput: steady?.requestThroughput ?? summary.requestThroughput }),
+    projections: concurrency === null ? [] : extrapolate({ runId: run.runId, rows, concurrency }, { replicates: BOOTSTRAP_REPLICATES }),
+  };
+}
+
+/** A round bin width giving about SERIES_BINS bins over the run. */
+function binMs(rows: readonly { done_ms: number | null }[]): number {
+  const lastMs = rows.reduce((max, r) => Math.max(max, r.done_ms ?? 0), 0);
+  const steps = [100, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];
+  return steps.find((s) => lastMs / s <= SERIES_BINS) ?? 3_600_000;
+}

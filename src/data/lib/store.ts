@@ -1,0 +1,35 @@
+// What every cross-experiment loader starts from: the experiment index, every run's digest and
+// each experiment's report settings.
+import { experimentEntries, listRuns, resultsDir, type ExperimentEntry } from "../../../data-loaders/store/catalog.ts";
+import { runDigest, type RunDigest } from "./digest.ts";
+import { reportSettings, type ReportSettings } from "./settings.ts";
+
+export const EXPERIMENTS_DIR = "experiments";
+
+export interface StoreView {
+  entries: ExperimentEntry[];
+  digests: RunDigest[];
+  settings: Record<string, ReportSettings>;
+  /** The digest of the run each experiment shows (index run_id), by experiment id. */
+  shown: Record<string, RunDigest | null>;
+}
+
+export async function storeView(): Promise<StoreView> {
+  const dir = resultsDir();
+  const entries = experimentEntries(dir, EXPERIMENTS_DIR);
+  const digests: RunDigest[] = [];
+  for (const run of listRuns(dir)) digests.push(await runDigest(run));
+  const settings: Record<string, ReportSettings> = {};
+  const shown: Record<string, RunDigest | null> = {};
+  for (const e of entries) {
+    settings[e.id] = await reportSettings(EXPERIMENTS_DIR, e.id);
+    shown[e.id] = digests.find((d) => d.experimentId === e.id && d.runId === e.run_id) ?? null;
+  }
+  return { entries, digests, settings, shown };
+}
+
+/** A digest without its bulky per-run series, for pages that compare many runs. */
+export function slim(d: RunDigest) {
+  const { series: _s, serverSeries: _v, histograms: _h, outcomes: _o, workers: _w, ...rest } = d;
+  return rest;
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { pairByPrompt, rowPerPrompt, type PairableRow } from "../../data-loaders/analysis/pairs.ts";
+
+type Row = PairableRow & { tag: string };
+const r = (prompt_id: string, request_index: number, status: "ok" | "error", tag: string): Row => ({ prompt_id, request_index, status, tag });
+
+describe("rowPerPrompt", () => {
+  it("keeps the first successful row of each prompt, else its first row", () => {
+    const rows = [r("a", 3, "ok", "a-late"), r("a", 0, "error", "a-failed"), r("a", 1, "ok", "a-first-ok"), r("b", 5, "error", "b-5"), r("b", 2, "error", "b-2")];
+    const kept = rowPerPrompt(rows);
+    expect(kept.get("a")!.tag).toBe("a-first-ok");
+    expect(kept.get("b")!.tag).toBe("b-2");
+  });
+});
+
+describe("pairByPrompt", () => {
+  it("pairs prompts present in both runs and lists the others", () => {
+    const { pairs, onlyA, onlyB } = pairByPrompt(
+      [r("z", 0, "ok", "A-z"), r("m", 1, "ok", "A-m"), r("a", 2, "ok", "A-a"), r("q", 3, "ok", "A-q")],
+      [r("a", 0, "ok", "B-a"), r("m", 1, "error", "B-m"), r("k", 2, "ok", "B-k"), r("c", 3, "ok", "B-c")],
+    );
+    expect(pairs.map((p) => [p.promptId, p.a.tag, p.b.tag])).toEqual([
+      ["a", "A-a", "B-a"],
+      ["m", "A-m", "B-m"],
+    ]);
+    expect(onlyA).toEqual(["q", "z"]);
+    expect(onlyB).toEqual(["c", "k"]);
+  });
+});

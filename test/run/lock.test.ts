@@ -1,0 +1,60 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { acquireLock, LockHeld, LOCK_FILE, tryLock } from "../../data-loaders/run/lock.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+describe("results folder lock", () => {
+  const tmp = tempDir("lock");
+  afterAll(() => tmp.cleanup());
+
+  it("a second holder gets a clear message naming the owner; release frees it", () => {
+    const root = join(tmp.dir, "r1");
+    const first = tryLock(root);
+    expect(first).not.toBeInstanceOf(LockHeld);
+    const owner = JSON.parse(readFileSync(join(root, LOCK_FILE), "utf8"));
+    expect(owner).toMatchObject({ pid: process.pid, host: hostname() });
+    // a live process (our own parent stands in for another tracker) holds it
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ ...owner, pid: process.ppid }));
+    const second = tryLock(root);
+    expect(second).toBeInstanceOf(LockHeld);
+    expect((second as LockHeld).message).toMatch(new RegExp(`held by process ${process.ppid} on ${hostname()} .*pass --wait`));
+    (first as { release(): void }).release();
+    expect(existsSync(join(root, LOCK_FILE))).toBe(true); // not ours any more: left alone
+  });
+
+  it("takes over a lock left by a dead process on this host", () => {
+    const root = join(tmp.dir, "r2");
+    const dead = spawnSync(process.execPath, ["-e", "process.pid"]).pid!;
+    tryLock(root); // create the folder
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ pid: dead, host: hostname(), started_at: "x" }));
+    const lock = tryLock(root);
+    expect(lock).not.toBeInstanceOf(LockHeld);
+    expect(JSON.parse(readFileSync(join(root, LOCK_FILE), "utf8")).pid).toBe(process.pid);
+    (lock as { release(): void }).release();
+    expect(existsSync(join(root, LOCK_FILE))).toBe(false);
+  });
+
+  it("a lock of another host is never taken over", () => {
+    const root = join(tmp.dir, "r3");
+    tryLock(root);
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ pid: 999_999, host: "elsewhere", started_at: "x" }));
+    expect(tryLock(root)).toBeInstanceOf(LockHeld);
+  });
+
+  it("--wait semantics: acquireLock waits until the holder exits", async () => {
+    const root = join(tmp.dir, "r4");
+    tryLock(root);
+    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 600)"]);
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ pid: holder.pid, host: hostname(), started_at: "x" }));
+    await expect(acquireLock(root)).rejects.toBeInstanceOf(LockHeld);
+    let waited = false;
+    const started = performance.now();
+    const lock = await acquireLock(root, { wait: true, pollMs: 50, onWait: () => (waited = true) });
+    expect(waited).toBe(true);
+    expect(performance.now() - started).toBeGreaterThan(200);
+    lock.release();
+  });
+});

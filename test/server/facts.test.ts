@@ -1,0 +1,75 @@
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cacheConfig, fetchServerFacts, modelFacts } from "../../data-loaders/server/facts.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { VLLM_VERSION } from "../../data-loaders/sim/chunks.ts";
+
+const fixture = (name: string): string => readFileSync(join(import.meta.dirname, "../fixtures/vllm", name), "utf8");
+
+describe("modelFacts on recorded /v1/models bodies", () => {
+  it.each([
+    ["models-0.9.2-2025-07.json", "Qwen/Qwen3-0.6B", 8192],
+    ["models-2026-05.json", "swiss-ai/Apertus-8B-Instruct-2509", 65536],
+    ["models-2026-09.json", "Qwen/Qwen2.5-7B-Instruct", 32768],
+  ])("%s → root %s, max_model_len %d", (file, root, maxModelLen) => {
+    expect(modelFacts(JSON.parse(fixture(file)))).toEqual({ root, max_model_len: maxModelLen });
+  });
+
+  it("takes a LoRA adapter's facts from its parent card and picks the card by model id", () => {
+    const body = {
+      data: [
+        { id: "base", root: "org/base-7b", parent: null, max_model_len: 4096 },
+        { id: "sql-lora", root: "/adapters/sql", parent: "base", max_model_len: null },
+        { id: "other", root: "org/other", parent: null, max_model_len: 2048 },
+      ],
+    };
+    expect(modelFacts(body, "sql-lora")).toEqual({ root: "org/base-7b", max_model_len: 4096 });
+    expect(modelFacts(body, "other")).toEqual({ root: "org/other", max_model_len: 2048 });
+    expect(modelFacts(body, "unknown")).toEqual({ root: "org/base-7b", max_model_len: 4096 });
+  });
+
+  it("is null for what a server does not report", () => {
+    expect(modelFacts({ object: "list", data: [{ id: "llama3" }] })).toEqual({ root: null, max_model_len: null });
+    expect(modelFacts({ data: [] })).toEqual({ root: null, max_model_len: null });
+    expect(modelFacts("not json")).toEqual({ root: null, max_model_len: null });
+  });
+
+  it("reads cache_config_info labels from the recorded /metrics bodies", () => {
+    expect(cacheConfig(fixture("metrics-0.28.txt"))).toMatchObject({ kv_cache_size_tokens: "141994", _block_size_resolved: "True", engine: "0" });
+    expect(cacheConfig(fixture("metrics-0.9.2-v0-2025-07.txt"))).toMatchObject({ block_size: "16", num_gpu_blocks: "2340" });
+    expect(cacheConfig("vllm:num_requests_running 0\n")).toBeNull();
+    expect(cacheConfig("<html>not metrics</html>")).toBeNull();
+  });
+});
+
+describe("fetchServerFacts", () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ profile: "gemma-3-4b@rtx-4080", speedup: 100, apiKey: "k-123" });
+  });
+  afterAll(() => sim.close());
+
+  it("reads version, model card and cache config from the simulator (with its API key)", async () => {
+    const facts = await fetchServerFacts(sim.url + "/v1/", "k-123");
+    expect(facts.version).toBe(VLLM_VERSION);
+    expect(facts.root).toBe(sim.model);
+    expect(facts.max_model_len).toBe(sim.profile.maxModelLen);
+    expect(facts.cache_config).toMatchObject({ block_size: String(sim.profile.blockSize), engine: "0" });
+    expect(Number(facts.cache_config!.kv_cache_size_tokens)).toBeGreaterThan(0);
+  });
+
+  it("is all null for a server without these routes, and for no server at all", async () => {
+    const bare = createServer((_req, res) => res.writeHead(404).end("404 page not found"));
+    await new Promise<void>((r) => bare.listen(0, "127.0.0.1", r));
+    const port = (bare.address() as { port: number }).port;
+    const none = { version: null, root: null, max_model_len: null, cache_config: null };
+    try {
+      expect(await fetchServerFacts(`http://127.0.0.1:${port}`)).toEqual(none);
+    } finally {
+      await new Promise((r) => bare.close(r));
+    }
+    expect(await fetchServerFacts(`http://127.0.0.1:${port}`, undefined, { timeoutMs: 2000 })).toEqual(none);
+  });
+});

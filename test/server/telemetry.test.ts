@@ -1,0 +1,103 @@
+import { createServer, type Server } from "node:http";
+import { performance } from "node:perf_hooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KEPT_SERIES, keptSamples, startTelemetry } from "../../data-loaders/server/telemetry.ts";
+import { parsePrometheus } from "../../data-loaders/server/prometheus.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { serverMetricRowSchema } from "../../data-loaders/store/rows.ts";
+
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
+async function load(sim: Simulator, concurrency: number, requests: number): Promise<void> {
+  let next = 0;
+  const content = "Evaluate this candidate profile and answer in JSON. ".repeat(40);
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < requests) {
+      const i = next++;
+      const res = await fetch(`${sim.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": `tel-${i}` },
+        body: JSON.stringify({ model: sim.model, messages: [{ role: "user", content: content + i }], max_completion_tokens: 200, temperature: 0.7, seed: i }),
+      });
+      await res.text();
+    }
+  }));
+}
+
+describe("telemetry against the simulator", () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ profile: "gemma-3-4b@rtx-4080", speedup: 40, seed: 3 });
+  });
+  afterAll(() => sim.close());
+
+  it("stores the charted series, and KV usage and counters rise under load", async () => {
+    const t0 = performance.now();
+    const telemetry = startTelemetry({ endpoints: [sim.url], intervalMs: 50, now: () => performance.now() - t0, runId: "run-1" });
+    await new Promise((r) => setTimeout(r, 120));
+    await load(sim, 24, 48);
+    const rows = await telemetry.stop();
+
+    for (const r of rows) serverMetricRowSchema.parse(r);
+    expect(rows.every((r) => r.run_id === "run-1" && r.endpoint === sim.url)).toBe(true);
+    expect(new Set(rows.map((r) => r.metric))).toEqual(new Set(KEPT_SERIES));
+    expect(rows.map((r) => r.t_ms)).toEqual([...rows.map((r) => r.t_ms)].sort((a, b) => a - b));
+
+    const series = (metric: string, reason?: string) =>
+      rows.filter((r) => r.metric === metric && (reason === undefined || JSON.parse(r.labels).finished_reason === reason));
+    const kv = series("vllm:kv_cache_usage_perc");
+    expect(kv[0]!.value).toBe(0);
+    expect(Math.max(...kv.map((r) => r.value))).toBeGreaterThan(0.05);
+    expect(kv.at(-1)!.value).toBe(0);
+    expect(Math.max(...series("vllm:num_requests_running").map((r) => r.value))).toBeGreaterThan(4);
+    expect(JSON.parse(kv[0]!.labels)).toEqual({ engine: "0", model_name: sim.model });
+
+    const last = (metric: string, reason?: string) => series(metric, reason).at(-1)!.value;
+    expect(series("vllm:generation_tokens_total")[0]!.value).toBe(0);
+    expect(last("vllm:generation_tokens_total")).toBeGreaterThan(48);
+    expect(last("vllm:prompt_tokens_total")).toBeGreaterThan(48 * 400);
+    expect(last("vllm:request_success_total", "stop") + last("vllm:request_success_total", "length")).toBe(48);
+  });
+
+  it("resolves the KV usage rename when only the old name is exposed", () => {
+    const expo = parsePrometheus('vllm:gpu_cache_usage_perc{model_name="m"} 0.25\nvllm:num_requests_running{model_name="m"} 3\n');
+    expect(keptSamples(expo).map((s) => [s.name, s.value])).toEqual([["vllm:kv_cache_usage_perc", 0.25], ["vllm:num_requests_running", 3]]);
+  });
+});
+
+describe("telemetry against servers without /metrics", () => {
+  it("gives no rows and no error for a 404, and stops asking", async () => {
+    let metricsHits = 0;
+    const { server, url } = await listen((req, res) => {
+      if (req.url === "/metrics") metricsHits++;
+      res.writeHead(404, { "content-type": "application/json" }).end('{"detail":"Not Found"}');
+    });
+    try {
+      const lines: string[] = [];
+      const telemetry = startTelemetry({ endpoints: [url], intervalMs: 20, now: () => 0, runId: "r", log: (l) => lines.push(l) });
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await telemetry.stop()).toEqual([]);
+      expect(metricsHits).toBe(1);
+      expect(lines).toEqual([`telemetry: ${url}/metrics: HTTP 404; no server metrics for this endpoint`]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("gives no rows and no error when nothing listens, or the body is not Prometheus text", async () => {
+    const { server, url } = await listen((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>ollama is running</html>"));
+    const closed = await listen(() => undefined);
+    await new Promise((r) => closed.server.close(r));
+    try {
+      const telemetry = startTelemetry({ endpoints: [url, closed.url + "/v1"], intervalMs: 20, now: () => 0, runId: "r" });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await telemetry.stop()).toEqual([]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
