@@ -5,6 +5,9 @@
 // step) and requests/s. Last line: `peak_rss_mb=… requests_per_s=…`.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { request } from "undici";
 import { loadExperiment } from "../experiment/load.ts";
 import { runExperiment } from "../run/runner.ts";
 
@@ -25,7 +28,14 @@ const sampler = setInterval(() => {
   if (sending) sendingPeak = Math.max(sendingPeak, rss);
 }, 50);
 
+const port = await freePort();
+const sim = spawn(
+  process.execPath,
+  ["--import", "tsx", join(import.meta.dirname, "../cli.ts"), "sim", "--profile", "llama-3.2-1b@rtx-4080", "--port", String(port), "--speedup", "10000"],
+  { stdio: ["ignore", "ignore", "inherit"] },
+);
 try {
+  await waitForHealth(`http://127.0.0.1:${port}`);
   mkdirExperiments();
   const exp = await loadExperiment(join(dir, "experiments", "long.ts"));
   let done = 0;
@@ -41,7 +51,8 @@ try {
         done++;
         if (done % 20_000 === 0) {
           const s = (performance.now() - started) / 1000;
-          process.stderr.write(`${done}/${requests} in ${s.toFixed(1)} s, rss ${mb(process.memoryUsage().rss).toFixed(0)} MB\n`);
+          const m = process.memoryUsage();
+          process.stderr.write(`${done}/${requests} in ${s.toFixed(1)} s, rss ${mb(m.rss).toFixed(0)} MB (heap ${mb(m.heapUsed).toFixed(0)}/${mb(m.heapTotal).toFixed(0)} MB, external ${mb(m.external).toFixed(0)} MB)\n`);
         }
         if (done === requests) {
           sendEnd = performance.now();
@@ -66,7 +77,30 @@ try {
   process.stdout.write(`peak_rss_mb=${mb(peak).toFixed(0)} requests_per_s=${rate.toFixed(0)}\n`);
 } finally {
   clearInterval(sampler);
+  sim.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await request(`${url}/health`);
+      await res.body.dump();
+      if (res.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the simulator at ${url} did not start within 60 s`);
 }
 
 function mkdirExperiments(): void {
@@ -77,7 +111,7 @@ function mkdirExperiments(): void {
     join(folder, "long.ts"),
     `export default ${JSON.stringify({
       title: "bench:long",
-      server: { simulate: "llama-3.2-1b@rtx-4080", speedup: 10_000 },
+      server: { url: `http://127.0.0.1:${port}`, model: "meta-llama/Llama-3.2-1B-Instruct" },
       workload: { prompts: { inline: ["Say yes."] }, maxTokens: 1, temperature: 0, seed: 1 },
       requests,
       load: { concurrency },

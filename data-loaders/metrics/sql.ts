@@ -6,6 +6,9 @@
 //     nulls skipped.
 //   itlValuesSql ↔ latency.ts `latencyValues(...).itlMs`: the flat concatenation of the itl_ms
 //     lists of successful requests (per chunk, not per token).
+//   quantilesSql ↔ stats.ts `percentile` at several p (linear interpolation), nulls skipped.
+//   latencyValuesSql ↔ latency.ts `latencyValues` for ttftMs, tpotMs, e2elMs: successful requests;
+//     TPOT is the stored tpot_ms column, which the runner fills with `tpotMs` (the same formula).
 import type { Distribution } from "./summary.ts";
 
 /** SELECT list giving the `Distribution` fields of `column` (nulls skipped). */
@@ -28,6 +31,16 @@ export function distributionSql(column: string): string {
 /** Rows `(v)`: every inter-token gap of the successful requests in `table`. */
 export function itlValuesSql(table: string): string {
   return `SELECT unnest(itl_ms) AS v FROM ${table} WHERE status = 'ok' AND itl_ms IS NOT NULL`;
+}
+
+/** A list of the `ps` percentiles (0–100) of `column`: quantile_cont, numpy's linear interpolation. */
+export function quantilesSql(column: string, ps: readonly number[]): string {
+  return `quantile_cont(${column}, [${ps.map((p) => p / 100).join(", ")}])`;
+}
+
+/** Rows `(ttft_ms, tpot_ms, e2e_ms)` of the successful requests in `table`. */
+export function latencyValuesSql(table: string): string {
+  return `SELECT ttft_ms, tpot_ms, e2e_ms FROM ${table} WHERE status = 'ok'`;
 }
 
 /** A distribution row read back from DuckDB (n as a number; an empty set gives nulls and n = 0). */

@@ -85,11 +85,12 @@ export async function sendWithRetry(make: (attempt: number) => CompletionRequest
       return { outcome, attempts: attempt, requestId: req.requestId };
     }
     if (ctx.stopped()) return null;
-    await sleep(backoffDelayMs(ctx.policy, failures), ctx.stopSignal);
+    await sleepUnless(backoffDelayMs(ctx.policy, failures), ctx.stopSignal);
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Sleeps `ms`, or less when the signal aborts. */
+export function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const done = () => {

@@ -34,7 +34,7 @@ import { JOURNAL_FILE, newRunId, PARQUET_FILE, runDir } from "../store/layout.ts
 import { readManifest, writeManifest } from "../store/manifest.ts";
 import { journalToParquet } from "../store/parquet.ts";
 import { ROW_SCHEMA_VERSION, type Manifest, type RequestRow } from "../store/rows.ts";
-import { attemptRequestId, retryPolicy, sendWithRetry, type AttemptContext } from "./attempt.ts";
+import { attemptRequestId, retryPolicy, sendWithRetry, sleepUnless, type AttemptContext } from "./attempt.ts";
 import { captureEnvironment } from "./environment.ts";
 import { HealthWatch } from "./health-watch.ts";
 import { createProgress, type Progress } from "./progress.ts";
@@ -359,19 +359,6 @@ function unitLabel(exp: LoadedExperiment, unit: RunUnit): string {
   if (unit.level !== null) parts.push(`c=${unit.level}`);
   if ((exp.spec.load.repeats ?? 1) > 1) parts.push(`#${unit.repeat + 1}`);
   return parts.join(" ");
-}
-
-function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 function finish(dir: string, manifest: Manifest, status: Manifest["status"], reason: string | null): RunResult {

@@ -151,7 +151,7 @@ export function parsePrometheus(text: string, source = "metrics"): Exposition {
       return;
     }
     const nameMatch = NAME.exec(line);
-    if (!nameMatch) fail(`expected a metric name, got "${line.slice(0, 40)}"`);
+    if (!nameMatch) return fail(`expected a metric name, got "${line.slice(0, 40)}"`);
     const name = nameMatch[0];
     let rest = line.slice(name.length);
     let labels: Labels = {};
@@ -159,13 +159,13 @@ export function parsePrometheus(text: string, source = "metrics"): Exposition {
     const fields = rest.trim().split(/[ \t]+/);
     if (fields.length < 1 || fields[0] === "" || fields.length > 2) fail(`expected "value [timestamp]" after ${name}`);
     const value = parseValue(fields[0]!);
-    if (value === null) fail(`invalid value "${fields[0]}" for ${name}`);
+    if (value === null) return fail(`invalid value "${fields[0]}" for ${name}`);
     let timestampMs: number | null = null;
     if (fields.length === 2) {
       if (!/^-?\d+$/.test(fields[1]!)) fail(`invalid timestamp "${fields[1]}" for ${name}`);
       timestampMs = Number(fields[1]);
     }
-    parsed.push({ sample: { name, labels, value: value as number, timestampMs }, line: lineNo });
+    parsed.push({ sample: { name, labels, value, timestampMs }, line: lineNo });
   });
 
   const families = new Map<string, Family>();

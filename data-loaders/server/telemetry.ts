@@ -64,6 +64,7 @@ function labelsJson(labels: Record<string, string>): string {
 }
 
 export function startTelemetry(opts: TelemetryOptions): Telemetry {
+  if (!(opts.intervalMs >= 10)) throw new Error(`telemetry: intervalMs must be at least 10 ms, got ${opts.intervalMs}`);
   const rows: ServerMetricRow[] = [];
   const timeoutMs = opts.timeoutMs ?? Math.max(500, Math.min(opts.intervalMs, 5_000));
   const scrapers = opts.endpoints.map((endpoint) => {
@@ -113,6 +114,7 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
   };
   tick();
   const timer = setInterval(tick, opts.intervalMs);
+  timer.unref(); // never keeps a failed run's process alive
 
   return {
     async stop() {

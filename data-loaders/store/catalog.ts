@@ -12,7 +12,7 @@ import {
   type Manifest,
   type RequestRow,
 } from "./rows.ts";
-import { distributionFromRow, distributionSql, itlValuesSql } from "../metrics/sql.ts";
+import { distributionFromRow, distributionSql, itlValuesSql, latencyValuesSql, quantilesSql } from "../metrics/sql.ts";
 import type { Distribution, MetricRow } from "../metrics/summary.ts";
 
 export type Warn = (message: string) => void;
@@ -257,6 +257,27 @@ export async function histogram(requestsPath: string, column: NumericColumn, bin
 export async function itlDistribution(requestsPath: string): Promise<Distribution> {
   const [row] = await query(`SELECT ${distributionSql("v")} FROM (${itlValuesSql("measured")})`, { path: requestsPath });
   return distributionFromRow(row ?? {});
+}
+
+export interface QuantilePoint {
+  /** Percentile, 0–100. */
+  p: number;
+  ms: number;
+}
+
+/**
+ * The `ps` percentiles of TTFT, TPOT and E2EL of a run's successful requests (for CDF charts),
+ * computed in DuckDB with the definitions of metrics/sql.ts. Empty lists when there are no values.
+ */
+export async function latencyQuantiles(requestsPath: string, ps: readonly number[]): Promise<Record<"ttftMs" | "tpotMs" | "e2elMs", QuantilePoint[]>> {
+  const [row] = await query(
+    `SELECT ${quantilesSql("ttft_ms", ps)} AS ttft, ${quantilesSql("tpot_ms", ps)} AS tpot, ${quantilesSql("e2e_ms", ps)} AS e2e
+     FROM (${latencyValuesSql("measured")})`,
+    { path: requestsPath },
+  );
+  const points = (list: unknown) =>
+    Array.isArray(list) && list.every((v) => v !== null) ? list.map((ms, i) => ({ p: ps[i]!, ms: Number(ms) })) : [];
+  return { ttftMs: points(row?.ttft), tpotMs: points(row?.tpot), e2elMs: points(row?.e2e) };
 }
 
 /** Server gauges charted next to the client's tokens/s (old and new vLLM names). */

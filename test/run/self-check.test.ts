@@ -59,7 +59,7 @@ describe("client self-check", () => {
   });
 
   it("flags a run whose event loop was blocked", async () => {
-    const r = await closedLoop(sim, { workers: 8, target: 8, requests: 64, busyEveryMs: 100, busyMs: 120 });
+    const r = await closedLoop(sim, { workers: 8, target: 8, requests: 32, busyEveryMs: 100, busyMs: 120 });
     expect(r.client_bound).toBe(true);
     expect(r.event_loop_delay_p99_ms!).toBeGreaterThan(100);
     expect(r.reason).toMatch(/^client was the bottleneck: event-loop delay p90 \d+\.\d ms > 50 ms$/);

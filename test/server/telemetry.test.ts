@@ -63,6 +63,10 @@ describe("telemetry against the simulator", () => {
     expect(last("vllm:request_success_total", "stop") + last("vllm:request_success_total", "length")).toBe(48);
   });
 
+  it("refuses an interval that would hammer the server", () => {
+    expect(() => startTelemetry({ endpoints: [sim.url], intervalMs: 0, now: () => 0, runId: "r" })).toThrow(/intervalMs must be at least 10 ms, got 0/);
+  });
+
   it("resolves the KV usage rename when only the old name is exposed", () => {
     const expo = parsePrometheus('vllm:gpu_cache_usage_perc{model_name="m"} 0.25\nvllm:num_requests_running{model_name="m"} 3\n');
     expect(keptSamples(expo).map((s) => [s.name, s.value])).toEqual([["vllm:kv_cache_usage_perc", 0.25], ["vllm:num_requests_running", 3]]);

@@ -3,10 +3,11 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { pageDataBytes } from "../../data-loaders/bench/site.ts";
-import { buildFixtureSite, scratchDir, type BuiltSite } from "./site-build.ts";
+import { PROJECT, buildFixtureSite, scratchDir, type BuiltSite } from "./site-build.ts";
 
 /** XML namespace identifiers: URIs in the bundled libraries that are never fetched. */
 const NAMESPACE_URIS = new Set([
@@ -34,7 +35,9 @@ function files(dir: string): string[] {
 function externalUrls(outDir: string): string[] {
   const found: string[] = [];
   for (const file of files(outDir).filter((f) => /\.(html|js|css)$/.test(f))) {
-    for (const [url] of readFileSync(file, "utf8").matchAll(/https?:\/\/[^\s"'`)<>\\]*/g)) {
+    // Example URLs in the Guide's code blocks are text to copy, never fetched.
+    const text = readFileSync(file, "utf8").replace(/<pre[\s\S]*?<\/pre>/g, "");
+    for (const [url] of text.matchAll(/https?:\/\/[^\s"'`)<>\\]*/g)) {
       if (NAMESPACE_URIS.has(url)) continue;
       if (/^https?:\/\/(localhost|127\.0\.0\.1)([:/]|$)/.test(url)) continue;
       found.push(`${relative(outDir, file)}: ${url}`);
@@ -144,7 +147,8 @@ describe("data loaders over an empty store (a new clone, nothing run yet)", () =
   afterAll(() => scratch.remove());
 
   function load(loader: string, ...args: string[]): unknown {
-    const stdout = execFileSync(process.execPath, ["--import", "tsx", join(site.root, "src/data", loader), ...args], {
+    const tsx = pathToFileURL(join(PROJECT, "node_modules/tsx/dist/loader.mjs")).href;
+    const stdout = execFileSync(process.execPath, ["--import", tsx, join(site.root, "src/data", loader), ...args], {
       cwd: scratch.dir,
       env: { ...process.env, TRACKER_RESULTS: join(scratch.dir, "results"), TRACKER_DIGEST_CACHE: join(scratch.dir, "memo") },
       encoding: "utf8",

@@ -255,7 +255,7 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
   );
   await writeRun(
     resultsDir,
-    makeManifest({ run_id: "run-d", experiment_id: "delta", status: "failed", reason: "server never became healthy", finished_at: null, spec: { requests: 100, load: { concurrency: 4 } } }),
+    makeManifest({ run_id: "run-d", experiment_id: "delta", status: "failed", reason: "server never became healthy", finished_at: null, spec: { requests: 100, load: { concurrency: 4 } }, counts: { requests: 100, done: 0, ok: 0, error: 0 } }),
     null,
   );
   // Recorded: aggregates measured elsewhere, no requests.parquet.

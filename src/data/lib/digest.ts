@@ -9,19 +9,19 @@ import { extrapolate, extrapolateRecorded, type Projection } from "../../../data
 import { rowPerPrompt } from "../../../data-loaders/analysis/pairs.ts";
 import { qualitySummary, type QualitySummary } from "../../../data-loaders/analysis/quality-summary.ts";
 import { perWorker, type WorkerStats } from "../../../data-loaders/metrics/workers.ts";
-import { latencyValues } from "../../../data-loaders/metrics/latency.ts";
-import { percentile } from "../../../data-loaders/metrics/stats.ts";
 import { steadyState, timeSeries, type SteadyState, type TimeBin } from "../../../data-loaders/metrics/steady-state.ts";
 import { summarizeRun, type RunSummary } from "../../../data-loaders/metrics/summary.ts";
 import {
   METRIC_COLUMNS,
   histogram,
   itlDistribution,
+  latencyQuantiles,
   outcomeCounts,
   readRows,
   serverMetricSeries,
   type HistogramBin,
   type OutcomeCount,
+  type QuantilePoint,
   type RunFolder,
   type ServerMetricBin,
 } from "../../../data-loaders/store/catalog.ts";
@@ -33,14 +33,11 @@ const HISTOGRAM_BINS = 30;
 export const BOOTSTRAP_REPLICATES = 200;
 const SERIES_BINS = 60;
 /** CDF points: the p-th percentile for p = 0, 2, …, 100. */
-const CDF_STEPS = 51;
+const CDF_PERCENTILES = Array.from({ length: 51 }, (_, i) => 2 * i);
 const PROJECT = resolve(import.meta.dirname, "../../..");
 const CODE = ["data-loaders/metrics", "data-loaders/store/catalog.ts", "src/data/lib/digest.ts"];
 
-export interface CdfPoint {
-  p: number;
-  ms: number;
-}
+export type CdfPoint = QuantilePoint;
 
 export interface RunDigest {
   experimentId: string;
@@ -175,14 +172,6 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
   const summary = { ...summarizeRun(rows), itlMs: await itlDistribution(path) };
   const steady = concurrency === null ? null : steadyState(rows, concurrency);
   const bin = binMs(rows);
-  const values = latencyValues(rows);
-  const cdf = (list: number[]): CdfPoint[] =>
-    list.length === 0
-      ? []
-      : Array.from({ length: CDF_STEPS }, (_, i) => {
-          const p = (100 * i) / (CDF_STEPS - 1);
-          return { p, ms: percentile(list, p)! };
-        });
   const metricsPath = serverMetricsPath(run);
   return {
     ...base,
@@ -197,7 +186,7 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
       ttft_ms: await histogram(path, "ttft_ms", HISTOGRAM_BINS),
       e2e_ms: await histogram(path, "e2e_ms", HISTOGRAM_BINS),
     },
-    cdf: { ttftMs: cdf(values.ttftMs), tpotMs: cdf(values.tpotMs), e2elMs: cdf(values.e2elMs) },
+    cdf: await latencyQuantiles(path, CDF_PERCENTILES),
     outcomes: await outcomeCounts(path),
     workers: perWorker(rows),
     quality: qualitySummary(rows, { requestThroughput: steady?.requestThroughput ?? summary.requestThroughput }),
