@@ -8,7 +8,7 @@ export interface HealthWatchOptions {
   /** How long to wait for the server to come back. */
   limitMs: number;
   apiKey?: string;
-  /** First poll delay (doubles up to maxPollMs). */
+  /** First poll delay in ms (default 100; doubles up to maxPollMs, default 1000). */
   firstPollMs?: number;
   maxPollMs?: number;
   signal?: AbortSignal;

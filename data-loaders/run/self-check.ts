@@ -93,7 +93,7 @@ export function startSelfCheck(opts: SelfCheckOptions): SelfCheck {
       if (sendLagP99 !== null && sendLagP99 > SEND_LAG_P99_MS) {
         reasons.push(`send lag p99 ${sendLagP99.toFixed(1)} ms > ${SEND_LAG_P99_MS} ms`);
       }
-      if (loopP90 !== null && loopP90 > 1e9) {
+      if (loopP90 !== null && loopP90 > EVENT_LOOP_P90_MS) {
         reasons.push(`event-loop delay p90 ${loopP90.toFixed(1)} ms > ${EVENT_LOOP_P90_MS} ms`);
       }
       if (

@@ -29,6 +29,8 @@ export async function exportRunToStdout(format: "parquet" | "csv"): Promise<void
   const run = findRun(resultsDir(), values.experiment ?? "", values.run ?? null);
   if (!run?.requestsPath) throw new Error(`downloads: no requests.parquet for ${values.experiment}/${values.run}`);
   const { publish } = await reportSettings(EXPERIMENTS_DIR, run.experimentId);
+  // Published in full, the stored Parquet file is the download: no need to rewrite it.
+  if (format === "parquet" && publish === "full") return void process.stdout.write(readFileSync(run.requestsPath));
   await withTempFile(`run.${format}`, (path) => exportRun(run.requestsPath!, path, format, redactedColumns(publish)));
 }
 
