@@ -7,7 +7,8 @@ import { importVllmBench } from "./import/vllm-bench.ts";
 import { batchOutputLines, runToExport } from "./import/export-batch.ts";
 import { buildSite, invalidateLoaderCache, runFramework } from "./build/site.ts";
 import { needsRun, planExperiments, writeExperimentIndex, type PlanEntry } from "./build/plan.ts";
-import { runExperiment, TRACKER_VERSION } from "./run/runner.ts";
+import { runExperiment } from "./run/runner.ts";
+import { trackerVersion } from "./run/environment.ts";
 import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";
 import { formatSeconds } from "./run/progress.ts";
 import { resultsRoot } from "./store/layout.ts";
@@ -107,7 +108,7 @@ async function run(ids: string[]): Promise<number> {
   return invalidChosen.length > 0 || failures > 0 ? 1 : 0;
 }
 
-const program = new Command("tracker").version(TRACKER_VERSION).description("vLLM benchmark tracker");
+const program = new Command("tracker").version(trackerVersion()).description("vLLM benchmark tracker");
 
 program
   .command("run")
@@ -175,7 +176,12 @@ program
   .description("run what is pending, then preview the site with live reload")
   .option("--port <port>", "preview port", int, 3000)
   .action(async (opts: { port: number }) => {
-    await run([]);
+    // The lock covers the runs only: the preview reads the store and may stay open for hours.
+    const code = await withLock(false, () => run([]));
+    if (code === 130 || code === 3) {
+      process.exitCode = code;
+      return;
+    }
     invalidateLoaderCache(process.cwd(), resultsRoot());
     process.exitCode = await runFramework(process.cwd(), ["preview", "--port", String(opts.port)]);
   });

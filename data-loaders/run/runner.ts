@@ -35,14 +35,17 @@ import { readManifest, writeManifest } from "../store/manifest.ts";
 import { journalToParquet } from "../store/parquet.ts";
 import { ROW_SCHEMA_VERSION, type Manifest, type RequestRow } from "../store/rows.ts";
 import { attemptRequestId, retryPolicy, sendWithRetry, sleepUnless, type AttemptContext } from "./attempt.ts";
-import { captureEnvironment } from "./environment.ts";
+import { captureEnvironmentWithGpus, trackerVersion } from "./environment.ts";
+import { startSelfCheck } from "./self-check.ts";
+import { fetchServerFacts } from "../server/facts.ts";
+import { StartFailed } from "../server/launch.ts";
+import { startTelemetry } from "../server/telemetry.ts";
+import { readServerMetrics, SERVER_METRICS_FILE, writeServerMetrics } from "../store/server-metrics.ts";
 import { HealthWatch } from "./health-watch.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { interruptionReason, readJournalState, type JournalState } from "./resume.ts";
 import { closedLoopConcurrency, describeLoad, openLoopTimesMs, runUnits, warmupCount, type RunUnit } from "./schedule.ts";
 import { openServer, type OpenServer } from "./server.ts";
-
-export const TRACKER_VERSION = "0.1.0";
 
 /** Default time requests in flight get to finish after a stop signal. */
 export const DEFAULT_GRACE_MS = 5_000;
@@ -101,12 +104,13 @@ function uniqueRunDir(root: string, exp: LoadedExperiment, unit: RunUnit): { run
   return { runId, dir: runDir(root, exp.id, runId) };
 }
 
-function newManifest(exp: LoadedExperiment, runId: string, unit: RunUnit): Manifest {
-  const simulated = "simulate" in exp.spec.server;
+async function newManifest(exp: LoadedExperiment, runId: string, unit: RunUnit, log: (line: string) => void): Promise<Manifest> {
+  const s = exp.spec.server;
+  const simulated = "simulate" in s;
   const total = warmupCount(exp.spec.load) + exp.spec.requests;
   return {
     row_schema_version: ROW_SCHEMA_VERSION,
-    tracker_version: TRACKER_VERSION,
+    tracker_version: trackerVersion(),
     run_id: runId,
     experiment_id: exp.id,
     source: simulated ? "simulated" : "measured",
@@ -115,16 +119,17 @@ function newManifest(exp: LoadedExperiment, runId: string, unit: RunUnit): Manif
     spec_hash: exp.specHash,
     prompt_hash: exp.promptHash,
     spec: exp.resolvedSpec,
+    // Filled in from the opened server (openServer) before any request is sent.
     server: {
-      kind: simulated ? "simulate" : "url",
-      endpoint: "url" in exp.spec.server ? exp.spec.server.url : "",
-      model: "model" in exp.spec.server ? exp.spec.server.model : "",
-      profile: "simulate" in exp.spec.server ? exp.spec.server.simulate : null,
+      kind: simulated ? "simulate" : "launch" in s ? "launch" : "url",
+      endpoint: "",
+      model: "launch" in s ? s.launch.model : "model" in s ? s.model : "",
+      profile: simulated ? s.simulate : null,
     },
     started_at: new Date().toISOString(),
     finished_at: null,
     counts: { requests: total, done: 0, ok: 0, error: 0 },
-    environment: captureEnvironment(),
+    environment: await captureEnvironmentWithGpus(log),
     group: { level: unit.level, repeat: unit.repeat },
     interruptions: [],
   };
@@ -155,7 +160,7 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
     const made = uniqueRunDir(opts.resultsRoot, exp, unit);
     dir = made.dir;
     mkdirSync(dir, { recursive: true });
-    manifest = newManifest(exp, made.runId, unit);
+    manifest = await newManifest(exp, made.runId, unit, log);
     state = readJournalState(dir, total);
   }
   writeManifest(dir, manifest);
@@ -163,12 +168,16 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
 
   let server: OpenServer;
   try {
-    server = await openServer(exp.spec.server, { seed: exp.spec.workload.seed });
+    server = await openServer(exp.spec.server, { seed: exp.spec.workload.seed, runDir: dir, log });
   } catch (e) {
+    if (e instanceof StartFailed) manifest.launch = e.record;
     return finish(dir, manifest, "failed", `server: ${(e as Error).message}`);
   }
+  manifest.server.kind = server.kind;
   manifest.server.endpoint = server.endpoints.join(" ");
   manifest.server.model = server.model;
+  if (server.launch) manifest.launch = server.launch;
+  manifest.server_facts = await fetchServerFacts(server.endpoints[0]!, server.apiKey, { model: server.model });
   writeManifest(dir, manifest);
   const pending = total - state.doneCount;
   log(
@@ -184,6 +193,8 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
   const t0 = performance.now();
   const clockOffset = state.lastMs;
   const now = () => performance.now() - t0 + clockOffset;
+  const telemetry = startTelemetry({ endpoints: server.endpoints, intervalMs: 1000, now, runId, apiKey: server.apiKey, log });
+  const check = startSelfCheck({ targetInFlight: workers, totalRequests: pending, now });
 
   // Stopping: `stop` ends sending (Ctrl-C, duration cap, server gone); `hardStop` aborts requests in flight.
   const stop = new AbortController();
@@ -214,7 +225,7 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
   const timeouts = exp.spec.timeouts;
 
   /** Sends request `i` to the end and journals it; returns without journaling when it did not finish. */
-  const one = async (i: number, worker: number): Promise<void> => {
+  const one = async (i: number, worker: number, scheduledMs: number): Promise<void> => {
     const isWarmup = i < warmup;
     const position = isWarmup ? i : i - warmup;
     const prompt = exp.prompts[position % exp.prompts.length]!;
@@ -228,6 +239,7 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
       stopSignal: stop.signal,
     };
     const base = `${runId}-${i}`;
+    check.sent(scheduledMs);
     const finished = await sendWithRetry(
       (attempt) => ({
         ...buildRequest(exp, server, endpoint, attemptRequestId(base, attempt), position, prompt, hardStop.signal),
@@ -236,6 +248,7 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
       }),
       ctx,
     );
+    check.finished();
     if (watch.gone !== null) stop.abort();
     if (!finished) {
       abandoned++;
@@ -267,7 +280,7 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
           if (stopped()) return;
           const i = take();
           if (i === null) return;
-          await one(i, w);
+          await one(i, w, now());
         }
       }),
     );
@@ -298,7 +311,7 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
       if (stopped()) break;
       const worker = free.pop() ?? slots++;
       inFlight++;
-      const task = one(i, worker).finally(() => {
+      const task = one(i, worker, startAt + (at - startOffset)).finally(() => {
         inFlight--;
         free.push(worker);
         tasks.delete(task);
@@ -321,8 +334,12 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
     if (graceTimer) clearTimeout(graceTimer);
     progress.stop();
     journal.close();
+    manifest.self_check = check.finish();
+    // A resumed run keeps the series scraped before its interruptions.
+    const earlier = existsSync(join(dir, SERVER_METRICS_FILE)) ? await readServerMetrics(dir) : [];
+    await writeServerMetrics(dir, [...earlier, ...(await telemetry.stop())]);
     await dispatcher.close();
-    await server.close();
+    await server.close(); // completes manifest.launch (GPU memory, stop) for a launched server
   }
 
   const gone = [...health.values()].find((h) => h.gone !== null)?.gone ?? null;

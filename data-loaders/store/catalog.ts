@@ -312,28 +312,6 @@ export async function serverMetricSeries(serverMetricsPath: string, binMs: numbe
   return rows as unknown as ServerMetricBin[];
 }
 
-export const ANSWER_COLUMNS = ["prompt_id", "request_index", "status", "finish_reason", "completion_tokens", "answer", "schema_valid", "schema_errors"] as const satisfies readonly Column[];
-export type PromptAnswer = Pick<RequestRow, (typeof ANSWER_COLUMNS)[number]>;
-
-/** The first request of each of the given prompts in a run (lowest request index), for side-by-side answers. */
-export async function firstAnswers(requestsPath: string, promptIds: readonly string[]): Promise<PromptAnswer[]> {
-  if (promptIds.length === 0) return [];
-  const list = ANSWER_COLUMNS.map(quote).join(", ");
-  const ids = promptIds.map((id) => `'${id.replaceAll("'", "''")}'`).join(", ");
-  const rows = await query(
-    `SELECT ${list} FROM measured WHERE prompt_id IN (${ids})
-     QUALIFY row_number() OVER (PARTITION BY prompt_id ORDER BY request_index) = 1 ORDER BY prompt_id`,
-    { path: requestsPath },
-  );
-  return rows as unknown as PromptAnswer[];
-}
-
-/** The distinct prompt ids of a run, sorted. */
-export async function promptIds(requestsPath: string): Promise<string[]> {
-  const rows = await query(`SELECT DISTINCT prompt_id FROM measured ORDER BY prompt_id`, { path: requestsPath });
-  return rows.map((r) => r.prompt_id as string);
-}
-
 /** Copies a run's rows to Parquet or CSV (itl_ms as a JSON list in CSV), replacing text columns through `redactSql`. */
 export async function exportRun(requestsPath: string, outPath: string, format: "parquet" | "csv", textColumns: Record<string, string> = {}): Promise<void> {
   const replace = Object.entries(textColumns).map(([c, expr]) => `${expr} AS ${quote(c)}`);

@@ -58,7 +58,7 @@ describe("runner against the simulator, through the store", () => {
     expect(manifest.source).toBe("simulated");
     expect(manifest.counts).toEqual({ requests: 24, done: 24, ok: 24, error: 0 });
     expect(readManifest(dir)).toEqual(manifest);
-    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "requests.parquet"]);
+    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "requests.parquet", "server-metrics.parquet"]);
 
     const db = await DuckDBInstance.create(":memory:");
     const con = await db.connect();
@@ -149,7 +149,7 @@ describe("runner against the simulator, through the store", () => {
     const sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 50, faults: { httpErrors: { "500": 0.4 } }, groundTruth: true });
     try {
       const file = writeExperiment(tmp.dir, "retry", urlSpec(sim.url, sim.model, {
-        requests: 16, load: "{ concurrency: 4 }", extra: "retry: { attempts: 8, backoffMs: 400, maxBackoffMs: 400 },",
+        requests: 40, load: "{ concurrency: 4 }", extra: "retry: { attempts: 8, backoffMs: 400, maxBackoffMs: 400 },",
       }));
       const exp = await loadExperiment(file);
       const { dir, manifest } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
@@ -205,7 +205,7 @@ describe("runner against the simulator, through the store", () => {
     expect(rows.length).toBe(manifest.counts.done);
     expect(rows.length).toBeLessThan(5000);
     expect(Math.max(...rows.map((r) => r.sent_ms as number))).toBeLessThan(800);
-    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "requests.parquet"]);
+    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "requests.parquet", "server-metrics.parquet"]);
   });
 
   it("open loop: arrivals follow the rate; maxConcurrency caps requests in flight", async () => {

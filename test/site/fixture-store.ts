@@ -297,7 +297,7 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
     );
     await writeRun(
       resultsDir,
-      makeManifest({ run_id: runId, experiment_id: "sweep", spec: { requests: 16, load: { concurrency: [2, 4] } }, group: { level, repeat: 0 }, started_at: `2026-01-01T11:0${level}:00.000Z`, counts: { requests: 16, done: 16, ok: 16, error: 0 } }),
+      makeManifest({ run_id: runId, experiment_id: "sweep", spec: { requests: 16, load: { concurrency: [2, 4] } }, group: { level, repeat: 0 }, prompt_hash: "prompts-sweep", server: { kind: "simulate", endpoint: "http://127.0.0.1:8000", model: "gemma-3-1b", profile: "gemma-3-1b@rtx-4080" }, started_at: `2026-01-01T11:0${level}:00.000Z`, counts: { requests: 16, done: 16, ok: 16, error: 0 } }),
       rows,
     );
   }

@@ -6,12 +6,17 @@ import {
   answerSample,
   experimentEntries,
   findRun,
+  exportRun,
   histogram,
+  itlDistribution,
+  latencyQuantiles,
   listRuns,
   outcomeCounts,
   readExperimentIndex,
   readRows,
+  serverMetricSeries,
 } from "../../data-loaders/store/catalog.ts";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { makeEntry, makeManifest, makeRow, writeIndex, writeRun } from "../site/fixture-store.ts";
 
 const base = { run_id: "r1", experiment_id: "alpha" } as const;
@@ -152,5 +157,70 @@ describe("row queries", () => {
       [0, 1].map((i) => makeRow({ run_id: "c", experiment_id: "k", request_index: i, e2e_ms: 7 })),
     );
     expect(await histogram(join(constant, "requests.parquet"), "e2e_ms", 4)).toEqual([{ x0: 7, x1: 8, count: 2 }]);
+  });
+});
+
+describe("statistics leave out warm-up requests", () => {
+  let warm: string;
+  beforeAll(async () => {
+    const w = { run_id: "w", experiment_id: "warm" } as const;
+    const rows = [
+      makeRow({ ...w, request_index: 0, warmup: true, sent_ms: 0, done_ms: 900, e2e_ms: 900, ttft_ms: 800, tpot_ms: 50, itl_ms: [50, 50], completion_tokens: 3 }),
+      makeRow({ ...w, request_index: 1, sent_ms: 0, done_ms: 100, e2e_ms: 100, ttft_ms: 10, tpot_ms: 45, itl_ms: [1, 3], completion_tokens: 3 }),
+      makeRow({ ...w, request_index: 2, sent_ms: 0, done_ms: 300, e2e_ms: 300, ttft_ms: 30, tpot_ms: 135, itl_ms: [5], completion_tokens: 3 }),
+      makeRow({ ...w, request_index: 3, status: "error", error_class: "reset", sent_ms: 1, done_ms: 2, e2e_ms: 1, itl_ms: [999] }),
+    ];
+    warm = join(await writeRun(dir, makeManifest({ ...w }), rows), "requests.parquet");
+  });
+
+  test("readRows, outcomes, histograms and the SQL latency statistics skip them; the sample keeps them", async () => {
+    expect((await readRows(warm, ["request_index"])).map((r) => r.request_index)).toEqual([1, 2, 3]);
+    expect((await outcomeCounts(warm)).reduce((n, o) => n + o.count, 0)).toBe(3);
+    expect((await histogram(warm, "ttft_ms", 2)).reduce((n, b) => n + b.count, 0)).toBe(2);
+    const itl = await itlDistribution(warm);
+    expect(itl).toMatchObject({ n: 3, mean: 3, min: 1, max: 5, median: 3 });
+    const q = await latencyQuantiles(warm, [0, 50, 100]);
+    expect(q.ttftMs).toEqual([{ p: 0, ms: 10 }, { p: 50, ms: 20 }, { p: 100, ms: 30 }]);
+    expect(q.e2elMs.map((x) => x.ms)).toEqual([100, 200, 300]);
+    expect((await answerSample(warm, 10)).map((r) => r.request_index)).toEqual([0, 1, 2, 3]);
+  });
+
+  test("a run without values gives an empty distribution and no quantiles", async () => {
+    const e = { run_id: "e", experiment_id: "empty" } as const;
+    const empty = join(await writeRun(dir, makeManifest({ ...e }), [makeRow({ ...e, request_index: 0, status: "error", error_class: "connect" })]), "requests.parquet");
+    expect(await itlDistribution(empty)).toMatchObject({ n: 0, mean: null, p99: null });
+    expect(await latencyQuantiles(empty, [50])).toEqual({ ttftMs: [], tpotMs: [], e2elMs: [] });
+  });
+});
+
+describe("server metrics and exports", () => {
+  test("serverMetricSeries averages each gauge per bin, summed over endpoints", async () => {
+    const path = join(dir, "server-metrics.parquet");
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    await connection.run(`COPY (SELECT * FROM (VALUES
+      ('r', 'a', 0.0, 'vllm:num_requests_waiting', '{}', 2.0),
+      ('r', 'b', 0.0, 'vllm:num_requests_waiting', '{}', 1.0),
+      ('r', 'a', 500.0, 'vllm:num_requests_waiting', '{}', 5.0),
+      ('r', 'a', 1500.0, 'vllm:kv_cache_usage_perc', '{}', 0.5),
+      ('r', 'a', 1500.0, 'vllm:generation_tokens_total', '{}', 77.0)
+    ) t(run_id, endpoint, t_ms, metric, labels, value)) TO '${path}' (FORMAT parquet)`);
+    connection.closeSync();
+    instance.closeSync();
+    expect(await serverMetricSeries(path, 1000)).toEqual([
+      { metric: "vllm:kv_cache_usage_perc", startMs: 1000, value: 0.5 },
+      { metric: "vllm:num_requests_waiting", startMs: 0, value: 4 },
+    ]);
+  });
+
+  test("exportRun writes CSV with the replacement expressions applied", async () => {
+    const out = join(dir, "export.csv");
+    await exportRun(requestsPath, out, "csv", { answer: "upper(answer)" });
+    const { readFileSync } = await import("node:fs");
+    const text = readFileSync(out, "utf8");
+    expect(text.split("\n")[0]).toContain("request_index");
+    expect(text).toContain("FIRST");
+    expect(text).not.toContain(",first,");
+    expect(text).toContain("[1.5,2.5]");
   });
 });
