@@ -1,10 +1,10 @@
 // Prompt sources: inline list, JSONL file, OpenAI batch input file, or a seeded generator → resolved prompts.
-import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import type { ChatMessage } from "../client/outcome.ts";
-import { BatchFileError, parseBatchInput } from "../import/openai-batch.ts";
+import { parseBatchInput } from "../import/openai-batch.ts";
 import { generateCandidatePrompts } from "./candidate-profiles.ts";
-import { SpecError, specErrorsFromZod } from "./errors.ts";
+import { SpecError } from "./errors.ts";
+import { JsonlError, parseJsonl, readTextFile } from "./jsonl.ts";
 import { promptSchema, type PromptInput, type Workload } from "./schema.ts";
 
 export interface ResolvedPrompt {
@@ -22,9 +22,9 @@ export function resolvePrompts(workload: Workload, experimentFile: string): Reso
   if ("inline" in source) {
     inputs = source.inline.map((p) => normalise(p));
   } else if ("jsonl" in source) {
-    inputs = readJsonl(resolve(dirname(experimentFile), source.jsonl), experimentFile);
+    inputs = readPromptFile(experimentFile, "jsonl", source.jsonl, parsePromptLines);
   } else if ("batch" in source) {
-    inputs = readBatch(resolve(dirname(experimentFile), source.batch), experimentFile);
+    inputs = readPromptFile(experimentFile, "batch", source.batch, parseBatchInput);
   } else {
     const variant = source.generate === "candidate-profiles" ? "short" : "detailed";
     inputs = generateCandidatePrompts(source.count, workload.seed, variant);
@@ -44,49 +44,25 @@ function normalise(p: PromptInput): { id?: string; messages: ChatMessage[] } {
   return { id: p.id, messages: p.messages ?? [{ role: "user", content: p.prompt! }] };
 }
 
-function readJsonl(path: string, experimentFile: string): { id?: string; messages: ChatMessage[] }[] {
+/**
+ * Reads a prompt file (`field` is "jsonl" or "batch") with `parse`; any problem becomes a
+ * SpecError naming the experiment file, the field, and the prompt file's line.
+ */
+function readPromptFile(
+  experimentFile: string,
+  field: "jsonl" | "batch",
+  relativePath: string,
+  parse: (text: string, shown: string) => { id?: string; messages: ChatMessage[] }[],
+): { id?: string; messages: ChatMessage[] }[] {
+  const path = resolve(dirname(experimentFile), relativePath);
   const shown = relative(process.cwd(), path);
-  let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    return parse(readTextFile(path, shown, field === "jsonl" ? "prompt file" : "batch file"), shown);
   } catch (e) {
-    throw new SpecError(experimentFile, "workload.prompts.jsonl", `cannot read prompt file ${shown}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-  const out: { id?: string; messages: ChatMessage[] }[] = [];
-  const lines = text.split("\n");
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.trim();
-    if (!line) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new SpecError(experimentFile, "workload.prompts.jsonl", `${shown} line ${n + 1}: not valid JSON (${(e as Error).message})`);
-    }
-    const parsed = promptSchema.safeParse(value);
-    if (!parsed.success) {
-      const first = specErrorsFromZod(shown, parsed.error.issues, "")[0]!;
-      throw new SpecError(experimentFile, "workload.prompts.jsonl", `${shown} line ${n + 1}: ${first.field ? first.field + ": " : ""}${first.detail}`);
-    }
-    out.push(normalise(parsed.data));
-  }
-  if (out.length === 0) throw new SpecError(experimentFile, "workload.prompts.jsonl", `prompt file ${shown} has no prompts`);
-  return out;
-}
-
-/** An OpenAI batch input file: custom_id → prompt id, body.messages → messages. */
-function readBatch(path: string, experimentFile: string): { id?: string; messages: ChatMessage[] }[] {
-  const shown = relative(process.cwd(), path);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new SpecError(experimentFile, "workload.prompts.batch", `cannot read batch file ${shown}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-  try {
-    return parseBatchInput(text, shown);
-  } catch (e) {
-    if (e instanceof BatchFileError) throw new SpecError(experimentFile, "workload.prompts.batch", e.message);
+    if (e instanceof JsonlError) throw new SpecError(experimentFile, `workload.prompts.${field}`, e.message);
     throw e;
   }
 }
+
+/** A prompt file: one `{id?, prompt}` or `{id?, messages}` object (or a string) per line. */
+const parsePromptLines = (text: string, shown: string) => parseJsonl(text, shown, promptSchema).map(({ value }) => normalise(value));

@@ -3,6 +3,7 @@
 // request_id, body}, error}. See ../shared/reference/vllm-api.md §4.9.
 import { z } from "zod";
 import type { ChatMessage } from "../client/outcome.ts";
+import { JsonlError, parseJsonl } from "../experiment/jsonl.ts";
 
 const textPart = z.strictObject({ type: z.literal("text"), text: z.string() });
 
@@ -29,52 +30,21 @@ export interface BatchPrompt {
   messages: ChatMessage[];
 }
 
-export class BatchFileError extends Error {
-  constructor(
-    readonly file: string,
-    /** 1-based line number; null for the file as a whole. */
-    readonly line: number | null,
-    readonly detail: string,
-  ) {
-    super(`${file}${line === null ? "" : ` line ${line}`}: ${detail}`);
-    this.name = "BatchFileError";
-  }
-}
-
-/** Parses a batch input file's text; throws BatchFileError naming the file, line and field. */
+/** Parses a batch input file's text; throws JsonlError naming the file, line and field. */
 export function parseBatchInput(text: string, file: string): BatchPrompt[] {
-  const out: BatchPrompt[] = [];
   const seen = new Map<string, number>();
-  const lines = text.split("\n");
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.trim();
-    if (!line) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new BatchFileError(file, n + 1, `not valid JSON (${(e as Error).message})`);
-    }
-    const parsed = batchInputLineSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
-      throw new BatchFileError(file, n + 1, `${path ? path + ": " : ""}${issue.message}`);
-    }
-    const { custom_id, body } = parsed.data;
+  return parseJsonl(text, file, batchInputLineSchema).map(({ line, value: { custom_id, body } }) => {
     const previous = seen.get(custom_id);
-    if (previous !== undefined) throw new BatchFileError(file, n + 1, `custom_id: duplicate "${custom_id}" (also line ${previous})`);
-    seen.set(custom_id, n + 1);
-    out.push({
+    if (previous !== undefined) throw new JsonlError(file, line, `custom_id: duplicate "${custom_id}" (also line ${previous})`);
+    seen.set(custom_id, line);
+    return {
       id: custom_id,
       messages: body.messages.map((m) => ({
         role: m.role === "developer" ? "system" : m.role,
         content: typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join(""),
       })),
-    });
-  }
-  if (out.length === 0) throw new BatchFileError(file, null, "no request lines");
-  return out;
+    };
+  });
 }
 
 /** One line of a batch output file, in the layout vLLM's run-batch writes today. */
