@@ -36,7 +36,8 @@ function walk(dir: string, skip: (rel: string) => boolean = () => false): string
 }
 
 function codeHash(root: string): string {
-  const parts: string[] = [];
+  // Settings read by loaders that are not part of the results: how answers are published.
+  const parts: string[] = [`TRACKER_PUBLISH_ANSWERS=${process.env.TRACKER_PUBLISH_ANSWERS ?? ""}`];
   for (const entry of CODE_ROOTS) {
     const full = join(root, entry);
     if (!existsSync(full)) continue;
@@ -47,28 +48,50 @@ function codeHash(root: string): string {
 }
 
 /**
- * The inputs of one cached loader output: the code, plus the index entry of its experiment for a
- * per-experiment file (`data/<folder>/<id>.<ext>`), or the whole index for anything else.
+ * Content hash of each experiment file: loaders read settings that do not change the measurement
+ * (prices, GPU $/hour, publishing) from the file itself.
  */
-function fingerprint(cachePath: string, code: string, index: ExperimentIndex["experiments"]): string {
+function experimentFileHashes(root: string): Record<string, string> {
+  const dir = join(root, process.env.TRACKER_EXPERIMENTS ?? "experiments");
+  const out: Record<string, string> = {};
+  for (const file of walk(dir)) out[file.replace(/\.[^.]*$/, "")] = sha256(readFileSync(join(dir, file)));
+  return out;
+}
+
+interface Inputs {
+  code: string;
+  index: ExperimentIndex["experiments"];
+  files: Record<string, string>;
+}
+
+function currentInputs(root: string, resultsRoot: string): Inputs {
+  const indexPath = join(resultsRoot, INDEX_FILE);
+  const index: ExperimentIndex["experiments"] = existsSync(indexPath) ? JSON.parse(readFileSync(indexPath, "utf8")).experiments : [];
+  return { code: codeHash(root), index, files: experimentFileHashes(root) };
+}
+
+/**
+ * The inputs of one cached loader output: the code, plus the index entry and file of its
+ * experiment for a per-experiment file (`data/<folder>/<id>.<ext>`), or every entry and file for
+ * anything else.
+ */
+function fingerprint(cachePath: string, { code, index, files }: Inputs): string {
   const parts = cachePath.split("/");
   const stem = parts.at(-1)!.split(".")[0]!;
   const entry = parts.length >= 3 ? index.find((e) => e.id === stem) : undefined;
-  return hashJson({ code, data: entry ?? index });
+  return entry ? hashJson({ code, data: entry, file: files[stem] ?? null }) : hashJson({ code, data: index, files });
 }
 
 /** Deletes stale cached loader outputs; records the fingerprints of those that stay. */
 export function invalidateLoaderCache(root: string, resultsRoot: string): InvalidationReport {
   const cache = join(root, CACHE_DIR);
-  const indexPath = join(resultsRoot, INDEX_FILE);
-  const index: ExperimentIndex["experiments"] = existsSync(indexPath) ? JSON.parse(readFileSync(indexPath, "utf8")).experiments : [];
-  const code = codeHash(root);
+  const inputs = currentInputs(root, resultsRoot);
   const fpPath = join(cache, FINGERPRINTS);
   const previous: Record<string, string> = existsSync(fpPath) ? JSON.parse(readFileSync(fpPath, "utf8")) : {};
   const report: InvalidationReport = { kept: [], removed: [] };
   // Top-level folders starting with "_" hold bundled libraries, not loader output.
   for (const file of walk(cache, (rel) => rel.startsWith("_") || rel === FINGERPRINTS)) {
-    const fp = fingerprint(file, code, index);
+    const fp = fingerprint(file, inputs);
     if (previous[file] === fp) report.kept.push(file);
     else {
       rmSync(join(cache, file));
@@ -82,11 +105,9 @@ export function invalidateLoaderCache(root: string, resultsRoot: string): Invali
 export function recordLoaderCache(root: string, resultsRoot: string): void {
   const cache = join(root, CACHE_DIR);
   if (!existsSync(cache)) return;
-  const indexPath = join(resultsRoot, INDEX_FILE);
-  const index: ExperimentIndex["experiments"] = existsSync(indexPath) ? JSON.parse(readFileSync(indexPath, "utf8")).experiments : [];
-  const code = codeHash(root);
+  const inputs = currentInputs(root, resultsRoot);
   const fps: Record<string, string> = {};
-  for (const file of walk(cache, (rel) => rel.startsWith("_") || rel === FINGERPRINTS)) fps[file] = fingerprint(file, code, index);
+  for (const file of walk(cache, (rel) => rel.startsWith("_") || rel === FINGERPRINTS)) fps[file] = fingerprint(file, inputs);
   writeFileSync(join(cache, FINGERPRINTS), JSON.stringify(fps, null, 2) + "\n");
 }
 

@@ -61,3 +61,25 @@ describe("loader cache invalidation by content hash", () => {
     expect(invalidateLoaderCache(root, results).removed.sort()).toEqual([...outputs].sort());
   });
 });
+
+describe("settings read from experiment files", () => {
+  const tmp = tempDir("cache-files");
+  afterAll(() => tmp.cleanup());
+  const root = tmp.dir;
+  const results = join(root, "results");
+  const cache = join(root, "src/.observablehq/cache");
+  const put = (path: string, text: string) => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  };
+
+  it("an edited experiment file (e.g. its prices) invalidates its page and the cross-experiment data", () => {
+    put(join(results, "experiments.json"), JSON.stringify({ experiments: [{ id: "alpha" }, { id: "beta" }] }));
+    put(join(root, "experiments/alpha.ts"), "prices: 1");
+    put(join(root, "experiments/beta.ts"), "prices: 1");
+    for (const f of ["data/summary.json", "data/runs/alpha.json", "data/runs/beta.json"]) put(join(cache, f), "cached");
+    recordLoaderCache(root, results);
+    put(join(root, "experiments/alpha.ts"), "prices: 2");
+    expect(invalidateLoaderCache(root, results).removed.sort()).toEqual(["data/runs/alpha.json", "data/summary.json"]);
+  });
+});

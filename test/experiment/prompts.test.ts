@@ -62,8 +62,8 @@ describe("OpenAI batch input as a prompt source", () => {
   });
 
   it("a missing or empty file", () => {
-    expect(() => resolvePrompts(workload("missing.jsonl"), experimentFile)).toThrow(/cannot read batch file .*missing.jsonl: ENOENT/);
+    expect(() => resolvePrompts(workload("missing.jsonl"), experimentFile)).toThrow(/missing.jsonl: cannot read batch file: ENOENT/);
     writeFileSync(join(tmp.dir, "empty.jsonl"), "\n");
-    expect(() => resolvePrompts(workload("empty.jsonl"), experimentFile)).toThrow(/empty.jsonl: no request lines/);
+    expect(() => resolvePrompts(workload("empty.jsonl"), experimentFile)).toThrow(/empty.jsonl: no lines to read/);
   });
 });
