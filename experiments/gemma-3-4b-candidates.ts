@@ -17,7 +17,7 @@ completion tokens per request). This replays it on the simulator with the detail
     temperature: 0,
     seed: 42,
   },
-  requests: 96,
+  requests: 80,
   load: { concurrency: 32 },
   quality: { schema: candidateAnswerSchema, agreementField: "recommendation" },
   prices: [{ label: "hosted 4B (example price)", inputPerMTok: 0.04, outputPerMTok: 0.08 }],

@@ -17,7 +17,7 @@ tokens per request, model load 678 s). This run uses more requests for steadier 
     temperature: 0,
     seed: 42,
   },
-  requests: 64,
+  requests: 48,
   load: { concurrency: 32 },
   quality: { schema: candidateAnswerSchema, agreementField: "recommendation" },
   prices: [{ label: "hosted 4B (example price)", inputPerMTok: 0.04, outputPerMTok: 0.08 }],
