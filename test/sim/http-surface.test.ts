@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
 import { jsonEvents, metricValue, parseMetrics, postJson, readSse } from "./http.ts";
 
-const FIXTURES = "/work/shared/fixtures/vllm";
+const FIXTURES = "test/fixtures/vllm";
 const fixtureEvents = (file: string): Record<string, any>[] =>
   readFileSync(`${FIXTURES}/${file}`, "utf8").split("\n\n").filter((e) => e.startsWith("data: {")).map((e) => JSON.parse(e.slice(6)));
 const fixtureJson = (file: string): Record<string, any> => JSON.parse(readFileSync(`${FIXTURES}/${file}`, "utf8"));
