@@ -1,6 +1,7 @@
 // Reads the results store for the site's data loaders: the experiment index, the run folders
 // and a run's rows (Parquet, through DuckDB). Read-only: a malformed folder or a foreign file is
 // reported through `warn` and skipped, never fatal and never deleted.
+import { INDEX_FILE, MANIFEST_FILE, PARQUET_FILE, resultsRoot } from "./layout.ts";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
@@ -18,15 +19,12 @@ import type { Distribution, MetricRow } from "../metrics/summary.ts";
 export type Warn = (message: string) => void;
 export type ExperimentEntry = ExperimentIndex["experiments"][number];
 
-export const INDEX_FILE = "experiments.json";
-export const MANIFEST_FILE = "manifest.json";
-export const REQUESTS_FILE = "requests.parquet";
 
 const toStderr: Warn = (message) => process.stderr.write(`catalog: ${message}\n`);
 
-/** The results folder: `$TRACKER_RESULTS`, else `results/` in the working directory. */
+/** The results folder as an absolute path (`resultsRoot()` resolved against the working directory). */
 export function resultsDir(): string {
-  return resolve(process.env.TRACKER_RESULTS ?? "results");
+  return resolve(resultsRoot());
 }
 
 /** `results/experiments.json`, or null when it is missing (nothing run yet) or unreadable. */
@@ -90,7 +88,7 @@ function readRunFolder(path: string, experimentId: string, warn: Warn): RunFolde
     warn(`${manifestPath} names run ${manifest.experiment_id}/${manifest.run_id}, not its folder; skipped`);
     return null;
   }
-  const requestsPath = join(path, REQUESTS_FILE);
+  const requestsPath = join(path, PARQUET_FILE);
   return { experimentId, runId, path, manifest, requestsPath: existsSync(requestsPath) ? requestsPath : null };
 }
 
