@@ -1,4 +1,4 @@
-// Per-worker statistics: how each concurrency slot fared (requests, successes, errors, retries,
+// Per-worker (and per-endpoint) statistics: how each concurrency slot or replica fared (requests, successes, errors, retries,
 // request rate and output tokens/s over that worker's own first send → last completion).
 // Rates reuse metrics/throughput.ts (successful requests only, as vLLM bench serve). Warm-up rows
 // (`warmup = true`) are left out, as from every statistic.
@@ -35,30 +35,45 @@ export function measuredRows<T extends { warmup?: boolean | null }>(rows: Iterab
   return out;
 }
 
-/** Statistics per worker, by worker number. */
-export function perWorker(rows: Iterable<WorkerRow>): WorkerStats[] {
-  const byWorker = new Map<number, WorkerRow[]>();
+/** The same statistics for any grouping of rows (by worker, by endpoint, …), sorted by key. */
+function perGroup<R extends WorkerRow, K extends string | number>(rows: Iterable<R>, keyOf: (row: R) => K): { key: K; stats: Omit<WorkerStats, "worker"> }[] {
+  const groups = new Map<K, R[]>();
   for (const row of measuredRows(rows)) {
-    const list = byWorker.get(row.worker);
+    const key = keyOf(row);
+    const list = groups.get(key);
     if (list) list.push(row);
-    else byWorker.set(row.worker, [row]);
+    else groups.set(key, [row]);
   }
-  return [...byWorker.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([worker, list]) => {
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, list]) => {
       const t = throughput(list);
       let retries = 0;
       for (const r of list) retries += r.attempts - 1;
       return {
-        worker,
-        requests: list.length,
-        successes: t.completed,
-        errors: list.length - t.completed,
-        retries,
-        requestRate: t.requestThroughput,
-        outputTokensPerS: t.outputThroughput,
-        totalTokensPerS: t.totalTokenThroughput,
-        durationS: t.durationS,
+        key,
+        stats: {
+          requests: list.length,
+          successes: t.completed,
+          errors: list.length - t.completed,
+          retries,
+          requestRate: t.requestThroughput,
+          outputTokensPerS: t.outputThroughput,
+          totalTokensPerS: t.totalTokenThroughput,
+          durationS: t.durationS,
+        },
       };
     });
+}
+
+/** Statistics per worker, by worker number. */
+export function perWorker(rows: Iterable<WorkerRow>): WorkerStats[] {
+  return perGroup(rows, (r) => r.worker).map(({ key, stats }) => ({ worker: key, ...stats }));
+}
+
+export type EndpointStats = Omit<WorkerStats, "worker"> & { endpoint: string };
+
+/** Statistics per endpoint (replica), by base URL: how requests were spread and how each replica did. */
+export function perEndpoint(rows: Iterable<WorkerRow & Pick<RequestRow, "endpoint">>): EndpointStats[] {
+  return perGroup(rows, (r) => r.endpoint).map(({ key, stats }) => ({ endpoint: key, ...stats }));
 }

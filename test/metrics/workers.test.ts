@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { measuredRows, perWorker, type WorkerRow } from "../../data-loaders/metrics/workers.ts";
+import { measuredRows, perEndpoint, perWorker, type WorkerRow } from "../../data-loaders/metrics/workers.ts";
 
 const r = (worker: number, sent: number, done: number, ok: boolean, attempts = 1, warmup = false, out = 10, inp = 100): WorkerRow => ({
   worker, attempts, warmup, status: ok ? "ok" : "error", sent_ms: sent, done_ms: done,
@@ -28,5 +28,20 @@ describe("perWorker", () => {
     delete old.warmup;
     expect(measuredRows([old, r(2, 0, 1, true, 1, true)])).toEqual([old]);
     expect(perWorker([old])[0]!.requests).toBe(1);
+  });
+});
+
+describe("perEndpoint", () => {
+  it("groups the same statistics by replica, whichever worker sent the request", () => {
+    const rows = [
+      { ...r(0, 0, 1000, true), endpoint: "http://b:8000" },
+      { ...r(1, 0, 2000, true), endpoint: "http://a:8000" },
+      { ...r(0, 1000, 2000, false, 2), endpoint: "http://b:8000" },
+      { ...r(1, 0, 0, true, 1, true), endpoint: "http://a:8000" }, // warm-up: ignored
+    ];
+    expect(perEndpoint(rows)).toEqual([
+      { endpoint: "http://a:8000", requests: 1, successes: 1, errors: 0, retries: 0, durationS: 2, requestRate: 0.5, outputTokensPerS: 5, totalTokensPerS: 55 },
+      { endpoint: "http://b:8000", requests: 2, successes: 1, errors: 1, retries: 1, durationS: 2, requestRate: 0.5, outputTokensPerS: 5, totalTokensPerS: 55 },
+    ]);
   });
 });

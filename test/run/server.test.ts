@@ -1,5 +1,6 @@
 // openServer's variants: several replicas of one model, an Ollama-like OpenAI endpoint (no usage
 // without include_usage support, no /metrics, 404 on /version), and a launched server.
+import { readServerMetrics } from "../../data-loaders/store/server-metrics.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
@@ -37,6 +38,13 @@ describe("several replicas of one model", () => {
       const count = (url: string) => rows.filter((r) => r.endpoint === url).length;
       expect(new Set(rows.map((r) => r.endpoint))).toEqual(new Set([a.url, b.url]));
       expect([count(a.url), count(b.url)]).toEqual([6, 6]);
+      // /metrics is scraped per replica: each endpoint's generation-token counter covers its own requests.
+      const series = await readServerMetrics(dir);
+      for (const url of [a.url, b.url]) {
+        const gen = series.filter((r) => r.endpoint === url && r.metric === "vllm:generation_tokens_total");
+        expect(gen.length, url).toBeGreaterThan(0);
+        expect(gen.at(-1)!.value, url).toBeGreaterThan(0);
+      }
     } finally {
       await a.close();
       await b.close();

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { extrapolate, extrapolateRecorded, type Projection } from "../../../data-loaders/analysis/extrapolate.ts";
 import { rowPerPrompt } from "../../../data-loaders/analysis/pairs.ts";
 import { qualitySummary, type QualitySummary } from "../../../data-loaders/analysis/quality-summary.ts";
-import { perWorker, type WorkerStats } from "../../../data-loaders/metrics/workers.ts";
+import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "../../../data-loaders/metrics/workers.ts";
 import { steadyState, timeSeries, type SteadyState, type TimeBin } from "../../../data-loaders/metrics/steady-state.ts";
 import { summarizeRun, type RunSummary } from "../../../data-loaders/metrics/summary.ts";
 import {
@@ -67,6 +67,8 @@ export interface RunDigest {
   projections: Projection[];
   /** Per-worker statistics (data-loaders/metrics/workers.ts). */
   workers: WorkerStats[];
+  /** Per-endpoint statistics when the run spread its requests over several replicas (else empty). */
+  endpoints: EndpointStats[];
   /** Answer quality (data-loaders/analysis/quality-summary.ts); null without rows. */
   quality: QualitySummary | null;
   /** Runs with equal prompt hashes sent the same prompts: only those are paired by prompt. */
@@ -81,7 +83,7 @@ export async function runDigest(run: RunFolder): Promise<RunDigest> {
 }
 
 /** Every column the digest reads, read once. */
-const DIGEST_COLUMNS = [...METRIC_COLUMNS.filter((c) => c !== "itl_ms"), "worker", "attempts", "json_valid", "schema_valid", "schema_errors", "finish_reason"] as const;
+const DIGEST_COLUMNS = [...METRIC_COLUMNS.filter((c) => c !== "itl_ms"), "worker", "endpoint", "attempts", "json_valid", "schema_valid", "schema_errors", "finish_reason"] as const;
 
 export const PROMPT_COLUMNS = [
   "prompt_id",
@@ -164,7 +166,7 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
   const path = run.requestsPath;
   if (!path) {
     const projections = m.recorded ? extrapolateRecorded(run.runId, m.recorded) : [];
-    return { ...base, hasRows: false, summary: null, steady: null, series: [], serverSeries: [], histograms: null, cdf: null, outcomes: [], projections, quality: null, workers: [] };
+    return { ...base, hasRows: false, summary: null, steady: null, series: [], serverSeries: [], histograms: null, cdf: null, outcomes: [], projections, quality: null, workers: [], endpoints: [] };
   }
   // itl_ms stays in DuckDB: the ITL distribution is computed there (itlDistribution), and every
   // other figure of summarizeRun from the rows without it.
@@ -189,6 +191,7 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
     cdf: await latencyQuantiles(path, CDF_PERCENTILES),
     outcomes: await outcomeCounts(path),
     workers: perWorker(rows),
+    endpoints: new Set(rows.map((r) => r.endpoint)).size > 1 ? perEndpoint(rows) : [],
     quality: qualitySummary(rows, { requestThroughput: steady?.requestThroughput ?? summary.requestThroughput }),
     projections: concurrency === null ? [] : extrapolate({ runId: run.runId, rows, concurrency }, { replicates: BOOTSTRAP_REPLICATES }),
   };

@@ -29,6 +29,7 @@ function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentId" | "r
     cdf: null,
     outcomes: [],
     workers: [],
+    endpoints: [],
     quality: null,
     promptHash: "p",
     recorded: null,
