@@ -13,11 +13,13 @@
 //     process's and the simulator's CPU time per event. chunks_ratio = pooled events/s of (a)
 //     ÷ pooled events/s of (b).
 // (c) the tracker at about 20K total tok/s (llama-3.2-1b@rtx-4080 in real time, 32 workers,
-//     the profile's calibrated point) against the simulator's ground truth, in this process:
-//     error = client first-event time (firstEventMs) − server time at which the first event
-//     was written to the socket (groundTruth firstWriteMs), both performance.now() here. The
+//     the profile's calibrated point) against the simulator's ground truth, the simulator again
+//     in a child process (in this process it would share the event loop with the client, and its
+//     step writes would delay the very reads measured): error = client first-event time
+//     (firstEventMs) − server time at which the first event was written to the socket
+//     (groundTruth firstWriteMs), both on the machine-wide monotonic clock (bench/clock.ts). The
 //     same run with the bare consumer (time of its first body chunk) is printed first, as the
-//     baseline that the host and the in-process simulator cost anyway.
+//     baseline that the host and loopback cost anyway.
 // Knobs (environment): BENCH_CONCURRENCY, BENCH_REQUESTS, BENCH_ROUNDS, BENCH_TRUTH_REQUESTS,
 // BENCH_SIM_EXEC_ARGV (e.g. "--cpu-prof --cpu-prof-dir=prof" to profile the simulator).
 //
@@ -31,7 +33,9 @@ import type { CompletionRequest } from "../client/outcome.ts";
 import { createDispatcher, endpointUrl, requestBody, requestHeaders, send } from "../client/request.ts";
 import { generateCandidatePrompts } from "../experiment/candidate-profiles.ts";
 import { percentile } from "../metrics/stats.ts";
-import { startSimulator, type SimulatorOptions } from "../sim/server.ts";
+import type { GroundTruthRecord } from "../sim/ground-truth.ts";
+import type { SimulatorOptions } from "../sim/server.ts";
+import { monotonicOffsetMs } from "./clock.ts";
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1024);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2048);
@@ -110,6 +114,8 @@ interface SimProcess {
   model: string;
   /** CPU time (ms) the simulator process has used so far (Linux /proc; null elsewhere). */
   cpuMs(): number | null;
+  /** Ground-truth records (needs groundTruth: true), times on the machine's monotonic clock. */
+  groundTruth(): Promise<GroundTruthRecord[]>;
   close(): Promise<void>;
 }
 
@@ -134,6 +140,17 @@ async function startSimProcess(opts: SimulatorOptions): Promise<SimProcess> {
         return null;
       }
     },
+    groundTruth: () =>
+      new Promise((resolve) => {
+        const onMessage = (m: unknown) => {
+          if (m && typeof m === "object" && "groundTruth" in m) {
+            child.off("message", onMessage);
+            resolve((m as { groundTruth: GroundTruthRecord[] }).groundTruth);
+          }
+        };
+        child.on("message", onMessage);
+        child.send("groundTruth");
+      }),
     close: () => new Promise<void>((resolve) => {
       child.removeAllListeners("exit");
       child.once("exit", () => resolve());
@@ -180,15 +197,17 @@ async function throughput(): Promise<number> {
  * ("tracker": send(); "bare": undici.request, time of the first body chunk).
  */
 async function ttftErrors(consumer: "tracker" | "bare"): Promise<{ errors: number[]; tokPerS: number }> {
-  const sim = await startSimulator({ profile: PROFILE, speedup: 1, seed: 2, groundTruth: true });
+  const sim = await startSimProcess({ profile: PROFILE, speedup: 1, seed: 2, groundTruth: true });
   const dispatcher = createDispatcher(TRUTH_CONCURRENCY);
+  const offset = monotonicOffsetMs();
+  const now = () => performance.now() + offset;
   try {
     const firstEvent = new Map<string, number>();
     let tokens = 0;
     const wallMs = await closedLoop(TRUTH_CONCURRENCY, TRUTH_REQUESTS, async (i) => {
       const req = completionRequest(sim.url, sim.model, i, consumer);
       if (consumer === "tracker") {
-        const out = await send(req, { dispatcher, now: () => performance.now() });
+        const out = await send(req, { dispatcher, now });
         if (!out.ok || out.firstEventMs === null) throw new Error(`ground-truth run: request ${i} failed (${out.errorMessage})`);
         firstEvent.set(req.requestId, out.firstEventMs);
         tokens += (out.promptTokens ?? 0) + (out.completionTokens ?? 0);
@@ -197,11 +216,12 @@ async function ttftErrors(consumer: "tracker" | "bare"): Promise<{ errors: numbe
       const res = await request(endpointUrl(sim.url, "chat/completions"), {
         method: "POST", dispatcher, headers: requestHeaders(req), body: JSON.stringify(requestBody(req)),
       });
-      for await (const _chunk of res.body) if (!firstEvent.has(req.requestId)) firstEvent.set(req.requestId, performance.now());
+      for await (const _chunk of res.body) if (!firstEvent.has(req.requestId)) firstEvent.set(req.requestId, now());
     });
-    if (consumer === "bare") tokens = sim.groundTruth().reduce((a, r) => a + r.promptTokens + r.completionTokens, 0);
+    const truth = await sim.groundTruth();
+    if (consumer === "bare") tokens = truth.reduce((a, r) => a + r.promptTokens + r.completionTokens, 0);
     const errors: number[] = [];
-    for (const record of sim.groundTruth()) {
+    for (const record of truth) {
       const client = firstEvent.get(record.requestId);
       if (client === undefined || record.firstWriteMs === null) continue;
       errors.push(client - record.firstWriteMs);
