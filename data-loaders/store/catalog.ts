@@ -4,7 +4,7 @@
 import { INDEX_FILE, MANIFEST_FILE, PARQUET_FILE, resultsRoot } from "./layout.ts";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from "@duckdb/node-api";
 import {
   duckdbColumns,
   experimentIndexSchema,
@@ -325,23 +325,29 @@ function quote(column: string): string {
 
 type QueryValue = string | number;
 
-/** Runs one query on a fresh in-memory DuckDB; BIGINTs come back as numbers. */
-async function query(sql: string, values: Record<string, QueryValue>): Promise<Record<string, unknown>[]> {
+/** Runs one query on a fresh in-memory DuckDB with the views of `values.path`, and reads its result with `read`. */
+async function runQuery<T>(sql: string, values: Record<string, QueryValue>, read: (result: DuckDBResultReader) => T): Promise<T> {
   const instance = await DuckDBInstance.create(":memory:");
   let connection: DuckDBConnection | null = null;
   try {
     connection = await instance.connect();
     await defineViews(connection, values.path);
-    const reader = await connection.runAndReadAll(sql, usedValues(sql, values));
-    return reader.getRowObjectsJS().map((row) => {
-      const out: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(row)) out[key] = typeof value === "bigint" ? Number(value) : value;
-      return out;
-    });
+    return read(await connection.runAndReadAll(sql, usedValues(sql, values)));
   } finally {
     connection?.closeSync();
     instance.closeSync();
   }
+}
+
+/** Runs one query; rows as objects, BIGINTs as numbers. */
+function query(sql: string, values: Record<string, QueryValue>): Promise<Record<string, unknown>[]> {
+  return runQuery(sql, values, (result) =>
+    result.getRowObjectsJS().map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(row)) out[key] = typeof value === "bigint" ? Number(value) : value;
+      return out;
+    }),
+  );
 }
 
 /** The values the SQL refers to (`$name`): `path` may serve only to define the views. */
@@ -362,19 +368,9 @@ async function defineViews(connection: DuckDBConnection, path: QueryValue | unde
   await connection.run(`CREATE VIEW measured AS SELECT * FROM requests${hasWarmup ? " WHERE NOT coalesce(warmup, false)" : ""}`);
 }
 
-/** Runs one query on a fresh in-memory DuckDB and returns its result column by column. */
-async function queryColumns(sql: string, values: Record<string, QueryValue>): Promise<Record<string, unknown[]>> {
-  const instance = await DuckDBInstance.create(":memory:");
-  let connection: DuckDBConnection | null = null;
-  try {
-    connection = await instance.connect();
-    await defineViews(connection, values.path);
-    const reader = await connection.runAndReadAll(sql, usedValues(sql, values));
-    return reader.getColumnsObjectJS() as Record<string, unknown[]>;
-  } finally {
-    connection?.closeSync();
-    instance.closeSync();
-  }
+/** Runs one query; the result column by column. */
+function queryColumns(sql: string, values: Record<string, QueryValue>): Promise<Record<string, unknown[]>> {
+  return runQuery(sql, values, (result) => result.getColumnsObjectJS() as Record<string, unknown[]>);
 }
 
 function readJson(path: string, warn: Warn): unknown {
