@@ -6,7 +6,7 @@ import { pairedComparison, speedup } from "../../data-loaders/analysis/paired.ts
 import { findRun, resultsDir } from "../../data-loaders/store/catalog.ts";
 import { promptRows, type PromptRow } from "./lib/digest.ts";
 import { runFigures } from "./lib/overview.ts";
-import { storeView } from "./lib/store.ts";
+import { runIdentity, storeView } from "./lib/store.ts";
 
 /** Bootstrap replicates of the paired intervals: every ordered pair is computed, so fewer than the default. */
 const PAIRED_REPLICATES = 200;
@@ -19,12 +19,7 @@ const runs = entries.flatMap((e) => {
   const figures = d ? runFigures(d) : null;
   if (!d || !figures) return [];
   return [{
-    id: e.id,
-    title: e.title,
-    model: d.model,
-    source: d.source,
-    runId: d.runId,
-    promptHash: d.promptHash,
+    ...runIdentity(e, d),
     figures,
     latency: d.summary && { ttftMs: d.summary.ttftMs, tpotMs: d.summary.tpotMs, e2elMs: d.summary.e2elMs },
     cdf: d.cdf,

@@ -7,7 +7,7 @@ import { backtest } from "../../data-loaders/analysis/extrapolate.ts";
 import { findRun, listRuns, readRows, resultsDir } from "../../data-loaders/store/catalog.ts";
 import { promptRows, runConcurrency, type RunDigest } from "./lib/digest.ts";
 import { runCosts, runFigures } from "./lib/overview.ts";
-import { storeView } from "./lib/store.ts";
+import { runIdentity, storeView } from "./lib/store.ts";
 
 const BACKTEST_REPLICATES = 200;
 const CASCADE_REQUESTS = 200_000;
@@ -20,12 +20,7 @@ const runs = entries.flatMap((e) => {
   const d = shown[e.id];
   if (!d || !d.projections.length) return [];
   return [{
-    id: e.id,
-    title: e.title,
-    model: d.model,
-    source: d.source,
-    runId: d.runId,
-    promptHash: d.promptHash,
+    ...runIdentity(e, d),
     figures: runFigures(d),
     projections: d.projections,
     costs: runCosts(d, settings[e.id]!),

@@ -5,7 +5,7 @@ import { agreement } from "../../data-loaders/analysis/agreement.ts";
 import { findRun, resultsDir } from "../../data-loaders/store/catalog.ts";
 import { promptRows, type PromptRow } from "./lib/digest.ts";
 import { redact } from "./lib/publish.ts";
-import { storeView } from "./lib/store.ts";
+import { runIdentity, storeView } from "./lib/store.ts";
 
 /** Prompts shown side by side. */
 const SIDE_BY_SIDE = 20;
@@ -21,12 +21,7 @@ for (const e of entries) {
   const run = findRun(dir, e.id, d.runId);
   rows.set(e.id, run ? await promptRows(run) : []);
   runs.push({
-    id: e.id,
-    title: e.title,
-    model: d.model,
-    source: d.source,
-    runId: d.runId,
-    promptHash: d.promptHash,
+    ...runIdentity(e, d),
     quality: d.quality,
     requestThroughput: d.projections[0]?.basis.requestThroughput ?? d.summary?.requestThroughput ?? null,
     agreementField: settings[e.id]?.agreementField ?? null,

@@ -4,7 +4,7 @@ import { experimentEntries, listRuns, resultsDir, type ExperimentEntry } from ".
 import { runDigest, type RunDigest } from "./digest.ts";
 import { reportSettings, type ReportSettings } from "./settings.ts";
 
-export const EXPERIMENTS_DIR = "experiments";
+export const EXPERIMENTS_DIR = process.env.TRACKER_EXPERIMENTS ?? "experiments";
 
 export interface StoreView {
   entries: ExperimentEntry[];
@@ -32,4 +32,9 @@ export async function storeView(): Promise<StoreView> {
 export function slim(d: RunDigest) {
   const { series: _s, serverSeries: _v, histograms: _h, outcomes: _o, workers: _w, ...rest } = d;
   return rest;
+}
+
+/** The fields every cross-experiment page uses to name the run an experiment shows. */
+export function runIdentity(e: ExperimentEntry, d: RunDigest) {
+  return { id: e.id, title: e.title, model: d.model, source: d.source, runId: d.runId, promptHash: d.promptHash };
 }
