@@ -99,6 +99,29 @@ export function pairedComparison(
   };
 }
 
+/**
+ * The comparison with baseline and candidate swapped, from one already computed: every
+ * difference changes sign and its interval flips ([lo, hi] → [−hi, −lo]). Saves recomputing the
+ * bootstrap for both orders of a pair.
+ */
+export function reversePaired(p: PairedComparison): PairedComparison {
+  return {
+    baselineRunId: p.candidateRunId,
+    candidateRunId: p.baselineRunId,
+    counts: { paired: p.counts.paired, onlyBaseline: p.counts.onlyCandidate, onlyCandidate: p.counts.onlyBaseline },
+    level: p.level,
+    differences: p.differences.map((d) => ({
+      metric: d.metric,
+      n: d.n,
+      meanBaseline: d.meanCandidate,
+      meanCandidate: d.meanBaseline,
+      meanDifference: d.meanDifference === null ? null : -d.meanDifference,
+      lo: d.hi === null ? null : -d.hi,
+      hi: d.lo === null ? null : -d.lo,
+    })),
+  };
+}
+
 export interface TimeSaved {
   requests: number;
   baselineS: number;

@@ -300,8 +300,13 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
 
   // Streaming: headers right after validation, tokens as the engine produces them.
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  let firstWriteSeen = false;
   const writer = new EventWriter(res, () => {
-    if (record.firstTokenMs !== null) record.firstWriteMs ??= performance.now();
+    if (record.firstTokenMs === null || firstWriteSeen) return;
+    firstWriteSeen = true;
+    // Node corks a response's socket on write and uncorks it in a nextTick queued then: a tick
+    // queued after it runs once the bytes went to the kernel, which is what a client can observe.
+    process.nextTick(() => (record.firstWriteMs = performance.now()));
   });
   const objectName = api === "chat" ? "chat.completion.chunk" : "text_completion";
   const running = (n: number) => (parsed.continuousUsage ? usage(parsed.promptTokens, n) : undefined);

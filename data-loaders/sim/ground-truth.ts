@@ -7,7 +7,7 @@ export interface GroundTruthRecord {
   /** When each generated token was written (the engine step's end; later if a stall held it). */
   tokenMs: number[];
   firstTokenMs: number | null;
-  /** Streaming: when the first token's event (chat: the role chunk) was handed to the socket (res.write returned). */
+  /** Streaming: when the first token's event (chat: the role chunk) went to the socket (after Node's cork/uncork). */
   firstWriteMs: number | null;
   /** When the response was completed, reset or failed. */
   endMs: number | null;

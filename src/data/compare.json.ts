@@ -2,7 +2,7 @@
 // every sweep level, and for every ordered pair (baseline, candidate) the speedup and time saved
 // (analysis/paired.ts `speedup`) and, when both runs sent the same prompts, the paired per-prompt
 // differences with bootstrap intervals (`pairedComparison`).
-import { pairedComparison, speedup } from "../../data-loaders/analysis/paired.ts";
+import { pairedComparison, reversePaired, speedup, type PairedComparison } from "../../data-loaders/analysis/paired.ts";
 import { findRun, resultsDir } from "../../data-loaders/store/catalog.ts";
 import { promptRows, type PromptRow } from "./lib/digest.ts";
 import { runFigures } from "./lib/overview.ts";
@@ -54,21 +54,31 @@ async function rowsFor(id: string, runId: string): Promise<PromptRow[]> {
   return rowsOf.get(id)!;
 }
 
+// Paired differences are computed once per unordered pair; the other order is its reverse.
+const pairedOf = new Map<string, PairedComparison | null>();
 const pairs = [];
-for (const base of runs) {
-  for (const cand of runs) {
-    if (base.id === cand.id) continue;
-    const samePrompts = base.promptHash === cand.promptHash;
-    const baseRows = samePrompts ? await rowsFor(base.id, base.runId) : [];
-    const candRows = samePrompts ? await rowsFor(cand.id, cand.runId) : [];
+for (const [i, base] of runs.entries()) {
+  for (const [j, cand] of runs.entries()) {
+    if (i === j) continue;
+    let paired: PairedComparison | null;
+    if (j < i) {
+      const forward = pairedOf.get(`${j}:${i}`)!;
+      paired = forward && reversePaired(forward);
+    } else {
+      const samePrompts = base.promptHash === cand.promptHash;
+      const baseRows = samePrompts ? await rowsFor(base.id, base.runId) : [];
+      const candRows = samePrompts ? await rowsFor(cand.id, cand.runId) : [];
+      paired =
+        baseRows.length && candRows.length
+          ? pairedComparison({ runId: base.runId, rows: baseRows }, { runId: cand.runId, rows: candRows }, { replicates: PAIRED_REPLICATES })
+          : null;
+      pairedOf.set(`${i}:${j}`, paired);
+    }
     pairs.push({
       baseline: base.id,
       candidate: cand.id,
       speedup: base.rate && cand.rate && base.rate > 0 && cand.rate > 0 ? speedup(base.rate, cand.rate) : null,
-      paired:
-        baseRows.length && candRows.length
-          ? pairedComparison({ runId: base.runId, rows: baseRows }, { runId: cand.runId, rows: candRows }, { replicates: PAIRED_REPLICATES })
-          : null,
+      paired,
     });
   }
 }

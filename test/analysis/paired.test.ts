@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pairedComparison, speedup, type PairedRow } from "../../data-loaders/analysis/paired.ts";
+import { pairedComparison, reversePaired, speedup, type PairedRow } from "../../data-loaders/analysis/paired.ts";
 
 function row(prompt: string, fields: Partial<PairedRow>): PairedRow {
   return { prompt_id: prompt, request_index: 0, status: "ok", ttft_ms: 50, e2e_ms: 1000, completion_tokens: 100, schema_valid: true, ...fields };
@@ -67,6 +67,20 @@ describe("pairedComparison", () => {
   it("has no difference without common prompts", () => {
     const none = pairedComparison({ runId: "a", rows: [row("x", {})] }, { runId: "b", rows: [row("y", {})] });
     expect(none.differences.every((d) => d.n === 0 && d.meanDifference === null && d.lo === null)).toBe(true);
+  });
+});
+
+describe("reversePaired", () => {
+  it("equals comparing the other way round (same seed)", () => {
+    const forward = pairedComparison({ runId: "base", rows: baseline }, { runId: "cand", rows: candidate }, { seed: 4, replicates: 300 });
+    const backward = pairedComparison({ runId: "cand", rows: candidate }, { runId: "base", rows: baseline }, { seed: 4, replicates: 300 });
+    const reversed = reversePaired(forward);
+    expect({ ...reversed, differences: [] }).toEqual({ ...backward, differences: [] });
+    reversed.differences.forEach((d, i) => {
+      const b = backward.differences[i]!;
+      expect([d.metric, d.n]).toEqual([b.metric, b.n]);
+      for (const key of ["meanBaseline", "meanCandidate", "meanDifference", "lo", "hi"] as const) expect(d[key]!).toBeCloseTo(b[key]!, 6);
+    });
   });
 });
 
