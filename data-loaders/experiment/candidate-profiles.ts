@@ -3,7 +3,7 @@
 // "short" prompts are about 300 prompt tokens (the Llama 3.2 1B study), "detailed" ones about
 // 790 (the Gemma 3 / Qwen 3 studies), as counted by the simulator's tokenizer.
 import { z } from "zod";
-import { rngFor, type Rng } from "../sim/rng.ts";
+import { rngFor, type Rng } from "../random.ts";
 
 export const CANDIDATE_DIMENSIONS = ["technical_skills", "experience", "communication", "leadership", "culture_fit"] as const;
 

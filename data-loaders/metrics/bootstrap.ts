@@ -6,7 +6,7 @@
 // (with `percentile` from stats.ts: linear interpolation, numpy's default).
 // Randomness comes only from a seeded generator (`rngFor` of the simulator, mulberry32), so the
 // same seed gives the same interval.
-import { rngFor, type Rng } from "../sim/rng.ts";
+import { rngFor, type Rng } from "../random.ts";
 import { percentile } from "./stats.ts";
 
 export type { Rng };

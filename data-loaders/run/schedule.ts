@@ -4,7 +4,7 @@
 // so the mean gap is 1/rate; the cumulative times are then rescaled so that the last request is
 // sent exactly at N/rate. A linear ramp-up interpolates the rate per request index from startRps
 // to endRps and is not rescaled.
-import { rngFor } from "../sim/rng.ts";
+import { rngFor } from "../random.ts";
 import type { Experiment } from "../experiment/schema.ts";
 
 export type Load = Experiment["load"];

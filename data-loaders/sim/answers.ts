@@ -9,7 +9,7 @@
 // With a JSON schema (response_format json_schema) the answer is valid JSON for that schema.
 // Other prompts get deterministic filler prose.
 import { CANDIDATE_DIMENSIONS, CANDIDATE_INSTRUCTION } from "../experiment/candidate-profiles.ts";
-import { rngFor, type Rng } from "./rng.ts";
+import { rngFor, type Rng } from "../random.ts";
 import { countTokens } from "./tokenizer.ts";
 import type { SimProfile } from "./profiles.ts";
 

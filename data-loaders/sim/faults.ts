@@ -3,7 +3,7 @@
 // Shares come from the experiment's `server.faults` (experiment/schema.ts); stallMs and
 // slowFirstTokenMs are simulated durations (divided by the speedup, like everything else).
 import type { Faults } from "../experiment/schema.ts";
-import { uniform } from "./rng.ts";
+import { uniform } from "../random.ts";
 
 export type { Faults };
 

@@ -3,7 +3,7 @@
 // the port is not listening, so connections are refused, as with vLLM (§5.2).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { hashParts } from "./rng.ts";
+import { hashParts } from "../random.ts";
 import { errorBody, VLLM_VERSION } from "./chunks.ts";
 import { Engine } from "./engine.ts";
 import type { Faults } from "./faults.ts";

@@ -14,7 +14,7 @@
 // Chat prompts add the profile's chat-template overhead: `template.base` tokens (BOS, default
 // system header, generation prompt) plus `template.perMessage` tokens per message (role
 // header and end-of-turn markers). Completions prompts add one BOS token.
-import { hashParts } from "./rng.ts";
+import { hashParts } from "../random.ts";
 import type { SimProfile } from "./profiles.ts";
 
 const PIECE = /\s*\p{L}+|\s*\p{N}{1,3}|\s*[^\s\p{L}\p{N}]|\s+/gu;

@@ -1,6 +1,6 @@
 // Synthetic runs for the analysis tests: a closed loop of workers (each sends its next request
 // the moment the previous one completes), so the steady request rate is known by construction.
-import { rngFor } from "../../data-loaders/sim/rng.ts";
+import { rngFor } from "../../data-loaders/random.ts";
 import type { RequestRow } from "../../data-loaders/store/rows.ts";
 
 export type Row = Pick<

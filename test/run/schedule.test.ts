@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { arrivalTimesMs, closedLoopConcurrency, gammaSample, rampRate, rampTimesMs, runUnits } from "../../data-loaders/run/schedule.ts";
-import { rngFor } from "../../data-loaders/sim/rng.ts";
+import { rngFor } from "../../data-loaders/random.ts";
 import { experimentSchema } from "../../data-loaders/experiment/schema.ts";
 
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -1,5 +1,6 @@
-// Deterministic randomness for the simulator: every random choice is derived from a hash of
-// named inputs (simulator seed, request content, request seed, purpose), never from timing.
+// Deterministic randomness, shared by the simulator, the prompt generator, arrival schedules and
+// the bootstrap: every random choice is derived from a hash of named inputs (seed, request
+// content, purpose), never from timing.
 
 /** FNV-1a hash (32 bit) of the parts, joined with a separator that cannot occur in numbers. */
 export function hashParts(...parts: (string | number | null | undefined)[]): number {
