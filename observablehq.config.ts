@@ -3,7 +3,7 @@
 import { experimentEntries, listRuns, resultsDir } from "./data-loaders/store/catalog.ts";
 
 /** Experiments from results/experiments.json, else one per experiments/*.ts file. */
-const experiments = experimentEntries(resultsDir(), "experiments");
+const experiments = experimentEntries(resultsDir(), process.env.TRACKER_EXPERIMENTS ?? "experiments");
 /** Runs with per-request rows: each gets Parquet and CSV downloads at stable paths. */
 const downloadable = listRuns(resultsDir(), () => {}).filter((r) => r.requestsPath !== null);
 
