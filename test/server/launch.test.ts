@@ -143,7 +143,13 @@ describe.concurrent("launchServer with the stand-in vllm", () => {
     expect(performance.now() - t0).toBeLessThan(5000);
     const pid = Number(/engine process (\d+)/.exec(readFileSync(server.record.log_file, "utf8"))![1]);
     // Gone, or a zombie waiting for PID 1 to reap it (containers): either way, not running.
-    const state = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]![0] : "gone";
+    // SIGKILL is delivered asynchronously, so give the kernel a moment before judging.
+    const stateOf = () => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]![0] : "gone");
+    let state = stateOf();
+    for (let i = 0; i < 40 && !["gone", "Z", "X"].includes(state!); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = stateOf();
+    }
     expect(["gone", "Z", "X"]).toContain(state);
   });
 
