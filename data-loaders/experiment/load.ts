@@ -23,6 +23,8 @@ export interface LoadedExperiment {
   specHash: string;
   /** The spec as hashed and stored in manifests: JSON only. */
   resolvedSpec: Record<string, unknown>;
+  /** `quality.schema` as JSON Schema (sent as response_format when structuredOutput is on), or null. */
+  answerJsonSchema: Record<string, unknown> | null;
 }
 
 export interface LoadResult {
@@ -96,7 +98,8 @@ export async function loadExperimentOrRecorded(path: string): Promise<LoadedExpe
   const prompts = resolvePrompts(spec.workload, path);
   const promptHash = hashJson(prompts);
   const resolvedSpec = hashedSpec(spec, file, promptHash);
-  return { id, file, spec, prompts, promptHash, specHash: hashJson(resolvedSpec), resolvedSpec };
+  const answerJsonSchema = (resolvedSpec.quality as { schema: Record<string, unknown> } | undefined)?.schema ?? null;
+  return { id, file, spec, prompts, promptHash, specHash: hashJson(resolvedSpec), resolvedSpec, answerJsonSchema };
 }
 
 async function importDefault(path: string, file: string): Promise<unknown> {

@@ -21,7 +21,6 @@
 import { setMaxListeners } from "node:events";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { checkAnswer } from "../analysis/quality.ts";
 import type { CompletionRequest, Outcome } from "../client/outcome.ts";
 import { createDispatcher, send } from "../client/request.ts";
@@ -397,7 +396,6 @@ function buildRequest(
   signal: AbortSignal | undefined,
 ): CompletionRequest {
   const w = exp.spec.workload;
-  const schema = exp.spec.quality?.schema;
   return {
     baseUrl: endpoint,
     apiKey: server.apiKey,
@@ -409,7 +407,7 @@ function buildRequest(
     temperature: w.temperature,
     seed: (w.seed + position) % 2 ** 31,
     stream: w.stream,
-    jsonSchema: w.structuredOutput && schema ? (z.toJSONSchema(schema) as Record<string, unknown>) : undefined,
+    jsonSchema: w.structuredOutput && exp.answerJsonSchema ? exp.answerJsonSchema : undefined,
     requestId,
     signal,
   };

@@ -15,6 +15,23 @@ import {
 type Entry = ExperimentIndex["experiments"][number];
 
 /** An answer that would run script or render markup if the site ever used it as HTML. */
+
+/** The aggregates of the recorded Llama 3.2 1B run (the users' RTX 4080 report). */
+export const RECORDED_LLAMA_5K = {
+  origin: "hand-written report, RTX 4080",
+  requests: 5000,
+  completed: 5000,
+  duration_s: 108,
+  total_token_throughput: 19_813,
+  output_throughput: 5619,
+  request_throughput: 46.3,
+  total_input_tokens: 1_540_000,
+  total_output_tokens: 606_875,
+  mean_ttft_ms: null,
+  mean_tpot_ms: null,
+  mean_e2el_ms: null,
+  concurrency: 32,
+};
 export const HOSTILE_ANSWER = [
   `<script>window.__pwned=1</script>`,
   `<img src=x onerror="window.__pwned=1">`,
@@ -268,21 +285,7 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       spec: { requests: 5000 },
       server: { kind: "recorded", endpoint: "rtx-4080 box", model: "llama-3.2-1b", profile: null },
       counts: { requests: 5000, done: 5000, ok: 5000, error: 0 },
-      recorded: {
-        origin: "hand-written report, RTX 4080",
-        requests: 5000,
-        completed: 5000,
-        duration_s: 108,
-        total_token_throughput: 19_813,
-        output_throughput: 5619,
-        request_throughput: 46.3,
-        total_input_tokens: 1_540_000,
-        total_output_tokens: 606_875,
-        mean_ttft_ms: null,
-        mean_tpot_ms: null,
-        mean_e2el_ms: null,
-        concurrency: 32,
-      },
+      recorded: RECORDED_LLAMA_5K,
     }),
     null,
   );

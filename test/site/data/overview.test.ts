@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { Projection } from "../../../data-loaders/analysis/extrapolate.ts";
 import type { RunDigest } from "../../../src/data/lib/digest.ts";
 import { benchmarkMatrix, runCosts, runFigures } from "../../../src/data/lib/overview.ts";
-import { makeEntry } from "../fixture-store.ts";
+import { makeEntry, RECORDED_LLAMA_5K } from "../fixture-store.ts";
 
 function projection(runId: string, requests: number, seconds: number): Projection {
   return { requests, seconds, lo: seconds * 0.9, hi: seconds * 1.1, basis: { runId, window: null, method: "steady-state", requestThroughput: 10, overheadS: 0, windows: 5, replicates: 200, level: 0.95 } };
@@ -38,21 +38,7 @@ function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentId" | "r
   };
 }
 
-const RECORDED = {
-  origin: "report",
-  requests: 5000,
-  completed: 5000,
-  duration_s: 108,
-  total_token_throughput: 19_813,
-  output_throughput: 5619,
-  request_throughput: 46.3,
-  total_input_tokens: 1_540_000,
-  total_output_tokens: 606_875,
-  mean_ttft_ms: null,
-  mean_tpot_ms: null,
-  mean_e2el_ms: null,
-  concurrency: 32,
-};
+const RECORDED = RECORDED_LLAMA_5K;
 
 describe("benchmarkMatrix", () => {
   const digests = [
