@@ -4,7 +4,12 @@
 // timeout, abort) becomes an Outcome with ok=false. Times come from the caller's `now()`:
 // `sentMs` right before the request is issued, each SSE event at the arrival of the chunk that
 // completed it, `doneMs` at the end of the body.
-import { Agent, request, type Dispatcher } from "undici";
+//
+// The body is read through undici's dispatch handler, not a Readable stream: undici calls
+// `onResponseData` synchronously while it parses the bytes of a socket read, so a chunk is timed
+// when it arrives, before any stream, promise or other socket's data is handled (bench:client
+// measures what that buys: the time of the first event against the simulator's write time).
+import { Agent, type Dispatcher } from "undici";
 import type { CompletionRequest, Outcome } from "./outcome.ts";
 import { classifyHttpStatus, classifyNetworkError, httpErrorMessage, parseErrorBody, redact } from "./errors.ts";
 import { SseDecoder } from "./sse.ts";
@@ -93,38 +98,35 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
 
   let sentMs = now();
   let httpStatus: number | null = null;
-  let state: StreamState | null = null;
+  // Set from the transfer's callbacks (declared this way so TypeScript does not narrow it to null).
+  let state = null as StreamState | null;
   try {
     const url = endpointUrl(req.baseUrl, req.api === "chat" ? "chat/completions" : "completions");
     const payload = JSON.stringify(requestBody(req));
-    sentMs = now();
-    const res = await request(url, {
-      method: "POST",
-      dispatcher: opts.dispatcher,
-      headers: requestHeaders(req),
-      body: payload,
-      signal: controller.signal,
-    });
-    idleTimer?.refresh();
-    httpStatus = res.statusCode;
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      const info = parseErrorBody(await res.body.text());
-      const doneMs = now();
-      const errorClass = classifyHttpStatus(res.statusCode, info);
-      return failed(req, sentMs, doneMs, httpStatus, errorClass, httpErrorMessage(res.statusCode, info));
-    }
-    if (!req.stream) {
-      const fields = parseResponseBody(await res.body.text());
-      return outcome(req, sentMs, now(), httpStatus, fields);
-    }
+    // Streaming 2xx bodies are decoded chunk by chunk as they arrive; anything else is collected.
     const decoder = new SseDecoder();
-    state = new StreamState();
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      const at = now();
-      idleTimer?.refresh();
-      for (const data of decoder.push(chunk)) state.add(data, at);
-    }
+    const collected: Buffer[] = [];
+    sentMs = now();
+    await transfer(opts.dispatcher, url, requestHeaders(req), payload, controller.signal, {
+      onStatus(status) {
+        httpStatus = status;
+        idleTimer?.refresh();
+        if (req.stream && status >= 200 && status < 300) state = new StreamState();
+      },
+      onData(chunk) {
+        const at = now();
+        idleTimer?.refresh();
+        if (state === null) collected.push(chunk);
+        else for (const data of decoder.push(chunk)) state.add(data, at);
+      },
+    });
     const doneMs = now();
+    const status = httpStatus ?? 0;
+    if (status < 200 || status >= 300) {
+      const info = parseErrorBody(Buffer.concat(collected).toString("utf8"));
+      return failed(req, sentMs, doneMs, httpStatus, classifyHttpStatus(status, info), httpErrorMessage(status, info));
+    }
+    if (state === null) return outcome(req, sentMs, doneMs, httpStatus, parseResponseBody(Buffer.concat(collected).toString("utf8")));
     for (const data of decoder.end()) state.add(data, doneMs);
     return outcome(req, sentMs, doneMs, httpStatus, state.result(decoder.done));
   } catch (err) {
@@ -141,6 +143,66 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
     if (idleTimer) clearTimeout(idleTimer);
     req.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+interface TransferSink {
+  /** The response status line arrived (called once; 1xx responses are not passed on). */
+  onStatus(status: number): void;
+  /** Body bytes, called synchronously from the socket read that delivered them. */
+  onData(chunk: Buffer): void;
+}
+
+/**
+ * POSTs `body` to `url` through `dispatcher`; resolves when the response body has ended, rejects
+ * with undici's error (network failure, reset, abort) otherwise.
+ */
+function transfer(
+  dispatcher: Dispatcher,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+  sink: TransferSink,
+): Promise<void> {
+  const { origin, pathname, search } = new URL(url);
+  return new Promise<void>((resolve, reject) => {
+    let control: Dispatcher.DispatchController | null = null;
+    const abort = () => control?.abort(signal.reason instanceof Error ? signal.reason : new Error("request aborted"));
+    const settle = (err: Error | null) => {
+      signal.removeEventListener("abort", abort);
+      if (err) reject(err);
+      else resolve();
+    };
+    signal.addEventListener("abort", abort, { once: true });
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        control = c;
+        if (signal.aborted) abort();
+      },
+      onResponseStart(c, status) {
+        if (status < 200) return;
+        try {
+          sink.onStatus(status);
+        } catch (err) {
+          c.abort(err as Error);
+        }
+      },
+      onResponseData(c, chunk) {
+        try {
+          sink.onData(chunk);
+        } catch (err) {
+          c.abort(err as Error);
+        }
+      },
+      onResponseEnd: () => settle(null),
+      onResponseError: (_c, err) => settle(err),
+    };
+    try {
+      dispatcher.dispatch({ origin, path: pathname + search, method: "POST", headers, body }, handler);
+    } catch (err) {
+      settle(err as Error);
+    }
+  });
 }
 
 function outcome(req: CompletionRequest, sentMs: number, doneMs: number, httpStatus: number | null, fields: ResponseFields): Outcome {

@@ -299,7 +299,10 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
   }
 
   // Streaming: headers right after validation, tokens as the engine produces them.
+  // Like vLLM (uvicorn writes http.response.start at once), the headers leave now, before any
+  // token exists: time-to-headers is not TTFT. Node would otherwise hold them for the first write.
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  res.flushHeaders();
   let firstWriteSeen = false;
   const writer = new EventWriter(res, () => {
     if (record.firstTokenMs === null || firstWriteSeen) return;
