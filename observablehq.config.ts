@@ -1,11 +1,9 @@
 // Observable Framework configuration of the report site. Everything is served from this
 // machine: no CDN, no web fonts (see the offline rules in the README).
-import { experimentEntries, listRuns, resultsDir } from "./data-loaders/store/catalog.ts";
+import { experimentEntries, resultsDir } from "./data-loaders/store/catalog.ts";
 
 /** Experiments from results/experiments.json, else one per experiments/*.ts file. */
 const experiments = experimentEntries(resultsDir(), process.env.TRACKER_EXPERIMENTS ?? "experiments");
-/** Runs with per-request rows: each gets Parquet and CSV downloads at stable paths. */
-const downloadable = listRuns(resultsDir(), () => {}).filter((r) => r.requestsPath !== null);
 
 export default {
   root: "src",
@@ -23,14 +21,9 @@ export default {
     { name: "Methods", path: "/methods" },
     { name: "Guide", path: "/guide" },
   ],
-  dynamicPaths: [
-    ...experiments.map((e) => `/experiments/${e.id}`),
-    ...downloadable.flatMap((r) => [
-      `/data/downloads/${r.experimentId}/${r.runId}.parquet`,
-      `/data/downloads/${r.experimentId}/${r.runId}.csv`,
-    ]),
-    ...(downloadable.length ? ["/data/downloads/all-runs.duckdb"] : []),
-  ],
+  // The downloads (data/downloads/…) are not built here: `tracker build` writes them once per
+  // change and adds them to the site (data-loaders/report/downloads.ts).
+  dynamicPaths: experiments.map((e) => `/experiments/${e.id}`),
   globalStylesheets: [],
   // An empty icon, so browsers do not ask the server for /favicon.ico.
   head: '<link rel="icon" href="data:,">',

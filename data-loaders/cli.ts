@@ -162,7 +162,11 @@ program
       if (code === 130) return code;
       try {
         const report = await buildSite(process.cwd(), resultsRoot());
-        process.stderr.write(`site: dist/ built (${report.removed.length} loader outputs recomputed, ${report.kept.length} reused)\n`);
+        const s = report.seconds;
+        process.stderr.write(
+          `site: dist/ built (${report.loadersRun.length} loader outputs computed, ${report.kept.length} reused; ` +
+            `digests ${s.digests.toFixed(1)} s, loaders ${s.loaders.toFixed(1)} s, Framework ${s.framework.toFixed(1)} s)\n`,
+        );
       } catch (e) {
         process.stderr.write(`error: ${(e as Error).message}\n`);
         return 1;

@@ -1,14 +1,14 @@
 // Site benchmark (`npm run bench:site`): writes a store of RUNS × ROWS request rows with DuckDB
-// (no simulator), builds the report site over it in a throw-away copy of the project (like the
-// site tests: src and config copied, node_modules and data-loaders linked, so the developer's
-// cache and dist are untouched), builds it again with nothing changed, and measures the data
-// each page loads by default (the files it registers with FileAttachment).
+// (no simulator), builds the report site over it the way `tracker build` does (build/site.ts:
+// digests on every core, Framework build, downloads) in a throw-away copy of the project (like
+// the site tests: src and config copied, node_modules and data-loaders linked, so the
+// developer's cache and dist are untouched), builds it again with nothing changed, and measures
+// the data each page loads by default (the files it registers with FileAttachment).
 // Last line: `build_s=… rebuild_s=… max_page_data_mb=…`. Targets: ≤ 60 s, ≤ 15 s, ≤ 2 MB.
-import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { promisify } from "node:util";
+import { buildSite } from "../build/site.ts";
 import { writeBenchStore } from "./site-store.ts";
 
 const PROJECT = resolve(import.meta.dirname, "../..");
@@ -30,25 +30,15 @@ export function pageDataBytes(outDir: string): Map<string, number> {
   return sizes;
 }
 
-/** The slowest loaders of a Framework build log ("… success 7.38 kB in 3552ms"). */
-function slowestLoaders(log: string, count: number): string[] {
-  return [...log.matchAll(/load (\S+) .*?success .*? in (\d+)ms/g)]
-    .map((m) => [m[1]!, Number(m[2])] as const)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([path, ms]) => `  ${(ms / 1000).toFixed(1)} s  ${path}`);
-}
-
-async function build(root: string, resultsDir: string, outDir: string): Promise<number> {
+/** `tracker build`'s site step (data-loaders/build/site.ts); returns seconds. */
+async function build(root: string, resultsDir: string): Promise<number> {
   const started = performance.now();
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(FRAMEWORK, "dist/bin/observable.js"), "build"], {
-    cwd: root,
-    env: { ...process.env, TRACKER_RESULTS: resultsDir, TRACKER_SITE_OUT: outDir, OBSERVABLE_TELEMETRY_DISABLE: "1" },
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const report = await buildSite(root, resultsDir, "dist", () => {});
   const seconds = (performance.now() - started) / 1000;
-  const slow = slowestLoaders(stdout + stderr, 8);
-  if (slow.length) console.log(`slowest loaders:\n${slow.join("\n")}`);
+  const s = report.seconds;
+  console.log(`  digests ${s.digests.toFixed(1)} s, ${report.loadersRun.length} loaders ${s.loaders.toFixed(1)} s, Framework build + downloads ${s.framework.toFixed(1)} s`);
+  const slowest = [...report.loadersRun].sort((a, b) => b.seconds - a.seconds).slice(0, 6);
+  if (slowest.length) console.log(`  slowest loaders: ${slowest.map((l) => `${l.target} ${l.seconds.toFixed(1)} s`).join(", ")}`);
   return seconds;
 }
 
@@ -72,9 +62,9 @@ async function main(): Promise<void> {
     console.log(`store: ${RUNS} runs × ${ROWS.toLocaleString("en-US")} rows written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     const outDir = join(root, "dist");
-    const buildS = await build(root, resultsDir, outDir);
+    const buildS = await build(root, resultsDir);
     console.log(`build: ${buildS.toFixed(1)} s`);
-    const rebuildS = await build(root, resultsDir, outDir);
+    const rebuildS = await build(root, resultsDir);
     console.log(`rebuild (nothing changed): ${rebuildS.toFixed(1)} s`);
 
     const sizes = [...pageDataBytes(outDir)].sort((a, b) => b[1] - a[1]);

@@ -1,15 +1,18 @@
 // Building the static site. Framework's loader cache only looks at file presence, so before each
 // build this module deletes exactly the cached loader outputs whose inputs changed (content
-// hashes of the loader code and of the results they read). The build goes to a temporary folder
-// that replaces dist/ only when it succeeded, so a failed build never wipes the last good site.
+// hashes of the loader code and of the results they read). The runs' digests and the missing
+// loader outputs are then computed on every core (build/prepare.ts), and the download files are
+// written beside the Framework build. The build goes to a temporary folder that replaces dist/ only when it succeeded, so a
+// failed build never wipes the last good site.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { hashJson, sha256 } from "../experiment/hash.ts";
 import { INDEX_FILE } from "../store/layout.ts";
 import type { ExperimentIndex } from "../store/rows.ts";
+import { placeDownloads } from "../report/downloads.ts";
+import { CACHE_DIR, runLoaders, warmMemo, writeDownloadFiles } from "./prepare.ts";
 
-const CACHE_DIR = "src/.observablehq/cache";
 const FINGERPRINTS = ".tracker-fingerprints.json";
 /** Sources whose change invalidates every cached loader output. */
 const CODE_ROOTS = ["data-loaders", "src/data", "package-lock.json"];
@@ -112,31 +115,61 @@ export function recordLoaderCache(root: string, resultsRoot: string): void {
 }
 
 /** Runs `observable <command>` with the project's config; resolves with the exit code. */
-export function runFramework(root: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+export function runFramework(root: string, args: string[], env: Record<string, string> = {}, output: FrameworkOutput = "inherit"): Promise<number> {
   const bin = join(root, "node_modules/@observablehq/framework/dist/bin/observable.js");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+    const stdio = output === "inherit" ? "inherit" : "pipe";
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio, env: { ...process.env, ...env } });
+    if (typeof output === "function") {
+      child.stdout?.on("data", (b: Buffer) => output(b.toString()));
+      child.stderr?.on("data", (b: Buffer) => output(b.toString()));
+    }
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
 
+/** Where Framework's output goes: this process's stdout/stderr, or a function given each piece of it. */
+export type FrameworkOutput = "inherit" | ((text: string) => void);
+
+export interface SiteReport extends InvalidationReport {
+  /** Loader outputs computed before the Framework build (build/prepare.ts runLoaders), with their seconds. */
+  loadersRun: { target: string; seconds: number }[];
+  /** Seconds per step: run digests, loaders, Framework build (with the downloads beside it). */
+  seconds: { digests: number; loaders: number; framework: number };
+}
+
 /** Builds the site into a temporary folder, then swaps it in as `out` (default dist). */
-export async function buildSite(root: string, resultsRoot: string, out = "dist"): Promise<InvalidationReport> {
+export async function buildSite(root: string, resultsRoot: string, out = "dist", output: FrameworkOutput = "inherit"): Promise<SiteReport> {
   const report = invalidateLoaderCache(root, resultsRoot);
+  const times = [performance.now()];
+  const failed = await warmMemo(root, resultsRoot);
+  for (const f of failed) console.error(`warning: ${f} (its page reports the error)`);
+  times.push(performance.now());
+  const loaders = await runLoaders(root, resultsRoot);
+  times.push(performance.now());
   const tmp = join(root, `.dist-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
-  const code = await runFramework(root, ["build"], { TRACKER_SITE_OUT: tmp, TRACKER_RESULTS: resultsRoot });
+  // The downloads are written while Framework builds the pages (a second core's work).
+  const [framework, downloads] = await Promise.allSettled([
+    runFramework(root, ["build"], { TRACKER_SITE_OUT: tmp, TRACKER_RESULTS: resultsRoot }, output),
+    writeDownloadFiles(root, resultsRoot),
+  ]);
   recordLoaderCache(root, resultsRoot);
-  if (code !== 0 || !existsSync(join(tmp, "index.html"))) {
+  const code = framework.status === "fulfilled" ? framework.value : 1;
+  if (code !== 0 || !existsSync(join(tmp, "index.html")) || downloads.status === "rejected") {
     rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`observable build failed (exit ${code}); the previous ${out}/ is left as it was`);
+    const why = downloads.status === "rejected" ? (downloads.reason as Error).message : `observable build failed (exit ${code})`;
+    throw new Error(`${why}; the previous ${out}/ is left as it was`);
   }
+  placeDownloads(downloads.value.cacheDir, downloads.value.files, tmp);
   const target = join(root, out);
   const old = `${target}.old-${process.pid}`;
   if (existsSync(target)) renameSync(target, old);
   mkdirSync(join(target, ".."), { recursive: true });
   renameSync(tmp, target);
   rmSync(old, { recursive: true, force: true });
-  return report;
+  times.push(performance.now());
+  const step = (i: number) => (times[i + 1]! - times[i]!) / 1000;
+  return { ...report, loadersRun: loaders.ran, seconds: { digests: step(0), loaders: step(1), framework: step(2) } };
 }

@@ -4,7 +4,7 @@
 import { INDEX_FILE, MANIFEST_FILE, PARQUET_FILE, resultsRoot } from "./layout.ts";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from "@duckdb/node-api";
 import {
   duckdbColumns,
   experimentIndexSchema,
@@ -325,17 +325,27 @@ function quote(column: string): string {
 
 type QueryValue = string | number;
 
-/** Runs one query on a fresh in-memory DuckDB with the views of `values.path`, and reads its result with `read`. */
+/**
+ * One in-memory DuckDB per process, created at the first query (a loader makes many). The
+ * library is loaded then too: a loader that finds everything in the memo never pays for it.
+ */
+let sharedInstance: Promise<DuckDBInstance> | null = null;
+let instanceThreads: number | null = null;
+
+/** Threads of this process's DuckDB (default: one per core). Takes effect if no query ran yet. */
+export function setQueryThreads(threads: number): void {
+  instanceThreads = threads;
+}
+
+/** Runs one query on its own connection, with the views of `values.path`, and reads its result with `read`. */
 async function runQuery<T>(sql: string, values: Record<string, QueryValue>, read: (result: DuckDBResultReader) => T): Promise<T> {
-  const instance = await DuckDBInstance.create(":memory:");
-  let connection: DuckDBConnection | null = null;
+  sharedInstance ??= import("@duckdb/node-api").then(({ DuckDBInstance }) => DuckDBInstance.create(":memory:", instanceThreads ? { threads: String(instanceThreads) } : {}));
+  const connection = await (await sharedInstance).connect();
   try {
-    connection = await instance.connect();
     await defineViews(connection, values.path);
     return read(await connection.runAndReadAll(sql, usedValues(sql, values)));
   } finally {
-    connection?.closeSync();
-    instance.closeSync();
+    connection.closeSync();
   }
 }
 
@@ -362,10 +372,11 @@ function usedValues(sql: string, values: Record<string, QueryValue>): Record<str
  */
 async function defineViews(connection: DuckDBConnection, path: QueryValue | undefined): Promise<void> {
   if (typeof path !== "string" || !path.endsWith(".parquet")) return;
-  await connection.run(`CREATE VIEW requests AS SELECT * FROM read_parquet('${path.replaceAll("'", "''")}')`);
+  // TEMP views belong to this connection: queries running at the same time do not share them.
+  await connection.run(`CREATE TEMP VIEW requests AS SELECT * FROM read_parquet('${path.replaceAll("'", "''")}')`);
   const described = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (DESCRIBE requests) WHERE column_name = 'warmup'`);
   const hasWarmup = Number(described.getRowObjects()[0]!.n) > 0;
-  await connection.run(`CREATE VIEW measured AS SELECT * FROM requests${hasWarmup ? " WHERE NOT coalesce(warmup, false)" : ""}`);
+  await connection.run(`CREATE TEMP VIEW measured AS SELECT * FROM requests${hasWarmup ? " WHERE NOT coalesce(warmup, false)" : ""}`);
 }
 
 /** Runs one query; the result column by column. */

@@ -4,9 +4,9 @@
 // differences with bootstrap intervals (`pairedComparison`).
 import { pairedComparison, reversePaired, speedup, type PairedComparison } from "../../data-loaders/analysis/paired.ts";
 import { findRun, resultsDir } from "../../data-loaders/store/catalog.ts";
-import { promptRows, type PromptRow } from "./lib/digest.ts";
-import { runFigures } from "./lib/overview.ts";
-import { runIdentity, storeView } from "./lib/store.ts";
+import { promptRows, type PromptRow } from "../../data-loaders/report/digest.ts";
+import { runFigures } from "../../data-loaders/report/overview.ts";
+import { runIdentity, storeView } from "../../data-loaders/report/store.ts";
 
 /** Bootstrap replicates of the paired intervals: every ordered pair is computed, so fewer than the default. */
 const PAIRED_REPLICATES = 200;

@@ -1,7 +1,7 @@
 // Methods page data: every formula module's own method notes (see lib/methods.ts), the
 // extrapolation method as exported by analysis/extrapolate.ts, and the site's bootstrap settings.
 import { EXTRAPOLATION_METHOD } from "../../data-loaders/analysis/extrapolate.ts";
-import { BOOTSTRAP_REPLICATES } from "./lib/digest.ts";
-import { methodNotes } from "./lib/methods.ts";
+import { BOOTSTRAP_REPLICATES } from "../../data-loaders/report/digest.ts";
+import { methodNotes } from "../../data-loaders/report/methods.ts";
 
 process.stdout.write(JSON.stringify({ modules: methodNotes(), extrapolation: EXTRAPOLATION_METHOD, projectionReplicates: BOOTSTRAP_REPLICATES }));

@@ -1,13 +1,14 @@
 // Projections page data: each shown run's projected time for 1K…1M requests with intervals
-// (analysis/extrapolate.ts, in the digest), backtests against larger runs of the same model,
+// (analysis/extrapolate.ts, in the digest), backtests against larger runs of the same model and concurrency,
 // costs at the experiments' prices and GPU $/hour (analysis/cost.ts), and the cascade grids
 // (analysis/cascade.ts: every rule precomputed for each cheap → strong pair on the same prompts).
 import { cascadeGrid } from "../../data-loaders/analysis/cascade.ts";
 import { backtest } from "../../data-loaders/analysis/extrapolate.ts";
 import { findRun, listRuns, readRows, resultsDir } from "../../data-loaders/store/catalog.ts";
-import { promptRows, runConcurrency, type RunDigest } from "./lib/digest.ts";
-import { runCosts, runFigures } from "./lib/overview.ts";
-import { runIdentity, storeView } from "./lib/store.ts";
+import { promptRows, type RunDigest } from "../../data-loaders/report/digest.ts";
+import type { RequestRow } from "../../data-loaders/store/rows.ts";
+import { runCosts, runFigures } from "../../data-loaders/report/overview.ts";
+import { runIdentity, storeView } from "../../data-loaders/report/store.ts";
 
 const BACKTEST_REPLICATES = 200;
 const CASCADE_REQUESTS = 200_000;
@@ -29,20 +30,28 @@ const runs = entries.flatMap((e) => {
   }];
 });
 
-// Backtests: each complete run with rows, predicted from the largest smaller run of the same model.
+// Backtests: each complete run with rows, predicted from the largest run of the same model and
+// concurrency with fewer requests (a projection assumes both; runs of one size are repeats).
 const PROJECTION_COLUMNS = ["status", "sent_ms", "done_ms", "prompt_tokens", "completion_tokens"] as const;
-const size = (d: RunDigest) => d.summary?.completed ?? 0;
+const requestsOf = (d: RunDigest) => d.summary?.requests ?? 0;
+const complete = digests.filter((d) => d.hasRows && d.status === "complete" && d.concurrency !== null);
+const projectionRows = new Map<RunDigest, Promise<Pick<RequestRow, (typeof PROJECTION_COLUMNS)[number]>[]>>();
+const rowsOfRun = (d: RunDigest) => {
+  if (!projectionRows.has(d)) {
+    const folder = folders.find((f) => f.runId === d.runId && f.experimentId === d.experimentId)!;
+    projectionRows.set(d, readRows(folder.requestsPath!, PROJECTION_COLUMNS));
+  }
+  return projectionRows.get(d)!;
+};
 const backtests = [];
-for (const large of digests.filter((d) => d.hasRows && d.status === "complete")) {
-  const small = digests
-    .filter((d) => d.model === large.model && d.hasRows && d.status === "complete" && size(d) < size(large) && d.concurrency !== null)
-    .sort((a, b) => size(b) - size(a))[0];
+for (const large of complete) {
+  const small = complete
+    .filter((d) => d.model === large.model && d.concurrency === large.concurrency && requestsOf(d) < requestsOf(large))
+    .sort((a, b) => requestsOf(b) - requestsOf(a))[0];
   if (!small) continue;
-  const smallFolder = folders.find((f) => f.runId === small.runId && f.experimentId === small.experimentId)!;
-  const largeFolder = folders.find((f) => f.runId === large.runId && f.experimentId === large.experimentId)!;
   const result = backtest(
-    { runId: small.runId, rows: await readRows(smallFolder.requestsPath!, PROJECTION_COLUMNS), concurrency: runConcurrency(smallFolder.manifest)! },
-    { runId: large.runId, rows: await readRows(largeFolder.requestsPath!, PROJECTION_COLUMNS) },
+    { runId: small.runId, rows: await rowsOfRun(small), concurrency: small.concurrency! },
+    { runId: large.runId, rows: await rowsOfRun(large) },
     { replicates: BACKTEST_REPLICATES },
   );
   if (result) backtests.push({ model: large.model, smallExperiment: small.experimentId, largeExperiment: large.experimentId, source: large.source, ...result });

@@ -3,9 +3,9 @@
 // matrices with Cohen's kappa (analysis/agreement.ts) between runs on the same prompts.
 import { agreement } from "../../data-loaders/analysis/agreement.ts";
 import { findRun, resultsDir } from "../../data-loaders/store/catalog.ts";
-import { promptRows, type PromptRow } from "./lib/digest.ts";
-import { redact } from "./lib/publish.ts";
-import { runIdentity, storeView } from "./lib/store.ts";
+import { promptRows, type PromptRow } from "../../data-loaders/report/digest.ts";
+import { redact } from "../../data-loaders/report/publish.ts";
+import { runIdentity, storeView } from "../../data-loaders/report/store.ts";
 
 /** Prompts shown side by side. */
 const SIDE_BY_SIDE = 20;

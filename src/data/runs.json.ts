@@ -1,7 +1,7 @@
 // Overview, Compare and Projections data: every experiment with the run it shows, every run's
 // headline figures, latency CDFs, projections and costs, and the benchmark matrix.
-import { benchmarkMatrix, runCosts, runFigures } from "./lib/overview.ts";
-import { slim, storeView } from "./lib/store.ts";
+import { benchmarkMatrix, runCosts, runFigures } from "../../data-loaders/report/overview.ts";
+import { slim, storeView } from "../../data-loaders/report/store.ts";
 
 const { entries, digests, settings, shown } = await storeView();
 

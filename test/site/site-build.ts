@@ -1,4 +1,4 @@
-// Builds the site with `observable build` over a fixture store, in a throw-away copy of the
+// Builds the site the way `tracker build` does (data-loaders/build/site.ts) over a fixture store, in a throw-away copy of the
 // project (src + config, with node_modules and data-loaders linked), so the test never touches a
 // developer's `src/.observablehq/cache` or `dist`. Bundled libraries (`_node`, `_observablehq`)
 // are kept between test runs in `.tmp/site-test-cache/` to save re-bundling them.
@@ -7,12 +7,11 @@
 // input (site sources, config, data-loaders, this fixture), so the build and browser test files
 // (and reruns with nothing changed) build once; a lock directory makes concurrent callers wait
 // for the one that builds. Callers must treat the shared build as read-only.
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { buildSite } from "../../data-loaders/build/site.ts";
 import { buildSiteFixture, writeSiteExperiments, type SiteFixture } from "./fixture-store.ts";
 
 export const PROJECT = resolve(import.meta.dirname, "../..");
@@ -81,20 +80,21 @@ async function buildInto(root: string): Promise<Omit<BuiltSite, "buildS">> {
   const resultsDir = join(root, "results");
   const fixture = await buildSiteFixture(resultsDir);
   const outDir = join(root, "dist");
-  const { stdout, stderr } = await promisify(execFile)(
-    process.execPath,
-    [join(FRAMEWORK, "dist/bin/observable.js"), "build"],
-    {
-      cwd: root,
-      env: { ...process.env, TRACKER_RESULTS: resultsDir, TRACKER_SITE_OUT: outDir, OBSERVABLE_TELEMETRY_DISABLE: "1", TRACKER_PUBLISH_ANSWERS: "" },
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  ).catch((error: Error & { stdout?: string; stderr?: string }) => {
-    throw new Error(`observable build failed: ${error.message}\n${error.stdout ?? ""}\n${error.stderr ?? ""}`);
-  });
+  // As `tracker build` does it (digests, Framework build, downloads), with answers published as
+  // each fixture experiment says (no TRACKER_PUBLISH_ANSWERS override from the environment).
+  let log = "";
+  const publish = process.env.TRACKER_PUBLISH_ANSWERS;
+  delete process.env.TRACKER_PUBLISH_ANSWERS;
+  try {
+    await buildSite(root, resultsDir, "dist", (text) => (log += text));
+  } catch (error) {
+    throw new Error(`site build failed: ${(error as Error).message}\n${log}`);
+  } finally {
+    if (publish !== undefined) process.env.TRACKER_PUBLISH_ANSWERS = publish;
+  }
 
   for (const name of REUSED_CACHES) keepCache(join(cacheDir, name), join(kept, name));
-  return { root, outDir, cacheDir, resultsDir, fixture, log: stdout + stderr };
+  return { root, outDir, cacheDir, resultsDir, fixture, log };
 }
 
 /** A fresh temporary folder for a test that must write (the shared build is read-only). */

@@ -1,5 +1,5 @@
-// Download: one DuckDB database with every run's requests (table `requests`) and manifests
-// (table `runs`), answers as the report publishes them.
-import { writeAllRunsDatabase } from "../lib/downloads.ts";
+// Download (npm run dev; `tracker build` writes it without a loader): one DuckDB database with
+// every run's requests (table `requests`) and manifests (table `runs`), answers as the report publishes them.
+import { allRunsToStdout } from "../../../data-loaders/report/downloads.ts";
 
-await writeAllRunsDatabase();
+await allRunsToStdout();

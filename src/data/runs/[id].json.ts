@@ -4,14 +4,12 @@
 // (published as the experiment's `publish.answers` setting says).
 import { parseArgs } from "node:util";
 import MarkdownIt from "markdown-it";
-import { answerSample, experimentEntries, findRun, listRuns, resultsDir } from "../../../data-loaders/store/catalog.ts";
-import { runDigest } from "../lib/digest.ts";
-import { runCosts, runFigures } from "../lib/overview.ts";
-import { redact } from "../lib/publish.ts";
-import { reportSettings } from "../lib/settings.ts";
-import { EXPERIMENTS_DIR, slim } from "../lib/store.ts";
-
-const ANSWERS = 200;
+import { experimentEntries, findRun, listRuns, resultsDir } from "../../../data-loaders/store/catalog.ts";
+import { runAnswers, runDigest } from "../../../data-loaders/report/digest.ts";
+import { runCosts, runFigures } from "../../../data-loaders/report/overview.ts";
+import { redact } from "../../../data-loaders/report/publish.ts";
+import { reportSettings } from "../../../data-loaders/report/settings.ts";
+import { EXPERIMENTS_DIR, slim } from "../../../data-loaders/report/store.ts";
 
 const { values } = parseArgs({ options: { id: { type: "string" } } });
 const dir = resultsDir();
@@ -53,7 +51,7 @@ const detail = {
     reproduce: reproduceCommand(values.id ?? "", m.environment.git_commit),
   },
   runs,
-  answers: (run?.requestsPath ? await answerSample(run.requestsPath, ANSWERS) : []).map((a) => ({
+  answers: (run ? await runAnswers(run) : []).map((a) => ({
     ...a,
     answer: redact(a.answer, settings.publish),
     error_message: redact(a.error_message, settings.publish),

@@ -1,4 +1,4 @@
-// Download: one run's requests as CSV (itl_ms as a JSON list), with answers as the report publishes them.
-import { exportRunToStdout } from "../../lib/downloads.ts";
+// Download (npm run dev; `tracker build` writes it without a loader): one run's requests as CSV (itl_ms as a JSON list), answers as the report publishes them.
+import { exportRunToStdout } from "../../../../data-loaders/report/downloads.ts";
 
 await exportRunToStdout("csv");

@@ -1,6 +1,6 @@
 // What every cross-experiment loader starts from: the experiment index, every run's digest and
 // each experiment's report settings.
-import { experimentEntries, listRuns, resultsDir, type ExperimentEntry } from "../../../data-loaders/store/catalog.ts";
+import { experimentEntries, listRuns, resultsDir, type ExperimentEntry } from "../store/catalog.ts";
 import { runDigest, type RunDigest } from "./digest.ts";
 import { reportSettings, type ReportSettings } from "./settings.ts";
 

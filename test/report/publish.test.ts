@@ -1,7 +1,7 @@
 // Redaction of published answers: the JS rule (page data) and the SQL rule (downloads) agree.
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, test } from "vitest";
-import { TRUNCATE_CHARS, redact, redactSql } from "../../../src/data/lib/publish.ts";
+import { TRUNCATE_CHARS, redact, redactSql } from "../../data-loaders/report/publish.ts";
 
 const TEXTS = [
   null,

@@ -5,14 +5,15 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { extrapolate, extrapolateRecorded, type Projection } from "../../../data-loaders/analysis/extrapolate.ts";
-import { rowPerPrompt } from "../../../data-loaders/analysis/pairs.ts";
-import { qualitySummary, type QualitySummary } from "../../../data-loaders/analysis/quality-summary.ts";
-import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "../../../data-loaders/metrics/workers.ts";
-import { steadyState, timeSeries, type SteadyState, type TimeBin } from "../../../data-loaders/metrics/steady-state.ts";
-import { summarizeRun, type RunSummary } from "../../../data-loaders/metrics/summary.ts";
+import { extrapolate, extrapolateRecorded, type Projection } from "../analysis/extrapolate.ts";
+import { rowPerPrompt } from "../analysis/pairs.ts";
+import { qualitySummary, type QualitySummary } from "../analysis/quality-summary.ts";
+import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
+import { steadyState, timeSeries, type SteadyState, type TimeBin } from "../metrics/steady-state.ts";
+import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
 import {
   METRIC_COLUMNS,
+  answerSample,
   histogram,
   itlDistribution,
   latencyQuantiles,
@@ -23,19 +24,22 @@ import {
   type OutcomeCount,
   type QuantilePoint,
   type RunFolder,
+  type SampleRow,
   type ServerMetricBin,
-} from "../../../data-loaders/store/catalog.ts";
-import type { Manifest, RequestRow } from "../../../data-loaders/store/rows.ts";
-import { memoised } from "./memo.ts";
+} from "../store/catalog.ts";
+import type { Manifest, RequestRow } from "../store/rows.ts";
+import { memoDir, memoExists, memoised } from "./memo.ts";
 
 const HISTOGRAM_BINS = 30;
+/** Answers an experiment page shows (paged in the browser). */
+export const ANSWER_SAMPLE = 200;
 /** Bootstrap replicates of the projection intervals (fewer than the default 1000 to keep a 50K-row run near a second; the Methods page says so). */
 export const BOOTSTRAP_REPLICATES = 200;
 const SERIES_BINS = 60;
 /** CDF points: the p-th percentile for p = 0, 2, …, 100. */
 const CDF_PERCENTILES = Array.from({ length: 51 }, (_, i) => 2 * i);
-const PROJECT = resolve(import.meta.dirname, "../../..");
-const CODE = ["data-loaders/metrics", "data-loaders/store/catalog.ts", "src/data/lib/digest.ts"];
+const PROJECT = resolve(import.meta.dirname, "../..");
+const CODE = ["data-loaders/metrics", "data-loaders/analysis", "data-loaders/store/catalog.ts", "data-loaders/report/digest.ts"];
 
 export type CdfPoint = QuantilePoint;
 
@@ -79,11 +83,36 @@ export interface RunDigest {
 
 /** The digest of a run, from the memo when its files and the code are unchanged. */
 export async function runDigest(run: RunFolder): Promise<RunDigest> {
-  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.json`), () => computeDigest(run));
+  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.json`), async () =>
+    computeDigest(run, run.requestsPath ? await readRows(run.requestsPath, DIGEST_COLUMNS) : []),
+  );
+}
+
+/** Whether `warmRun` has nothing left to compute for this run (memo folder `dir`, default memoDir()). */
+export function isWarm(run: RunFolder, dir = memoDir()): boolean {
+  const stem = join(run.experimentId, `${run.runId}.${memoKey(run)}`);
+  const names = run.requestsPath ? [".json", ".prompts.json", ".answers.json"] : [".json"];
+  return names.every((n) => memoExists(`${stem}${n}`, dir));
+}
+
+/**
+ * The digest, per-prompt rows and answer sample of a run, all memoised, reading the rows once for
+ * the first two (what `tracker build` computes for every run before the loaders need it).
+ */
+export async function warmRun(run: RunFolder): Promise<void> {
+  if (isWarm(run)) return;
+  const path = run.requestsPath;
+  let rows: Promise<Pick<RequestRow, DigestColumn | PromptColumn>[]> | null = null;
+  const read = () => (rows ??= path ? readRows(path, [...new Set([...DIGEST_COLUMNS, ...PROMPT_COLUMNS])]) : Promise.resolve([]));
+  await memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.json`), async () => computeDigest(run, await read()));
+  if (!path) return;
+  await memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.prompts.json`), async () => promptRowsOf(await read()));
+  await runAnswers(run);
 }
 
 /** Every column the digest reads, read once. */
 const DIGEST_COLUMNS = [...METRIC_COLUMNS.filter((c) => c !== "itl_ms"), "worker", "endpoint", "attempts", "json_valid", "schema_valid", "schema_errors", "finish_reason"] as const;
+type DigestColumn = (typeof DIGEST_COLUMNS)[number];
 
 export const PROMPT_COLUMNS = [
   "prompt_id",
@@ -97,7 +126,8 @@ export const PROMPT_COLUMNS = [
   "answer",
   "schema_valid",
 ] as const;
-export type PromptRow = Pick<RequestRow, (typeof PROMPT_COLUMNS)[number]>;
+type PromptColumn = (typeof PROMPT_COLUMNS)[number];
+export type PromptRow = Pick<RequestRow, PromptColumn>;
 
 /**
  * One row per prompt (`rowPerPrompt` in analysis/pairs.ts: its first successful request, else its
@@ -107,18 +137,36 @@ export type PromptRow = Pick<RequestRow, (typeof PROMPT_COLUMNS)[number]>;
 export async function promptRows(run: RunFolder): Promise<PromptRow[]> {
   const path = run.requestsPath;
   if (!path) return [];
-  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.prompts.json`), async () => [
-    ...rowPerPrompt(await readRows(path, PROMPT_COLUMNS)).values(),
-  ]);
+  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.prompts.json`), async () => promptRowsOf(await readRows(path, PROMPT_COLUMNS)));
+}
+
+function promptRowsOf(rows: readonly Pick<RequestRow, PromptColumn>[]): PromptRow[] {
+  return [...rowPerPrompt(rows).values()].map((r) => Object.fromEntries(PROMPT_COLUMNS.map((c) => [c, r[c]])) as PromptRow);
+}
+
+/**
+ * The run's stored files as `path:size:mtime` lines: what a cached derivative of the run (memo
+ * entries, downloads) depends on. The runner writes each file once and renames it into place, so
+ * a changed file always has a new size or time.
+ */
+export function runFilesKey(run: RunFolder): string {
+  return [join(run.path, "manifest.json"), run.requestsPath, serverMetricsPath(run)]
+    .filter((p): p is string => p !== null && existsSync(p))
+    .map((p) => `${p}:${statSync(p).size}:${statSync(p).mtimeMs}`)
+    .join("\n");
+}
+
+/** The first `ANSWER_SAMPLE` requests with their answers (as stored: publishing is the loader's job), memoised like the digest. */
+export async function runAnswers(run: RunFolder): Promise<SampleRow[]> {
+  const path = run.requestsPath;
+  if (!path) return [];
+  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.answers.json`), () => answerSample(path, ANSWER_SAMPLE));
 }
 
 let codeHash: string | null = null;
 function memoKey(run: RunFolder): string {
   codeHash ??= hashFiles(CODE.map((p) => join(PROJECT, p)));
-  const files = [join(run.path, "manifest.json"), run.requestsPath, serverMetricsPath(run)]
-    .filter((p): p is string => p !== null && existsSync(p))
-    .map((p) => `${p}:${statSync(p).size}:${statSync(p).mtimeMs}`);
-  return createHash("sha256").update(codeHash).update(files.join("\n")).digest("hex").slice(0, 16);
+  return createHash("sha256").update(codeHash).update(runFilesKey(run)).digest("hex").slice(0, 16);
 }
 
 export function hashFiles(paths: string[]): string {
@@ -144,7 +192,8 @@ export function runConcurrency(manifest: Manifest): number | null {
   return typeof load?.concurrency === "number" ? load.concurrency : null;
 }
 
-async function computeDigest(run: RunFolder): Promise<RunDigest> {
+/** The digest of a run from its rows (`DIGEST_COLUMNS`, in request order; none without requests.parquet). */
+async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColumn>[]): Promise<RunDigest> {
   const m = run.manifest;
   const concurrency = runConcurrency(m);
   const base = {
@@ -170,7 +219,10 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
   }
   // itl_ms stays in DuckDB: the ITL distribution is computed there (itlDistribution), and every
   // other figure of summarizeRun from the rows without it.
-  const rows = (await readRows(path, DIGEST_COLUMNS)).map((r) => ({ ...r, itl_ms: null }));
+  const rows = stored as (Pick<RequestRow, DigestColumn> & { itl_ms: null })[];
+  // Added in place: a spread copy ({ ...r, itl_ms }) of this many fields makes V8 keep the rows as
+  // slow dictionaries, and every formula below ten times slower.
+  for (const r of rows) r.itl_ms = null;
   const summary = { ...summarizeRun(rows), itlMs: await itlDistribution(path) };
   const steady = concurrency === null ? null : steadyState(rows, concurrency);
   const bin = binMs(rows);

@@ -50,14 +50,14 @@ export async function reportSettings(experimentsDir: string, id: string): Promis
 }
 
 function settingsKey(path: string): string {
-  const code = resolve(import.meta.dirname, "../../../data-loaders/experiment");
+  const code = resolve(import.meta.dirname, "../experiment");
   const hash = createHash("sha256").update(readFileSync(path));
   for (const name of ["schema.ts", "load.ts"]) hash.update(readFileSync(join(code, name)));
   return hash.digest("hex").slice(0, 16);
 }
 
 async function loadSettings(path: string): Promise<FileSettings> {
-  const { loadExperiment } = await import("../../../data-loaders/experiment/load.ts");
+  const { loadExperiment } = await import("../experiment/load.ts");
   let spec: Awaited<ReturnType<typeof loadExperiment>>["spec"] | null = null;
   try {
     spec = (await loadExperiment(path)).spec;

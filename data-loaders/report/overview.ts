@@ -2,9 +2,9 @@
 // digests: the leaderboard (one row per experiment, the run it shows) and the benchmark matrix
 // (model × request count). No formulas here: figures come from metrics/ and analysis/ through
 // the digests, costs from analysis/cost.ts.
-import { apiCosts, projectedGpuCosts, recordedAggregates, selfHostedRate, type ApiCost, type ProjectedCost } from "../../../data-loaders/analysis/cost.ts";
-import { PROJECTION_COUNTS, type Projection } from "../../../data-loaders/analysis/extrapolate.ts";
-import type { ExperimentEntry } from "../../../data-loaders/store/catalog.ts";
+import { apiCosts, projectedGpuCosts, recordedAggregates, selfHostedRate, type ApiCost, type ProjectedCost } from "../analysis/cost.ts";
+import { PROJECTION_COUNTS, type Projection } from "../analysis/extrapolate.ts";
+import type { ExperimentEntry } from "../store/catalog.ts";
 import type { RunDigest } from "./digest.ts";
 import type { ReportSettings } from "./settings.ts";
 

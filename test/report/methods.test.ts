@@ -1,7 +1,7 @@
 // The Methods page text comes from the formula modules' own header comments.
 import { describe, expect, test } from "vitest";
-import { headerComment, methodNotes } from "../../../src/data/lib/methods.ts";
-import { PROJECT } from "../site-build.ts";
+import { headerComment, methodNotes } from "../../data-loaders/report/methods.ts";
+import { PROJECT } from "../site/site-build.ts";
 
 describe("method notes", () => {
   test("take the leading comment lines of a module, without the slashes", () => {

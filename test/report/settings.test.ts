@@ -3,8 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { PUBLISH_ENV, publishMode, reportSettings } from "../../../src/data/lib/settings.ts";
-import { tempDir, writeExperiment } from "../../helpers/temp.ts";
+import { PUBLISH_ENV, publishMode, reportSettings } from "../../data-loaders/report/settings.ts";
+import { tempDir, writeExperiment } from "../helpers/temp.ts";
 
 const temp = tempDir("settings");
 process.env.TRACKER_DIGEST_CACHE = join(temp.dir, "memo");

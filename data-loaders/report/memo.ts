@@ -5,8 +5,16 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
+/** The memo folder, relative to the project (the loaders' working directory). */
+export const MEMO_DIR = "src/.observablehq/cache/_tracker-digests";
+
 export function memoDir(): string {
-  return resolve(process.env.TRACKER_DIGEST_CACHE ?? "src/.observablehq/cache/_tracker-digests");
+  return resolve(process.env.TRACKER_DIGEST_CACHE ?? MEMO_DIR);
+}
+
+/** Whether the memo (in `dir`, default memoDir()) holds `name`. */
+export function memoExists(name: string, dir = memoDir()): boolean {
+  return existsSync(join(dir, name));
 }
 
 /** The memoised value at `name` (a relative path that includes its content key), computed once. */

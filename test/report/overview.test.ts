@@ -1,9 +1,9 @@
 // The benchmark matrix and headline figures assembled from run digests.
 import { describe, expect, test } from "vitest";
-import type { Projection } from "../../../data-loaders/analysis/extrapolate.ts";
-import type { RunDigest } from "../../../src/data/lib/digest.ts";
-import { benchmarkMatrix, runCosts, runFigures } from "../../../src/data/lib/overview.ts";
-import { makeEntry, RECORDED_LLAMA_5K } from "../fixture-store.ts";
+import type { Projection } from "../../data-loaders/analysis/extrapolate.ts";
+import type { RunDigest } from "../../data-loaders/report/digest.ts";
+import { benchmarkMatrix, runCosts, runFigures } from "../../data-loaders/report/overview.ts";
+import { makeEntry, RECORDED_LLAMA_5K } from "../site/fixture-store.ts";
 
 function projection(runId: string, requests: number, seconds: number): Projection {
   return { requests, seconds, lo: seconds * 0.9, hi: seconds * 1.1, basis: { runId, window: null, method: "steady-state", requestThroughput: 10, overheadS: 0, windows: 5, replicates: 200, level: 0.95 } };

@@ -1,0 +1,160 @@
+// The report's heavy lifting, done by `tracker build` on every core before `observable build`,
+// which runs its loaders one at a time:
+// 1. warmMemo: every run's digest, per-prompt rows and answer sample (the memo the loaders read,
+//    report/digest.ts), by one child process (report/warm.ts) per core;
+// 2. runLoaders: the page loaders under src/data/ whose output is not in Framework's cache, run
+//    exactly as Framework runs them (`node --import tsx <loader> --id=<experiment>`), several at
+//    a time, each output renamed into the cache when complete. Framework then finds them there
+//    (its cache counts a present file as fresh; build/site.ts removes the stale ones first). A
+//    loader that fails here leaves no output, so Framework runs it again and reports the error.
+// 3. writeDownloadFiles: the download files (report/downloads.ts), by a child process while
+//    `observable build` runs.
+import { fork, spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { experimentEntries, experimentFileIds, listRuns, type RunFolder } from "../store/catalog.ts";
+import { isWarm } from "../report/digest.ts";
+import type { DownloadFile } from "../report/downloads.ts";
+import { MEMO_DIR } from "../report/memo.ts";
+import type { WarmReply, WarmTask } from "../report/warm.ts";
+
+/** Framework's cache of loader outputs, under the project root. */
+export const CACHE_DIR = "src/.observablehq/cache";
+/** Download files, named by the key of their inputs (report/downloads.ts); the `_` keeps them out of the loader-cache invalidation (build/site.ts). */
+export const DOWNLOADS_CACHE = "src/.observablehq/cache/_tracker-downloads";
+
+/** The memo folder of the project at `root` (TRACKER_DIGEST_CACHE, if set, relative to it). */
+function memoFolder(root: string): string {
+  return resolve(root, process.env.TRACKER_DIGEST_CACHE ?? MEMO_DIR);
+}
+
+const WARM = fileURLToPath(new URL("../report/warm.ts", import.meta.url));
+
+/** Runs one report/warm.ts task in a child process with the project's folders. */
+function warm(root: string, resultsRoot: string, task: WarmTask): Promise<WarmReply> {
+  return new Promise((resolveReply, reject) => {
+    const child = fork(WARM, [], {
+      cwd: root,
+      execArgv: ["--import", "tsx"],
+      env: { ...process.env, TRACKER_RESULTS: resolve(resultsRoot), TRACKER_DIGEST_CACHE: memoFolder(root) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    let reply: WarmReply | null = null;
+    child.once("message", (m) => (reply = m as WarmReply));
+    child.once("error", reject);
+    child.once("exit", (code) => (reply ? resolveReply(reply) : reject(new Error(`report/warm.ts exited (${code}) without an answer`))));
+    child.send(task);
+  });
+}
+
+/**
+ * Computes what the loaders would compute one by one, `jobs` runs at a time: the largest runs
+ * first, each to the child with the least work so far. Returns the runs that failed (their pages
+ * report the error when the loader tries again).
+ */
+export async function warmMemo(root: string, resultsRoot: string, jobs = availableParallelism()): Promise<string[]> {
+  const memo = memoFolder(root);
+  const runs = listRuns(resultsRoot, () => {}).filter((r) => !isWarm(r, memo));
+  if (runs.length === 0) return [];
+  const size = (r: RunFolder) => (r.requestsPath ? statSync(r.requestsPath).size : 0);
+  const shares = Array.from({ length: Math.max(1, Math.min(jobs, runs.length)) }, () => ({ bytes: 0, runs: [] as [string, string][], experiments: [] as string[] }));
+  for (const run of [...runs].sort((a, b) => size(b) - size(a))) {
+    const share = shares.reduce((least, s) => (s.bytes < least.bytes ? s : least));
+    share.bytes += size(run) + 1;
+    share.runs.push([run.experimentId, run.runId]);
+  }
+  const experimentsDir = resolve(root, process.env.TRACKER_EXPERIMENTS ?? "experiments");
+  experimentFileIds(experimentsDir).forEach((id, i) => shares[i % shares.length]!.experiments.push(id));
+  const replies = await Promise.all(shares.map((s) => warm(root, resultsRoot, { memo: s.runs, experiments: s.experiments })));
+  return replies.flatMap((r) => ("failed" in r ? r.failed : "error" in r ? [r.error] : []));
+}
+
+/** Writes the download files into the cache (`DOWNLOADS_CACHE`); returns where each goes in the site. */
+export async function writeDownloadFiles(root: string, resultsRoot: string): Promise<{ cacheDir: string; files: DownloadFile[] }> {
+  const cacheDir = join(root, DOWNLOADS_CACHE);
+  const reply = await warm(root, resultsRoot, { downloads: cacheDir });
+  if ("error" in reply) throw new Error(`downloads: ${reply.error}`);
+  return { cacheDir, files: "files" in reply ? reply.files : [] };
+}
+
+/** A loader run: its source under src/ and its output path (`data/….json`), with its parameter. */
+interface LoaderRun {
+  source: string;
+  target: string;
+  args: string[];
+}
+
+/**
+ * The loader outputs the pages need: every loader under src/data/ (not the downloads, which
+ * `tracker build` writes itself), a `[id]` loader once per experiment.
+ */
+function loaderRuns(root: string, resultsRoot: string): LoaderRun[] {
+  const dataDir = join(root, "src/data");
+  const experiments = experimentEntries(resultsRoot, resolve(root, process.env.TRACKER_EXPERIMENTS ?? "experiments"), () => {});
+  const runs: LoaderRun[] = [];
+  for (const entry of readdirSync(dataDir, { recursive: true, withFileTypes: true })) {
+    const source = relative(join(root, "src"), join(entry.parentPath, entry.name));
+    if (!entry.isFile() || !/\.\w+\.ts$/.test(entry.name) || source.startsWith("data/downloads/")) continue;
+    const target = source.replace(/\.ts$/, "");
+    const params = [...target.matchAll(/\[(\w+)\]/g)].map((m) => m[1]);
+    if (params.length === 0) runs.push({ source, target, args: [] });
+    else if (params.length === 1 && params[0] === "id") {
+      for (const e of experiments) runs.push({ source, target: target.replace("[id]", e.id), args: [`--id=${e.id}`] });
+    }
+  }
+  // Pages over every run first: they take longest.
+  return runs.sort((a, b) => a.args.length - b.args.length);
+}
+
+/** Runs one loader like Framework does, its stdout into `out`; resolves with the exit code. */
+async function runLoader(root: string, resultsRoot: string, run: LoaderRun, out: string): Promise<number> {
+  const fd = openSync(out, "w");
+  try {
+    return await new Promise<number>((resolveCode) => {
+      const child = spawn(process.execPath, ["--import", "tsx", join("src", run.source), ...run.args], {
+        cwd: root,
+        env: { ...process.env, TRACKER_RESULTS: resolve(resultsRoot) },
+        stdio: ["ignore", fd, "inherit"],
+      });
+      child.once("error", () => resolveCode(1));
+      child.once("exit", (code) => resolveCode(code ?? 1));
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Runs the loaders whose output is missing from Framework's cache, `jobs` at a time. Returns the
+ * ones that ran with their seconds, and the ones that failed (left for Framework to run and report).
+ */
+export async function runLoaders(
+  root: string,
+  resultsRoot: string,
+  jobs = availableParallelism(),
+): Promise<{ ran: { target: string; seconds: number }[]; failed: string[] }> {
+  const todo = loaderRuns(root, resultsRoot).filter((r) => !existsSync(join(root, CACHE_DIR, r.target)));
+  const ran: { target: string; seconds: number }[] = [];
+  const failed: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const run = todo[next++]!;
+      const cached = join(root, CACHE_DIR, run.target);
+      const partial = `${cached}.tracker-${process.pid}`;
+      mkdirSync(dirname(cached), { recursive: true });
+      const started = performance.now();
+      const code = await runLoader(root, resultsRoot, run, partial);
+      ran.push({ target: run.target, seconds: (performance.now() - started) / 1000 });
+      if (code === 0) renameSync(partial, cached);
+      else {
+        rmSync(partial, { force: true });
+        failed.push(run.target);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  return { ran, failed };
+}

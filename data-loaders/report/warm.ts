@@ -1,0 +1,46 @@
+// A child process of `tracker build` (build/prepare.ts), started with `--import tsx` and an IPC
+// channel. It receives one task, does it and answers:
+// - { memo: [experimentId, runId][], experiments: string[] }: computes the memoised digest,
+//   per-prompt rows and answer sample of those runs and the report settings of those experiments,
+//   so the site's loaders find them ready; answers { failed: string[] } (a failure is left for the
+//   loader that needs it to report).
+// - { downloads: cacheDir }: writes the download files (downloads.ts); answers { files }.
+// Results and memo folders come from the environment (TRACKER_RESULTS, TRACKER_DIGEST_CACHE).
+import { findRun, resultsDir, setQueryThreads } from "../store/catalog.ts";
+import { warmRun } from "./digest.ts";
+import { writeDownloads, type DownloadFile } from "./downloads.ts";
+import { reportSettings } from "./settings.ts";
+import { EXPERIMENTS_DIR } from "./store.ts";
+
+export type WarmTask = { memo: [string, string][]; experiments: string[] } | { downloads: string };
+export type WarmReply = { failed: string[] } | { files: DownloadFile[] } | { error: string };
+
+async function memo(runs: [string, string][], experiments: string[]): Promise<string[]> {
+  // One child per core: a second DuckDB thread in each would only compete with the other child.
+  setQueryThreads(1);
+  const failed: string[] = [];
+  const dir = resultsDir();
+  for (const id of experiments) await reportSettings(EXPERIMENTS_DIR, id);
+  for (const [experimentId, runId] of runs) {
+    const run = findRun(dir, experimentId, runId, () => {});
+    if (!run) continue;
+    try {
+      await warmRun(run);
+    } catch (err) {
+      failed.push(`${experimentId}/${runId}: ${(err as Error).message}`);
+    }
+  }
+  return failed;
+}
+
+process.once("message", async (task: WarmTask) => {
+  let reply: WarmReply;
+  try {
+    reply = "downloads" in task
+      ? { files: await writeDownloads(resultsDir(), EXPERIMENTS_DIR, task.downloads) }
+      : { failed: await memo(task.memo, task.experiments) };
+  } catch (err) {
+    reply = { error: (err as Error).message };
+  }
+  process.send!(reply, () => process.exit(0));
+});
