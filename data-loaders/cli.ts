@@ -165,7 +165,7 @@ program
         const s = report.seconds;
         process.stderr.write(
           `site: dist/ built (${report.loadersRun.length} loader outputs computed, ${report.kept.length} reused; ` +
-            `digests ${s.digests.toFixed(1)} s, loaders ${s.loaders.toFixed(1)} s, Framework ${s.framework.toFixed(1)} s)\n`,
+            `digests ${s.digests.toFixed(1)} s, loaders ${s.loaders.toFixed(1)} s, Framework ${s.framework.toFixed(1)} s, downloads ${s.downloads.toFixed(1)} s beside it)\n`,
         );
       } catch (e) {
         process.stderr.write(`error: ${(e as Error).message}\n`);

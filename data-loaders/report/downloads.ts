@@ -19,8 +19,12 @@ import { redactedColumns } from "./publish.ts";
 import { reportSettings, type PublishAnswers } from "./settings.ts";
 import { EXPERIMENTS_DIR } from "./store.ts";
 
-/** Where a download lives in the site: `data/downloads/<experiment>/<run>.<format>`, `data/downloads/all-runs.duckdb`. */
-export const DOWNLOADS_PATH = "data/downloads";
+/**
+ * Where a download lives in the site: `_file/data/downloads/<experiment>/<run>.<format>` and
+ * `_file/data/downloads/all-runs.duckdb`: where Framework's preview serves the loaders under
+ * src/data/downloads/, so the pages' links work in `npm run dev` and in the built site alike.
+ */
+export const DOWNLOADS_PATH = "_file/data/downloads";
 export const ALL_RUNS_FILE = "all-runs.duckdb";
 
 /** One run's rows as `format` at `path`; a run published in full is its stored Parquet file. */

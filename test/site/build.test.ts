@@ -1,7 +1,7 @@
 // Builds the site over a fixture store and checks the output is complete, offline, within the
 // data budget per page, and that the loaders publish what the pages need.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -130,7 +130,7 @@ describe("observable build over a fixture store", () => {
   });
 
   test("downloads: each run's Parquet and CSV, and a DuckDB file of all runs", async () => {
-    const downloads = join(site.outDir, "data/downloads");
+    const downloads = join(site.outDir, "_file/data/downloads");
     const parquet = join(downloads, "alpha/run-a.parquet");
     expect(await query(`SELECT count(*)::INTEGER AS n, count(DISTINCT prompt_id)::INTEGER AS prompts FROM read_parquet('${parquet}')`)).toEqual([{ n: 30, prompts: 5 }]);
     const csv = readFileSync(join(downloads, "beta/run-b.csv"), "utf8");
@@ -167,4 +167,44 @@ describe("data loaders over an empty store (a new clone, nothing run yet)", () =
     expect(load("compare.json.ts")).toMatchObject({ runs: [], pairs: [] });
     expect(load("projections.json.ts")).toMatchObject({ runs: [], cascades: [] });
   });
+});
+
+describe("npm run dev (Framework preview)", () => {
+  const scratch = scratchDir("tracker-preview-");
+  afterAll(() => scratch.remove());
+
+  test("serves the downloads at the paths the pages link, from the loaders", async () => {
+    // A copy of the built project (the preview writes loader output into its cache).
+    cpSync(join(site.root, "src"), join(scratch.dir, "src"), { recursive: true, filter: (source) => !source.includes(".observablehq") });
+    for (const file of ["observablehq.config.ts", "package.json"]) cpSync(join(site.root, file), join(scratch.dir, file));
+    for (const dir of ["node_modules", "data-loaders", "experiments"]) symlinkSync(join(site.root, dir), join(scratch.dir, dir));
+    const port = 20_000 + (process.pid % 10_000);
+    const preview = spawn(process.execPath, [join(PROJECT, "node_modules/@observablehq/framework/dist/bin/observable.js"), "preview", "--port", String(port), "--no-open"], {
+      cwd: scratch.dir,
+      env: { ...process.env, TRACKER_RESULTS: site.resultsDir, TRACKER_DIGEST_CACHE: join(scratch.dir, "memo"), OBSERVABLE_TELEMETRY_DISABLE: "1" },
+      stdio: "ignore",
+    });
+    try {
+      const get = async (path: string) => {
+        for (let i = 0; ; i++) {
+          try {
+            return await fetch(`http://127.0.0.1:${port}${path}`);
+          } catch (error) {
+            if (i > 100) throw error;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      };
+      const csv = await get("/_file/data/downloads/beta/run-b.csv");
+      expect(csv.status).toBe(200);
+      const text = await csv.text();
+      expect(text.split("\n")[0]).toContain("request_index");
+      expect(text).toContain("[truncated,");
+      const db = await get("/_file/data/downloads/all-runs.duckdb");
+      expect(db.status).toBe(200);
+      expect((await db.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    } finally {
+      preview.kill();
+    }
+  }, 120_000);
 });
