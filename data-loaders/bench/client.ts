@@ -21,7 +21,9 @@
 //     same run with the bare consumer (time of its first body chunk) is printed first, as the
 //     baseline that the host and loopback cost anyway.
 // Knobs (environment): BENCH_CONCURRENCY, BENCH_REQUESTS, BENCH_ROUNDS, BENCH_TRUTH_REQUESTS,
-// BENCH_SIM_EXEC_ARGV (e.g. "--cpu-prof --cpu-prof-dir=prof" to profile the simulator).
+// BENCH_TRUTH_CONCURRENCY (the error grows with the streams one engine step writes to at once:
+// the client reads their sockets one after another), BENCH_SIM_EXEC_ARGV (e.g. "--cpu-prof
+// --cpu-prof-dir=prof" to profile the simulator).
 //
 // Last line: `chunks_ratio=… ttft_err_p50_ms=… ttft_err_p99_ms=…`.
 import { performance } from "node:perf_hooks";
@@ -42,8 +44,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2048);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const ZERO_LATENCY = 1e9;
 const PROFILE = "llama-3.2-1b@rtx-4080" as const;
-const TRUTH_REQUESTS = Number(process.env.BENCH_TRUTH_REQUESTS ?? 480);
-const TRUTH_CONCURRENCY = 32;
+const TRUTH_REQUESTS = Number(process.env.BENCH_TRUTH_REQUESTS ?? 960);
+const TRUTH_CONCURRENCY = Number(process.env.BENCH_TRUTH_CONCURRENCY ?? 32);
 
 const prompts = generateCandidatePrompts(256, 11, "short");
 

@@ -7,8 +7,9 @@
 //
 // The body is read through undici's dispatch handler, not a Readable stream: undici calls
 // `onResponseData` synchronously while it parses the bytes of a socket read, so a chunk is timed
-// when it arrives, before any stream, promise or other socket's data is handled (bench:client
-// measures what that buys: the time of the first event against the simulator's write time).
+// when it arrives, before any stream, promise or other socket's data is handled; its SSE events
+// are parsed once the sockets readable in that turn are all read (TimedStream). bench:client
+// measures what that buys: the time of the first event against the simulator's write time.
 import { Agent, type Dispatcher } from "undici";
 import type { CompletionRequest, Outcome } from "./outcome.ts";
 import { classifyHttpStatus, classifyNetworkError, httpErrorMessage, parseErrorBody, redact } from "./errors.ts";
@@ -98,37 +99,37 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
 
   let sentMs = now();
   let httpStatus: number | null = null;
-  // Set from the transfer's callbacks (declared this way so TypeScript does not narrow it to null).
+  // Set from the transfer's callbacks (declared this way so TypeScript does not narrow them to null).
   let state = null as StreamState | null;
+  let stream = null as TimedStream | null;
   try {
     const url = endpointUrl(req.baseUrl, req.api === "chat" ? "chat/completions" : "completions");
     const payload = JSON.stringify(requestBody(req));
-    // Streaming 2xx bodies are decoded chunk by chunk as they arrive; anything else is collected.
-    const decoder = new SseDecoder();
+    // Streaming 2xx bodies are timed chunk by chunk as they arrive; anything else is collected.
     const collected: Buffer[] = [];
     sentMs = now();
     await transfer(opts.dispatcher, url, requestHeaders(req), payload, controller.signal, {
       onStatus(status) {
         httpStatus = status;
         idleTimer?.refresh();
-        if (req.stream && status >= 200 && status < 300) state = new StreamState();
+        if (req.stream && status >= 200 && status < 300) stream = new TimedStream((state = new StreamState()));
       },
       onData(chunk) {
         const at = now();
         idleTimer?.refresh();
-        if (state === null) collected.push(chunk);
-        else for (const data of decoder.push(chunk)) state.add(data, at);
+        if (stream === null) collected.push(chunk);
+        else stream.push(chunk, at);
       },
     });
+    stream?.flush();
     const doneMs = now();
     const status = httpStatus ?? 0;
     if (status < 200 || status >= 300) {
       const info = parseErrorBody(Buffer.concat(collected).toString("utf8"));
       return failed(req, sentMs, doneMs, httpStatus, classifyHttpStatus(status, info), httpErrorMessage(status, info));
     }
-    if (state === null) return outcome(req, sentMs, doneMs, httpStatus, parseResponseBody(Buffer.concat(collected).toString("utf8")));
-    for (const data of decoder.end()) state.add(data, doneMs);
-    return outcome(req, sentMs, doneMs, httpStatus, state.result(decoder.done));
+    if (state === null || stream === null) return outcome(req, sentMs, doneMs, httpStatus, parseResponseBody(Buffer.concat(collected).toString("utf8")));
+    return outcome(req, sentMs, doneMs, httpStatus, stream.end(doneMs));
   } catch (err) {
     const doneMs = now();
     const failure = classifyNetworkError(err);
@@ -136,12 +137,48 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
     let message = failure.message;
     if (stoppedBy === "timeout") message = idle ? `no bytes for ${req.idleTimeoutMs} ms` : `no complete response within ${req.timeoutMs} ms`;
     else if (stoppedBy === "aborted") message = "request aborted";
+    stream?.flush();
     if (state) return outcome(req, sentMs, doneMs, httpStatus, { ...state.result(false), ok: false, errorClass, errorMessage: message });
     return failed(req, sentMs, doneMs, httpStatus, errorClass, message);
   } finally {
     if (timer) clearTimeout(timer);
     if (idleTimer) clearTimeout(idleTimer);
     req.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * A streaming body: each chunk is timed when it arrives and parsed at the end of that event-loop
+ * turn (setImmediate). A server step writes a token to every running stream at once, and the client
+ * reads all those sockets in one turn: parsing each chunk before the next socket is read would add
+ * its cost to the time of every stream read after it.
+ */
+class TimedStream {
+  private readonly decoder = new SseDecoder();
+  private readonly pending: { chunk: Buffer; atMs: number }[] = [];
+  private scheduled = false;
+
+  constructor(private readonly state: StreamState) {}
+
+  push(chunk: Buffer, atMs: number): void {
+    this.pending.push({ chunk, atMs });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Parses what has arrived (also called at the end of the body, before the result is read). */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    for (const { chunk, atMs } of this.pending.splice(0)) for (const data of this.decoder.push(chunk)) this.state.add(data, atMs);
+  };
+
+  /** The body ended at `doneMs`: the last event may lack its blank line. */
+  end(doneMs: number): ResponseFields {
+    this.flush();
+    for (const data of this.decoder.end()) this.state.add(data, doneMs);
+    return this.state.result(this.decoder.done);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Dispatcher } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDispatcher, endpointUrl, send } from "../../data-loaders/client/request.ts";
 import type { CompletionRequest } from "../../data-loaders/client/outcome.ts";
@@ -222,6 +223,25 @@ describe("failures become Outcomes", () => {
     expect(out).toMatchObject({ ok: false, errorClass: "reset", httpStatus: 200, answer: "<think>" });
     expect(out.firstEventMs).not.toBeNull();
     expect(out.doneMs).toBeGreaterThanOrEqual(out.firstEventMs!);
+  });
+
+  it("bytes that arrive in the same turn as a reset are parsed before the failure is reported", async () => {
+    // A dispatcher that delivers the status, two events and the socket error in one synchronous
+    // sequence, as undici does when one socket read brings the last bytes and the reset.
+    const events = fixtureText("chat-stream-0.9.2-no-usage.sse").split(/(?<=\n\n)/);
+    const controller = { aborted: false, paused: false, reason: null, abort() {}, pause() {}, resume() {} };
+    const sameTurn = {
+      dispatch(_opts: unknown, handler: Dispatcher.DispatchHandler) {
+        handler.onRequestStart?.(controller, {});
+        handler.onResponseStart?.(controller, 200, { "content-type": "text/event-stream" }, "OK");
+        handler.onResponseData?.(controller, Buffer.from(events[0]! + events[1]!));
+        handler.onResponseError?.(controller, Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+        return true;
+      },
+    } as unknown as Dispatcher;
+    const out = await send(chatRequest(), { dispatcher: sameTurn, now });
+    expect(out).toMatchObject({ ok: false, errorClass: "reset", httpStatus: 200, answer: "<think>" });
+    expect(out.firstEventMs).not.toBeNull();
   });
 
   it("a server that never answers hits timeoutMs", async () => {
