@@ -67,7 +67,10 @@ export async function warmMemo(root: string, resultsRoot: string, jobs = availab
   }
   const experimentsDir = resolve(root, process.env.TRACKER_EXPERIMENTS ?? "experiments");
   experimentFileIds(experimentsDir).forEach((id, i) => shares[i % shares.length]!.experiments.push(id));
-  const replies = await Promise.all(shares.map((s) => warm(root, resultsRoot, { memo: s.runs, experiments: s.experiments })));
+  // A child that dies (e.g. out of memory) only costs time: the loaders compute what is missing.
+  const replies = await Promise.all(
+    shares.map((s) => warm(root, resultsRoot, { memo: s.runs, experiments: s.experiments }).catch((err: Error): WarmReply => ({ error: err.message }))),
+  );
   return replies.flatMap((r) => ("failed" in r ? r.failed : "error" in r ? [r.error] : []));
 }
 

@@ -2,8 +2,8 @@
 // build this module deletes exactly the cached loader outputs whose inputs changed (content
 // hashes of the loader code and of the results they read). The runs' digests and the missing
 // loader outputs are then computed on every core (build/prepare.ts), and the download files are
-// written beside the Framework build. The build goes to a temporary folder that replaces dist/ only when it succeeded, so a
-// failed build never wipes the last good site.
+// written beside the Framework build. The build goes to a temporary folder that replaces dist/
+// only when it succeeded, so a failed build never wipes the last good site.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";

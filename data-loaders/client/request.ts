@@ -121,14 +121,13 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
         else stream.push(chunk, at);
       },
     });
-    stream?.flush();
     const doneMs = now();
     const status = httpStatus ?? 0;
     if (status < 200 || status >= 300) {
       const info = parseErrorBody(Buffer.concat(collected).toString("utf8"));
       return failed(req, sentMs, doneMs, httpStatus, classifyHttpStatus(status, info), httpErrorMessage(status, info));
     }
-    if (state === null || stream === null) return outcome(req, sentMs, doneMs, httpStatus, parseResponseBody(Buffer.concat(collected).toString("utf8")));
+    if (stream === null) return outcome(req, sentMs, doneMs, httpStatus, parseResponseBody(Buffer.concat(collected).toString("utf8")));
     return outcome(req, sentMs, doneMs, httpStatus, stream.end(doneMs));
   } catch (err) {
     const doneMs = now();

@@ -7,14 +7,14 @@
 // `npm run dev` (exportRunToStdout, allRunsToStdout).
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { hashJson } from "../experiment/hash.ts";
 import { exportRun, findRun, listRuns, resultsDir, type RunFolder } from "../store/catalog.ts";
 import { sqlString } from "../store/parquet.ts";
 import { duckdbColumns } from "../store/rows.ts";
-import { runFilesKey } from "./digest.ts";
+import { hashFiles, runFilesKey } from "./digest.ts";
 import { redactedColumns } from "./publish.ts";
 import { reportSettings, type PublishAnswers } from "./settings.ts";
 import { EXPERIMENTS_DIR } from "./store.ts";
@@ -26,6 +26,10 @@ import { EXPERIMENTS_DIR } from "./store.ts";
  */
 export const DOWNLOADS_PATH = "_file/data/downloads";
 export const ALL_RUNS_FILE = "all-runs.duckdb";
+
+const PROJECT = resolve(import.meta.dirname, "../..");
+/** The code that shapes a download file: a change to it writes every file again. */
+const DOWNLOAD_CODE = ["data-loaders/report/downloads.ts", "data-loaders/report/publish.ts", "data-loaders/store/catalog.ts", "data-loaders/store/rows.ts"];
 
 /** One run's rows as `format` at `path`; a run published in full is its stored Parquet file. */
 export async function writeRunDownload(run: RunFolder, format: "parquet" | "csv", publish: PublishAnswers, path: string): Promise<void> {
@@ -76,7 +80,7 @@ export interface DownloadFile {
 
 /**
  * Writes every download that is not in `cacheDir` yet (a cached file's name holds the key of its
- * inputs: the run's files and publish mode, or all of them for the database) and removes cached
+ * inputs: the code, the run's files and publish mode, or all of them for the database) and removes cached
  * files no longer current. Returns the current files.
  */
 export async function writeDownloads(resultsRoot: string, experimentsDir: string, cacheDir: string): Promise<DownloadFile[]> {
@@ -90,8 +94,9 @@ export async function writeDownloads(resultsRoot: string, experimentsDir: string
   const publishOf = (id: string) => modes.get(id) ?? "full";
   const files: DownloadFile[] = [];
   const keys: string[] = [];
+  const code = hashFiles(DOWNLOAD_CODE.map((p) => join(PROJECT, p)));
   for (const run of withRows) {
-    const key = hashJson({ files: runFilesKey(run), publish: publishOf(run.experimentId) }).slice(0, 16);
+    const key = hashJson({ code, files: runFilesKey(run), publish: publishOf(run.experimentId) }).slice(0, 16);
     keys.push(`${run.experimentId}/${run.runId}:${key}`);
     for (const format of ["parquet", "csv"] as const) {
       const cached = `${run.experimentId}/${run.runId}.${key}.${format}`;
