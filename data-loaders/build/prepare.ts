@@ -19,6 +19,7 @@ import { isWarm } from "../report/digest.ts";
 import type { DownloadFile } from "../report/downloads.ts";
 import { MEMO_DIR } from "../report/memo.ts";
 import type { WarmReply, WarmTask } from "../report/warm.ts";
+import type { FrameworkOutput } from "./site.ts";
 
 /** Framework's cache of loader outputs, under the project root. */
 export const CACHE_DIR = "src/.observablehq/cache";
@@ -111,16 +112,17 @@ function loaderRuns(root: string, resultsRoot: string): LoaderRun[] {
   return runs.sort((a, b) => a.args.length - b.args.length);
 }
 
-/** Runs one loader like Framework does, its stdout into `out`; resolves with the exit code. */
-async function runLoader(root: string, resultsRoot: string, run: LoaderRun, out: string): Promise<number> {
+/** Runs one loader like Framework does, its stdout into `out`, its stderr to `log`; resolves with the exit code. */
+async function runLoader(root: string, resultsRoot: string, run: LoaderRun, out: string, log: FrameworkOutput): Promise<number> {
   const fd = openSync(out, "w");
   try {
     return await new Promise<number>((resolveCode) => {
       const child = spawn(process.execPath, ["--import", "tsx", join("src", run.source), ...run.args], {
         cwd: root,
         env: { ...process.env, TRACKER_RESULTS: resolve(resultsRoot) },
-        stdio: ["ignore", fd, "inherit"],
+        stdio: ["ignore", fd, log === "inherit" ? "inherit" : "pipe"],
       });
+      if (typeof log === "function") child.stderr?.on("data", (b: Buffer) => log(b.toString()));
       child.once("error", () => resolveCode(1));
       child.once("exit", (code) => resolveCode(code ?? 1));
     });
@@ -136,6 +138,7 @@ async function runLoader(root: string, resultsRoot: string, run: LoaderRun, out:
 export async function runLoaders(
   root: string,
   resultsRoot: string,
+  log: FrameworkOutput = "inherit",
   jobs = availableParallelism(),
 ): Promise<{ ran: { target: string; seconds: number }[]; failed: string[] }> {
   const todo = loaderRuns(root, resultsRoot).filter((r) => !existsSync(join(root, CACHE_DIR, r.target)));
@@ -149,7 +152,7 @@ export async function runLoaders(
       const partial = `${cached}.tracker-${process.pid}`;
       mkdirSync(dirname(cached), { recursive: true });
       const started = performance.now();
-      const code = await runLoader(root, resultsRoot, run, partial);
+      const code = await runLoader(root, resultsRoot, run, partial, log);
       ran.push({ target: run.target, seconds: (performance.now() - started) / 1000 });
       if (code === 0) renameSync(partial, cached);
       else {

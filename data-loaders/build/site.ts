@@ -146,7 +146,7 @@ export async function buildSite(root: string, resultsRoot: string, out = "dist",
   const failed = await warmMemo(root, resultsRoot);
   for (const f of failed) console.error(`warning: ${f} (its page reports the error)`);
   times.push(performance.now());
-  const loaders = await runLoaders(root, resultsRoot);
+  const loaders = await runLoaders(root, resultsRoot, output);
   times.push(performance.now());
   const tmp = join(root, `.dist-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
@@ -159,10 +159,12 @@ export async function buildSite(root: string, resultsRoot: string, out = "dist",
   ]);
   recordLoaderCache(root, resultsRoot);
   const code = framework.status === "fulfilled" ? framework.value : 1;
-  if (code !== 0 || !existsSync(join(tmp, "index.html")) || downloads.status === "rejected") {
+  const reasons: string[] = [];
+  if (code !== 0 || !existsSync(join(tmp, "index.html"))) reasons.push(`observable build failed (exit ${code})`);
+  if (downloads.status === "rejected") reasons.push((downloads.reason as Error).message);
+  if (reasons.length > 0 || downloads.status === "rejected") {
     rmSync(tmp, { recursive: true, force: true });
-    const why = downloads.status === "rejected" ? (downloads.reason as Error).message : `observable build failed (exit ${code})`;
-    throw new Error(`${why}; the previous ${out}/ is left as it was`);
+    throw new Error(`${reasons.join("; ")}; the previous ${out}/ is left as it was`);
   }
   placeDownloads(downloads.value.cacheDir, downloads.value.files, tmp);
   const target = join(root, out);

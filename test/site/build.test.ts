@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { pageDataBytes } from "../../data-loaders/bench/site.ts";
+import { buildSite } from "../../data-loaders/build/site.ts";
 import { PROJECT, buildFixtureSite, scratchDir, type BuiltSite } from "./site-build.ts";
 
 /** XML namespace identifiers: URIs in the bundled libraries that are never fetched. */
@@ -207,4 +208,38 @@ describe("npm run dev (Framework preview)", () => {
       preview.kill();
     }
   }, 120_000);
+});
+
+describe("a build that fails", () => {
+  const scratch = scratchDir("tracker-failed-build-");
+  afterAll(() => scratch.remove());
+
+  test("leaves the previous dist/ as it was and names the reason", async () => {
+    const root = scratch.dir;
+    cpSync(join(site.root, "src"), join(root, "src"), { recursive: true, filter: (source) => !source.includes(".observablehq") });
+    for (const name of ["_node", "_observablehq"]) {
+      cpSync(join(site.cacheDir, name), join(root, "src/.observablehq/cache", name), { recursive: true });
+    }
+    for (const file of ["observablehq.config.ts", "package.json"]) cpSync(join(site.root, file), join(root, file));
+    for (const dir of ["node_modules", "data-loaders", "experiments"]) symlinkSync(join(site.root, dir), join(root, dir));
+    cpSync(site.resultsDir, join(root, "results"), { recursive: true });
+    // A damaged results file: every page that reads the run fails to load.
+    writeFileSync(join(root, "results/alpha/run-a/requests.parquet"), "not a parquet file");
+    mkdirSync(join(root, "dist"));
+    writeFileSync(join(root, "dist/index.html"), "the previous site");
+
+    const errors: string[] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.join(" "));
+    try {
+      await expect(buildSite(root, join(root, "results"), "dist", () => {})).rejects.toThrow(
+        /^observable build failed \(exit 1\); downloads: .*alpha\/run-a\/requests\.parquet.*; the previous dist\/ is left as it was$/s,
+      );
+    } finally {
+      console.error = consoleError;
+    }
+    expect(readFileSync(join(root, "dist/index.html"), "utf8")).toBe("the previous site");
+    expect(errors.join("\n")).toMatch(/alpha\/run-a/); // the digest step names the run it could not read
+    expect(readdirSync(root).filter((name) => name.startsWith(".dist-"))).toEqual([]);
+  }, 180_000);
 });
