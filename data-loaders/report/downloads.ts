@@ -95,15 +95,22 @@ export async function writeDownloads(resultsRoot: string, experimentsDir: string
   const files: DownloadFile[] = [];
   const keys: string[] = [];
   const code = hashFiles(DOWNLOAD_CODE.map((p) => join(PROJECT, p)));
+  const writes: (() => Promise<void>)[] = [];
   for (const run of withRows) {
     const key = hashJson({ code, files: runFilesKey(run), publish: publishOf(run.experimentId) }).slice(0, 16);
     keys.push(`${run.experimentId}/${run.runId}:${key}`);
     for (const format of ["parquet", "csv"] as const) {
       const cached = `${run.experimentId}/${run.runId}.${key}.${format}`;
       files.push({ path: `${run.experimentId}/${run.runId}.${format}`, cached });
-      await cacheFile(cacheDir, cached, (path) => writeRunDownload(run, format, publishOf(run.experimentId), path));
+      writes.push(() => cacheFile(cacheDir, cached, (path) => writeRunDownload(run, format, publishOf(run.experimentId), path)));
     }
   }
+  // Two at a time: DuckDB writes one CSV mostly on one thread.
+  let next = 0;
+  const worker = async () => {
+    while (next < writes.length) await writes[next++]!();
+  };
+  await Promise.all([worker(), worker()]);
   const allKey = hashJson({ keys, manifests: runs.map((r) => r.manifest) }).slice(0, 16);
   const allCached = `${ALL_RUNS_FILE.replace(/\.duckdb$/, "")}.${allKey}.duckdb`;
   files.push({ path: ALL_RUNS_FILE, cached: allCached });
