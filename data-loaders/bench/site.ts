@@ -33,7 +33,7 @@ export function pageDataBytes(outDir: string): Map<string, number> {
 /** `tracker build`'s site step (data-loaders/build/site.ts); returns seconds. */
 async function build(root: string, resultsDir: string): Promise<number> {
   const started = performance.now();
-  const report = await buildSite(root, resultsDir, "dist", () => {});
+  const report = await buildSite(root, resultsDir, { output: () => {} });
   const seconds = (performance.now() - started) / 1000;
   const s = report.seconds;
   console.log(`  digests ${s.digests.toFixed(1)} s, ${report.loadersRun.length} loaders ${s.loaders.toFixed(1)} s, Framework build ${s.framework.toFixed(1)} s (downloads beside it ${s.downloads.toFixed(1)} s)`);

@@ -6,6 +6,7 @@
 // only when it succeeded, so a failed build never wipes the last good site.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { hashJson, sha256 } from "../experiment/hash.ts";
 import { INDEX_FILE } from "../store/layout.ts";
@@ -139,14 +140,24 @@ export interface SiteReport extends InvalidationReport {
   seconds: { digests: number; loaders: number; framework: number; downloads: number };
 }
 
-/** Builds the site into a temporary folder, then swaps it in as `out` (default dist). */
-export async function buildSite(root: string, resultsRoot: string, out = "dist", output: FrameworkOutput = "inherit"): Promise<SiteReport> {
+export interface BuildOptions {
+  /** Output folder under root (default dist). */
+  out?: string;
+  /** Where Framework's and the loaders' output goes (default: this process's). */
+  output?: FrameworkOutput;
+  /** Processes computing digests and loaders at once (default one per core). */
+  jobs?: number;
+}
+
+/** Builds the site into a temporary folder, then swaps it in as `out`. */
+export async function buildSite(root: string, resultsRoot: string, options: BuildOptions = {}): Promise<SiteReport> {
+  const { out = "dist", output = "inherit", jobs = availableParallelism() } = options;
   const report = invalidateLoaderCache(root, resultsRoot);
   const times = [performance.now()];
-  const failed = await warmMemo(root, resultsRoot);
+  const failed = await warmMemo(root, resultsRoot, jobs);
   for (const f of failed) console.error(`warning: ${f} (its page reports the error)`);
   times.push(performance.now());
-  const loaders = await runLoaders(root, resultsRoot, output);
+  const loaders = await runLoaders(root, resultsRoot, output, jobs);
   times.push(performance.now());
   const tmp = join(root, `.dist-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });

@@ -232,7 +232,7 @@ describe("a build that fails", () => {
     const consoleError = console.error;
     console.error = (...args: unknown[]) => void errors.push(args.join(" "));
     try {
-      await expect(buildSite(root, join(root, "results"), "dist", () => {})).rejects.toThrow(
+      await expect(buildSite(root, join(root, "results"), { output: () => {}, jobs: 1 })).rejects.toThrow(
         /^observable build failed \(exit 1\); downloads: .*alpha\/run-a\/requests\.parquet.*; the previous dist\/ is left as it was$/s,
       );
     } finally {
