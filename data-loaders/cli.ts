@@ -11,10 +11,10 @@ import { runExperiment } from "./run/runner.ts";
 import { trackerVersion } from "./run/environment.ts";
 import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";
 import { formatSeconds } from "./run/progress.ts";
-import { resultsRoot } from "./store/layout.ts";
+import { experimentsFolder, resultsRoot } from "./store/layout.ts";
 import { runSimCommand } from "./sim/command.ts";
 
-const EXPERIMENTS_DIR = process.env.TRACKER_EXPERIMENTS ?? "experiments";
+const EXPERIMENTS_DIR = experimentsFolder();
 
 function printErrors(load: LoadResult): void {
   for (const e of load.errors) process.stderr.write(`error: ${e.message}\n`);

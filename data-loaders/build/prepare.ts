@@ -15,6 +15,8 @@ import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { experimentEntries, experimentFileIds, listRuns, type RunFolder } from "../store/catalog.ts";
+import { experimentsFolder } from "../store/layout.ts";
+import { inPool } from "../pool.ts";
 import { isWarm } from "../report/digest.ts";
 import type { DownloadFile } from "../report/downloads.ts";
 import { MEMO_DIR } from "../report/memo.ts";
@@ -66,8 +68,7 @@ export async function warmMemo(root: string, resultsRoot: string, jobs = availab
     share.bytes += size(run) + 1;
     share.runs.push([run.experimentId, run.runId]);
   }
-  const experimentsDir = resolve(root, process.env.TRACKER_EXPERIMENTS ?? "experiments");
-  experimentFileIds(experimentsDir).forEach((id, i) => shares[i % shares.length]!.experiments.push(id));
+  experimentFileIds(resolve(root, experimentsFolder())).forEach((id, i) => shares[i % shares.length]!.experiments.push(id));
   // A child that dies (e.g. out of memory) only costs time: the loaders compute what is missing.
   const replies = await Promise.all(
     shares.map((s) => warm(root, resultsRoot, { memo: s.runs, experiments: s.experiments }).catch((err: Error): WarmReply => ({ error: err.message }))),
@@ -96,7 +97,7 @@ interface LoaderRun {
  */
 function loaderRuns(root: string, resultsRoot: string): LoaderRun[] {
   const dataDir = join(root, "src/data");
-  const experiments = experimentEntries(resultsRoot, resolve(root, process.env.TRACKER_EXPERIMENTS ?? "experiments"), () => {});
+  const experiments = experimentEntries(resultsRoot, resolve(root, experimentsFolder()), () => {});
   const runs: LoaderRun[] = [];
   for (const entry of readdirSync(dataDir, { recursive: true, withFileTypes: true })) {
     const source = relative(join(root, "src"), join(entry.parentPath, entry.name));
@@ -144,23 +145,18 @@ export async function runLoaders(
   const todo = loaderRuns(root, resultsRoot).filter((r) => !existsSync(join(root, CACHE_DIR, r.target)));
   const ran: { target: string; seconds: number }[] = [];
   const failed: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length) {
-      const run = todo[next++]!;
-      const cached = join(root, CACHE_DIR, run.target);
-      const partial = `${cached}.tracker-${process.pid}`;
-      mkdirSync(dirname(cached), { recursive: true });
-      const started = performance.now();
-      const code = await runLoader(root, resultsRoot, run, partial, log);
-      ran.push({ target: run.target, seconds: (performance.now() - started) / 1000 });
-      if (code === 0) renameSync(partial, cached);
-      else {
-        rmSync(partial, { force: true });
-        failed.push(run.target);
-      }
+  await inPool(todo, jobs, async (run) => {
+    const cached = join(root, CACHE_DIR, run.target);
+    const partial = `${cached}.tracker-${process.pid}`;
+    mkdirSync(dirname(cached), { recursive: true });
+    const started = performance.now();
+    const code = await runLoader(root, resultsRoot, run, partial, log);
+    ran.push({ target: run.target, seconds: (performance.now() - started) / 1000 });
+    if (code === 0) renameSync(partial, cached);
+    else {
+      rmSync(partial, { force: true });
+      failed.push(run.target);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  });
   return { ran, failed };
 }

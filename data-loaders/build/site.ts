@@ -7,9 +7,9 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { hashJson, sha256 } from "../experiment/hash.ts";
-import { INDEX_FILE } from "../store/layout.ts";
+import { experimentsFolder, INDEX_FILE } from "../store/layout.ts";
 import type { ExperimentIndex } from "../store/rows.ts";
 import { placeDownloads } from "../report/downloads.ts";
 import { CACHE_DIR, runLoaders, warmMemo, writeDownloadFiles } from "./prepare.ts";
@@ -56,7 +56,7 @@ function codeHash(root: string): string {
  * (prices, GPU $/hour, publishing) from the file itself.
  */
 function experimentFileHashes(root: string): Record<string, string> {
-  const dir = join(root, process.env.TRACKER_EXPERIMENTS ?? "experiments");
+  const dir = resolve(root, experimentsFolder());
   const out: Record<string, string> = {};
   for (const file of walk(dir)) out[file.replace(/\.[^.]*$/, "")] = sha256(readFileSync(join(dir, file)));
   return out;

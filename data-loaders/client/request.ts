@@ -99,8 +99,7 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
 
   let sentMs = now();
   let httpStatus: number | null = null;
-  // Set from the transfer's callbacks (declared this way so TypeScript does not narrow them to null).
-  let state = null as StreamState | null;
+  // Set from the transfer's callbacks (declared this way so TypeScript does not narrow it to null).
   let stream = null as TimedStream | null;
   try {
     const url = endpointUrl(req.baseUrl, req.api === "chat" ? "chat/completions" : "completions");
@@ -112,7 +111,7 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
       onStatus(status) {
         httpStatus = status;
         idleTimer?.refresh();
-        if (req.stream && status >= 200 && status < 300) stream = new TimedStream((state = new StreamState()));
+        if (req.stream && status >= 200 && status < 300) stream = new TimedStream();
       },
       onData(chunk) {
         const at = now();
@@ -136,8 +135,7 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
     let message = failure.message;
     if (stoppedBy === "timeout") message = idle ? `no bytes for ${req.idleTimeoutMs} ms` : `no complete response within ${req.timeoutMs} ms`;
     else if (stoppedBy === "aborted") message = "request aborted";
-    stream?.flush();
-    if (state) return outcome(req, sentMs, doneMs, httpStatus, { ...state.result(false), ok: false, errorClass, errorMessage: message });
+    if (stream) return outcome(req, sentMs, doneMs, httpStatus, { ...stream.partial(), ok: false, errorClass, errorMessage: message });
     return failed(req, sentMs, doneMs, httpStatus, errorClass, message);
   } finally {
     if (timer) clearTimeout(timer);
@@ -154,10 +152,9 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
  */
 class TimedStream {
   private readonly decoder = new SseDecoder();
+  private readonly state = new StreamState();
   private readonly pending: { chunk: Buffer; atMs: number }[] = [];
   private scheduled = false;
-
-  constructor(private readonly state: StreamState) {}
 
   push(chunk: Buffer, atMs: number): void {
     this.pending.push({ chunk, atMs });
@@ -167,8 +164,8 @@ class TimedStream {
     }
   }
 
-  /** Parses what has arrived (also called at the end of the body, before the result is read). */
-  readonly flush = (): void => {
+  /** Parses what has arrived. */
+  private readonly flush = (): void => {
     this.scheduled = false;
     for (const { chunk, atMs } of this.pending.splice(0)) for (const data of this.decoder.push(chunk)) this.state.add(data, atMs);
   };
@@ -178,6 +175,12 @@ class TimedStream {
     this.flush();
     for (const data of this.decoder.end()) this.state.add(data, doneMs);
     return this.state.result(this.decoder.done);
+  }
+
+  /** The body broke off: what arrived until then (everything it holds is parsed first). */
+  partial(): ResponseFields {
+    this.flush();
+    return this.state.result(false);
   }
 }
 

@@ -83,16 +83,16 @@ export interface RunDigest {
 
 /** The digest of a run, from the memo when its files and the code are unchanged. */
 export async function runDigest(run: RunFolder): Promise<RunDigest> {
-  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.json`), async () =>
+  return memoised(memoName(run, MEMO.digest), async () =>
     computeDigest(run, run.requestsPath ? await readRows(run.requestsPath, DIGEST_COLUMNS) : []),
   );
 }
 
 /** Whether `warmRun` has nothing left to compute for this run (memo folder `dir`, default memoDir()). */
 export function isWarm(run: RunFolder, dir = memoDir()): boolean {
-  const stem = join(run.experimentId, `${run.runId}.${memoKey(run)}`);
-  const names = run.requestsPath ? [".json", ".prompts.json", ".answers.json"] : [".json"];
-  return names.every((n) => memoExists(`${stem}${n}`, dir));
+  const stem = memoName(run, "");
+  const kinds = run.requestsPath ? Object.values(MEMO) : [MEMO.digest];
+  return kinds.every((kind) => memoExists(stem + kind, dir));
 }
 
 /**
@@ -104,9 +104,9 @@ export async function warmRun(run: RunFolder): Promise<void> {
   const path = run.requestsPath;
   let rows: Promise<Pick<RequestRow, DigestColumn | PromptColumn>[]> | null = null;
   const read = () => (rows ??= path ? readRows(path, [...new Set([...DIGEST_COLUMNS, ...PROMPT_COLUMNS])]) : Promise.resolve([]));
-  await memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.json`), async () => computeDigest(run, await read()));
+  await memoised(memoName(run, MEMO.digest), async () => computeDigest(run, await read()));
   if (!path) return;
-  await memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.prompts.json`), async () => promptRowsOf(await read()));
+  await memoised(memoName(run, MEMO.prompts), async () => promptRowsOf(await read()));
   await runAnswers(run);
 }
 
@@ -137,7 +137,7 @@ export type PromptRow = Pick<RequestRow, PromptColumn>;
 export async function promptRows(run: RunFolder): Promise<PromptRow[]> {
   const path = run.requestsPath;
   if (!path) return [];
-  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.prompts.json`), async () => promptRowsOf(await readRows(path, PROMPT_COLUMNS)));
+  return memoised(memoName(run, MEMO.prompts), async () => promptRowsOf(await readRows(path, PROMPT_COLUMNS)));
 }
 
 function promptRowsOf(rows: readonly Pick<RequestRow, PromptColumn>[]): PromptRow[] {
@@ -152,7 +152,10 @@ function promptRowsOf(rows: readonly Pick<RequestRow, PromptColumn>[]): PromptRo
 export function runFilesKey(run: RunFolder): string {
   return [join(run.path, "manifest.json"), run.requestsPath, serverMetricsPath(run)]
     .filter((p): p is string => p !== null && existsSync(p))
-    .map((p) => `${p}:${statSync(p).size}:${statSync(p).mtimeMs}`)
+    .map((p) => {
+      const { size, mtimeMs } = statSync(p);
+      return `${p}:${size}:${mtimeMs}`;
+    })
     .join("\n");
 }
 
@@ -160,13 +163,18 @@ export function runFilesKey(run: RunFolder): string {
 export async function runAnswers(run: RunFolder): Promise<SampleRow[]> {
   const path = run.requestsPath;
   if (!path) return [];
-  return memoised(join(run.experimentId, `${run.runId}.${memoKey(run)}.answers.json`), () => answerSample(path, ANSWER_SAMPLE));
+  return memoised(memoName(run, MEMO.answers), () => answerSample(path, ANSWER_SAMPLE));
 }
 
+/** What the memo holds per run: each entry's name ends `<run id>.<key><kind>`. */
+const MEMO = { digest: ".json", prompts: ".prompts.json", answers: ".answers.json" } as const;
+
 let codeHash: string | null = null;
-function memoKey(run: RunFolder): string {
+/** The memo entry of `kind` for the run, keyed by the run's files and the code that computes it. */
+function memoName(run: RunFolder, kind: string): string {
   codeHash ??= hashFiles(CODE.map((p) => join(PROJECT, p)));
-  return createHash("sha256").update(codeHash).update(runFilesKey(run)).digest("hex").slice(0, 16);
+  const key = createHash("sha256").update(codeHash).update(runFilesKey(run)).digest("hex").slice(0, 16);
+  return join(run.experimentId, `${run.runId}.${key}${kind}`);
 }
 
 export function hashFiles(paths: string[]): string {

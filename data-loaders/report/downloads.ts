@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { hashJson } from "../experiment/hash.ts";
+import { inPool } from "../pool.ts";
 import { exportRun, findRun, listRuns, resultsDir, type RunFolder } from "../store/catalog.ts";
 import { sqlString } from "../store/parquet.ts";
 import { duckdbColumns } from "../store/rows.ts";
@@ -106,11 +107,7 @@ export async function writeDownloads(resultsRoot: string, experimentsDir: string
     }
   }
   // Two at a time: DuckDB writes one CSV mostly on one thread.
-  let next = 0;
-  const worker = async () => {
-    while (next < writes.length) await writes[next++]!();
-  };
-  await Promise.all([worker(), worker()]);
+  await inPool(writes, 2, (write) => write());
   const allKey = hashJson({ keys, manifests: runs.map((r) => r.manifest) }).slice(0, 16);
   const allCached = `${ALL_RUNS_FILE.replace(/\.duckdb$/, "")}.${allKey}.duckdb`;
   files.push({ path: ALL_RUNS_FILE, cached: allCached });

@@ -1,10 +1,11 @@
 // What every cross-experiment loader starts from: the experiment index, every run's digest and
 // each experiment's report settings.
 import { experimentEntries, listRuns, resultsDir, type ExperimentEntry } from "../store/catalog.ts";
+import { experimentsFolder } from "../store/layout.ts";
 import { runDigest, type RunDigest } from "./digest.ts";
 import { reportSettings, type ReportSettings } from "./settings.ts";
 
-export const EXPERIMENTS_DIR = process.env.TRACKER_EXPERIMENTS ?? "experiments";
+export const EXPERIMENTS_DIR = experimentsFolder();
 
 export interface StoreView {
   entries: ExperimentEntry[];

@@ -6,6 +6,11 @@ export function resultsRoot(): string {
   return process.env.TRACKER_RESULTS ?? "results";
 }
 
+/** The experiment files' folder: $TRACKER_EXPERIMENTS or ./experiments (relative to the project). */
+export function experimentsFolder(): string {
+  return process.env.TRACKER_EXPERIMENTS ?? "experiments";
+}
+
 export function experimentDir(root: string, experimentId: string): string {
   return join(root, experimentId);
 }
