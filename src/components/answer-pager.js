@@ -1,28 +1,14 @@
 // Pages through sample answers, ten at a time. Answers and prompt ids are untrusted model
 // output: they are only ever inserted as text (htl interpolation), never parsed as HTML.
 import {html} from "htl";
+import {Pager} from "./pager.js";
 import {Badge} from "./badge.js";
 import {formatMs, formatNumber} from "./format.js";
 
 export function AnswerPager(answers, {pageSize = 10} = {}) {
-  const pages = Math.max(1, Math.ceil(answers.length / pageSize));
-  let page = 0;
   const list = html`<div class="answers-list"></div>`;
-  const position = html`<span class="answers-position"></span>`;
-  const previous = html`<button type="button">‹ Previous</button>`;
-  const next = html`<button type="button">Next ›</button>`;
-  function show(p) {
-    page = Math.min(Math.max(p, 0), pages - 1);
-    const shown = answers.slice(page * pageSize, (page + 1) * pageSize);
-    list.replaceChildren(...shown.map(Answer));
-    position.textContent = `Page ${page + 1} of ${pages} (${answers.length} requests)`;
-    previous.disabled = page === 0;
-    next.disabled = page === pages - 1;
-  }
-  previous.onclick = () => show(page - 1);
-  next.onclick = () => show(page + 1);
-  show(0);
-  return html`<div class="answers"><nav class="answers-nav">${previous}${position}${next}</nav>${list}</div>`;
+  const nav = Pager(answers.length, pageSize, "requests", (from, to) => list.replaceChildren(...answers.slice(from, to).map(Answer)));
+  return html`<div class="answers">${nav}${list}</div>`;
 }
 
 function Answer(a) {
