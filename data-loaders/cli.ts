@@ -35,17 +35,25 @@ async function runPending(entries: PlanEntry[], root: string, signal: AbortSigna
   for (const entry of entries) {
     if (signal.aborted) break;
     const started = performance.now();
-    const { runs } = await runExperiment(entry.experiment, { resultsRoot: root, signal, rerun: entry.state === "fresh" });
+    const { runs } = await runExperiment(entry.experiment, {
+      resultsRoot: root,
+      signal,
+      rerun: entry.state === "fresh",
+    });
     const took = formatSeconds((performance.now() - started) / 1000);
     for (const { manifest } of runs) {
       const counts = `${manifest.counts.ok}/${manifest.counts.requests} ok`;
       const resumed = manifest.interruptions?.length ? `, resumed ${manifest.interruptions.length}×` : "";
       if (manifest.status === "complete") {
         const note = manifest.reason ? ` (${manifest.reason})` : "";
-        process.stderr.write(`${entry.experiment.id}: complete, ${counts}${resumed}, ${took} → ${manifest.run_id}${note}\n`);
+        process.stderr.write(
+          `${entry.experiment.id}: complete, ${counts}${resumed}, ${took} → ${manifest.run_id}${note}\n`,
+        );
       } else {
         failures++;
-        process.stderr.write(`${entry.experiment.id}: ${manifest.status}: ${manifest.reason} (${counts}${resumed}, ${took}) → ${manifest.run_id}\n`);
+        process.stderr.write(
+          `${entry.experiment.id}: ${manifest.status}: ${manifest.reason} (${counts}${resumed}, ${took}) → ${manifest.run_id}\n`,
+        );
       }
     }
   }
@@ -59,7 +67,10 @@ async function runPending(entries: PlanEntry[], root: string, signal: AbortSigna
 async function withLock(wait: boolean, fn: () => Promise<number>): Promise<number> {
   let lock: Lock;
   try {
-    lock = await acquireLock(resultsRoot(), { wait, onWait: (held) => process.stderr.write(`waiting: ${held.message}\n`) });
+    lock = await acquireLock(resultsRoot(), {
+      wait,
+      onWait: (held) => process.stderr.write(`waiting: ${held.message}\n`),
+    });
   } catch (e) {
     if (!(e instanceof LockHeld)) throw e;
     process.stderr.write(`error: ${e.message}\n`);
@@ -80,10 +91,14 @@ async function run(ids: string[]): Promise<number> {
   const root = resultsRoot();
   const load = await loadExperiments(EXPERIMENTS_DIR);
   printErrors(load);
-  for (const r of load.recorded.filter((r) => ids.includes(r.id))) process.stderr.write(`${r.id}: a recorded experiment, never run\n`);
+  for (const r of load.recorded.filter((r) => ids.includes(r.id)))
+    process.stderr.write(`${r.id}: a recorded experiment, never run\n`);
   materialiseRecorded(load.recorded, root);
   const unknown = ids.filter(
-    (id) => !load.experiments.some((e) => e.id === id) && !load.recorded.some((r) => r.id === id) && !load.errors.some((e) => e.file.endsWith(`/${id}.ts`)),
+    (id) =>
+      !load.experiments.some((e) => e.id === id) &&
+      !load.recorded.some((r) => r.id === id) &&
+      !load.errors.some((e) => e.file.endsWith(`/${id}.ts`)),
   );
   if (unknown.length) {
     process.stderr.write(`error: no experiment file for ${unknown.join(", ")} in ${EXPERIMENTS_DIR}/\n`);
@@ -91,9 +106,13 @@ async function run(ids: string[]): Promise<number> {
   }
   const plan = planExperiments(load.experiments, root);
   const chosen = ids.length ? plan.filter((p) => ids.includes(p.experiment.id)) : plan.filter(needsRun);
-  const invalidChosen = ids.length ? load.errors.filter((e) => ids.some((id) => e.file.endsWith(`/${id}.ts`))) : load.errors;
+  const invalidChosen = ids.length
+    ? load.errors.filter((e) => ids.some((id) => e.file.endsWith(`/${id}.ts`)))
+    : load.errors;
   const fresh = plan.length - plan.filter(needsRun).length;
-  process.stderr.write(`${chosen.length} to run, ${fresh} fresh${load.errors.length ? `, ${load.errors.length} error(s) in experiment files` : ""}\n`);
+  process.stderr.write(
+    `${chosen.length} to run, ${fresh} fresh${load.errors.length ? `, ${load.errors.length} error(s) in experiment files` : ""}\n`,
+  );
   const controller = new AbortController();
   const onSigint = () => {
     process.stderr.write("\nstopping: no new requests are sent; press Ctrl-C again to quit at once\n");
@@ -103,7 +122,12 @@ async function run(ids: string[]): Promise<number> {
   process.once("SIGINT", onSigint);
   const failures = await runPending(chosen, root, controller.signal);
   process.off("SIGINT", onSigint);
-  writeExperimentIndex(root, planExperiments(load.experiments, root), load.errors, recordedIndexEntries(load.recorded, root));
+  writeExperimentIndex(
+    root,
+    planExperiments(load.experiments, root),
+    load.errors,
+    recordedIndexEntries(load.recorded, root),
+  );
   if (controller.signal.aborted) return 130;
   return invalidChosen.length > 0 || failures > 0 ? 1 : 0;
 }
@@ -125,7 +149,8 @@ program
   .action(async () => {
     const load = await loadExperiments(EXPERIMENTS_DIR);
     printErrors(load);
-    for (const e of load.experiments) process.stdout.write(`ok ${e.file} (${e.prompts.length} prompts, spec ${e.specHash.slice(0, 8)})\n`);
+    for (const e of load.experiments)
+      process.stdout.write(`ok ${e.file} (${e.prompts.length} prompts, spec ${e.specHash.slice(0, 8)})\n`);
     for (const r of load.recorded) process.stdout.write(`ok ${r.file} (recorded, spec ${r.specHash.slice(0, 8)})\n`);
     process.exitCode = load.errors.length ? 1 : 0;
   });
@@ -138,14 +163,21 @@ program
     const plan = planExperiments(load.experiments, resultsRoot(), () => {});
     for (const p of plan) {
       const run = p.shown ? ` ${p.shown.runId} (${p.shown.manifest.status})` : "";
-      const units = p.units.length > 1 ? ` [${p.units.filter((u) => u.action === "complete").length}/${p.units.length} runs complete]` : "";
+      const units =
+        p.units.length > 1
+          ? ` [${p.units.filter((u) => u.action === "complete").length}/${p.units.length} runs complete]`
+          : "";
       const bound = p.clientBound.length
         ? ` [client-bound: ${p.clientBound.map((r) => `${r.runId}${r.manifest.self_check?.reason ? ` (${r.manifest.self_check.reason})` : ""}`).join(", ")}]`
         : "";
-      process.stdout.write(`${p.state.padEnd(8)} ${p.experiment.id}${run}${units}${p.reason ? `: ${p.reason}` : ""}${bound}\n`);
+      process.stdout.write(
+        `${p.state.padEnd(8)} ${p.experiment.id}${run}${units}${p.reason ? `: ${p.reason}` : ""}${bound}\n`,
+      );
     }
     for (const r of recordedIndexEntries(load.recorded, resultsRoot(), () => {})) {
-      const run = r.run_id ? ` ${r.run_id} (${r.state === "failed" ? "failed" : "complete"})` : " (written by the next run or build)";
+      const run = r.run_id
+        ? ` ${r.run_id} (${r.state === "failed" ? "failed" : "complete"})`
+        : " (written by the next run or build)";
       process.stdout.write(`${"recorded".padEnd(8)} ${r.id}${run}${r.error ? `: ${r.error}` : ""}\n`);
     }
     for (const e of load.errors) process.stdout.write(`invalid  ${e.message}\n`);
@@ -200,23 +232,43 @@ program
   .option("--speedup <n>", "simulated GPU speed multiplier", Number, 1)
   .option("--load-time-ms <ms>", "simulated model load time", int, 0)
   .option("--api-key-env <name>", "require the API key held in this environment variable")
-  .action(async (opts: { profile: string; port: number; host: string; seed: number; speedup: number; loadTimeMs: number; apiKeyEnv?: string }) => {
-    const apiKey = opts.apiKeyEnv ? process.env[opts.apiKeyEnv] : undefined;
-    if (opts.apiKeyEnv && !apiKey) throw new InvalidArgumentError(`environment variable ${opts.apiKeyEnv} is not set`);
-    await runSimCommand({ ...opts, apiKey });
-  });
+  .action(
+    async (opts: {
+      profile: string;
+      port: number;
+      host: string;
+      seed: number;
+      speedup: number;
+      loadTimeMs: number;
+      apiKeyEnv?: string;
+    }) => {
+      const apiKey = opts.apiKeyEnv ? process.env[opts.apiKeyEnv] : undefined;
+      if (opts.apiKeyEnv && !apiKey)
+        throw new InvalidArgumentError(`environment variable ${opts.apiKeyEnv} is not set`);
+      await runSimCommand({ ...opts, apiKey });
+    },
+  );
 
-const importCommand = program.command("import").description("turn results measured elsewhere into recorded experiments");
+const importCommand = program
+  .command("import")
+  .description("turn results measured elsewhere into recorded experiments");
 importCommand
   .command("vllm-bench")
   .description("a `vllm bench serve --save-result` JSON file → experiments/<id>.ts (recorded) and its run folder")
   .argument("<file>", "the result JSON")
   .option("--experiment <id>", "experiment id (default: from the file name)")
-  .option("--hardware <text>", "where it ran, e.g. \"RTX 4080 16 GB\"", "not recorded")
+  .option("--hardware <text>", 'where it ran, e.g. "RTX 4080 16 GB"', "not recorded")
   .action((file: string, opts: { experiment?: string; hardware: string }) => {
     try {
-      const r = importVllmBench(file, { experimentsDir: EXPERIMENTS_DIR, resultsRoot: resultsRoot(), experimentId: opts.experiment, hardware: opts.hardware });
-      process.stderr.write(`${r.id}: recorded ${r.manifest.counts.requests} requests → ${r.experimentFile}, ${r.runDir}\n`);
+      const r = importVllmBench(file, {
+        experimentsDir: EXPERIMENTS_DIR,
+        resultsRoot: resultsRoot(),
+        experimentId: opts.experiment,
+        hardware: opts.hardware,
+      });
+      process.stderr.write(
+        `${r.id}: recorded ${r.manifest.counts.requests} requests → ${r.experimentFile}, ${r.runDir}\n`,
+      );
     } catch (e) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       process.exitCode = 1;

@@ -57,7 +57,8 @@ export interface Agreement extends Kappa {
 export function cohensKappa(matrix: readonly (readonly number[])[]): Kappa {
   const k = matrix.length;
   for (const row of matrix) {
-    if (row.length !== k) throw new RangeError(`confusion matrix must be square, got a row of ${row.length} in a ${k}×${k} matrix`);
+    if (row.length !== k)
+      throw new RangeError(`confusion matrix must be square, got a row of ${row.length} in a ${k}×${k} matrix`);
   }
   let n = 0;
   let diagonal = 0;

@@ -135,7 +135,9 @@ export function prepareCascade(a: CascadeRun, b: CascadeRun, options: PrepareOpt
   checkRate(a);
   checkRate(b);
   const { agreementField } = options;
-  const equalsFields = [...new Set([...(agreementField === null ? [] : [agreementField]), ...(options.equalsFields ?? [])])];
+  const equalsFields = [
+    ...new Set([...(agreementField === null ? [] : [agreementField]), ...(options.equalsFields ?? [])]),
+  ];
   const joined = pairByPrompt(a.rows, b.rows);
   const pairs = joined.pairs.map(({ a: rowA, b: rowB }): PreparedPair => {
     const usableA = rowA.status === "ok" && rowA.schema_valid !== false;
@@ -192,11 +194,20 @@ export function replayCascade(prepared: PreparedCascade, rule: CascadeRule, requ
   const selfHostedTotal =
     (runsA && a.gpuDollarsPerHour === null) || (escalated > 0 && b.gpuDollarsPerHour === null)
       ? null
-      : (runsA ? gpuCost(a.gpuDollarsPerHour!, secondsA) : 0) + (escalated > 0 ? gpuCost(b.gpuDollarsPerHour!, secondsB) : 0);
+      : (runsA ? gpuCost(a.gpuDollarsPerHour!, secondsA) : 0) +
+        (escalated > 0 ? gpuCost(b.gpuDollarsPerHour!, secondsB) : 0);
   return {
     key: ruleKey(rule),
     rule,
-    counts: { paired: pairs.length, onlyA: prepared.onlyA, onlyB: prepared.onlyB, escalated, unusableA, compared, agreed },
+    counts: {
+      paired: pairs.length,
+      onlyA: prepared.onlyA,
+      onlyB: prepared.onlyB,
+      escalated,
+      unusableA,
+      compared,
+      agreed,
+    },
     shareEscalated: share,
     requests,
     seconds: secondsA + secondsB,
@@ -246,9 +257,14 @@ export function cascadeGrid(a: CascadeRun, b: CascadeRun, options: CascadeGridOp
   const scoreFields = options.scoreFields ?? [];
   const percents = options.percents ?? [5, 10, 20, 30, 50];
   const requests = options.requests ?? 200_000;
-  const prepared = prepareCascade(a, b, { agreementField: options.agreementField, equalsFields: options.equalsFields, scoreFields });
+  const prepared = prepareCascade(a, b, {
+    agreementField: options.agreementField,
+    equalsFields: options.equalsFields,
+    scoreFields,
+  });
   const rules: CascadeRule[] = [{ kind: "never" }, { kind: "always" }, { kind: "schema-invalid" }];
-  for (const [field, values] of prepared.valuesA) for (const value of values) rules.push({ kind: "field-equals", field, value });
+  for (const [field, values] of prepared.valuesA)
+    for (const value of values) rules.push({ kind: "field-equals", field, value });
   for (const field of scoreFields) for (const percent of percents) rules.push({ kind: "top-percent", field, percent });
   return {
     aRunId: a.runId,
@@ -284,16 +300,22 @@ function escalation(pairs: readonly PreparedPair[], rule: CascadeRule): boolean[
       return pairs.map((p) => !p.usableA);
     case "field-equals":
       return pairs.map((p) => {
-        if (!p.fieldsA.has(rule.field)) throw new Error(`field "${rule.field}" was not prepared (pass it in equalsFields)`);
+        if (!p.fieldsA.has(rule.field))
+          throw new Error(`field "${rule.field}" was not prepared (pass it in equalsFields)`);
         return !p.usableA || p.fieldsA.get(rule.field) === rule.value;
       });
     case "top-percent": {
-      if (!(rule.percent >= 0 && rule.percent <= 100)) throw new RangeError(`top-percent needs a percent in [0, 100], got ${rule.percent}`);
+      if (!(rule.percent >= 0 && rule.percent <= 100))
+        throw new RangeError(`top-percent needs a percent in [0, 100], got ${rule.percent}`);
       const scoreOf = (p: PreparedPair) => {
-        if (!p.scoresA.has(rule.field)) throw new Error(`score field "${rule.field}" was not prepared (pass it in scoreFields)`);
+        if (!p.scoresA.has(rule.field))
+          throw new Error(`score field "${rule.field}" was not prepared (pass it in scoreFields)`);
         return p.scoresA.get(rule.field)!;
       };
-      const scores = pairs.map(scoreOf).filter((s): s is number => s !== null).sort((x, y) => y - x);
+      const scores = pairs
+        .map(scoreOf)
+        .filter((s): s is number => s !== null)
+        .sort((x, y) => y - x);
       const k = Math.ceil((rule.percent / 100) * scores.length);
       const threshold = k === 0 ? Infinity : scores[k - 1]!;
       return pairs.map((p) => {

@@ -23,7 +23,11 @@ export interface TokenMeans {
 }
 
 /** Dollars for one request of the given token counts at `price`. */
-export function tokenCost(price: Pick<Price, "inputPerMTok" | "outputPerMTok">, promptTokens: number, completionTokens: number): number {
+export function tokenCost(
+  price: Pick<Price, "inputPerMTok" | "outputPerMTok">,
+  promptTokens: number,
+  completionTokens: number,
+): number {
   return (promptTokens * price.inputPerMTok + completionTokens * price.outputPerMTok) / 1_000_000;
 }
 
@@ -116,7 +120,8 @@ export function runCost(run: RunAggregates, prices: readonly Price[], gpuDollars
     run.meanPromptTokens === null || run.meanCompletionTokens === null
       ? null
       : { meanPromptTokens: run.meanPromptTokens, meanCompletionTokens: run.meanCompletionTokens };
-  const api = tokens === null ? null : apiCosts(prices, tokens).map((c) => ({ ...c, run: c.perRequest * run.completed }));
+  const api =
+    tokens === null ? null : apiCosts(prices, tokens).map((c) => ({ ...c, run: c.perRequest * run.completed }));
   let selfHosted: RunCost["selfHosted"] = null;
   if (gpuDollarsPerHour !== null) {
     const rate = selfHostedRate(gpuDollarsPerHour, perSecond(run.completed, run.durationS));

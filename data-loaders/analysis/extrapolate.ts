@@ -24,7 +24,13 @@
 //     (window throughputs already vary with answer lengths), so the interval errs on the wide side.
 //   What it does not cover: a different server, prompt set, concurrency or model; a cold start;
 //     failures the measured run did not see.
-import { bootstrapMeans, bootstrapReplicates, bootstrapRng, DEFAULT_REPLICATES, percentileInterval } from "../metrics/bootstrap.ts";
+import {
+  bootstrapMeans,
+  bootstrapReplicates,
+  bootstrapRng,
+  DEFAULT_REPLICATES,
+  percentileInterval,
+} from "../metrics/bootstrap.ts";
 import { mean, std } from "../metrics/stats.ts";
 import { steadyState } from "../metrics/steady-state.ts";
 import { rates, runDurationS, throughput } from "../metrics/throughput.ts";
@@ -105,7 +111,9 @@ export function extrapolate(input: ProjectionInput, options: ProjectionOptions =
   const completed = throughput(input.rows).completed;
   const overheadS = Math.max(0, runDurationS(input.rows) - completed / R);
 
-  const inside = input.rows.filter((r) => r.status === "ok" && r.done_ms !== null && r.done_ms > startMs && r.done_ms <= endMs);
+  const inside = input.rows.filter(
+    (r) => r.status === "ok" && r.done_ms !== null && r.done_ms > startMs && r.done_ms <= endMs,
+  );
   const K = Math.min(50, Math.floor(inside.length / 10));
   const basis: ProjectionBasis = {
     runId: input.runId,
@@ -163,7 +171,16 @@ export function extrapolateRecorded(
       ? recorded.completed / recorded.duration_s
       : null);
   if (R === null || !(R > 0)) return [];
-  const basis: ProjectionBasis = { runId, window: null, method: "recorded", requestThroughput: R, overheadS: 0, windows: 0, replicates: 0, level: 0 };
+  const basis: ProjectionBasis = {
+    runId,
+    window: null,
+    method: "recorded",
+    requestThroughput: R,
+    overheadS: 0,
+    windows: 0,
+    replicates: 0,
+    level: 0,
+  };
   return counts.map((n) => ({ requests: n, seconds: n / R, lo: null, hi: null, basis }));
 }
 
@@ -222,7 +239,12 @@ interface RateWindow {
 function rateWindow(rows: readonly ProjectionRow[], concurrency: number): RateWindow | null {
   const steady = steadyState(rows, concurrency);
   if (steady !== null && steady.requestThroughput > 0) {
-    return { startMs: steady.startMs, endMs: steady.endMs, requestThroughput: steady.requestThroughput, method: "steady-state" };
+    return {
+      startMs: steady.startMs,
+      endMs: steady.endMs,
+      requestThroughput: steady.requestThroughput,
+      method: "steady-state",
+    };
   }
   const whole = throughput(rows);
   if (!(whole.requestThroughput > 0)) return null;

@@ -139,16 +139,28 @@ export interface Speedup {
 }
 
 /** Speedup and time saved for each job size, from the two runs' request throughputs. */
-export function speedup(baselineThroughput: number, candidateThroughput: number, counts: readonly number[] = PROJECTION_COUNTS): Speedup {
+export function speedup(
+  baselineThroughput: number,
+  candidateThroughput: number,
+  counts: readonly number[] = PROJECTION_COUNTS,
+): Speedup {
   if (!(baselineThroughput > 0) || !(candidateThroughput > 0)) {
-    throw new RangeError(`throughputs must be positive, got baseline ${baselineThroughput} and candidate ${candidateThroughput}`);
+    throw new RangeError(
+      `throughputs must be positive, got baseline ${baselineThroughput} and candidate ${candidateThroughput}`,
+    );
   }
   return {
     speedup: candidateThroughput / baselineThroughput,
     timeSaved: counts.map((requests) => {
       const baselineS = requests / baselineThroughput;
       const candidateS = requests / candidateThroughput;
-      return { requests, baselineS, candidateS, savedS: baselineS - candidateS, savedPct: ((baselineS - candidateS) / baselineS) * 100 };
+      return {
+        requests,
+        baselineS,
+        candidateS,
+        savedS: baselineS - candidateS,
+        savedPct: ((baselineS - candidateS) / baselineS) * 100,
+      };
     }),
   };
 }

@@ -92,14 +92,21 @@ export function qualitySummary(rows: readonly QualityRow[], options: QualitySumm
     cutByLengthRate: completed === 0 ? null : cutByLength / completed,
     topErrors,
     validPerGpuHour:
-      schemaValidRate === null || options.requestThroughput === null ? null : (options.requestThroughput * schemaValidRate * 3600) / gpus,
+      schemaValidRate === null || options.requestThroughput === null
+        ? null
+        : (options.requestThroughput * schemaValidRate * 3600) / gpus,
   };
 }
 
 /** The distinct entries of a schema_errors value. */
 function errorEntries(errors: string | null): Set<string> {
   if (errors === null) return new Set();
-  return new Set(errors.split("; ").map((e) => e.trim()).filter((e) => e !== ""));
+  return new Set(
+    errors
+      .split("; ")
+      .map((e) => e.trim())
+      .filter((e) => e !== ""),
+  );
 }
 
 function pathOf(entry: string): string {

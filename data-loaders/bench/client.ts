@@ -51,8 +51,15 @@ const prompts = generateCandidatePrompts(256, 11, "short");
 
 function completionRequest(baseUrl: string, model: string, i: number, prefix: string): CompletionRequest {
   return {
-    baseUrl, model, api: "chat", messages: prompts[i % prompts.length]!.messages, maxTokens: 256,
-    temperature: 0, seed: i, stream: true, requestId: `${prefix}-${i}`,
+    baseUrl,
+    model,
+    api: "chat",
+    messages: prompts[i % prompts.length]!.messages,
+    maxTokens: 256,
+    temperature: 0,
+    seed: i,
+    stream: true,
+    requestId: `${prefix}-${i}`,
   };
 }
 
@@ -60,9 +67,11 @@ function completionRequest(baseUrl: string, model: string, i: number, prefix: st
 async function closedLoop(workers: number, total: number, one: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: workers }, async () => {
-    while (next < total) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < total) await one(next++);
+    }),
+  );
   return performance.now() - t0;
 }
 
@@ -96,7 +105,10 @@ async function barePhase(url: string, model: string, round: number): Promise<Pha
   const wallMs = await closedLoop(CONCURRENCY, REQUESTS, async (i) => {
     const req = completionRequest(url, model, i, `b${round}`);
     const res = await request(endpointUrl(url, "chat/completions"), {
-      method: "POST", dispatcher, headers: requestHeaders(req), body: JSON.stringify(requestBody(req)),
+      method: "POST",
+      dispatcher,
+      headers: requestHeaders(req),
+      body: JSON.stringify(requestBody(req)),
     });
     if (res.statusCode !== 200) throw new Error(`bare consumer: HTTP ${res.statusCode}`);
     let tail = "";
@@ -132,7 +144,8 @@ async function startSimProcess(opts: SimulatorOptions): Promise<SimProcess> {
     child.once("exit", (code) => reject(new Error(`simulator process exited (${code}) before listening`)));
   });
   return {
-    url, model,
+    url,
+    model,
     cpuMs: () => {
       try {
         // Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks (100 Hz).
@@ -153,15 +166,17 @@ async function startSimProcess(opts: SimulatorOptions): Promise<SimProcess> {
         child.on("message", onMessage);
         child.send("groundTruth");
       }),
-    close: () => new Promise<void>((resolve) => {
-      child.removeAllListeners("exit");
-      child.once("exit", () => resolve());
-      child.send("close");
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.removeAllListeners("exit");
+        child.once("exit", () => resolve());
+        child.send("close");
+      }),
   };
 }
 
-const fmt = (v: number, digits = 0): string => v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (v: number, digits = 0): string =>
+  v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function throughput(): Promise<number> {
   const sim = await startSimProcess({ profile: PROFILE, speedup: ZERO_LATENCY, seed: 1, maxNumSeqs: CONCURRENCY });
@@ -171,7 +186,10 @@ async function throughput(): Promise<number> {
     await barePhase(sim.url, sim.model, -1);
     const totals = { a: { events: 0, wallMs: 0, cpuMs: 0 }, b: { events: 0, wallMs: 0, cpuMs: 0 } };
     for (let round = 0; round < ROUNDS; round++) {
-      const phases = [["a", trackerPhase], ["b", barePhase]] as const;
+      const phases = [
+        ["a", trackerPhase],
+        ["b", barePhase],
+      ] as const;
       for (const [key, phase] of round % 2 === 0 ? phases : [...phases].reverse()) {
         const simCpu0 = sim.cpuMs();
         const p = await phase(sim.url, sim.model, round);
@@ -180,14 +198,19 @@ async function throughput(): Promise<number> {
         totals[key].wallMs += p.wallMs;
         totals[key].cpuMs += p.cpuMs;
         console.log(
-          `round ${round} ${key === "a" ? "(a) tracker client" : "(b) bare undici   "}: ${fmt(p.events)} events in ${fmt(p.wallMs)} ms = ${fmt(p.events / p.wallMs * 1000)} events/s, client CPU ${fmt(p.cpuMs / p.events * 1000, 2)} µs/event, simulator CPU ${simCpu === null ? "?" : fmt(simCpu / p.events * 1000, 2)} µs/event`,
+          `round ${round} ${key === "a" ? "(a) tracker client" : "(b) bare undici   "}: ${fmt(p.events)} events in ${fmt(p.wallMs)} ms = ${fmt((p.events / p.wallMs) * 1000)} events/s, client CPU ${fmt((p.cpuMs / p.events) * 1000, 2)} µs/event, simulator CPU ${simCpu === null ? "?" : fmt((simCpu / p.events) * 1000, 2)} µs/event`,
         );
       }
     }
-    if (totals.a.events !== totals.b.events) throw new Error(`(a) saw ${totals.a.events} events, (b) ${totals.b.events}: not the same streams`);
-    const rate = (t: Phase) => t.events / t.wallMs * 1000;
-    console.log(`(a) tracker client: ${fmt(rate(totals.a))} chunks/s, ${fmt(totals.a.cpuMs / totals.a.events * 1000, 2)} µs CPU/chunk`);
-    console.log(`(b) bare undici:    ${fmt(rate(totals.b))} chunks/s, ${fmt(totals.b.cpuMs / totals.b.events * 1000, 2)} µs CPU/chunk`);
+    if (totals.a.events !== totals.b.events)
+      throw new Error(`(a) saw ${totals.a.events} events, (b) ${totals.b.events}: not the same streams`);
+    const rate = (t: Phase) => (t.events / t.wallMs) * 1000;
+    console.log(
+      `(a) tracker client: ${fmt(rate(totals.a))} chunks/s, ${fmt((totals.a.cpuMs / totals.a.events) * 1000, 2)} µs CPU/chunk`,
+    );
+    console.log(
+      `(b) bare undici:    ${fmt(rate(totals.b))} chunks/s, ${fmt((totals.b.cpuMs / totals.b.events) * 1000, 2)} µs CPU/chunk`,
+    );
     return rate(totals.a) / rate(totals.b);
   } finally {
     await sim.close();
@@ -210,13 +233,17 @@ async function ttftErrors(consumer: "tracker" | "bare"): Promise<{ errors: numbe
       const req = completionRequest(sim.url, sim.model, i, consumer);
       if (consumer === "tracker") {
         const out = await send(req, { dispatcher, now });
-        if (!out.ok || out.firstEventMs === null) throw new Error(`ground-truth run: request ${i} failed (${out.errorMessage})`);
+        if (!out.ok || out.firstEventMs === null)
+          throw new Error(`ground-truth run: request ${i} failed (${out.errorMessage})`);
         firstEvent.set(req.requestId, out.firstEventMs);
         tokens += (out.promptTokens ?? 0) + (out.completionTokens ?? 0);
         return;
       }
       const res = await request(endpointUrl(sim.url, "chat/completions"), {
-        method: "POST", dispatcher, headers: requestHeaders(req), body: JSON.stringify(requestBody(req)),
+        method: "POST",
+        dispatcher,
+        headers: requestHeaders(req),
+        body: JSON.stringify(requestBody(req)),
       });
       for await (const _chunk of res.body) if (!firstEvent.has(req.requestId)) firstEvent.set(req.requestId, now());
     });
@@ -228,8 +255,9 @@ async function ttftErrors(consumer: "tracker" | "bare"): Promise<{ errors: numbe
       if (client === undefined || record.firstWriteMs === null) continue;
       errors.push(client - record.firstWriteMs);
     }
-    if (errors.length !== TRUTH_REQUESTS) throw new Error(`ground truth for ${errors.length} of ${TRUTH_REQUESTS} requests`);
-    return { errors, tokPerS: tokens / wallMs * 1000 };
+    if (errors.length !== TRUTH_REQUESTS)
+      throw new Error(`ground truth for ${errors.length} of ${TRUTH_REQUESTS} requests`);
+    return { errors, tokPerS: (tokens / wallMs) * 1000 };
   } finally {
     await dispatcher.close();
     await sim.close();
@@ -252,7 +280,11 @@ async function ttftError(): Promise<{ p50: number; p99: number }> {
   return describe("(c) tracker client", await ttftErrors("tracker"));
 }
 
-console.log(`bench:client — ${CONCURRENCY} concurrent streams × ${REQUESTS} requests per phase, ${ROUNDS} rounds; simulator ${PROFILE} in a child process at speedup ${ZERO_LATENCY}`);
+console.log(
+  `bench:client — ${CONCURRENCY} concurrent streams × ${REQUESTS} requests per phase, ${ROUNDS} rounds; simulator ${PROFILE} in a child process at speedup ${ZERO_LATENCY}`,
+);
 const ratio = await throughput();
 const ttft = await ttftError();
-console.log(`chunks_ratio=${ratio.toFixed(3)} ttft_err_p50_ms=${ttft.p50.toFixed(3)} ttft_err_p99_ms=${ttft.p99.toFixed(3)}`);
+console.log(
+  `chunks_ratio=${ratio.toFixed(3)} ttft_err_p50_ms=${ttft.p50.toFixed(3)} ttft_err_p99_ms=${ttft.p99.toFixed(3)}`,
+);

@@ -31,7 +31,18 @@ const sampler = setInterval(() => {
 const port = await freePort();
 const sim = spawn(
   process.execPath,
-  ["--import", "tsx", join(import.meta.dirname, "../cli.ts"), "sim", "--profile", "llama-3.2-1b@rtx-4080", "--port", String(port), "--speedup", "10000"],
+  [
+    "--import",
+    "tsx",
+    join(import.meta.dirname, "../cli.ts"),
+    "sim",
+    "--profile",
+    "llama-3.2-1b@rtx-4080",
+    "--port",
+    String(port),
+    "--speedup",
+    "10000",
+  ],
   { stdio: ["ignore", "ignore", "inherit"] },
 );
 try {
@@ -52,7 +63,9 @@ try {
         if (done % 20_000 === 0) {
           const s = (performance.now() - started) / 1000;
           const m = process.memoryUsage();
-          process.stderr.write(`${done}/${requests} in ${s.toFixed(1)} s, rss ${mb(m.rss).toFixed(0)} MB (heap ${mb(m.heapUsed).toFixed(0)}/${mb(m.heapTotal).toFixed(0)} MB, external ${mb(m.external).toFixed(0)} MB)\n`);
+          process.stderr.write(
+            `${done}/${requests} in ${s.toFixed(1)} s, rss ${mb(m.rss).toFixed(0)} MB (heap ${mb(m.heapUsed).toFixed(0)}/${mb(m.heapTotal).toFixed(0)} MB, external ${mb(m.external).toFixed(0)} MB)\n`,
+          );
         }
         if (done === requests) {
           sendEnd = performance.now();

@@ -13,7 +13,9 @@ const offset = monotonicOffsetMs();
 process.on("message", (msg: unknown) => {
   if (msg === "close") void sim.close().then(() => process.exit(0));
   if (msg === "groundTruth") {
-    const records = sim.groundTruth().map((r) => ({ ...r, firstWriteMs: r.firstWriteMs === null ? null : r.firstWriteMs + offset }));
+    const records = sim
+      .groundTruth()
+      .map((r) => ({ ...r, firstWriteMs: r.firstWriteMs === null ? null : r.firstWriteMs + offset }));
     process.send!({ groundTruth: records });
   }
 });

@@ -7,7 +7,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { sqlString } from "../store/parquet.ts";
-import { REQUEST_COLUMNS, duckdbColumns, ROW_SCHEMA_VERSION, type ExperimentIndex, type Manifest } from "../store/rows.ts";
+import {
+  REQUEST_COLUMNS,
+  duckdbColumns,
+  ROW_SCHEMA_VERSION,
+  type ExperimentIndex,
+  type Manifest,
+} from "../store/rows.ts";
 
 export interface StoreOptions {
   runs: number;
@@ -37,9 +43,11 @@ export async function writeBenchStore(resultsDir: string, options: StoreOptions)
       const tpot = 4 + (r % MODELS.length) * 3;
       await con.run(`COPY (${rowsSql({ experimentId, runId, rows: rowsPerRun, tpot, itlLength, seed: r })})
         TO ${sqlString(join(dir, "requests.parquet"))} (FORMAT parquet, COMPRESSION zstd)`);
-      const counts = (await con.runAndReadAll(
-        `SELECT count(*)::INTEGER AS n, count(*) FILTER (status = 'ok')::INTEGER AS ok FROM read_parquet(${sqlString(join(dir, "requests.parquet"))})`,
-      )).getRowObjects()[0]!;
+      const counts = (
+        await con.runAndReadAll(
+          `SELECT count(*)::INTEGER AS n, count(*) FILTER (status = 'ok')::INTEGER AS ok FROM read_parquet(${sqlString(join(dir, "requests.parquet"))})`,
+        )
+      ).getRowObjects()[0]!;
       const spec = {
         server: { simulate: `${model}@rtx-4080` },
         workload: { prompts: { generate: "candidate-profiles", count: 500 }, maxTokens: 1024 },
@@ -60,8 +68,20 @@ export async function writeBenchStore(resultsDir: string, options: StoreOptions)
         server: { kind: "simulate", endpoint: "http://127.0.0.1:8000", model, profile: `${model}@rtx-4080` },
         started_at: new Date(Date.UTC(2026, 0, 1, 0, r)).toISOString(),
         finished_at: new Date(Date.UTC(2026, 0, 1, 1, r)).toISOString(),
-        counts: { requests: rowsPerRun, done: Number(counts.n), ok: Number(counts.ok), error: Number(counts.n) - Number(counts.ok) },
-        environment: { node: process.version, os: "linux", cpu: "bench", host: "bench", git_commit: null, git_dirty: null },
+        counts: {
+          requests: rowsPerRun,
+          done: Number(counts.n),
+          ok: Number(counts.ok),
+          error: Number(counts.n) - Number(counts.ok),
+        },
+        environment: {
+          node: process.version,
+          os: "linux",
+          cpu: "bench",
+          host: "bench",
+          git_commit: null,
+          git_dirty: null,
+        },
         group: { level: null, repeat: 0 },
       };
       writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
@@ -89,7 +109,14 @@ export async function writeBenchStore(resultsDir: string, options: StoreOptions)
 }
 
 /** SELECT producing `rows` request rows in the column order of requestRowSchema. */
-function rowsSql(o: { experimentId: string; runId: string; rows: number; tpot: number; itlLength: number; seed: number }): string {
+function rowsSql(o: {
+  experimentId: string;
+  runId: string;
+  rows: number;
+  tpot: number;
+  itlLength: number;
+  seed: number;
+}): string {
   // u(k): a deterministic uniform number in [0, 1) per row and stream k.
   const u = (k: number) => `(hash(i, ${o.seed}, ${k}) % 1000000) / 1000000.0`;
   const columns: Record<(typeof REQUEST_COLUMNS)[number], string> = {
@@ -140,4 +167,3 @@ function rowsSql(o: { experimentId: string; runId: string; rows: number; tpot: n
       FROM base)
     SELECT ${REQUEST_COLUMNS.map((c) => `(${columns[c]})::${types[c]} AS "${c}"`).join(",\n")} FROM timed ORDER BY i`;
 }
-

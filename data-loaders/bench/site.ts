@@ -24,7 +24,8 @@ export function pageDataBytes(outDir: string): Map<string, number> {
     .map((e) => join(e.parentPath, e.name));
   for (const page of pages) {
     let bytes = 0;
-    for (const [, size] of readFileSync(page, "utf8").matchAll(/registerFile\([^)]*"size":(\d+)/g)) bytes += Number(size);
+    for (const [, size] of readFileSync(page, "utf8").matchAll(/registerFile\([^)]*"size":(\d+)/g))
+      bytes += Number(size);
     sizes.set(relative(outDir, page), bytes);
   }
   return sizes;
@@ -36,16 +37,22 @@ async function build(root: string, resultsDir: string): Promise<number> {
   const report = await buildSite(root, resultsDir, { output: () => {} });
   const seconds = (performance.now() - started) / 1000;
   const s = report.seconds;
-  console.log(`  digests ${s.digests.toFixed(1)} s, ${report.loadersRun.length} loaders ${s.loaders.toFixed(1)} s, Framework build ${s.framework.toFixed(1)} s (downloads beside it ${s.downloads.toFixed(1)} s)`);
+  console.log(
+    `  digests ${s.digests.toFixed(1)} s, ${report.loadersRun.length} loaders ${s.loaders.toFixed(1)} s, Framework build ${s.framework.toFixed(1)} s (downloads beside it ${s.downloads.toFixed(1)} s)`,
+  );
   const slowest = [...report.loadersRun].sort((a, b) => b.seconds - a.seconds).slice(0, 6);
-  if (slowest.length) console.log(`  slowest loaders: ${slowest.map((l) => `${l.target} ${l.seconds.toFixed(1)} s`).join(", ")}`);
+  if (slowest.length)
+    console.log(`  slowest loaders: ${slowest.map((l) => `${l.target} ${l.seconds.toFixed(1)} s`).join(", ")}`);
   return seconds;
 }
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "tracker-bench-site-"));
   try {
-    cpSync(join(PROJECT, "src"), join(root, "src"), { recursive: true, filter: (source) => !source.includes(".observablehq") });
+    cpSync(join(PROJECT, "src"), join(root, "src"), {
+      recursive: true,
+      filter: (source) => !source.includes(".observablehq"),
+    });
     for (const file of ["observablehq.config.ts", "package.json"]) cpSync(join(PROJECT, file), join(root, file));
     for (const dir of ["node_modules", "data-loaders"]) symlinkSync(join(PROJECT, dir), join(root, dir));
     mkdirSync(join(root, "experiments"));
@@ -53,13 +60,16 @@ async function main(): Promise<void> {
     const { version } = JSON.parse(readFileSync(join(FRAMEWORK, "package.json"), "utf8")) as { version: string };
     const kept = join(PROJECT, ".tmp/site-test-cache", `framework-${version}`);
     for (const name of ["_node", "_observablehq"]) {
-      if (existsSync(join(kept, name))) cpSync(join(kept, name), join(root, "src/.observablehq/cache", name), { recursive: true });
+      if (existsSync(join(kept, name)))
+        cpSync(join(kept, name), join(root, "src/.observablehq/cache", name), { recursive: true });
     }
 
     const resultsDir = join(root, "results");
     let started = performance.now();
     await writeBenchStore(resultsDir, { runs: RUNS, rowsPerRun: ROWS });
-    console.log(`store: ${RUNS} runs × ${ROWS.toLocaleString("en-US")} rows written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `store: ${RUNS} runs × ${ROWS.toLocaleString("en-US")} rows written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     const outDir = join(root, "dist");
     const buildS = await build(root, resultsDir);

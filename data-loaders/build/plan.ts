@@ -49,7 +49,8 @@ export function unitRuns(experiment: LoadedExperiment, runs: RunFolder[]): UnitP
     const complete = mine.filter((r) => r.manifest.status === "complete").at(-1);
     if (complete) return { unit, action: "complete", run: complete };
     const latest = mine.at(-1) ?? null;
-    if (latest && isResumable(latest.manifest, existsSync(join(latest.path, JOURNAL_FILE)))) return { unit, action: "resume", run: latest };
+    if (latest && isResumable(latest.manifest, existsSync(join(latest.path, JOURNAL_FILE))))
+      return { unit, action: "resume", run: latest };
     return { unit, action: "new", run: latest };
   });
 }
@@ -63,11 +64,15 @@ export function planExperiments(experiments: LoadedExperiment[], resultsRoot: st
     const clientBound = current.filter((r) => r.manifest.self_check?.client_bound === true);
     const base = { experiment, units, clientBound };
     const latestComplete = current.filter((r) => r.manifest.status === "complete").at(-1);
-    if (units.every((u) => u.action === "complete")) return { ...base, state: "fresh", shown: latestComplete!, reason: null };
+    if (units.every((u) => u.action === "complete"))
+      return { ...base, state: "fresh", shown: latestComplete!, reason: null };
     const resumable = units.find((u) => u.action === "resume");
     if (resumable) {
       const m = resumable.run!.manifest;
-      const reason = m.status === "running" ? "stopped without finishing (killed?); the next run resumes it" : (m.reason ?? m.status);
+      const reason =
+        m.status === "running"
+          ? "stopped without finishing (killed?); the next run resumes it"
+          : (m.reason ?? m.status);
       return { ...base, state: "partial", shown: latestComplete ?? resumable.run, reason };
     }
     const failed = units.find((u) => u.action === "new" && u.run !== null);
@@ -130,7 +135,10 @@ function invalidEntries(errors: SpecError[]): ExperimentIndex["experiments"] {
   const byFile = new Map<string, SpecError[]>();
   for (const e of errors) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
   return [...byFile].map(([file, errs]) => {
-    const id = file.replace(/^.*\//, "").replace(/\.[^.]*$/, "").replace(/:.*$/, "");
+    const id = file
+      .replace(/^.*\//, "")
+      .replace(/\.[^.]*$/, "")
+      .replace(/:.*$/, "");
     return {
       id,
       file,

@@ -47,7 +47,9 @@ function warm(root: string, resultsRoot: string, task: WarmTask): Promise<WarmRe
     let reply: WarmReply | null = null;
     child.once("message", (m) => (reply = m as WarmReply));
     child.once("error", reject);
-    child.once("exit", (code) => (reply ? resolveReply(reply) : reject(new Error(`report/warm.ts exited (${code}) without an answer`))));
+    child.once("exit", (code) =>
+      reply ? resolveReply(reply) : reject(new Error(`report/warm.ts exited (${code}) without an answer`)),
+    );
     child.send(task);
   });
 }
@@ -62,22 +64,35 @@ export async function warmMemo(root: string, resultsRoot: string, jobs = availab
   const runs = listRuns(resultsRoot, () => {}).filter((r) => !isWarm(r, memo));
   if (runs.length === 0) return [];
   const size = (r: RunFolder) => (r.requestsPath ? statSync(r.requestsPath).size : 0);
-  const shares = Array.from({ length: Math.max(1, Math.min(jobs, runs.length)) }, () => ({ bytes: 0, runs: [] as [string, string][], experiments: [] as string[] }));
+  const shares = Array.from({ length: Math.max(1, Math.min(jobs, runs.length)) }, () => ({
+    bytes: 0,
+    runs: [] as [string, string][],
+    experiments: [] as string[],
+  }));
   for (const run of [...runs].sort((a, b) => size(b) - size(a))) {
     const share = shares.reduce((least, s) => (s.bytes < least.bytes ? s : least));
     share.bytes += size(run) + 1;
     share.runs.push([run.experimentId, run.runId]);
   }
-  experimentFileIds(resolve(root, experimentsFolder())).forEach((id, i) => shares[i % shares.length]!.experiments.push(id));
+  experimentFileIds(resolve(root, experimentsFolder())).forEach((id, i) =>
+    shares[i % shares.length]!.experiments.push(id),
+  );
   // A child that dies (e.g. out of memory) only costs time: the loaders compute what is missing.
   const replies = await Promise.all(
-    shares.map((s) => warm(root, resultsRoot, { memo: s.runs, experiments: s.experiments }).catch((err: Error): WarmReply => ({ error: err.message }))),
+    shares.map((s) =>
+      warm(root, resultsRoot, { memo: s.runs, experiments: s.experiments }).catch((err: Error): WarmReply => ({
+        error: err.message,
+      })),
+    ),
   );
   return replies.flatMap((r) => ("failed" in r ? r.failed : "error" in r ? [r.error] : []));
 }
 
 /** Writes the download files into the cache (`DOWNLOADS_CACHE`); returns where each goes in the site. */
-export async function writeDownloadFiles(root: string, resultsRoot: string): Promise<{ cacheDir: string; files: DownloadFile[] }> {
+export async function writeDownloadFiles(
+  root: string,
+  resultsRoot: string,
+): Promise<{ cacheDir: string; files: DownloadFile[] }> {
   const cacheDir = join(root, DOWNLOADS_CACHE);
   const reply = await warm(root, resultsRoot, { downloads: cacheDir });
   if ("error" in reply) throw new Error(`downloads: ${reply.error}`);
@@ -114,7 +129,13 @@ function loaderRuns(root: string, resultsRoot: string): LoaderRun[] {
 }
 
 /** Runs one loader like Framework does, its stdout into `out`, its stderr to `log`; resolves with the exit code. */
-async function runLoader(root: string, resultsRoot: string, run: LoaderRun, out: string, log: FrameworkOutput): Promise<number> {
+async function runLoader(
+  root: string,
+  resultsRoot: string,
+  run: LoaderRun,
+  out: string,
+  log: FrameworkOutput,
+): Promise<number> {
   const fd = openSync(out, "w");
   try {
     return await new Promise<number>((resolveCode) => {

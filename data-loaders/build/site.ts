@@ -45,7 +45,9 @@ function codeHash(root: string): string {
   for (const entry of CODE_ROOTS) {
     const full = join(root, entry);
     if (!existsSync(full)) continue;
-    const files = statSync(full).isDirectory() ? walk(full, (rel) => rel.includes(".observablehq")).map((f) => join(full, f)) : [full];
+    const files = statSync(full).isDirectory()
+      ? walk(full, (rel) => rel.includes(".observablehq")).map((f) => join(full, f))
+      : [full];
     for (const f of files) parts.push(`${relative(root, f)}:${sha256(readFileSync(f))}`);
   }
   return sha256(parts.join("\n"));
@@ -70,7 +72,9 @@ interface Inputs {
 
 function currentInputs(root: string, resultsRoot: string): Inputs {
   const indexPath = join(resultsRoot, INDEX_FILE);
-  const index: ExperimentIndex["experiments"] = existsSync(indexPath) ? JSON.parse(readFileSync(indexPath, "utf8")).experiments : [];
+  const index: ExperimentIndex["experiments"] = existsSync(indexPath)
+    ? JSON.parse(readFileSync(indexPath, "utf8")).experiments
+    : [];
   return { code: codeHash(root), index, files: experimentFileHashes(root) };
 }
 
@@ -111,12 +115,18 @@ export function recordLoaderCache(root: string, resultsRoot: string): void {
   if (!existsSync(cache)) return;
   const inputs = currentInputs(root, resultsRoot);
   const fps: Record<string, string> = {};
-  for (const file of walk(cache, (rel) => rel.startsWith("_") || rel === FINGERPRINTS)) fps[file] = fingerprint(file, inputs);
+  for (const file of walk(cache, (rel) => rel.startsWith("_") || rel === FINGERPRINTS))
+    fps[file] = fingerprint(file, inputs);
   writeFileSync(join(cache, FINGERPRINTS), JSON.stringify(fps, null, 2) + "\n");
 }
 
 /** Runs `observable <command>` with the project's config; resolves with the exit code. */
-export function runFramework(root: string, args: string[], env: Record<string, string> = {}, output: FrameworkOutput = "inherit"): Promise<number> {
+export function runFramework(
+  root: string,
+  args: string[],
+  env: Record<string, string> = {},
+  output: FrameworkOutput = "inherit",
+): Promise<number> {
   const bin = join(root, "node_modules/@observablehq/framework/dist/bin/observable.js");
   return new Promise((resolve, reject) => {
     const stdio = output === "inherit" ? "inherit" : "pipe";
@@ -186,5 +196,9 @@ export async function buildSite(root: string, resultsRoot: string, options: Buil
   rmSync(old, { recursive: true, force: true });
   times.push(performance.now());
   const step = (i: number) => (times[i + 1]! - times[i]!) / 1000;
-  return { ...report, loadersRun: loaders.ran, seconds: { digests: step(0), loaders: step(1), framework: step(2), downloads: downloadsS } };
+  return {
+    ...report,
+    loadersRun: loaders.ran,
+    seconds: { digests: step(0), loaders: step(1), framework: step(2), downloads: downloadsS },
+  };
 }

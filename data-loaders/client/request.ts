@@ -55,7 +55,10 @@ export function requestBody(req: CompletionRequest): Record<string, unknown> {
   body.stream = req.stream;
   if (req.stream) body.stream_options = { include_usage: true };
   if (req.jsonSchema) {
-    body.response_format = { type: "json_schema", json_schema: { name: "answer", schema: req.jsonSchema, strict: true } };
+    body.response_format = {
+      type: "json_schema",
+      json_schema: { name: "answer", schema: req.jsonSchema, strict: true },
+    };
   }
   return body;
 }
@@ -126,16 +129,24 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
       const info = parseErrorBody(Buffer.concat(collected).toString("utf8"));
       return failed(req, sentMs, doneMs, httpStatus, classifyHttpStatus(status, info), httpErrorMessage(status, info));
     }
-    if (stream === null) return outcome(req, sentMs, doneMs, httpStatus, parseResponseBody(Buffer.concat(collected).toString("utf8")));
+    if (stream === null)
+      return outcome(req, sentMs, doneMs, httpStatus, parseResponseBody(Buffer.concat(collected).toString("utf8")));
     return outcome(req, sentMs, doneMs, httpStatus, stream.end(doneMs));
   } catch (err) {
     const doneMs = now();
     const failure = classifyNetworkError(err);
     const errorClass: ErrorClass = stoppedBy ?? failure.errorClass;
     let message = failure.message;
-    if (stoppedBy === "timeout") message = idle ? `no bytes for ${req.idleTimeoutMs} ms` : `no complete response within ${req.timeoutMs} ms`;
+    if (stoppedBy === "timeout")
+      message = idle ? `no bytes for ${req.idleTimeoutMs} ms` : `no complete response within ${req.timeoutMs} ms`;
     else if (stoppedBy === "aborted") message = "request aborted";
-    if (stream) return outcome(req, sentMs, doneMs, httpStatus, { ...stream.partial(), ok: false, errorClass, errorMessage: message });
+    if (stream)
+      return outcome(req, sentMs, doneMs, httpStatus, {
+        ...stream.partial(),
+        ok: false,
+        errorClass,
+        errorMessage: message,
+      });
     return failed(req, sentMs, doneMs, httpStatus, errorClass, message);
   } finally {
     if (timer) clearTimeout(timer);
@@ -167,7 +178,8 @@ class TimedStream {
   /** Parses what has arrived. */
   private readonly flush = (): void => {
     this.scheduled = false;
-    for (const { chunk, atMs } of this.pending.splice(0)) for (const data of this.decoder.push(chunk)) this.state.add(data, atMs);
+    for (const { chunk, atMs } of this.pending.splice(0))
+      for (const data of this.decoder.push(chunk)) this.state.add(data, atMs);
   };
 
   /** The body ended at `doneMs`: the last event may lack its blank line. */
@@ -244,7 +256,13 @@ function transfer(
   });
 }
 
-function outcome(req: CompletionRequest, sentMs: number, doneMs: number, httpStatus: number | null, fields: ResponseFields): Outcome {
+function outcome(
+  req: CompletionRequest,
+  sentMs: number,
+  doneMs: number,
+  httpStatus: number | null,
+  fields: ResponseFields,
+): Outcome {
   const errorMessage = fields.errorMessage === null ? null : redact(fields.errorMessage, req.apiKey);
   return { ...fields, errorMessage, sentMs, doneMs, httpStatus };
 }

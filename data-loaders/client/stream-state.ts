@@ -69,7 +69,8 @@ export class StreamState {
   result(complete: boolean): ResponseFields {
     let failure = this.failure;
     if (!failure && !complete) failure = { errorClass: "malformed_stream", message: "stream ended without [DONE]" };
-    if (!failure && this.choiceEvents === 0) failure = { errorClass: "malformed_stream", message: "response has no choices" };
+    if (!failure && this.choiceEvents === 0)
+      failure = { errorClass: "malformed_stream", message: "response has no choices" };
     const toolCalls: ToolCall[] = [...this.toolCalls.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([index, t]) => ({ index, id: t.id, name: t.name, arguments: t.arguments.join("") }));
@@ -140,7 +141,11 @@ export class StreamState {
       output = true;
     }
     // Builds from 2025-11 to 2026-01 may send both names with the same text: take one.
-    const reasoning = nonEmpty(delta.reasoning) ? delta.reasoning : nonEmpty(delta.reasoning_content) ? delta.reasoning_content : null;
+    const reasoning = nonEmpty(delta.reasoning)
+      ? delta.reasoning
+      : nonEmpty(delta.reasoning_content)
+        ? delta.reasoning_content
+        : null;
     if (reasoning !== null) {
       this.reasoning.push(reasoning);
       output = true;

@@ -5,15 +5,18 @@
 import { z } from "zod";
 import { rngFor, type Rng } from "../random.ts";
 
-export const CANDIDATE_DIMENSIONS = ["technical_skills", "experience", "communication", "leadership", "culture_fit"] as const;
+export const CANDIDATE_DIMENSIONS = [
+  "technical_skills",
+  "experience",
+  "communication",
+  "leadership",
+  "culture_fit",
+] as const;
 
 export const candidateAnswerSchema = z.object({
   recommendation: z.enum(["strong_yes", "yes", "maybe", "no"]),
   reasoning: z.string(),
-  analysis: z.record(
-    z.string(),
-    z.object({ score: z.number().int().min(1).max(5), comment: z.string() }),
-  ),
+  analysis: z.record(z.string(), z.object({ score: z.number().int().min(1).max(5), comment: z.string() })),
 });
 export type CandidateAnswer = z.infer<typeof candidateAnswerSchema>;
 
@@ -25,26 +28,153 @@ export interface GeneratedPrompt {
 /** The instruction the simulator recognises as a candidate evaluation. */
 export const CANDIDATE_INSTRUCTION = "Evaluate this candidate profile";
 
-const FIRST = ["Avel", "Brisa", "Corin", "Dalia", "Emrys", "Fenna", "Garan", "Hesper", "Ilsa", "Joren", "Kaida", "Lucan", "Mirel", "Noor", "Orin", "Pella", "Quill", "Rosan", "Sefa", "Tamsin", "Ulric", "Vanna", "Wren", "Yara", "Zevin"];
-const LAST = ["Ashdown", "Brackwell", "Calloway", "Dunmere", "Everly", "Fairholt", "Greyson", "Hollin", "Ivers", "Jessamy", "Kettering", "Larkspur", "Merriden", "Northcott", "Oakhurst", "Pendrell", "Quenby", "Rowntree", "Selwick", "Thornby"];
-const COMPANY_A = ["Bluefjord", "Copperleaf", "Driftwood", "Emberline", "Foxglove", "Granite", "Harborlight", "Ironbark", "Juniper", "Kestrel", "Lumen", "Moss", "Nimbus", "Orchard", "Pinewave"];
-const COMPANY_B = ["Systems", "Labs", "Analytics", "Logistics", "Health", "Robotics", "Software", "Networks", "Retail", "Energy"];
-const SCHOOLS = ["Eastvale Institute of Technology", "University of Marrow Bay", "Lindqvist Polytechnic", "Stonebridge College", "Rivermouth State University"];
-const DEGREES = ["BSc in Computer Science", "MSc in Software Engineering", "BEng in Electrical Engineering", "MSc in Data Science", "BA in Mathematics", "bootcamp certificate in web development"];
+const FIRST = [
+  "Avel",
+  "Brisa",
+  "Corin",
+  "Dalia",
+  "Emrys",
+  "Fenna",
+  "Garan",
+  "Hesper",
+  "Ilsa",
+  "Joren",
+  "Kaida",
+  "Lucan",
+  "Mirel",
+  "Noor",
+  "Orin",
+  "Pella",
+  "Quill",
+  "Rosan",
+  "Sefa",
+  "Tamsin",
+  "Ulric",
+  "Vanna",
+  "Wren",
+  "Yara",
+  "Zevin",
+];
+const LAST = [
+  "Ashdown",
+  "Brackwell",
+  "Calloway",
+  "Dunmere",
+  "Everly",
+  "Fairholt",
+  "Greyson",
+  "Hollin",
+  "Ivers",
+  "Jessamy",
+  "Kettering",
+  "Larkspur",
+  "Merriden",
+  "Northcott",
+  "Oakhurst",
+  "Pendrell",
+  "Quenby",
+  "Rowntree",
+  "Selwick",
+  "Thornby",
+];
+const COMPANY_A = [
+  "Bluefjord",
+  "Copperleaf",
+  "Driftwood",
+  "Emberline",
+  "Foxglove",
+  "Granite",
+  "Harborlight",
+  "Ironbark",
+  "Juniper",
+  "Kestrel",
+  "Lumen",
+  "Moss",
+  "Nimbus",
+  "Orchard",
+  "Pinewave",
+];
+const COMPANY_B = [
+  "Systems",
+  "Labs",
+  "Analytics",
+  "Logistics",
+  "Health",
+  "Robotics",
+  "Software",
+  "Networks",
+  "Retail",
+  "Energy",
+];
+const SCHOOLS = [
+  "Eastvale Institute of Technology",
+  "University of Marrow Bay",
+  "Lindqvist Polytechnic",
+  "Stonebridge College",
+  "Rivermouth State University",
+];
+const DEGREES = [
+  "BSc in Computer Science",
+  "MSc in Software Engineering",
+  "BEng in Electrical Engineering",
+  "MSc in Data Science",
+  "BA in Mathematics",
+  "bootcamp certificate in web development",
+];
 
 interface RoleSpec {
   title: string;
   skills: string[];
 }
 const ROLES: RoleSpec[] = [
-  { title: "Senior Backend Engineer", skills: ["Go", "PostgreSQL", "Kubernetes", "gRPC", "Kafka", "Redis", "Terraform", "distributed systems"] },
-  { title: "Data Scientist", skills: ["Python", "pandas", "SQL", "statistics", "PyTorch", "experiment design", "dbt", "Spark"] },
-  { title: "Frontend Engineer", skills: ["TypeScript", "React", "CSS", "accessibility", "Vite", "testing-library", "GraphQL", "design systems"] },
-  { title: "Site Reliability Engineer", skills: ["Linux", "Prometheus", "Kubernetes", "Terraform", "incident response", "Python", "networking", "AWS"] },
-  { title: "Machine Learning Engineer", skills: ["Python", "PyTorch", "CUDA", "model serving", "vLLM", "MLOps", "Docker", "evaluation"] },
-  { title: "Mobile Developer", skills: ["Kotlin", "Swift", "Jetpack Compose", "SwiftUI", "REST APIs", "CI/CD", "Firebase", "performance profiling"] },
+  {
+    title: "Senior Backend Engineer",
+    skills: ["Go", "PostgreSQL", "Kubernetes", "gRPC", "Kafka", "Redis", "Terraform", "distributed systems"],
+  },
+  {
+    title: "Data Scientist",
+    skills: ["Python", "pandas", "SQL", "statistics", "PyTorch", "experiment design", "dbt", "Spark"],
+  },
+  {
+    title: "Frontend Engineer",
+    skills: ["TypeScript", "React", "CSS", "accessibility", "Vite", "testing-library", "GraphQL", "design systems"],
+  },
+  {
+    title: "Site Reliability Engineer",
+    skills: ["Linux", "Prometheus", "Kubernetes", "Terraform", "incident response", "Python", "networking", "AWS"],
+  },
+  {
+    title: "Machine Learning Engineer",
+    skills: ["Python", "PyTorch", "CUDA", "model serving", "vLLM", "MLOps", "Docker", "evaluation"],
+  },
+  {
+    title: "Mobile Developer",
+    skills: [
+      "Kotlin",
+      "Swift",
+      "Jetpack Compose",
+      "SwiftUI",
+      "REST APIs",
+      "CI/CD",
+      "Firebase",
+      "performance profiling",
+    ],
+  },
 ];
-const OTHER_SKILLS = ["Java", "C#", "PHP", "Excel", "Figma", "Scrum", "Jira", "Ruby", "Perl", "MATLAB", "Tableau", "Salesforce"];
+const OTHER_SKILLS = [
+  "Java",
+  "C#",
+  "PHP",
+  "Excel",
+  "Figma",
+  "Scrum",
+  "Jira",
+  "Ruby",
+  "Perl",
+  "MATLAB",
+  "Tableau",
+  "Salesforce",
+];
 const ACHIEVEMENTS = [
   "led a team of {n} engineers through a platform migration",
   "reduced p99 latency of the main service by {n}0%",
@@ -95,7 +225,9 @@ function positions(rng: Rng, count: number, years: number, detailed: boolean): s
     const company = `${rng.pick(COMPANY_A)} ${rng.pick(COMPANY_B)}`;
     const span = Math.max(1, Math.round(years / count));
     const acts = sample(ACHIEVEMENTS, detailed ? 3 : 1, rng).map((a) => fill(a, rng));
-    lines.push(`- ${rng.pick(["Engineer", "Senior Engineer", "Developer", "Analyst", "Team Lead", "Consultant"])} at ${company} (${span} years): ${acts.join("; ")}.`);
+    lines.push(
+      `- ${rng.pick(["Engineer", "Senior Engineer", "Developer", "Analyst", "Team Lead", "Consultant"])} at ${company} (${span} years): ${acts.join("; ")}.`,
+    );
   }
   return lines;
 }
@@ -144,6 +276,10 @@ function candidatePrompt(index: number, seed: number, variant: "short" | "detail
 }
 
 /** `count` candidate-evaluation prompts, deterministic for (seed, variant). */
-export function generateCandidatePrompts(count: number, seed: number, variant: "short" | "detailed"): GeneratedPrompt[] {
+export function generateCandidatePrompts(
+  count: number,
+  seed: number,
+  variant: "short" | "detailed",
+): GeneratedPrompt[] {
   return Array.from({ length: count }, (_, i) => candidatePrompt(i, seed, variant));
 }

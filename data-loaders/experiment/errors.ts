@@ -16,7 +16,12 @@ export class SpecError extends Error {
  * Turns zod issues into SpecErrors. For a union, reports the branch that came closest. `root`
  * names the value itself when an issue has an empty path.
  */
-export function specErrorsFromZod(file: string, issues: z.core.$ZodIssue[], root = "default export", prefix: PropertyKey[] = []): SpecError[] {
+export function specErrorsFromZod(
+  file: string,
+  issues: z.core.$ZodIssue[],
+  root = "default export",
+  prefix: PropertyKey[] = [],
+): SpecError[] {
   const out: SpecError[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
@@ -33,7 +38,10 @@ export function specErrorsFromZod(file: string, issues: z.core.$ZodIssue[], root
         continue;
       }
     }
-    const message = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+    const message =
+      issue.code === "unrecognized_keys"
+        ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+        : issue.message;
     out.push(new SpecError(file, formatPath(path) || root, message));
   }
   return out;

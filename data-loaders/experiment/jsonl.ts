@@ -26,7 +26,11 @@ export function readTextFile(path: string, shown: string, what: string): string 
 }
 
 /** Parses non-empty lines with `schema`; throws JsonlError at the first bad line. */
-export function parseJsonl<S extends z.ZodType>(text: string, file: string, schema: S): { line: number; value: z.output<S> }[] {
+export function parseJsonl<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+): { line: number; value: z.output<S> }[] {
   const out: { line: number; value: z.output<S> }[] = [];
   const lines = text.split("\n");
   for (let n = 0; n < lines.length; n++) {
@@ -41,7 +45,10 @@ export function parseJsonl<S extends z.ZodType>(text: string, file: string, sche
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      const detail = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+      const detail =
+        issue.code === "unrecognized_keys"
+          ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+          : issue.message;
       const path = formatPath([...issue.path]);
       throw new JsonlError(file, n + 1, `${path ? path + ": " : ""}${detail}`);
     }

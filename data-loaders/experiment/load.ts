@@ -75,7 +75,12 @@ export async function loadExperiments(dir: string): Promise<LoadResult> {
 /** Loads one experiment file; throws SpecError or SpecError[]. */
 export async function loadExperiment(path: string): Promise<LoadedExperiment> {
   const loaded = await loadExperimentOrRecorded(path);
-  if ("recorded" in loaded) throw new SpecError(loaded.file, "", "a recorded experiment (defineRecorded): its figures come from elsewhere and it is never run");
+  if ("recorded" in loaded)
+    throw new SpecError(
+      loaded.file,
+      "",
+      "a recorded experiment (defineRecorded): its figures come from elsewhere and it is never run",
+    );
   return loaded;
 }
 
@@ -84,7 +89,11 @@ export async function loadExperimentOrRecorded(path: string): Promise<LoadedExpe
   const file = relative(process.cwd(), path) || path;
   const id = basename(path, extname(path));
   if (!EXPERIMENT_ID.test(id)) {
-    throw new SpecError(file, "id", `file name "${id}" is not a safe id: use lower-case letters, digits, "." and "-" (e.g. gemma-3-4b-5k)`);
+    throw new SpecError(
+      file,
+      "id",
+      `file name "${id}" is not a safe id: use lower-case letters, digits, "." and "-" (e.g. gemma-3-4b-5k)`,
+    );
   }
   const value = await importDefault(path, file);
   if (isRecordedExport(value)) {
@@ -112,7 +121,8 @@ async function importDefault(path: string, file: string): Promise<unknown> {
     const message = (e as Error).message.split("\n").slice(0, 3).join(" ");
     throw new SpecError(file, "", `cannot load the file: ${message}`);
   }
-  if (!("default" in mod)) throw new SpecError(file, "", "no default export: write `export default defineExperiment({...})`");
+  if (!("default" in mod))
+    throw new SpecError(file, "", "no default export: write `export default defineExperiment({...})`");
   return mod.default;
 }
 

@@ -34,7 +34,9 @@ export function resolvePrompts(workload: Workload, experimentFile: string): Reso
     const id = p.id ?? `p${i}`;
     if (seen.has(id)) throw new SpecError(experimentFile, `workload.prompts[${i}].id`, `duplicate prompt id "${id}"`);
     seen.add(id);
-    const messages = workload.system ? [{ role: "system" as const, content: workload.system }, ...p.messages] : p.messages;
+    const messages = workload.system
+      ? [{ role: "system" as const, content: workload.system }, ...p.messages]
+      : p.messages;
     return { id, messages, text: messages.map((m) => m.content).join("\n\n") };
   });
 }
@@ -65,4 +67,5 @@ function readPromptFile(
 }
 
 /** A prompt file: one `{id?, prompt}` or `{id?, messages}` object (or a string) per line. */
-const parsePromptLines = (text: string, shown: string) => parseJsonl(text, shown, promptSchema).map(({ value }) => normalise(value));
+const parsePromptLines = (text: string, shown: string) =>
+  parseJsonl(text, shown, promptSchema).map(({ value }) => normalise(value));

@@ -73,7 +73,7 @@ export const recordedSchema = z
     launch: recordedLaunchSchema.optional(),
   })
   .refine((r) => (r.status === "failed") === (r.reason !== undefined), {
-    message: "give `reason` exactly when status is \"failed\"",
+    message: 'give `reason` exactly when status is "failed"',
     path: ["reason"],
   });
 
@@ -133,7 +133,15 @@ export function recordedManifest(r: LoadedRecorded, runId: string, at: Date): Ma
     started_at: at.toISOString(),
     finished_at: at.toISOString(),
     counts: { requests: f.requests, done: failed ? ok : f.requests, ok, error: failed ? 0 : f.requests - ok },
-    environment: { node: "", os: "", cpu: "", host: r.recorded.hardware, git_commit: null, git_dirty: null, gpus: null },
+    environment: {
+      node: "",
+      os: "",
+      cpu: "",
+      host: r.recorded.hardware,
+      git_commit: null,
+      git_dirty: null,
+      gpus: null,
+    },
     recorded: {
       origin: r.recorded.origin,
       requests: f.requests,
@@ -174,7 +182,12 @@ export function recordedManifest(r: LoadedRecorded, runId: string, at: Date): Ma
  * Writes the run folder of each recorded experiment whose current figures have none yet
  * (`results/<id>/<run-id>/manifest.json`, the run id from `measuredOn` or the current time). Idempotent; returns the folders written.
  */
-export function materialiseRecorded(recorded: LoadedRecorded[], resultsRoot: string, warn?: Warn, now = new Date()): string[] {
+export function materialiseRecorded(
+  recorded: LoadedRecorded[],
+  resultsRoot: string,
+  warn?: Warn,
+  now = new Date(),
+): string[] {
   const runs = listRuns(resultsRoot, warn);
   const written: string[] = [];
   for (const r of recorded) {
@@ -190,7 +203,11 @@ export function materialiseRecorded(recorded: LoadedRecorded[], resultsRoot: str
 }
 
 /** Entries of `results/experiments.json` for recorded experiments (call after materialiseRecorded). */
-export function recordedIndexEntries(recorded: LoadedRecorded[], resultsRoot: string, warn?: Warn): ExperimentIndex["experiments"] {
+export function recordedIndexEntries(
+  recorded: LoadedRecorded[],
+  resultsRoot: string,
+  warn?: Warn,
+): ExperimentIndex["experiments"] {
   const runs = listRuns(resultsRoot, warn);
   return recorded.map((r) => {
     const run = runs.filter((x) => x.experimentId === r.id && x.manifest.spec_hash === r.specHash).at(-1) ?? null;

@@ -7,14 +7,14 @@ import { PROFILE_NAMES } from "../sim/profiles.ts";
 export const EXPERIMENT_ID = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{0,62}$/;
 
 /** An environment variable name (API keys are read from here, never written in the file). */
-const envName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name such as VLLM_API_KEY");
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name such as VLLM_API_KEY");
 
 const faultsSchema = z
   .strictObject({
     /** Share of requests answered with an HTTP error, by status code, e.g. `{ 500: 0.05 }`. */
-    httpErrors: z.record(z.string().regex(/^[45]\d\d$/, "an HTTP status code 400–599"), z.number().min(0).max(1)).optional(),
+    httpErrors: z
+      .record(z.string().regex(/^[45]\d\d$/, "an HTTP status code 400–599"), z.number().min(0).max(1))
+      .optional(),
     /** Share of requests whose connection is reset before the response starts. */
     resetBeforeResponse: z.number().min(0).max(1).optional(),
     /** Share of streamed requests whose connection is reset mid-stream. */
@@ -59,7 +59,10 @@ export const replicasServerSchema = z.strictObject({
   urls: z
     .array(z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }))
     .min(2, "at least two URLs (for one server write `url`)")
-    .refine((urls) => new Set(urls.map((u) => u.replace(/\/+$/, "").replace(/\/v1$/, ""))).size === urls.length, "each replica once"),
+    .refine(
+      (urls) => new Set(urls.map((u) => u.replace(/\/+$/, "").replace(/\/v1$/, ""))).size === urls.length,
+      "each replica once",
+    ),
   /** The served model name; every replica must serve it. */
   model: z.string().min(1),
   apiKeyEnv: envName.optional(),
@@ -85,7 +88,11 @@ export const launchSchema = z.strictObject({
     .superRefine((args, ctx) => {
       for (const flag of Object.keys(args)) {
         if (RESERVED_FLAGS.includes(flag)) {
-          ctx.addIssue({ code: "custom", path: [flag], message: `${flag} is set by the tracker (use launch.port, launch.apiKeyEnv)` });
+          ctx.addIssue({
+            code: "custom",
+            path: [flag],
+            message: `${flag} is set by the tracker (use launch.port, launch.apiKeyEnv)`,
+          });
         }
       }
     }),
@@ -96,7 +103,11 @@ export const launchSchema = z.strictObject({
     .superRefine((env, ctx) => {
       for (const name of Object.keys(env)) {
         if (SECRET_ENV.test(name)) {
-          ctx.addIssue({ code: "custom", path: [name], message: `${name} looks like a secret: set it in the environment of \`tracker\`, the server inherits it` });
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: `${name} looks like a secret: set it in the environment of \`tracker\`, the server inherits it`,
+          });
         }
       }
     }),
@@ -113,9 +124,13 @@ export const launchServerSchema = z.strictObject({
   launch: launchSchema,
 });
 
-export const serverSchema = z.union([simulatedServerSchema, urlServerSchema, replicasServerSchema, launchServerSchema], {
-  error: () => "one of { simulate: \"<profile>\" }, { url, model, apiKeyEnv? }, { urls: [...], model } or { launch: { command, model, args } }",
-});
+export const serverSchema = z.union(
+  [simulatedServerSchema, urlServerSchema, replicasServerSchema, launchServerSchema],
+  {
+    error: () =>
+      'one of { simulate: "<profile>" }, { url, model, apiKeyEnv? }, { urls: [...], model } or { launch: { command, model, args } }',
+  },
+);
 
 const messageSchema = z.strictObject({
   role: z.enum(["system", "user", "assistant"]),
@@ -125,15 +140,17 @@ const messageSchema = z.strictObject({
 /** One prompt as written inline or on a JSONL line. */
 export const promptSchema = z.union([
   z.string().min(1),
-  z.strictObject({
-    id: z.string().min(1).max(200).optional(),
-    /** The user message (chat) or the completion prompt. */
-    prompt: z.string().min(1).optional(),
-    /** Full chat messages instead of `prompt`. */
-    messages: z.array(messageSchema).min(1).optional(),
-  }).refine((p) => (p.prompt === undefined) !== (p.messages === undefined), {
-    message: "give exactly one of `prompt` or `messages`",
-  }),
+  z
+    .strictObject({
+      id: z.string().min(1).max(200).optional(),
+      /** The user message (chat) or the completion prompt. */
+      prompt: z.string().min(1).optional(),
+      /** Full chat messages instead of `prompt`. */
+      messages: z.array(messageSchema).min(1).optional(),
+    })
+    .refine((p) => (p.prompt === undefined) !== (p.messages === undefined), {
+      message: "give exactly one of `prompt` or `messages`",
+    }),
 ]);
 
 export const GENERATORS = ["candidate-profiles", "candidate-profiles-detailed"] as const;
@@ -151,7 +168,10 @@ export const promptSourceSchema = z.union(
       count: z.number().int().min(1).max(1_000_000),
     }),
   ],
-  { error: () => "one of { inline: [...] }, { jsonl: \"file.jsonl\" }, { batch: \"batch-input.jsonl\" } or { generate: \"candidate-profiles\", count }" },
+  {
+    error: () =>
+      'one of { inline: [...] }, { jsonl: "file.jsonl" }, { batch: "batch-input.jsonl" } or { generate: "candidate-profiles", count }',
+  },
 );
 
 export const workloadSchema = z.strictObject({
@@ -166,7 +186,11 @@ export const workloadSchema = z.strictObject({
   maxTokens: z.number().int().min(1).max(1_000_000),
   temperature: z.number().min(0).max(2),
   /** Seeds the prompt generator and the per-request sampling seeds. */
-  seed: z.number().int().min(0).max(2 ** 31 - 1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
   /** Ask the server to constrain the answer to `quality.schema` (response_format json_schema). */
   structuredOutput: z.boolean().default(false),
 });
@@ -202,7 +226,11 @@ export const loadSchema = z
      * Stop sending after this many seconds; requests in flight finish. The run is complete with
      * fewer requests than asked (its reason says so), and is not resumed.
      */
-    maxDurationS: z.number().positive().max(30 * 86_400).optional(),
+    maxDurationS: z
+      .number()
+      .positive()
+      .max(30 * 86_400)
+      .optional(),
   })
   .superRefine((load, ctx) => {
     const shapes = (["concurrency", "rate", "rampUp"] as const).filter((k) => load[k] !== undefined);
@@ -210,14 +238,19 @@ export const loadSchema = z
       ctx.addIssue({
         code: "custom",
         path: shapes.length === 0 ? ["concurrency"] : [shapes[1]!],
-        message: shapes.length === 0
-          ? "give one of concurrency (closed loop), rate or rampUp (open loop)"
-          : `give only one of concurrency, rate or rampUp (found ${shapes.join(" and ")})`,
+        message:
+          shapes.length === 0
+            ? "give one of concurrency (closed loop), rate or rampUp (open loop)"
+            : `give only one of concurrency, rate or rampUp (found ${shapes.join(" and ")})`,
       });
     }
     for (const k of ["burstiness", "maxConcurrency"] as const) {
       if (load[k] !== undefined && load.concurrency !== undefined) {
-        ctx.addIssue({ code: "custom", path: [k], message: "applies to open-loop loads only (rate or rampUp), not to concurrency" });
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: "applies to open-loop loads only (rate or rampUp), not to concurrency",
+        });
       }
     }
   });
@@ -231,7 +264,11 @@ export const retrySchema = z.strictObject({
   /** Longest backoff in ms (default 30 000). */
   maxBackoffMs: z.number().int().min(0).max(3_600_000).optional(),
   /** When requests cannot connect, pause and poll /health for up to this many seconds (default 60), then end the run as failed and resumable. */
-  serverGoneS: z.number().min(0).max(7 * 86_400).optional(),
+  serverGoneS: z
+    .number()
+    .min(0)
+    .max(7 * 86_400)
+    .optional(),
 });
 
 /** Time limits per request. */

@@ -25,11 +25,18 @@ export class ExportError extends Error {}
 export function runToExport(resultsRoot: string, experimentId: string, runId?: string): RunFolder {
   const runs = listRuns(resultsRoot, () => {}).filter((r) => r.experimentId === experimentId);
   if (runs.length === 0) throw new ExportError(`no runs of ${experimentId} in ${resultsRoot}/`);
-  const shown = runId ?? readExperimentIndex(resultsRoot, () => {})?.experiments.find((e) => e.id === experimentId)?.run_id ?? null;
+  const shown =
+    runId ?? readExperimentIndex(resultsRoot, () => {})?.experiments.find((e) => e.id === experimentId)?.run_id ?? null;
   const run = shown ? runs.find((r) => r.runId === shown) : runs.filter((r) => r.requestsPath).at(-1);
-  if (!run) throw new ExportError(runId ? `no run ${runId} of ${experimentId}` : `no finished run of ${experimentId} with requests`);
+  if (!run)
+    throw new ExportError(
+      runId ? `no run ${runId} of ${experimentId}` : `no finished run of ${experimentId} with requests`,
+    );
   if (!run.requestsPath) {
-    const why = run.manifest.source === "recorded" ? "a recorded run (aggregates only)" : `a ${run.manifest.status} run without requests.parquet`;
+    const why =
+      run.manifest.source === "recorded"
+        ? "a recorded run (aggregates only)"
+        : `a ${run.manifest.status} run without requests.parquet`;
     throw new ExportError(`${experimentId}/${run.runId} is ${why}: there are no answers to export`);
   }
   return run;

@@ -17,7 +17,9 @@ const batchMessageSchema = z.object({
 export const batchInputLineSchema = z.object({
   custom_id: z.string().min(1).max(200),
   method: z.literal("POST", { error: 'must be "POST"' }),
-  url: z.literal("/v1/chat/completions", { error: 'must be "/v1/chat/completions" (the only batch endpoint the tracker sends)' }),
+  url: z.literal("/v1/chat/completions", {
+    error: 'must be "/v1/chat/completions" (the only batch endpoint the tracker sends)',
+  }),
   body: z.object({
     model: z.string().optional(),
     messages: z.array(batchMessageSchema).min(1),
@@ -35,7 +37,8 @@ export function parseBatchInput(text: string, file: string): BatchPrompt[] {
   const seen = new Map<string, number>();
   return parseJsonl(text, file, batchInputLineSchema).map(({ line, value: { custom_id, body } }) => {
     const previous = seen.get(custom_id);
-    if (previous !== undefined) throw new JsonlError(file, line, `custom_id: duplicate "${custom_id}" (also line ${previous})`);
+    if (previous !== undefined)
+      throw new JsonlError(file, line, `custom_id: duplicate "${custom_id}" (also line ${previous})`);
     seen.set(custom_id, line);
     return {
       id: custom_id,
@@ -58,7 +61,9 @@ export const batchOutputLineSchema = z.object({
       body: z.record(z.string(), z.unknown()).nullable(),
     })
     .nullable(),
-  error: z.union([z.object({ message: z.string(), type: z.string(), code: z.number().nullable() }), z.string()]).nullable(),
+  error: z
+    .union([z.object({ message: z.string(), type: z.string(), code: z.number().nullable() }), z.string()])
+    .nullable(),
 });
 export type BatchOutputLine = z.infer<typeof batchOutputLineSchema>;
 
@@ -85,7 +90,8 @@ export interface AnswerRow {
 export function batchOutputLine(row: AnswerRow, model: string, created: number): BatchOutputLine {
   const id = `batch-${row.request_id}`;
   if (row.status === "ok") {
-    const total = row.prompt_tokens !== null && row.completion_tokens !== null ? row.prompt_tokens + row.completion_tokens : null;
+    const total =
+      row.prompt_tokens !== null && row.completion_tokens !== null ? row.prompt_tokens + row.completion_tokens : null;
     return {
       id,
       custom_id: row.prompt_id,
@@ -100,7 +106,11 @@ export function batchOutputLine(row: AnswerRow, model: string, created: number):
           choices: [
             {
               index: 0,
-              message: { role: "assistant", content: row.answer, ...(row.reasoning !== null ? { reasoning_content: row.reasoning } : {}) },
+              message: {
+                role: "assistant",
+                content: row.answer,
+                ...(row.reasoning !== null ? { reasoning_content: row.reasoning } : {}),
+              },
               finish_reason: row.finish_reason,
             },
           ],
@@ -111,7 +121,8 @@ export function batchOutputLine(row: AnswerRow, model: string, created: number):
     };
   }
   const message = row.error_message ?? row.error_class ?? "request failed";
-  if (row.http_status === null) return { id, custom_id: row.prompt_id, response: null, error: `${row.error_class ?? "error"}: ${message}` };
+  if (row.http_status === null)
+    return { id, custom_id: row.prompt_id, response: null, error: `${row.error_class ?? "error"}: ${message}` };
   return {
     id,
     custom_id: row.prompt_id,

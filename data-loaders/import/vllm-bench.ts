@@ -17,7 +17,10 @@ const stat = () => n().nullable().optional();
 /** The keys the import reads; any others (percentiles, --metadata, per-request arrays) are allowed and ignored. */
 export const vllmBenchResultSchema = z.looseObject({
   /** `%Y%m%d-%H%M%S` of the benchmark's start. */
-  date: z.string().regex(/^\d{8}-\d{6}$/, "a date such as 20250601-134512").optional(),
+  date: z
+    .string()
+    .regex(/^\d{8}-\d{6}$/, "a date such as 20250601-134512")
+    .optional(),
   backend: z.string().optional(),
   endpoint_type: z.string().optional(),
   label: z.string().nullable().optional(),
@@ -58,7 +61,8 @@ export function readVllmBenchResult(path: string): VllmBenchResult {
   }
   const r = parsed.data;
   const requests = r.num_prompts ?? (r.failed !== undefined ? r.completed + r.failed : undefined);
-  if (requests !== undefined && requests < r.completed) throw new ImportError(`${shown}: num_prompts: ${requests} is fewer than completed (${r.completed})`);
+  if (requests !== undefined && requests < r.completed)
+    throw new ImportError(`${shown}: num_prompts: ${requests} is fewer than completed (${r.completed})`);
   return r;
 }
 
@@ -101,7 +105,11 @@ export function recordedFromVllmBench(r: VllmBenchResult, file: string, hardware
 /** A safe experiment id: `bench-<model name>-<date>` (or the file name when the result has no date). */
 export function defaultId(r: VllmBenchResult, file: string): string {
   const stem = r.date ? `${r.model_id.split("/").at(-1)}-${r.date}` : basename(file).replace(/\.json$/i, "");
-  const safe = stem.toLowerCase().replace(/[^a-z0-9.]+/g, "-").replace(/\.{2,}/g, ".").replace(/^[-.]+|[-.]+$/g, "");
+  const safe = stem
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, "-")
+    .replace(/\.{2,}/g, ".")
+    .replace(/^[-.]+|[-.]+$/g, "");
   return `bench-${safe}`.slice(0, 63).replace(/[-.]+$/, "");
 }
 
@@ -116,22 +124,33 @@ export interface ImportResult {
  * Imports a result file: writes `<experimentsDir>/<id>.ts` and the recorded run folder under
  * `resultsRoot`. Refuses to overwrite an existing experiment file.
  */
-export function importVllmBench(file: string, opts: { experimentsDir: string; resultsRoot: string; experimentId?: string; hardware?: string }): ImportResult {
+export function importVllmBench(
+  file: string,
+  opts: { experimentsDir: string; resultsRoot: string; experimentId?: string; hardware?: string },
+): ImportResult {
   const result = readVllmBenchResult(file);
   const id = opts.experimentId ?? defaultId(result, file);
-  if (!EXPERIMENT_ID.test(id)) throw new ImportError(`--experiment: "${id}" is not a safe id: lower-case letters, digits, "." and "-"`);
+  if (!EXPERIMENT_ID.test(id))
+    throw new ImportError(`--experiment: "${id}" is not a safe id: lower-case letters, digits, "." and "-"`);
   const experimentFile = join(opts.experimentsDir, `${id}.ts`);
-  if (existsSync(experimentFile)) throw new ImportError(`${experimentFile} exists already: choose another id with --experiment`);
+  if (existsSync(experimentFile))
+    throw new ImportError(`${experimentFile} exists already: choose another id with --experiment`);
   const input = recordedFromVllmBench(result, file, opts.hardware ?? "not recorded");
   const recorded = recordedSchema.parse(input);
-  const importPath = relative(opts.experimentsDir, join(import.meta.dirname, "../experiment/recorded.ts")).replaceAll("\\", "/");
+  const importPath = relative(opts.experimentsDir, join(import.meta.dirname, "../experiment/recorded.ts")).replaceAll(
+    "\\",
+    "/",
+  );
   writeFileSync(
     experimentFile,
     `// Imported by \`tracker import vllm-bench ${basename(file)}\`: figures measured by vllm bench serve.\n` +
       `import { defineRecorded } from "${importPath.startsWith(".") ? importPath : `./${importPath}`}";\n\n` +
       `export default defineRecorded(${JSON.stringify(input, null, 2)});\n`,
   );
-  const [runDir] = materialiseRecorded([toLoadedRecorded(id, relative(process.cwd(), experimentFile), recorded)], opts.resultsRoot);
+  const [runDir] = materialiseRecorded(
+    [toLoadedRecorded(id, relative(process.cwd(), experimentFile), recorded)],
+    opts.resultsRoot,
+  );
   if (!runDir) throw new ImportError(`results for ${id} with these figures exist already`);
   return { id, experimentFile, runDir, manifest: readManifest(runDir) };
 }

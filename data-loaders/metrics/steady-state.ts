@@ -105,7 +105,14 @@ export function timeSeries(rows: readonly SeriesRow[], binMs: number): TimeBin[]
   if (lastMs < 0) return [];
   const bins: TimeBin[] = [];
   for (let i = 0; i <= Math.floor(lastMs / binMs); i++) {
-    bins.push({ startMs: i * binMs, endMs: (i + 1) * binMs, completed: 0, failed: 0, outputTokensPerS: 0, inFlight: 0 });
+    bins.push({
+      startMs: i * binMs,
+      endMs: (i + 1) * binMs,
+      completed: 0,
+      failed: 0,
+      outputTokensPerS: 0,
+      inFlight: 0,
+    });
   }
   const binOf = (t: number) => bins[Math.min(Math.max(Math.floor(t / binMs), 0), bins.length - 1)]!;
 

@@ -9,7 +9,16 @@ import { throughput } from "./throughput.ts";
 /** The columns of a stored row that the metrics need. */
 export type MetricRow = Pick<
   RequestRow,
-  "status" | "sent_ms" | "first_event_ms" | "done_ms" | "ttft_ms" | "e2e_ms" | "tpot_ms" | "itl_ms" | "prompt_tokens" | "completion_tokens"
+  | "status"
+  | "sent_ms"
+  | "first_event_ms"
+  | "done_ms"
+  | "ttft_ms"
+  | "e2e_ms"
+  | "tpot_ms"
+  | "itl_ms"
+  | "prompt_tokens"
+  | "completion_tokens"
 >;
 
 export interface Distribution {

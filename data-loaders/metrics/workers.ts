@@ -36,7 +36,10 @@ export function measuredRows<T extends { warmup?: boolean | null }>(rows: Iterab
 }
 
 /** The same statistics for any grouping of rows (by worker, by endpoint, …), sorted by key. */
-function perGroup<R extends WorkerRow, K extends string | number>(rows: Iterable<R>, keyOf: (row: R) => K): { key: K; stats: Omit<WorkerStats, "worker"> }[] {
+function perGroup<R extends WorkerRow, K extends string | number>(
+  rows: Iterable<R>,
+  keyOf: (row: R) => K,
+): { key: K; stats: Omit<WorkerStats, "worker"> }[] {
   const groups = new Map<K, R[]>();
   for (const row of measuredRows(rows)) {
     const key = keyOf(row);

@@ -39,7 +39,12 @@ const SERIES_BINS = 60;
 /** CDF points: the p-th percentile for p = 0, 2, …, 100. */
 const CDF_PERCENTILES = Array.from({ length: 51 }, (_, i) => 2 * i);
 const PROJECT = resolve(import.meta.dirname, "../..");
-const CODE = ["data-loaders/metrics", "data-loaders/analysis", "data-loaders/store/catalog.ts", "data-loaders/report/digest.ts"];
+const CODE = [
+  "data-loaders/metrics",
+  "data-loaders/analysis",
+  "data-loaders/store/catalog.ts",
+  "data-loaders/report/digest.ts",
+];
 
 export type CdfPoint = QuantilePoint;
 
@@ -103,7 +108,8 @@ export async function warmRun(run: RunFolder): Promise<void> {
   if (isWarm(run)) return;
   const path = run.requestsPath;
   let rows: Promise<Pick<RequestRow, DigestColumn | PromptColumn>[]> | null = null;
-  const read = () => (rows ??= path ? readRows(path, [...new Set([...DIGEST_COLUMNS, ...PROMPT_COLUMNS])]) : Promise.resolve([]));
+  const read = () =>
+    (rows ??= path ? readRows(path, [...new Set([...DIGEST_COLUMNS, ...PROMPT_COLUMNS])]) : Promise.resolve([]));
   await memoised(memoName(run, MEMO.digest), async () => computeDigest(run, await read()));
   if (!path) return;
   await memoised(memoName(run, MEMO.prompts), async () => promptRowsOf(await read()));
@@ -111,7 +117,16 @@ export async function warmRun(run: RunFolder): Promise<void> {
 }
 
 /** Every column the digest reads, read once. */
-const DIGEST_COLUMNS = [...METRIC_COLUMNS.filter((c) => c !== "itl_ms"), "worker", "endpoint", "attempts", "json_valid", "schema_valid", "schema_errors", "finish_reason"] as const;
+const DIGEST_COLUMNS = [
+  ...METRIC_COLUMNS.filter((c) => c !== "itl_ms"),
+  "worker",
+  "endpoint",
+  "attempts",
+  "json_valid",
+  "schema_valid",
+  "schema_errors",
+  "finish_reason",
+] as const;
 type DigestColumn = (typeof DIGEST_COLUMNS)[number];
 
 export const PROMPT_COLUMNS = [
@@ -141,7 +156,9 @@ export async function promptRows(run: RunFolder): Promise<PromptRow[]> {
 }
 
 function promptRowsOf(rows: readonly Pick<RequestRow, PromptColumn>[]): PromptRow[] {
-  return [...rowPerPrompt(rows).values()].map((r) => Object.fromEntries(PROMPT_COLUMNS.map((c) => [c, r[c]])) as PromptRow);
+  return [...rowPerPrompt(rows).values()].map(
+    (r) => Object.fromEntries(PROMPT_COLUMNS.map((c) => [c, r[c]])) as PromptRow,
+  );
 }
 
 /**
@@ -223,7 +240,21 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
   const path = run.requestsPath;
   if (!path) {
     const projections = m.recorded ? extrapolateRecorded(run.runId, m.recorded) : [];
-    return { ...base, hasRows: false, summary: null, steady: null, series: [], serverSeries: [], histograms: null, cdf: null, outcomes: [], projections, quality: null, workers: [], endpoints: [] };
+    return {
+      ...base,
+      hasRows: false,
+      summary: null,
+      steady: null,
+      series: [],
+      serverSeries: [],
+      histograms: null,
+      cdf: null,
+      outcomes: [],
+      projections,
+      quality: null,
+      workers: [],
+      endpoints: [],
+    };
   }
   // itl_ms stays in DuckDB: the ITL distribution is computed there (itlDistribution), and every
   // other figure of summarizeRun from the rows without it.
@@ -253,7 +284,10 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
     workers: perWorker(rows),
     endpoints: new Set(rows.map((r) => r.endpoint)).size > 1 ? perEndpoint(rows) : [],
     quality: qualitySummary(rows, { requestThroughput: steady?.requestThroughput ?? summary.requestThroughput }),
-    projections: concurrency === null ? [] : extrapolate({ runId: run.runId, rows, concurrency }, { replicates: BOOTSTRAP_REPLICATES }),
+    projections:
+      concurrency === null
+        ? []
+        : extrapolate({ runId: run.runId, rows, concurrency }, { replicates: BOOTSTRAP_REPLICATES }),
   };
 }
 

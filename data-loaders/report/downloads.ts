@@ -5,7 +5,17 @@
 // files and publish mode) and links them into the built site after `observable build`, so the
 // build runs no loader per run. The loaders under src/data/downloads/ serve the same files in
 // `npm run dev` (exportRunToStdout, allRunsToStdout).
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -30,35 +40,63 @@ export const ALL_RUNS_FILE = "all-runs.duckdb";
 
 const PROJECT = resolve(import.meta.dirname, "../..");
 /** The code that shapes a download file: a change to it writes every file again. */
-const DOWNLOAD_CODE = ["data-loaders/report/downloads.ts", "data-loaders/report/publish.ts", "data-loaders/store/catalog.ts", "data-loaders/store/rows.ts"];
+const DOWNLOAD_CODE = [
+  "data-loaders/report/downloads.ts",
+  "data-loaders/report/publish.ts",
+  "data-loaders/store/catalog.ts",
+  "data-loaders/store/rows.ts",
+];
 
 /** One run's rows as `format` at `path`; a run published in full is its stored Parquet file. */
-export async function writeRunDownload(run: RunFolder, format: "parquet" | "csv", publish: PublishAnswers, path: string): Promise<void> {
+export async function writeRunDownload(
+  run: RunFolder,
+  format: "parquet" | "csv",
+  publish: PublishAnswers,
+  path: string,
+): Promise<void> {
   if (!run.requestsPath) throw new Error(`downloads: no requests.parquet for ${run.experimentId}/${run.runId}`);
   if (format === "parquet" && publish === "full") return copyFileSync(run.requestsPath, path);
   await exportRun(run.requestsPath, path, format, redactedColumns(publish));
 }
 
 /** Every run with rows in one table `requests`, and one row per run (with its manifest) in `runs`. */
-export async function writeAllRunsDatabase(runs: RunFolder[], publishOf: (experimentId: string) => PublishAnswers, path: string): Promise<void> {
+export async function writeAllRunsDatabase(
+  runs: RunFolder[],
+  publishOf: (experimentId: string) => PublishAnswers,
+  path: string,
+): Promise<void> {
   const instance = await DuckDBInstance.create(path);
   const con = await instance.connect();
   try {
     // Every column with its type, even where no run has it yet (no rows: it only sets the schema).
-    const schema = `SELECT ${Object.entries(duckdbColumns()).map(([name, type]) => `NULL::${type} AS "${name}"`).join(", ")} LIMIT 0`;
+    const schema = `SELECT ${Object.entries(duckdbColumns())
+      .map(([name, type]) => `NULL::${type} AS "${name}"`)
+      .join(", ")} LIMIT 0`;
     const selects = runs
       .filter((r) => r.requestsPath)
       .map((run) => {
-        const replace = Object.entries(redactedColumns(publishOf(run.experimentId))).map(([c, expr]) => `${expr} AS "${c}"`);
+        const replace = Object.entries(redactedColumns(publishOf(run.experimentId))).map(
+          ([c, expr]) => `${expr} AS "${c}"`,
+        );
         return `SELECT ${replace.length ? `* REPLACE (${replace.join(", ")})` : "*"} FROM read_parquet(${sqlString(run.requestsPath!)})`;
       });
     // One statement, so DuckDB reads the files in parallel; BY NAME: a run stored before a column
     // existed gets nulls there.
     await con.run(`CREATE TABLE requests AS ${[schema, ...selects].map((q) => `(${q})`).join(" UNION ALL BY NAME ")}`);
-    await con.run(`CREATE TABLE runs (experiment_id VARCHAR, run_id VARCHAR, source VARCHAR, status VARCHAR, model VARCHAR, started_at VARCHAR, manifest JSON)`);
+    await con.run(
+      `CREATE TABLE runs (experiment_id VARCHAR, run_id VARCHAR, source VARCHAR, status VARCHAR, model VARCHAR, started_at VARCHAR, manifest JSON)`,
+    );
     for (const run of runs) {
       const m = run.manifest;
-      await con.run(`INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7)`, [m.experiment_id, m.run_id, m.source, m.status, m.server.model, m.started_at, JSON.stringify(m)]);
+      await con.run(`INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+        m.experiment_id,
+        m.run_id,
+        m.source,
+        m.status,
+        m.server.model,
+        m.started_at,
+        JSON.stringify(m),
+      ]);
     }
   } finally {
     con.closeSync();
@@ -69,7 +107,8 @@ export async function writeAllRunsDatabase(runs: RunFolder[], publishOf: (experi
 /** The publish mode of every experiment that has runs. */
 async function publishModes(runs: RunFolder[], experimentsDir: string): Promise<Map<string, PublishAnswers>> {
   const modes = new Map<string, PublishAnswers>();
-  for (const id of new Set(runs.map((r) => r.experimentId))) modes.set(id, (await reportSettings(experimentsDir, id)).publish);
+  for (const id of new Set(runs.map((r) => r.experimentId)))
+    modes.set(id, (await reportSettings(experimentsDir, id)).publish);
   return modes;
 }
 
@@ -84,7 +123,11 @@ export interface DownloadFile {
  * inputs: the code, the run's files and publish mode, or all of them for the database) and removes cached
  * files no longer current. Returns the current files.
  */
-export async function writeDownloads(resultsRoot: string, experimentsDir: string, cacheDir: string): Promise<DownloadFile[]> {
+export async function writeDownloads(
+  resultsRoot: string,
+  experimentsDir: string,
+  cacheDir: string,
+): Promise<DownloadFile[]> {
   const runs = listRuns(resultsRoot);
   const withRows = runs.filter((r) => r.requestsPath !== null);
   if (withRows.length === 0) {
@@ -103,7 +146,9 @@ export async function writeDownloads(resultsRoot: string, experimentsDir: string
     for (const format of ["parquet", "csv"] as const) {
       const cached = `${run.experimentId}/${run.runId}.${key}.${format}`;
       files.push({ path: `${run.experimentId}/${run.runId}.${format}`, cached });
-      writes.push(() => cacheFile(cacheDir, cached, (path) => writeRunDownload(run, format, publishOf(run.experimentId), path)));
+      writes.push(() =>
+        cacheFile(cacheDir, cached, (path) => writeRunDownload(run, format, publishOf(run.experimentId), path)),
+      );
     }
   }
   // Two at a time: DuckDB writes one CSV mostly on one thread.

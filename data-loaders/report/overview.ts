@@ -2,7 +2,14 @@
 // digests: the leaderboard (one row per experiment, the run it shows) and the benchmark matrix
 // (model × request count). No formulas here: figures come from metrics/ and analysis/ through
 // the digests, costs from analysis/cost.ts.
-import { apiCosts, projectedGpuCosts, recordedAggregates, selfHostedRate, type ApiCost, type ProjectedCost } from "../analysis/cost.ts";
+import {
+  apiCosts,
+  projectedGpuCosts,
+  recordedAggregates,
+  selfHostedRate,
+  type ApiCost,
+  type ProjectedCost,
+} from "../analysis/cost.ts";
 import { PROJECTION_COUNTS, type Projection } from "../analysis/extrapolate.ts";
 import type { ExperimentEntry } from "../store/catalog.ts";
 import type { RunDigest } from "./digest.ts";
@@ -51,7 +58,9 @@ export function runFigures(d: RunDigest): Figures | null {
       meanPromptTokens: agg.meanPromptTokens,
       meanCompletionTokens: agg.meanCompletionTokens,
       outputInputRatio:
-        agg.meanPromptTokens && agg.meanCompletionTokens !== null ? agg.meanCompletionTokens / agg.meanPromptTokens : null,
+        agg.meanPromptTokens && agg.meanCompletionTokens !== null
+          ? agg.meanCompletionTokens / agg.meanPromptTokens
+          : null,
     };
   }
   return null;
@@ -70,7 +79,10 @@ export function runCosts(d: RunDigest, settings: ReportSettings): CostFigures {
   const f = runFigures(d);
   const api =
     f && f.meanPromptTokens !== null && f.meanCompletionTokens !== null
-      ? apiCosts(settings.prices, { meanPromptTokens: f.meanPromptTokens, meanCompletionTokens: f.meanCompletionTokens })
+      ? apiCosts(settings.prices, {
+          meanPromptTokens: f.meanPromptTokens,
+          meanCompletionTokens: f.meanCompletionTokens,
+        })
       : [];
   const gpu = settings.gpuDollarsPerHour;
   const rate = d.projections[0]?.basis.requestThroughput ?? null;
@@ -109,7 +121,9 @@ export interface BenchmarkMatrix {
  * one), else, for the projection counts, the extrapolation from the model's largest run.
  */
 export function benchmarkMatrix(entries: readonly ExperimentEntry[], digests: readonly RunDigest[]): BenchmarkMatrix {
-  const models = [...new Set([...digests.map((d) => d.model), ...entries.flatMap((e) => (e.model ? [e.model] : []))])].sort();
+  const models = [
+    ...new Set([...digests.map((d) => d.model), ...entries.flatMap((e) => (e.model ? [e.model] : []))]),
+  ].sort();
   const requestsOf = (e: ExperimentEntry) => (typeof e.spec?.requests === "number" ? e.spec.requests : null);
   const counts = [
     ...new Set([
@@ -125,7 +139,10 @@ export function benchmarkMatrix(entries: readonly ExperimentEntry[], digests: re
     const runs = digests.filter((d) => d.model === model);
     const base = [...runs]
       .filter((d) => d.projections.length > 0)
-      .sort((a, b) => (b.summary?.completed ?? b.recorded?.requests ?? 0) - (a.summary?.completed ?? a.recorded?.requests ?? 0))[0];
+      .sort(
+        (a, b) =>
+          (b.summary?.completed ?? b.recorded?.requests ?? 0) - (a.summary?.completed ?? a.recorded?.requests ?? 0),
+      )[0];
     const projection = (n: number): Projection | null => {
       const p = base?.projections.find((x) => x.requests === n);
       if (p || !base) return p ?? null;
@@ -140,9 +157,25 @@ export function benchmarkMatrix(entries: readonly ExperimentEntry[], digests: re
       const p = projection(n);
       let cell: MatrixCell | null = null;
       if (done) {
-        cell = { kind: done.source, seconds: runFigures(done)?.durationS ?? null, lo: null, hi: null, experimentId: done.experimentId, runId: done.runId, note: null };
+        cell = {
+          kind: done.source,
+          seconds: runFigures(done)?.durationS ?? null,
+          lo: null,
+          hi: null,
+          experimentId: done.experimentId,
+          runId: done.runId,
+          note: null,
+        };
       } else if (failed) {
-        cell = { kind: "failed", seconds: null, lo: null, hi: null, experimentId: failed.experimentId, runId: failed.runId, note: failed.reason ?? "failed" };
+        cell = {
+          kind: "failed",
+          seconds: null,
+          lo: null,
+          hi: null,
+          experimentId: failed.experimentId,
+          runId: failed.runId,
+          note: failed.reason ?? "failed",
+        };
       } else if (pending) {
         cell = {
           kind: "pending",
@@ -154,7 +187,15 @@ export function benchmarkMatrix(entries: readonly ExperimentEntry[], digests: re
           note: p ? `estimate from run ${p.basis.runId}` : "no run of this model to estimate from",
         };
       } else if (p && base) {
-        cell = { kind: "extrapolated", seconds: p.seconds, lo: p.lo, hi: p.hi, experimentId: base.experimentId, runId: base.runId, note: `from run ${base.runId} (${p.basis.method})` };
+        cell = {
+          kind: "extrapolated",
+          seconds: p.seconds,
+          lo: p.lo,
+          hi: p.hi,
+          experimentId: base.experimentId,
+          runId: base.runId,
+          note: `from run ${base.runId} (${p.basis.method})`,
+        };
       }
       if (cell) cells[model]![String(n)] = cell;
     }

@@ -14,7 +14,9 @@ export function redact(text: string | null, mode: PublishAnswers): string | null
   if (text === null || mode === "full") return text;
   if (mode === "truncated") {
     const chars = Array.from(text);
-    return chars.length <= TRUNCATE_CHARS ? text : `${chars.slice(0, TRUNCATE_CHARS).join("")}… [truncated, ${chars.length} chars]`;
+    return chars.length <= TRUNCATE_CHARS
+      ? text
+      : `${chars.slice(0, TRUNCATE_CHARS).join("")}… [truncated, ${chars.length} chars]`;
   }
   return `[sha256 ${createHash("sha256").update(text).digest("hex").slice(0, 16)}]`;
 }

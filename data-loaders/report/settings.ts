@@ -28,7 +28,10 @@ export const PUBLISH_ENV = "TRACKER_PUBLISH_ANSWERS";
  * How answers and prompts are published: `$TRACKER_PUBLISH_ANSWERS` (for a shared report build)
  * overrides the experiment's `publish.answers`; default "full".
  */
-export function publishMode(fromSpec: PublishAnswers | undefined, env: NodeJS.ProcessEnv = process.env): PublishAnswers {
+export function publishMode(
+  fromSpec: PublishAnswers | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): PublishAnswers {
   const value = env[PUBLISH_ENV];
   if (value === undefined || value === "") return fromSpec ?? "full";
   if (value === "full" || value === "truncated" || value === "hashed") return value;

@@ -36,9 +36,10 @@ async function memo(runs: [string, string][], experiments: string[]): Promise<st
 process.once("message", async (task: WarmTask) => {
   let reply: WarmReply;
   try {
-    reply = "downloads" in task
-      ? { files: await writeDownloads(resultsDir(), EXPERIMENTS_DIR, task.downloads) }
-      : { failed: await memo(task.memo, task.experiments) };
+    reply =
+      "downloads" in task
+        ? { files: await writeDownloads(resultsDir(), EXPERIMENTS_DIR, task.downloads) }
+        : { failed: await memo(task.memo, task.experiments) };
   } catch (err) {
     reply = { error: (err as Error).message };
   }

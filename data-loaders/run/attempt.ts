@@ -61,7 +61,10 @@ export function attemptRequestId(base: string, attempt: number): string {
   return attempt === 1 ? base : `${base}-a${attempt}`;
 }
 
-export async function sendWithRetry(make: (attempt: number) => CompletionRequest, ctx: AttemptContext): Promise<Finished | null> {
+export async function sendWithRetry(
+  make: (attempt: number) => CompletionRequest,
+  ctx: AttemptContext,
+): Promise<Finished | null> {
   let attempt = 0;
   let failures = 0;
   let freeReconnects = 0;

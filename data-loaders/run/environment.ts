@@ -20,7 +20,8 @@ function git(args: string[]): string | null {
 /** The tracker's version: `version` of the project's package.json (manifest `tracker_version`). */
 export function trackerVersion(): string {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version?: unknown };
-  if (typeof pkg.version !== "string") throw new Error(`${join(PROJECT_ROOT, "package.json")}: field "version" is missing`);
+  if (typeof pkg.version !== "string")
+    throw new Error(`${join(PROJECT_ROOT, "package.json")}: field "version" is missing`);
   return pkg.version;
 }
 
@@ -44,6 +45,9 @@ export async function captureEnvironmentWithGpus(log?: (line: string) => void): 
   const gpus = await queryGpus({ log });
   return {
     ...captureEnvironment(),
-    gpus: gpus === null ? null : gpus.map((g) => ({ name: g.name, driver: g.driver, memory_total_mib: g.memory_total_mib })),
+    gpus:
+      gpus === null
+        ? null
+        : gpus.map((g) => ({ name: g.name, driver: g.driver, memory_total_mib: g.memory_total_mib })),
   };
 }

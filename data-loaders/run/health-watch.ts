@@ -66,7 +66,9 @@ export class HealthWatch {
     const { limitMs, apiKey, signal, log } = this.opts;
     if (await healthy(this.endpoint, apiKey, this.opts.dispatcher)) return "up";
     const started = performance.now();
-    log?.(`${this.endpoint}: server not reachable; pausing and polling /health for up to ${(limitMs / 1000).toFixed(0)} s`);
+    log?.(
+      `${this.endpoint}: server not reachable; pausing and polling /health for up to ${(limitMs / 1000).toFixed(0)} s`,
+    );
     let delay = this.opts.firstPollMs ?? 100;
     for (;;) {
       const left = limitMs - (performance.now() - started);
@@ -74,7 +76,9 @@ export class HealthWatch {
       await new Promise((r) => setTimeout(r, Math.min(delay, left)));
       delay = Math.min(delay * 2, this.opts.maxPollMs ?? 1000);
       if (await healthy(this.endpoint, apiKey, this.opts.dispatcher)) {
-        log?.(`${this.endpoint}: server back after ${((performance.now() - started) / 1000).toFixed(1)} s; sending again`);
+        log?.(
+          `${this.endpoint}: server back after ${((performance.now() - started) / 1000).toFixed(1)} s; sending again`,
+        );
         return "back";
       }
     }

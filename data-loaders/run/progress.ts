@@ -47,7 +47,12 @@ function barProgress({ label, total }: ProgressOptions): Progress {
   };
 }
 
-function lineProgress({ label, total, write = (l) => process.stderr.write(l + "\n"), intervalMs = 10_000 }: ProgressOptions): Progress {
+function lineProgress({
+  label,
+  total,
+  write = (l) => process.stderr.write(l + "\n"),
+  intervalMs = 10_000,
+}: ProgressOptions): Progress {
   const started = performance.now();
   let done = 0;
   let errors = 0;

@@ -27,7 +27,15 @@ export interface JournalState {
  */
 export function readJournalState(dir: string, total: number): JournalState {
   const path = join(dir, JOURNAL_FILE);
-  const state: JournalState = { done: new Uint8Array(total), doneCount: 0, ok: 0, error: 0, lastMs: 0, droppedBytes: 0, ignored: 0 };
+  const state: JournalState = {
+    done: new Uint8Array(total),
+    doneCount: 0,
+    ok: 0,
+    error: 0,
+    lastMs: 0,
+    droppedBytes: 0,
+    ignored: 0,
+  };
   if (!existsSync(path)) return state;
   const scan = readJournal(path, (row) => {
     const i = row.request_index;

@@ -43,7 +43,14 @@ import { readServerMetrics, SERVER_METRICS_FILE, writeServerMetrics } from "../s
 import { HealthWatch } from "./health-watch.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { interruptionReason, readJournalState, type JournalState } from "./resume.ts";
-import { closedLoopConcurrency, describeLoad, openLoopTimesMs, runUnits, warmupCount, type RunUnit } from "./schedule.ts";
+import {
+  closedLoopConcurrency,
+  describeLoad,
+  openLoopTimesMs,
+  runUnits,
+  warmupCount,
+  type RunUnit,
+} from "./schedule.ts";
 import { openServer, type OpenServer } from "./server.ts";
 
 /** Default time requests in flight get to finish after a stop signal. */
@@ -77,7 +84,10 @@ export interface ExperimentResult extends RunResult {
 export async function runExperiment(exp: LoadedExperiment, opts: RunOptions): Promise<ExperimentResult> {
   const plans: UnitPlan[] = opts.rerun
     ? runUnits(exp.spec.load).map((unit) => ({ unit, action: "new", run: null }))
-    : unitRuns(exp, listRuns(opts.resultsRoot, () => {}));
+    : unitRuns(
+        exp,
+        listRuns(opts.resultsRoot, () => {}),
+      );
   const runs: RunResult[] = [];
   for (const plan of plans) {
     if (plan.action === "complete") continue;
@@ -103,7 +113,12 @@ function uniqueRunDir(root: string, exp: LoadedExperiment, unit: RunUnit): { run
   return { runId, dir: runDir(root, exp.id, runId) };
 }
 
-async function newManifest(exp: LoadedExperiment, runId: string, unit: RunUnit, log: (line: string) => void): Promise<Manifest> {
+async function newManifest(
+  exp: LoadedExperiment,
+  runId: string,
+  unit: RunUnit,
+  log: (line: string) => void,
+): Promise<Manifest> {
   const s = exp.spec.server;
   const simulated = "simulate" in s;
   const total = warmupCount(exp.spec.load) + exp.spec.requests;
@@ -135,7 +150,12 @@ async function newManifest(exp: LoadedExperiment, runId: string, unit: RunUnit, 
 }
 
 /** One run: new (resumeDir null) or resumed from its folder. */
-async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string | null, opts: RunOptions): Promise<RunResult> {
+async function runUnit(
+  exp: LoadedExperiment,
+  unit: RunUnit,
+  resumeDir: string | null,
+  opts: RunOptions,
+): Promise<RunResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const load = exp.spec.load;
   const warmup = warmupCount(load);
@@ -186,13 +206,23 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
 
   const policy = retryPolicy(exp.spec.retry);
   const journal = new Journal(join(dir, JOURNAL_FILE), opts.fsync);
-  const progress = (opts.progress ?? ((label, n) => createProgress({ label, total: n })))(unitLabel(exp, unit), pending);
+  const progress = (opts.progress ?? ((label, n) => createProgress({ label, total: n })))(
+    unitLabel(exp, unit),
+    pending,
+  );
   const workers = closedLoopConcurrency(load, unit);
   const dispatcher = createDispatcher(workers ?? load.maxConcurrency ?? 1024);
   const t0 = performance.now();
   const clockOffset = state.lastMs;
   const now = () => performance.now() - t0 + clockOffset;
-  const telemetry = startTelemetry({ endpoints: server.endpoints, intervalMs: 1000, now, runId, apiKey: server.apiKey, log });
+  const telemetry = startTelemetry({
+    endpoints: server.endpoints,
+    intervalMs: 1000,
+    now,
+    runId,
+    apiKey: server.apiKey,
+    log,
+  });
   const check = startSelfCheck({ targetInFlight: workers, totalRequests: pending, now });
 
   // Stopping: `stop` ends sending (Ctrl-C, duration cap, server gone); `hardStop` aborts requests in flight.
@@ -218,7 +248,10 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
   };
 
   const health = new Map(
-    server.endpoints.map((e) => [e, new HealthWatch(e, { limitMs: policy.serverGoneMs, apiKey: server.apiKey, signal: stop.signal, log })]),
+    server.endpoints.map((e) => [
+      e,
+      new HealthWatch(e, { limitMs: policy.serverGoneMs, apiKey: server.apiKey, signal: stop.signal, log }),
+    ]),
   );
   let abandoned = 0;
   const timeouts = exp.spec.timeouts;
@@ -253,7 +286,18 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
       abandoned++;
       return;
     }
-    const row = toRow(exp, runId, endpoint, worker, i, prompt.id, finished.requestId, finished.outcome, finished.attempts, isWarmup);
+    const row = toRow(
+      exp,
+      runId,
+      endpoint,
+      worker,
+      i,
+      prompt.id,
+      finished.requestId,
+      finished.outcome,
+      finished.attempts,
+      isWarmup,
+    );
     journal.append(row);
     state.done[i] = 1;
     state.doneCount++;
@@ -348,7 +392,8 @@ async function runUnit(exp: LoadedExperiment, unit: RunUnit, resumeDir: string |
   const resume = `\`tracker run ${exp.id}\` resumes it`;
   if (done < total) {
     const aborted = abandoned > 0 ? ` (${abandoned} unfinished in flight, sent again on resume)` : "";
-    if (opts.signal?.aborted) return finish(dir, manifest, "partial", `interrupted after ${done} of ${total} requests${aborted}; ${resume}`);
+    if (opts.signal?.aborted)
+      return finish(dir, manifest, "partial", `interrupted after ${done} of ${total} requests${aborted}; ${resume}`);
     if (gone) return finish(dir, manifest, "failed", `${gone}; ${done} of ${total} requests done; ${resume}`);
     if (capped) {
       const reason = `stopped at the duration cap (load.maxDurationS = ${load.maxDurationS}) after ${done} of ${total} requests`;

@@ -41,7 +41,11 @@ export function describeLoad(load: Load, unit: RunUnit): string {
   else {
     const b = load.burstiness ?? 1;
     const shape = b === 1 ? "Poisson" : `burstiness ${b}`;
-    parts.push(load.rampUp ? `ramp ${load.rampUp.startRps}→${load.rampUp.endRps}/s (${shape})` : `rate ${load.rate}/s (${shape})`);
+    parts.push(
+      load.rampUp
+        ? `ramp ${load.rampUp.startRps}→${load.rampUp.endRps}/s (${shape})`
+        : `rate ${load.rate}/s (${shape})`,
+    );
     if (load.maxConcurrency) parts.push(`max ${load.maxConcurrency} in flight`);
   }
   if (load.warmup) parts.push(`${load.warmup} warm-up`);

@@ -88,7 +88,9 @@ export function startSelfCheck(opts: SelfCheckOptions): SelfCheck {
       // The histogram holds nanoseconds; it is empty when the run was shorter than one resolution tick.
       const loopP99 = loop.count > 0 ? loop.percentile(99) / 1e6 : null;
       const loopP90 = loop.count > 0 ? loop.percentile(90) / 1e6 : null;
-      const meanInFlight = inFlightSamples.length ? inFlightSamples.reduce((a, b) => a + b, 0) / inFlightSamples.length : null;
+      const meanInFlight = inFlightSamples.length
+        ? inFlightSamples.reduce((a, b) => a + b, 0) / inFlightSamples.length
+        : null;
       const reasons: string[] = [];
       if (sendLagP99 !== null && sendLagP99 > SEND_LAG_P99_MS) {
         reasons.push(`send lag p99 ${sendLagP99.toFixed(1)} ms > ${SEND_LAG_P99_MS} ms`);
@@ -97,10 +99,14 @@ export function startSelfCheck(opts: SelfCheckOptions): SelfCheck {
         reasons.push(`event-loop delay p90 ${loopP90.toFixed(1)} ms > ${EVENT_LOOP_P90_MS} ms`);
       }
       if (
-        opts.targetInFlight !== null && meanInFlight !== null && inFlightSamples.length >= MIN_IN_FLIGHT_SAMPLES &&
+        opts.targetInFlight !== null &&
+        meanInFlight !== null &&
+        inFlightSamples.length >= MIN_IN_FLIGHT_SAMPLES &&
         meanInFlight < IN_FLIGHT_MIN_FRACTION * opts.targetInFlight
       ) {
-        reasons.push(`mean in-flight ${meanInFlight.toFixed(1)} < ${IN_FLIGHT_MIN_FRACTION} × target ${opts.targetInFlight}`);
+        reasons.push(
+          `mean in-flight ${meanInFlight.toFixed(1)} < ${IN_FLIGHT_MIN_FRACTION} × target ${opts.targetInFlight}`,
+        );
       }
       result = {
         send_lag_p99_ms: sendLagP99 === null ? null : round(sendLagP99),

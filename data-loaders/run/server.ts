@@ -59,12 +59,22 @@ export async function openServer(server: ServerSpec, opts: OpenServerOptions): P
       loadTimeMs: server.loadTimeMs,
       faults: server.faults,
     });
-    const open: OpenServer = { endpoints: [sim.url], model: PROFILES[profile].model, simulated: true, profile, kind: "simulate", close: () => sim.close() };
+    const open: OpenServer = {
+      endpoints: [sim.url],
+      model: PROFILES[profile].model,
+      simulated: true,
+      profile,
+      kind: "simulate",
+      close: () => sim.close(),
+    };
     await waitReady(open.endpoints[0]!, open.apiKey, opts.readyTimeoutMs ?? (server.loadTimeMs ?? 0) + 30_000);
     return open;
   }
   if (isLaunched(server)) {
-    const logFile = join(opts.runDir ?? tmpdir(), opts.runDir ? SERVER_LOG_FILE : `tracker-vllm-${process.pid}-${Date.now()}.log`);
+    const logFile = join(
+      opts.runDir ?? tmpdir(),
+      opts.runDir ? SERVER_LOG_FILE : `tracker-vllm-${process.pid}-${Date.now()}.log`,
+    );
     const launched = await launchServer(server.launch, { logFile, log: opts.log });
     const open: OpenServer = {
       endpoints: [launched.url],
@@ -90,7 +100,15 @@ export async function openServer(server: ServerSpec, opts: OpenServerOptions): P
     if (!apiKey) throw new ServerUnavailable(`environment variable ${server.apiKeyEnv} (server.apiKeyEnv) is not set`);
   }
   const urls = "urls" in server ? server.urls : [server.url];
-  const open: OpenServer = { endpoints: urls.map(baseUrl), model: server.model, apiKey, simulated: false, profile: null, kind: "url", close: async () => {} };
+  const open: OpenServer = {
+    endpoints: urls.map(baseUrl),
+    model: server.model,
+    apiKey,
+    simulated: false,
+    profile: null,
+    kind: "url",
+    close: async () => {},
+  };
   await Promise.all(open.endpoints.map((endpoint) => waitReady(endpoint, apiKey, opts.readyTimeoutMs ?? 5_000)));
   return open;
 }
@@ -112,7 +130,8 @@ export async function waitReady(endpoint: string, apiKey: string | undefined, ti
       });
       const body = await res.body.text();
       if (res.statusCode === 200) return;
-      if (res.statusCode === 401) throw new ServerUnavailable(`${endpoint} refused the API key (401 ${body.slice(0, 200)})`);
+      if (res.statusCode === 401)
+        throw new ServerUnavailable(`${endpoint} refused the API key (401 ${body.slice(0, 200)})`);
       last = `HTTP ${res.statusCode}`;
     } catch (e) {
       if (e instanceof ServerUnavailable) throw e;

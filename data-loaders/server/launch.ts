@@ -123,7 +123,9 @@ export async function launchServer(spec: LaunchSpec, opts: LaunchOptions): Promi
 
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const logStream = createWriteStream(opts.logFile);
-  log(`launch: ${commandLine}${Object.keys(spec.env).length ? ` (env ${describeEnv(spec.env)})` : ""}; log in ${record.log_file}`);
+  log(
+    `launch: ${commandLine}${Object.keys(spec.env).length ? ` (env ${describeEnv(spec.env)})` : ""}; log in ${record.log_file}`,
+  );
   const started = performance.now();
   const child = spawn(spec.command, argv, {
     env: { ...process.env, ...spec.env, ...(apiKey ? { VLLM_API_KEY: apiKey } : {}) },
@@ -133,7 +135,11 @@ export async function launchServer(spec: LaunchSpec, opts: LaunchOptions): Promi
   });
 
   // Filled in by the child's events while we wait.
-  const state: { tail: string; spawnError: NodeJS.ErrnoException | null; exit: { code: number | null; signal: NodeJS.Signals | null } | null } = {
+  const state: {
+    tail: string;
+    spawnError: NodeJS.ErrnoException | null;
+    exit: { code: number | null; signal: NodeJS.Signals | null } | null;
+  } = {
     tail: "",
     spawnError: null,
     exit: null,
@@ -160,10 +166,12 @@ export async function launchServer(spec: LaunchSpec, opts: LaunchOptions): Promi
       partial = lines.pop()!;
       for (const line of lines) readLine(facts, line);
     });
-    return new Promise((resolve) => stream.once("end", () => {
-      if (partial) readLine(facts, partial);
-      resolve();
-    }));
+    return new Promise((resolve) =>
+      stream.once("end", () => {
+        if (partial) readLine(facts, partial);
+        resolve();
+      }),
+    );
   }
   const killOnExit = (): void => signalGroup(child, "SIGKILL", { evenIfExited: true });
   process.once("exit", killOnExit);
@@ -230,7 +238,11 @@ export async function launchServer(spec: LaunchSpec, opts: LaunchOptions): Promi
 /** GET /health with a short timeout: the status, or null when nothing answered (still loading). */
 async function probeHealth(url: string): Promise<number | null> {
   try {
-    const res = await request(`${url}/health`, { headersTimeout: 2000, bodyTimeout: 2000, signal: AbortSignal.timeout(2000) });
+    const res = await request(`${url}/health`, {
+      headersTimeout: 2000,
+      bodyTimeout: 2000,
+      signal: AbortSignal.timeout(2000),
+    });
     await res.body.dump();
     return res.statusCode;
   } catch {

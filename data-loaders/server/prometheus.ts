@@ -170,7 +170,12 @@ export function parsePrometheus(text: string, source = "metrics"): Exposition {
 
   const families = new Map<string, Family>();
   const familyOf = (sampleName: string): string => {
-    if (declared.has(sampleName) && declared.get(sampleName)!.type !== "histogram" && declared.get(sampleName)!.type !== "summary") return sampleName;
+    if (
+      declared.has(sampleName) &&
+      declared.get(sampleName)!.type !== "histogram" &&
+      declared.get(sampleName)!.type !== "summary"
+    )
+      return sampleName;
     for (const [name, { type }] of declared) {
       if (!sampleName.startsWith(name)) continue;
       if (SUFFIXES[type].includes(sampleName.slice(name.length))) return name;
@@ -220,7 +225,11 @@ export function histogram(expo: Exposition, name: string, want?: Labels): Histog
   const series = new Map<string, Histogram>();
   const seriesOf = (labels: Labels): Histogram => {
     const { le: _le, ...rest } = labels;
-    const key = JSON.stringify(Object.keys(rest).sort().map((k) => [k, rest[k]]));
+    const key = JSON.stringify(
+      Object.keys(rest)
+        .sort()
+        .map((k) => [k, rest[k]]),
+    );
     let h = series.get(key);
     if (!h) {
       h = { labels: rest, buckets: [], sum: null, count: null };

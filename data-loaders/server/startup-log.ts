@@ -83,7 +83,8 @@ export function readLine(facts: StartupFacts, raw: string): void {
   } else if ((m = line.match(/Graph capturing finished in (\d+) secs, took ([\d.]+) GiB/))) {
     facts.cuda_graph_s = num(m[1]!);
     facts.cuda_graph_gib = num(m[2]!);
-  } else if ((m = line.match(/init engine \(profile, create kv cache, warmup model\) took ([\d.]+) s/))) facts.init_engine_s = num(m[1]!);
+  } else if ((m = line.match(/init engine \(profile, create kv cache, warmup model\) took ([\d.]+) s/)))
+    facts.init_engine_s = num(m[1]!);
   else if ((m = line.match(/Starting vLLM (?:API )?server (?:\d+ )?on (\S+)/))) facts.listening = m[1]!;
   else if ((m = line.match(/non-default args: (\{.*\})\s*$/))) facts.non_default_args = m[1]!;
   else if (/Application startup complete\./.test(line)) facts.ready = true;
@@ -130,21 +131,32 @@ const PATTERNS: [StartFailureKind, RegExp][] = [
  * Why a server did not start, from its log: the first line matching a known failure, else the
  * last error-looking line (a crash). `timedOut` is used when the log says nothing specific.
  */
-export function classifyStartFailure(logText: string, opts: { timedOut?: boolean; detail?: string } = {}): StartFailure {
-  const lines = logText.split("\n").map(cleanLine).filter((l) => l.trim());
+export function classifyStartFailure(
+  logText: string,
+  opts: { timedOut?: boolean; detail?: string } = {},
+): StartFailure {
+  const lines = logText
+    .split("\n")
+    .map(cleanLine)
+    .filter((l) => l.trim());
   for (const [kind, pattern] of PATTERNS) {
     const hit = lines.find((l) => pattern.test(l));
     if (hit) return { kind, reason: `${LABELS[kind]}: ${shorten(hit)}` };
   }
   if (opts.timedOut) return { kind: "timeout", reason: `${LABELS.timeout}${opts.detail ? ` (${opts.detail})` : ""}` };
-  const error = [...lines].reverse().find((l) => /^(?:ERROR\b|CRITICAL\b|Traceback|\w+(?:Error|Exception)\b)/.test(l) && !/^Traceback/.test(l))
-    ?? [...lines].reverse().find((l) => /Error|Exception|failed/i.test(l));
+  const error =
+    [...lines]
+      .reverse()
+      .find((l) => /^(?:ERROR\b|CRITICAL\b|Traceback|\w+(?:Error|Exception)\b)/.test(l) && !/^Traceback/.test(l)) ??
+    [...lines].reverse().find((l) => /Error|Exception|failed/i.test(l));
   const detail = [opts.detail, error ? shorten(error) : null].filter(Boolean).join(": ");
   return { kind: "crash", reason: `${LABELS.crash}${detail ? `: ${detail}` : ""}` };
 }
 
 /** Drops the log prefix (level, time, source) and caps the length. */
 function shorten(line: string): string {
-  const text = line.replace(/^(?:INFO|WARNING|ERROR|DEBUG|CRITICAL)\s+\d\d-\d\d \d\d:\d\d:\d\d\s+\[[^\]]*\]\s*/, "").trim();
+  const text = line
+    .replace(/^(?:INFO|WARNING|ERROR|DEBUG|CRITICAL)\s+\d\d-\d\d \d\d:\d\d:\d\d\s+\[[^\]]*\]\s*/, "")
+    .trim();
   return text.length > 300 ? text.slice(0, 297) + "…" : text;
 }

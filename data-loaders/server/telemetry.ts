@@ -60,7 +60,13 @@ export function keptSamples(expo: Exposition): Sample[] {
 }
 
 function labelsJson(labels: Record<string, string>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(labels).sort().map((k) => [k, labels[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(labels)
+        .sort()
+        .map((k) => [k, labels[k]]),
+    ),
+  );
 }
 
 export function startTelemetry(opts: TelemetryOptions): Telemetry {
@@ -96,7 +102,14 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
       }
       for (const s of keptSamples(expo)) {
         if (!Number.isFinite(s.value)) continue;
-        rows.push({ run_id: opts.runId, endpoint, t_ms: t, metric: s.name, labels: labelsJson(s.labels), value: s.value });
+        rows.push({
+          run_id: opts.runId,
+          endpoint,
+          t_ms: t,
+          metric: s.name,
+          labels: labelsJson(s.labels),
+          value: s.value,
+        });
       }
     };
     const scrape = (): Promise<void> => {

@@ -36,7 +36,8 @@ export function composeAnswer(req: AnswerRequest): Answer {
   const sampling = req.temperature > 0 ? `seed:${req.requestSeed ?? "none"}` : "greedy";
   const rng = rngFor(req.simSeed, req.profile.model, req.content, req.temperature, sampling);
   if (!req.content.includes(CANDIDATE_INSTRUCTION)) {
-    if (req.jsonSchema !== undefined) return { reasoning: "", content: JSON.stringify(conform(req.jsonSchema, undefined, rng), null, 2) };
+    if (req.jsonSchema !== undefined)
+      return { reasoning: "", content: JSON.stringify(conform(req.jsonSchema, undefined, rng), null, 2) };
     return { reasoning: "", content: prose(rng, lengthAround(req.profile.answers.proseTokens, rng)) };
   }
   return candidateAnswer(req, rng);
@@ -63,7 +64,12 @@ interface Candidate {
 
 function listAfter(label: string, text: string): string[] {
   const m = new RegExp(`^${label}: (.*)$`, "m").exec(text);
-  return m ? m[1]!.split(",").map((s) => s.trim()).filter(Boolean) : [];
+  return m
+    ? m[1]!
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 function readCandidate(text: string): Candidate {
@@ -78,11 +84,21 @@ function readCandidate(text: string): Candidate {
   if (/phone screen went poorly|not submitted/.test(text)) feedback -= 0.35;
   if (/complete and well tested|strong debugging|clear explanations/.test(text)) feedback += 0.2;
   const overlap = required.length > 0 ? matched.length / required.length : 0.5;
-  const quality = 0.45 * overlap + 0.3 * Math.min(years, 12) / 12 + 0.1 * (leadership ? 1 : 0) + 0.15 * Math.max(0, Math.min(1, feedback));
+  const quality =
+    0.45 * overlap +
+    (0.3 * Math.min(years, 12)) / 12 +
+    0.1 * (leadership ? 1 : 0) +
+    0.15 * Math.max(0, Math.min(1, feedback));
   return {
     name: /^Candidate: (.*)$/m.exec(text)?.[1] ?? "The candidate",
     role: /^Role: (.*)$/m.exec(text)?.[1] ?? "the role",
-    years, required, matched, missing, leadership, feedback, quality,
+    years,
+    required,
+    matched,
+    missing,
+    leadership,
+    feedback,
+    quality,
   };
 }
 
@@ -100,7 +116,10 @@ const clampScore = (x: number): number => Math.max(1, Math.min(5, Math.round(x))
 function firstComments(c: Candidate, rng: Rng): Record<string, { score: number; comment: string }> {
   const overlap = c.required.length > 0 ? c.matched.length / c.required.length : 0.5;
   return {
-    technical_skills: { score: clampScore(1 + 4 * overlap), comment: `Has ${c.matched.length} of ${c.required.length} required skills.` },
+    technical_skills: {
+      score: clampScore(1 + 4 * overlap),
+      comment: `Has ${c.matched.length} of ${c.required.length} required skills.`,
+    },
     experience: {
       score: clampScore(1 + c.years / 4),
       comment: `${c.years} years, ${c.years >= 8 ? "senior level" : c.years >= 3 ? "mid level" : "limited for this role"}.`,
@@ -109,7 +128,10 @@ function firstComments(c: Candidate, rng: Rng): Record<string, { score: number; 
       score: clampScore(3 + (c.feedback - 0.5) * 3 + rng.next() - 0.5),
       comment: c.feedback >= 0.6 ? "Clear and structured." : "Mixed evidence.",
     },
-    leadership: { score: c.leadership ? 4 : 2, comment: c.leadership ? "Has led or mentored engineers." : "No clear leadership evidence." },
+    leadership: {
+      score: c.leadership ? 4 : 2,
+      comment: c.leadership ? "Has led or mentored engineers." : "No clear leadership evidence.",
+    },
     culture_fit: { score: clampScore(3 + rng.next() * 1.5 - 0.5), comment: "Seems compatible with the team." },
   };
 }
@@ -161,32 +183,44 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
   const thinking = !req.enableThinking || (structured && style.thinking === "think-inline") ? "none" : style.thinking;
   const thinkTarget = thinking === "none" ? 0 : lengthAround(style.thinkTokens, rng);
   // Mean answer length (EOS excluded) so that mean completion tokens ≈ candidateTokens.
-  const answerMean = (style.candidateTokens - 1 - (thinking === "none" ? 0 : style.thinkTokens)) / (1 + 2 * style.overlong);
+  const answerMean =
+    (style.candidateTokens - 1 - (thinking === "none" ? 0 : style.thinkTokens)) / (1 + 2 * style.overlong);
   const roll = rng.next();
   let acc = 0;
   const defect = structured
     ? "none"
-    : ([["prose", style.prose], ["fenced", style.fenced], ["missingField", style.missingField], ["wrongEnum", style.wrongEnum], ["overlong", style.overlong]] as const)
-        .find(([, p]) => roll < (acc += p))?.[0] ?? "none";
+    : ((
+        [
+          ["prose", style.prose],
+          ["fenced", style.fenced],
+          ["missingField", style.missingField],
+          ["wrongEnum", style.wrongEnum],
+          ["overlong", style.overlong],
+        ] as const
+      ).find(([, p]) => roll < (acc += p))?.[0] ?? "none");
   const target = lengthAround(answerMean, rng) * (defect === "overlong" ? 3 : 1);
 
   const allComments = firstComments(c, rng);
   const dims = CANDIDATE_DIMENSIONS.slice(0, style.dimensions);
   const analysis = Object.fromEntries(dims.map((d) => [d, allComments[d]!]));
-  const reasoningParts = [`${c.name} has ${c.years} years of experience and ${c.matched.length} of ${c.required.length} required skills.`];
+  const reasoningParts = [
+    `${c.name} has ${c.years} years of experience and ${c.matched.length} of ${c.required.length} required skills.`,
+  ];
   const reasoningExtra = [
     ...(c.missing.length > 0 ? [`Missing skills include ${c.missing.slice(0, 3).join(", ")}.`] : []),
     `For the ${c.role} position this points to a ${recommendation.replace("_", " ")}.`,
     ...REASONING_EXTRA,
   ];
   const answer: Record<string, unknown> = {
-    recommendation: defect === "wrongEnum" ? rng.pick(["Yes", "hire", "strong yes", "Maybe", "recommended"]) : recommendation,
+    recommendation:
+      defect === "wrongEnum" ? rng.pick(["Yes", "hire", "strong yes", "Maybe", "recommended"]) : recommendation,
     reasoning: "",
     analysis,
   };
   const grow = (step: number): string => {
     const slot = step % (dims.length + 1);
-    const added = slot === 0 ? reasoningExtra[(step / (dims.length + 1)) % reasoningExtra.length | 0]! : rng.pick(COMMENT_EXTRA);
+    const added =
+      slot === 0 ? reasoningExtra[((step / (dims.length + 1)) % reasoningExtra.length) | 0]! : rng.pick(COMMENT_EXTRA);
     if (slot === 0) reasoningParts.push(added);
     else analysis[dims[slot - 1]!]!.comment += " " + added;
     return " " + added;
@@ -197,7 +231,8 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
   };
   const renderProse = (): string => {
     const lines = [`**Recommendation:** ${recommendation.replace("_", " ")}`, "", reasoningParts.join(" "), ""];
-    for (const [dim, v] of Object.entries(analysis)) lines.push(`- **${dim.replace("_", " ")}** (${v.score}/5): ${v.comment}`);
+    for (const [dim, v] of Object.entries(analysis))
+      lines.push(`- **${dim.replace("_", " ")}** (${v.score}/5): ${v.comment}`);
     return lines.join("\n");
   };
   let text: string;
@@ -210,12 +245,16 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
     if (defect === "missingField") {
       const drop = rng.chance(0.5) ? "reasoning" : "analysis";
       const base = renderJson;
-      text = buildToLength(target, () => {
-        base();
-        const copy = { ...answer };
-        delete copy[drop];
-        return JSON.stringify(copy, null, style.indent);
-      }, grow);
+      text = buildToLength(
+        target,
+        () => {
+          base();
+          const copy = { ...answer };
+          delete copy[drop];
+          return JSON.stringify(copy, null, style.indent);
+        },
+        grow,
+      );
     } else {
       text = buildToLength(target, renderJson, grow);
     }
@@ -224,11 +263,16 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
 
   if (thinking === "none") return { reasoning: "", content: text };
   const thoughts: string[] = [];
-  const think = buildToLength(thinkTarget, () => thoughts.join(" "), (step) => {
-    const thought = step === 3 ? `So the recommendation should probably be ${recommendation}.` : THINK[step % THINK.length]!;
-    thoughts.push(thought);
-    return " " + thought;
-  });
+  const think = buildToLength(
+    thinkTarget,
+    () => thoughts.join(" "),
+    (step) => {
+      const thought =
+        step === 3 ? `So the recommendation should probably be ${recommendation}.` : THINK[step % THINK.length]!;
+      thoughts.push(thought);
+      return " " + thought;
+    },
+  );
   if (thinking === "reasoning-field") return { reasoning: "\n" + think + "\n", content: "\n\n" + text };
   return { reasoning: "", content: `<think>\n${think}\n</think>\n\n${text}` };
 }
@@ -250,11 +294,15 @@ const PROSE = [
 
 function prose(rng: Rng, target: number): string {
   const sentences: string[] = [];
-  return buildToLength(target, () => sentences.join(" "), () => {
-    const sentence = rng.pick(PROSE);
-    sentences.push(sentence);
-    return " " + sentence;
-  });
+  return buildToLength(
+    target,
+    () => sentences.join(" "),
+    () => {
+      const sentence = rng.pick(PROSE);
+      sentences.push(sentence);
+      return " " + sentence;
+    },
+  );
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -267,8 +315,11 @@ export function conform(schemaIn: unknown, hint: unknown, rng: Rng): unknown {
   if (Array.isArray(schema.enum)) return schema.enum.includes(hint) ? hint : schema.enum[0];
   const alternatives = (schema.anyOf ?? schema.oneOf) as unknown[] | undefined;
   if (Array.isArray(alternatives) && alternatives.length > 0) return conform(alternatives[0], hint, rng);
-  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type ?? (schema.properties ? "object" : undefined);
-  const num = (key: string): number | undefined => (typeof schema[key] === "number" ? (schema[key] as number) : undefined);
+  const type = Array.isArray(schema.type)
+    ? schema.type[0]
+    : (schema.type ?? (schema.properties ? "object" : undefined));
+  const num = (key: string): number | undefined =>
+    typeof schema[key] === "number" ? (schema[key] as number) : undefined;
   switch (type) {
     case "object": {
       const out: Record<string, unknown> = {};
@@ -276,7 +327,8 @@ export function conform(schemaIn: unknown, hint: unknown, rng: Rng): unknown {
       const h = isRecord(hint) ? hint : {};
       for (const [key, sub] of Object.entries(props)) out[key] = conform(sub, h[key], rng);
       if (isRecord(schema.additionalProperties)) {
-        for (const [key, value] of Object.entries(h)) if (!(key in props)) out[key] = conform(schema.additionalProperties, value, rng);
+        for (const [key, value] of Object.entries(h))
+          if (!(key in props)) out[key] = conform(schema.additionalProperties, value, rng);
       }
       return out;
     }
@@ -291,7 +343,8 @@ export function conform(schemaIn: unknown, hint: unknown, rng: Rng): unknown {
     case "integer":
     case "number": {
       const lo = num("minimum") ?? (num("exclusiveMinimum") !== undefined ? num("exclusiveMinimum")! + 1 : 1);
-      const hi = num("maximum") ?? (num("exclusiveMaximum") !== undefined ? num("exclusiveMaximum")! - 1 : Math.max(lo, 5));
+      const hi =
+        num("maximum") ?? (num("exclusiveMaximum") !== undefined ? num("exclusiveMaximum")! - 1 : Math.max(lo, 5));
       const v = typeof hint === "number" ? hint : rng.int(Math.ceil(lo), Math.floor(hi));
       const clamped = Math.max(lo, Math.min(hi, v));
       return type === "integer" ? Math.round(clamped) : clamped;

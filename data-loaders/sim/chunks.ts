@@ -12,7 +12,11 @@ export interface Usage {
 }
 
 export function usage(promptTokens: number, completionTokens: number): Usage {
-  return { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    total_tokens: promptTokens + completionTokens,
+    completion_tokens: completionTokens,
+  };
 }
 
 export interface ChunkHeader {
@@ -42,68 +46,151 @@ function extras(u: Usage | undefined, fingerprint: string | undefined): Json {
 /** First chat chunk, sent with the first token. */
 export function chatRoleChunk(h: ChunkHeader, u?: Usage): string {
   const choice = { index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null };
-  return chunk(h, "chat.completion.chunk", [choice], { ...extras(u, undefined), prompt_token_ids: null, prompt_text: null });
+  return chunk(h, "chat.completion.chunk", [choice], {
+    ...extras(u, undefined),
+    prompt_token_ids: null,
+    prompt_text: null,
+  });
 }
 
 /** A chat token chunk (`delta` content or reasoning), or the finish chunk when `finish` is set. */
-export function chatDeltaChunk(h: ChunkHeader, delta: Json, finish: Finish | null, u?: Usage, fingerprint?: string): string {
+export function chatDeltaChunk(
+  h: ChunkHeader,
+  delta: Json,
+  finish: Finish | null,
+  u?: Usage,
+  fingerprint?: string,
+): string {
   const choice: Json = { index: 0, delta, logprobs: null, finish_reason: finish ? finish.reason : null };
   if (finish) choice.stop_reason = finish.stopReason;
   choice.token_ids = null;
   return chunk(h, "chat.completion.chunk", [choice], extras(u, fingerprint));
 }
 
-export function completionChunk(h: ChunkHeader, text: string, finish: Finish | null, u?: Usage, fingerprint?: string): string {
+export function completionChunk(
+  h: ChunkHeader,
+  text: string,
+  finish: Finish | null,
+  u?: Usage,
+  fingerprint?: string,
+): string {
   const choice = {
-    index: 0, text, logprobs: null, finish_reason: finish ? finish.reason : null,
-    stop_reason: finish ? finish.stopReason : null, prompt_token_ids: null, token_ids: null,
+    index: 0,
+    text,
+    logprobs: null,
+    finish_reason: finish ? finish.reason : null,
+    stop_reason: finish ? finish.stopReason : null,
+    prompt_token_ids: null,
+    token_ids: null,
   };
   return chunk(h, "text_completion", [choice], extras(u, fingerprint));
 }
 
 /** The final usage chunk (`stream_options.include_usage`). */
-export function usageChunk(h: ChunkHeader, object: "chat.completion.chunk" | "text_completion", u: Usage, fingerprint: string): string {
+export function usageChunk(
+  h: ChunkHeader,
+  object: "chat.completion.chunk" | "text_completion",
+  u: Usage,
+  fingerprint: string,
+): string {
   return chunk(h, object, [], { usage: u, system_fingerprint: fingerprint });
 }
 
-export function chatResponse(h: ChunkHeader, content: string, reasoning: string | null, finish: Finish, u: Usage, fingerprint: string): string {
+export function chatResponse(
+  h: ChunkHeader,
+  content: string,
+  reasoning: string | null,
+  finish: Finish,
+  u: Usage,
+  fingerprint: string,
+): string {
   return JSON.stringify({
-    id: h.id, object: "chat.completion", created: h.created, model: h.model,
-    choices: [{
-      index: 0,
-      message: {
-        role: "assistant", content, refusal: null, annotations: null, audio: null,
-        function_call: null, tool_calls: [], reasoning,
+    id: h.id,
+    object: "chat.completion",
+    created: h.created,
+    model: h.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content,
+          refusal: null,
+          annotations: null,
+          audio: null,
+          function_call: null,
+          tool_calls: [],
+          reasoning,
+        },
+        logprobs: null,
+        finish_reason: finish.reason,
+        stop_reason: finish.stopReason,
+        token_ids: null,
       },
-      logprobs: null, finish_reason: finish.reason, stop_reason: finish.stopReason, token_ids: null,
-    }],
-    service_tier: null, system_fingerprint: fingerprint,
+    ],
+    service_tier: null,
+    system_fingerprint: fingerprint,
     usage: { ...u, prompt_tokens_details: null },
-    prompt_logprobs: null, prompt_token_ids: null, kv_transfer_params: null,
+    prompt_logprobs: null,
+    prompt_token_ids: null,
+    kv_transfer_params: null,
   });
 }
 
-export function completionResponse(h: ChunkHeader, text: string, finish: Finish, u: Usage, fingerprint: string): string {
+export function completionResponse(
+  h: ChunkHeader,
+  text: string,
+  finish: Finish,
+  u: Usage,
+  fingerprint: string,
+): string {
   return JSON.stringify({
-    id: h.id, object: "text_completion", created: h.created, model: h.model,
-    choices: [{
-      index: 0, text, logprobs: null, finish_reason: finish.reason, stop_reason: finish.stopReason,
-      token_ids: null, prompt_logprobs: null, prompt_token_ids: null,
-    }],
-    service_tier: null, system_fingerprint: fingerprint,
+    id: h.id,
+    object: "text_completion",
+    created: h.created,
+    model: h.model,
+    choices: [
+      {
+        index: 0,
+        text,
+        logprobs: null,
+        finish_reason: finish.reason,
+        stop_reason: finish.stopReason,
+        token_ids: null,
+        prompt_logprobs: null,
+        prompt_token_ids: null,
+      },
+    ],
+    service_tier: null,
+    system_fingerprint: fingerprint,
     usage: { ...u, prompt_tokens_details: null },
     kv_transfer_params: null,
   });
 }
 
 const ERROR_TYPES: Record<number, string> = {
-  400: "BadRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError", 404: "NotFoundError",
-  408: "RequestTimeoutError", 409: "ConflictError", 413: "RequestEntityTooLargeError", 422: "UnprocessableEntityError",
-  429: "RateLimitError", 500: "InternalServerError", 501: "NotImplementedError", 502: "BadGatewayError",
-  503: "ServiceUnavailableError", 504: "GatewayTimeoutError",
+  400: "BadRequestError",
+  401: "AuthenticationError",
+  403: "PermissionDeniedError",
+  404: "NotFoundError",
+  408: "RequestTimeoutError",
+  409: "ConflictError",
+  413: "RequestEntityTooLargeError",
+  422: "UnprocessableEntityError",
+  429: "RateLimitError",
+  500: "InternalServerError",
+  501: "NotImplementedError",
+  502: "BadGatewayError",
+  503: "ServiceUnavailableError",
+  504: "GatewayTimeoutError",
 };
 
 /** vLLM's current nested error shape. */
-export function errorBody(code: number, message: string, param: string | null = null, type = ERROR_TYPES[code] ?? (code >= 500 ? "InternalServerError" : "BadRequestError")): string {
+export function errorBody(
+  code: number,
+  message: string,
+  param: string | null = null,
+  type = ERROR_TYPES[code] ?? (code >= 500 ? "InternalServerError" : "BadRequestError"),
+): string {
   return JSON.stringify({ error: { message, type, param, code } });
 }

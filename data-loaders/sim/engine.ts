@@ -96,7 +96,15 @@ export class Engine {
   }
 
   submit(spec: SequenceSpec): SequenceHandle {
-    const seq: Sequence = { spec, arrivalMs: performance.now(), generated: 0, scheduledBefore: false, prefilling: false, lastTokenMs: null, done: false };
+    const seq: Sequence = {
+      spec,
+      arrivalMs: performance.now(),
+      generated: 0,
+      scheduledBefore: false,
+      prefilling: false,
+      lastTokenMs: null,
+      done: false,
+    };
     this.waiting.push(seq);
     if (!this.step) {
       this.plan(Math.max(seq.arrivalMs, this.lastEndMs));

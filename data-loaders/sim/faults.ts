@@ -28,10 +28,17 @@ const DEFAULT_SLOW_FIRST_TOKEN_MS = 5_000;
  * Faults for one request. `outputTokens` bounds the mid-stream positions; stream faults only
  * apply to streamed requests with at least two output tokens.
  */
-export function decideFaults(faults: Faults | undefined, seed: number, key: string, streamed: boolean, outputTokens: number): RequestFaults {
+export function decideFaults(
+  faults: Faults | undefined,
+  seed: number,
+  key: string,
+  streamed: boolean,
+  outputTokens: number,
+): RequestFaults {
   const f = faults ?? {};
   const roll = (knob: string): number => uniform("fault", seed, key, knob);
-  const hit = (knob: string, share: number | undefined): boolean => share !== undefined && share > 0 && roll(knob) < share;
+  const hit = (knob: string, share: number | undefined): boolean =>
+    share !== undefined && share > 0 && roll(knob) < share;
   const midStream = streamed && outputTokens >= 2;
   const position = (knob: string): number => 1 + Math.floor(roll(`${knob}:at`) * (outputTokens - 1));
   let httpError: number | null = null;

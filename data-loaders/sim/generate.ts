@@ -5,8 +5,16 @@ import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
 import { composeAnswer } from "./answers.ts";
 import {
-  chatDeltaChunk, chatResponse, chatRoleChunk, completionChunk, completionResponse, errorBody,
-  usage, usageChunk, type ChunkHeader, type Finish,
+  chatDeltaChunk,
+  chatResponse,
+  chatRoleChunk,
+  completionChunk,
+  completionResponse,
+  errorBody,
+  usage,
+  usageChunk,
+  type ChunkHeader,
+  type Finish,
 } from "./chunks.ts";
 import type { Engine, FinishReason, SequenceHandle } from "./engine.ts";
 import { decideFaults, type Faults } from "./faults.ts";
@@ -26,14 +34,18 @@ export interface GenerateContext {
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly body: string) {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
     super(body);
   }
 }
 
 const ENGINE_DEAD = "EngineCore encountered an issue. See stack trace (above) for the root cause.";
 
-const badRequest = (message: string, param: string | null = null): HttpError => new HttpError(400, errorBody(400, message, param));
+const badRequest = (message: string, param: string | null = null): HttpError =>
+  new HttpError(400, errorBody(400, message, param));
 
 interface ParsedRequest {
   api: "chat" | "completions";
@@ -52,7 +64,13 @@ interface ParsedRequest {
 function messageText(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
-    return content.map((part) => (typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string" ? (part as { text: string }).text : "")).join("");
+    return content
+      .map((part) =>
+        typeof part === "object" && part !== null && typeof (part as { text?: unknown }).text === "string"
+          ? (part as { text: string }).text
+          : "",
+      )
+      .join("");
   }
   if (content === null || content === undefined) return "";
   throw badRequest("Invalid message content", "messages");
@@ -67,7 +85,8 @@ function optionalNumber(body: Record<string, unknown>, key: string): number | un
 
 /** Parses and validates a request body the way vLLM does (400/404 with vLLM's messages). */
 export function parseRequest(ctx: GenerateContext, api: "chat" | "completions", body: unknown): ParsedRequest {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("Request body must be a JSON object");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw badRequest("Request body must be a JSON object");
   const b = body as Record<string, unknown>;
   const p = ctx.profile;
   if (b.model !== undefined && b.model !== null && b.model !== p.model) {
@@ -78,7 +97,10 @@ export function parseRequest(ctx: GenerateContext, api: "chat" | "completions", 
   if (streamOptions !== undefined && streamOptions !== null && !stream) {
     throw badRequest("Stream options can only be defined when `stream=True`.", "stream_options");
   }
-  const so = (typeof streamOptions === "object" && streamOptions !== null ? streamOptions : {}) as Record<string, unknown>;
+  const so = (typeof streamOptions === "object" && streamOptions !== null ? streamOptions : {}) as Record<
+    string,
+    unknown
+  >;
   let text: string;
   let promptTokens: number;
   if (api === "chat") {
@@ -92,17 +114,23 @@ export function parseRequest(ctx: GenerateContext, api: "chat" | "completions", 
     promptTokens = chatPromptTokens(p, messages);
   } else {
     const prompt = Array.isArray(b.prompt) && b.prompt.length === 1 ? b.prompt[0] : b.prompt;
-    if (typeof prompt !== "string") throw badRequest("prompt must be a string (the simulator serves one text prompt per request)", "prompt");
+    if (typeof prompt !== "string")
+      throw badRequest("prompt must be a string (the simulator serves one text prompt per request)", "prompt");
     if (prompt.length === 0) throw badRequest("Prompt cannot be empty", "prompt");
     text = prompt;
     promptTokens = completionPromptTokens(prompt);
   }
-  const maxTokens = api === "chat"
-    ? optionalNumber(b, "max_completion_tokens") ?? optionalNumber(b, "max_tokens")
-    : optionalNumber(b, "max_tokens") ?? 16;
-  if (maxTokens !== undefined && maxTokens < 1) throw badRequest("max_tokens must be at least 1", api === "chat" ? "max_completion_tokens" : "max_tokens");
+  const maxTokens =
+    api === "chat"
+      ? (optionalNumber(b, "max_completion_tokens") ?? optionalNumber(b, "max_tokens"))
+      : (optionalNumber(b, "max_tokens") ?? 16);
+  if (maxTokens !== undefined && maxTokens < 1)
+    throw badRequest("max_tokens must be at least 1", api === "chat" ? "max_completion_tokens" : "max_tokens");
   if (maxTokens !== undefined && maxTokens > p.maxModelLen) {
-    throw badRequest(`max_tokens (${maxTokens}) cannot be greater than max_model_len (${p.maxModelLen}).`, "max_tokens");
+    throw badRequest(
+      `max_tokens (${maxTokens}) cannot be greater than max_model_len (${p.maxModelLen}).`,
+      "max_tokens",
+    );
   }
   const requested = maxTokens ?? 0;
   if (promptTokens > p.maxModelLen - requested) {
@@ -116,7 +144,8 @@ export function parseRequest(ctx: GenerateContext, api: "chat" | "completions", 
   if (rf && typeof rf === "object") {
     if (rf.type === "json_schema") {
       const js = rf.json_schema as Record<string, unknown> | undefined;
-      if (!js || typeof js !== "object") throw badRequest("json_schema must be provided when type is json_schema", "response_format");
+      if (!js || typeof js !== "object")
+        throw badRequest("json_schema must be provided when type is json_schema", "response_format");
       jsonSchema = js.schema ?? {};
     } else if (rf.type === "json_object") {
       jsonSchema = { type: "object" };
@@ -124,7 +153,10 @@ export function parseRequest(ctx: GenerateContext, api: "chat" | "completions", 
   }
   const kwargs = (b.chat_template_kwargs ?? {}) as Record<string, unknown>;
   return {
-    api, text, promptTokens, stream,
+    api,
+    text,
+    promptTokens,
+    stream,
     includeUsage: stream && so.include_usage === true,
     continuousUsage: stream && so.include_usage === true && so.continuous_usage_stats === true,
     maxTokens,
@@ -213,7 +245,13 @@ class EventWriter {
   };
 }
 
-export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions", body: unknown, req: IncomingMessage, res: ServerResponse): void {
+export function handleGenerate(
+  ctx: GenerateContext,
+  api: "chat" | "completions",
+  body: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   const arrivalMs = performance.now();
   const parsed = parseRequest(ctx, api, body);
   if (ctx.isDead()) throw new HttpError(500, errorBody(500, ENGINE_DEAD));
@@ -221,8 +259,13 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
   const requestId = typeof headerId === "string" && headerId.length > 0 ? headerId : randomBytes(8).toString("hex");
   const p = ctx.profile;
   const answer = composeAnswer({
-    profile: p, simSeed: ctx.seed, content: parsed.text, temperature: parsed.temperature,
-    requestSeed: parsed.seed, jsonSchema: parsed.jsonSchema, enableThinking: parsed.enableThinking,
+    profile: p,
+    simSeed: ctx.seed,
+    content: parsed.text,
+    temperature: parsed.temperature,
+    requestSeed: parsed.seed,
+    jsonSchema: parsed.jsonSchema,
+    enableThinking: parsed.enableThinking,
   });
   const pieces: Piece[] = [
     ...(answer.reasoning ? splitTokens(answer.reasoning).map((text) => ({ text, reasoning: true })) : []),
@@ -231,10 +274,18 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
   const limit = Math.min(parsed.maxTokens ?? Infinity, p.maxModelLen - parsed.promptTokens);
   const finishesNormally = pieces.length + 1 <= limit;
   const outputTokens = finishesNormally ? pieces.length + 1 : limit;
-  const finish: Finish = finishesNormally ? { reason: "stop", stopReason: p.stopReason } : { reason: "length", stopReason: null };
+  const finish: Finish = finishesNormally
+    ? { reason: "stop", stopReason: p.stopReason }
+    : { reason: "length", stopReason: null };
 
   const record = ctx.groundTruth.start(requestId, arrivalMs, parsed.promptTokens);
-  const faults = decideFaults(ctx.faults, ctx.seed, typeof headerId === "string" ? headerId : JSON.stringify(body), parsed.stream, outputTokens);
+  const faults = decideFaults(
+    ctx.faults,
+    ctx.seed,
+    typeof headerId === "string" ? headerId : JSON.stringify(body),
+    parsed.stream,
+    outputTokens,
+  );
   const end = (reason: string, status: number | null): void => {
     if (record.endMs !== null) return;
     record.endMs = performance.now();
@@ -244,7 +295,10 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
 
   if (faults.httpError !== null) {
     end("error", faults.httpError);
-    throw new HttpError(faults.httpError, errorBody(faults.httpError, `Simulated HTTP ${faults.httpError} (fault injection).`));
+    throw new HttpError(
+      faults.httpError,
+      errorBody(faults.httpError, `Simulated HTTP ${faults.httpError} (fault injection).`),
+    );
   }
   if (faults.resetBeforeResponse) {
     end("abort", null);
@@ -252,7 +306,11 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
     return;
   }
 
-  const header: ChunkHeader = { id: `${api === "chat" ? "chatcmpl" : "cmpl"}-${requestId}`, created: Math.floor(Date.now() / 1000), model: p.model };
+  const header: ChunkHeader = {
+    id: `${api === "chat" ? "chatcmpl" : "cmpl"}-${requestId}`,
+    created: Math.floor(Date.now() / 1000),
+    model: p.model,
+  };
   let handle: SequenceHandle | null = null;
   let delayTimer: NodeJS.Timeout | null = null;
   let completed = false;
@@ -267,7 +325,9 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
   if (!parsed.stream) {
     const submit = (): void => {
       handle = ctx.engine.submit({
-        promptTokens: parsed.promptTokens, outputTokens, finishReason: finish.reason,
+        promptTokens: parsed.promptTokens,
+        outputTokens,
+        finishReason: finish.reason,
         onToken: (_i, atMs) => {
           record.tokenMs.push(atMs);
           record.firstTokenMs ??= atMs;
@@ -283,12 +343,21 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
           }
           end(reason, 200);
           const shown = pieces.slice(0, Math.min(outputTokens, pieces.length));
-          const content = shown.filter((x) => !x.reasoning).map((x) => x.text).join("");
-          const reasoning = answer.reasoning ? shown.filter((x) => x.reasoning).map((x) => x.text).join("") : null;
+          const content = shown
+            .filter((x) => !x.reasoning)
+            .map((x) => x.text)
+            .join("");
+          const reasoning = answer.reasoning
+            ? shown
+                .filter((x) => x.reasoning)
+                .map((x) => x.text)
+                .join("")
+            : null;
           const u = usage(parsed.promptTokens, outputTokens);
-          const bodyText = api === "chat"
-            ? chatResponse(header, content, reasoning, finish, u, ctx.fingerprint)
-            : completionResponse(header, content, finish, u, ctx.fingerprint);
+          const bodyText =
+            api === "chat"
+              ? chatResponse(header, content, reasoning, finish, u, ctx.fingerprint)
+              : completionResponse(header, content, finish, u, ctx.fingerprint);
           res.writeHead(200, { "content-type": "application/json" }).end(bodyText);
         },
       });
@@ -347,9 +416,21 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
     if (api === "chat") {
       if (i === 0) writer.event(chatRoleChunk(header, running(0)));
       const delta = piece ? (piece.reasoning ? { reasoning: piece.text } : { content: piece.text }) : {};
-      data = chatDeltaChunk(header, delta, last ? finish : null, running(i + 1), last ? fingerprintOnFinish : undefined);
+      data = chatDeltaChunk(
+        header,
+        delta,
+        last ? finish : null,
+        running(i + 1),
+        last ? fingerprintOnFinish : undefined,
+      );
     } else {
-      data = completionChunk(header, piece?.text ?? "", last ? finish : null, running(i + 1), last ? fingerprintOnFinish : undefined);
+      data = completionChunk(
+        header,
+        piece?.text ?? "",
+        last ? finish : null,
+        running(i + 1),
+        last ? fingerprintOnFinish : undefined,
+      );
     }
     if (faults.malformedAt === i) data = data.slice(0, Math.floor(data.length / 2));
     writer.event(data);
@@ -364,13 +445,20 @@ export function handleGenerate(ctx: GenerateContext, api: "chat" | "completions"
       return;
     }
     end(reason, 200);
-    if (parsed.includeUsage) writer.event(usageChunk(header, objectName, usage(parsed.promptTokens, outputTokens), ctx.fingerprint));
+    if (parsed.includeUsage)
+      writer.event(usageChunk(header, objectName, usage(parsed.promptTokens, outputTokens), ctx.fingerprint));
     writer.event("[DONE]");
     writer.end();
   };
 
   const submit = (): void => {
-    handle = ctx.engine.submit({ promptTokens: parsed.promptTokens, outputTokens, finishReason: finish.reason, onToken, onFinish });
+    handle = ctx.engine.submit({
+      promptTokens: parsed.promptTokens,
+      outputTokens,
+      finishReason: finish.reason,
+      onToken,
+      onFinish,
+    });
   };
   if (faults.slowFirstTokenMs > 0) delayTimer = setTimeout(submit, faults.slowFirstTokenMs / ctx.speedup);
   else submit();

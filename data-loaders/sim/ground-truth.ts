@@ -25,8 +25,16 @@ export class GroundTruth {
 
   start(requestId: string, arrivalMs: number, promptTokens: number): GroundTruthRecord {
     const record: GroundTruthRecord = {
-      requestId, arrivalMs, tokenMs: [], firstTokenMs: null, firstWriteMs: null, endMs: null, finishReason: null,
-      promptTokens, completionTokens: 0, httpStatus: null,
+      requestId,
+      arrivalMs,
+      tokenMs: [],
+      firstTokenMs: null,
+      firstWriteMs: null,
+      endMs: null,
+      finishReason: null,
+      promptTokens,
+      completionTokens: 0,
+      httpStatus: null,
     };
     if (this.enabled) this.records.set(requestId, record);
     return record;

@@ -5,9 +5,17 @@
 import type { EngineObserver, FinishReason } from "./engine.ts";
 import type { SimProfile } from "./profiles.ts";
 
-const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0];
-const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0];
-const E2E_BUCKETS = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0];
+const TTFT_BUCKETS = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0,
+  640.0, 2560.0,
+];
+const ITL_BUCKETS = [
+  0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0,
+];
+const E2E_BUCKETS = [
+  0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0,
+  7680.0,
+];
 const ITERATION_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 const FINISH_REASONS: FinishReason[] = ["stop", "length", "abort", "error"];
 
@@ -31,7 +39,14 @@ function num(v: number): string {
 }
 
 function labels(l: Record<string, string>): string {
-  return "{" + Object.keys(l).sort().map((k) => `${k}="${l[k]!.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",") + "}";
+  return (
+    "{" +
+    Object.keys(l)
+      .sort()
+      .map((k) => `${k}="${l[k]!.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`)
+      .join(",") +
+    "}"
+  );
 }
 
 export interface EngineGauges {
@@ -100,7 +115,8 @@ export class Metrics implements EngineObserver {
     counter("vllm:prompt_tokens", "Number of prefill tokens processed.", this.promptTokens);
     counter("vllm:generation_tokens", "Number of generation tokens processed.", this.generationTokens);
     family("vllm:request_success", "counter", "Count of successfully processed requests.");
-    for (const [reason, v] of this.success) out.push(`vllm:request_success_total${labels({ ...base, finished_reason: reason })} ${num(v)}`);
+    for (const [reason, v] of this.success)
+      out.push(`vllm:request_success_total${labels({ ...base, finished_reason: reason })} ${num(v)}`);
     histogram("vllm:iteration_tokens_total", "Histogram of number of tokens per engine_step.", this.iteration);
     histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", this.ttft);
     histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", this.itl);
@@ -114,7 +130,7 @@ export class Metrics implements EngineObserver {
         enable_prefix_caching: "True",
         engine: "0",
         gpu_memory_utilization: "0.92",
-        kv_cache_max_concurrency: String(blocks * p.blockSize / p.maxModelLen),
+        kv_cache_max_concurrency: String((blocks * p.blockSize) / p.maxModelLen),
         kv_cache_size_tokens: String(blocks * p.blockSize),
         num_cpu_blocks: "None",
         num_gpu_blocks: String(blocks),

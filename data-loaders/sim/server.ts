@@ -92,7 +92,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   let server: Server | null = null;
   const sockets = new Set<Socket>();
   const ctx = {
-    profile, seed, speedup, faults: opts.faults, groundTruth: truth, fingerprint,
+    profile,
+    seed,
+    speedup,
+    faults: opts.faults,
+    groundTruth: truth,
+    fingerprint,
     get engine() {
       return engine;
     },
@@ -101,29 +106,52 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   const modelCard = () => ({
     object: "list",
-    data: [{
-      id: profile.model, object: "model", created, owned_by: "vllm", root: profile.model, parent: null,
-      max_model_len: profile.maxModelLen,
-      permission: [{
-        id: `modelperm-${hashParts("perm", seed).toString(16).padStart(8, "0")}${hashParts("perm2", seed).toString(16).padStart(8, "0")}`,
-        object: "model_permission", created, allow_create_engine: false, allow_sampling: true, allow_logprobs: true,
-        allow_search_indices: false, allow_view: true, allow_fine_tuning: false, organization: "*", group: null, is_blocking: false,
-      }],
-    }],
+    data: [
+      {
+        id: profile.model,
+        object: "model",
+        created,
+        owned_by: "vllm",
+        root: profile.model,
+        parent: null,
+        max_model_len: profile.maxModelLen,
+        permission: [
+          {
+            id: `modelperm-${hashParts("perm", seed).toString(16).padStart(8, "0")}${hashParts("perm2", seed).toString(16).padStart(8, "0")}`,
+            object: "model_permission",
+            created,
+            allow_create_engine: false,
+            allow_sampling: true,
+            allow_logprobs: true,
+            allow_search_indices: false,
+            allow_view: true,
+            allow_fine_tuning: false,
+            organization: "*",
+            group: null,
+            is_blocking: false,
+          },
+        ],
+      },
+    ],
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!;
     const method = req.method ?? "GET";
     if (opts.apiKey && /^\/(v1|v2|inference)(\/|$)/.test(path) && method !== "OPTIONS") {
-      if (req.headers.authorization !== `Bearer ${opts.apiKey}`) return send(res, 401, JSON.stringify({ error: "Unauthorized" }));
+      if (req.headers.authorization !== `Bearer ${opts.apiKey}`)
+        return send(res, 401, JSON.stringify({ error: "Unauthorized" }));
     }
     const isPost = method === "POST";
     if (path === "/health" && method === "GET") return send(res, dead ? 503 : 200, "", "text/plain");
     if (path === "/version" && method === "GET") return send(res, 200, JSON.stringify({ version: VLLM_VERSION }));
     if (path === "/v1/models" && method === "GET") return send(res, 200, JSON.stringify(modelCard()));
     if (path === "/metrics" && method === "GET") {
-      const text = metrics.render({ numRunning: engine.numRunning, numWaiting: engine.numWaiting, kvUsage: engine.kvUsage });
+      const text = metrics.render({
+        numRunning: engine.numRunning,
+        numWaiting: engine.numWaiting,
+        kvUsage: engine.kvUsage,
+      });
       return send(res, 200, text, "text/plain; version=0.0.4; charset=utf-8");
     }
     const generate = path === "/v1/chat/completions" ? "chat" : path === "/v1/completions" ? "completions" : null;
@@ -143,7 +171,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       if (generate) return handleGenerate(ctx, generate, body, req, res);
       return tokenize(body, res);
     }
-    const known = ["/health", "/version", "/v1/models", "/metrics", "/v1/chat/completions", "/v1/completions", "/tokenize"];
+    const known = [
+      "/health",
+      "/version",
+      "/v1/models",
+      "/metrics",
+      "/v1/chat/completions",
+      "/v1/completions",
+      "/tokenize",
+    ];
     if (known.includes(path)) return send(res, 405, JSON.stringify({ detail: "Method Not Allowed" }));
     return send(res, 404, JSON.stringify({ detail: "Not Found" }));
   }
@@ -156,7 +192,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     let pieces: string[];
     let count: number;
     if (Array.isArray(b.messages)) {
-      const messages = b.messages.map((m) => ({ role: String((m as { role?: unknown }).role), content: String((m as { content?: unknown }).content ?? "") }));
+      const messages = b.messages.map((m) => ({
+        role: String((m as { role?: unknown }).role),
+        content: String((m as { content?: unknown }).content ?? ""),
+      }));
       count = chatPromptTokens(profile, messages);
       pieces = messages.flatMap((m) => splitTokens(m.content));
     } else if (typeof b.prompt === "string") {
@@ -167,7 +206,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     }
     // Template tokens have no text; they get fixed ids at the front.
     const ids = [...Array.from({ length: count - pieces.length }, (_, i) => 128_000 + i), ...tokenIds(pieces)];
-    const strs = b.return_token_strs === true ? [...Array.from({ length: count - pieces.length }, () => "<template>"), ...pieces] : null;
+    const strs =
+      b.return_token_strs === true
+        ? [...Array.from({ length: count - pieces.length }, () => "<template>"), ...pieces]
+        : null;
     send(res, 200, JSON.stringify({ count, max_model_len: profile.maxModelLen, tokens: ids, token_strs: strs }));
   }
 

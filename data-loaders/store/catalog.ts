@@ -19,7 +19,6 @@ import type { Distribution, MetricRow } from "../metrics/summary.ts";
 export type Warn = (message: string) => void;
 export type ExperimentEntry = ExperimentIndex["experiments"][number];
 
-
 const toStderr: Warn = (message) => process.stderr.write(`catalog: ${message}\n`);
 
 /** The results folder as an absolute path (`resultsRoot()` resolved against the working directory). */
@@ -128,7 +127,12 @@ export function experimentFileIds(experimentsDir: string): string[] {
 }
 
 /** The run folder an index entry points at, or null when it has none or it is malformed. */
-export function findRun(dir: string, experimentId: string, runId: string | null, warn: Warn = toStderr): RunFolder | null {
+export function findRun(
+  dir: string,
+  experimentId: string,
+  runId: string | null,
+  warn: Warn = toStderr,
+): RunFolder | null {
   if (runId === null) return null;
   const path = join(dir, experimentId, runId);
   if (!existsSync(path)) {
@@ -144,7 +148,10 @@ type Column = keyof RequestRow;
  * The given columns of every row of a run, in request order. Read column-wise (much faster than
  * row objects for 50K-row runs); BIGINT columns come back as numbers.
  */
-export async function readRows<K extends Column>(requestsPath: string, columns: readonly K[]): Promise<Pick<RequestRow, K>[]> {
+export async function readRows<K extends Column>(
+  requestsPath: string,
+  columns: readonly K[],
+): Promise<Pick<RequestRow, K>[]> {
   const types = duckdbColumns();
   const list = columns.map((c) => (types[c] === "BIGINT" ? `${quote(c)}::DOUBLE AS ${quote(c)}` : quote(c))).join(", ");
   const byColumn = await queryColumns(`SELECT ${list} FROM measured ORDER BY request_index`, { path: requestsPath });
@@ -227,10 +234,9 @@ export interface HistogramBin {
  */
 export async function histogram(requestsPath: string, column: NumericColumn, bins: number): Promise<HistogramBin[]> {
   const c = quote(column);
-  const [bounds] = await query(
-    `SELECT min(${c})::DOUBLE AS lo, max(${c})::DOUBLE AS hi FROM measured`,
-    { path: requestsPath },
-  );
+  const [bounds] = await query(`SELECT min(${c})::DOUBLE AS lo, max(${c})::DOUBLE AS hi FROM measured`, {
+    path: requestsPath,
+  });
   const lo = bounds?.lo as number | null;
   const hi = bounds?.hi as number | null;
   if (lo === null || hi === null) return [];
@@ -253,7 +259,9 @@ export async function histogram(requestsPath: string, column: NumericColumn, bin
  * same definition as `latency` in metrics/latency.ts): a run holds millions of gaps.
  */
 export async function itlDistribution(requestsPath: string): Promise<Distribution> {
-  const [row] = await query(`SELECT ${distributionSql("v")} FROM (${itlValuesSql("measured")})`, { path: requestsPath });
+  const [row] = await query(`SELECT ${distributionSql("v")} FROM (${itlValuesSql("measured")})`, {
+    path: requestsPath,
+  });
   return distributionFromRow(row ?? {});
 }
 
@@ -267,7 +275,10 @@ export interface QuantilePoint {
  * The `ps` percentiles of TTFT, TPOT and E2EL of a run's successful requests (for CDF charts),
  * computed in DuckDB with the definitions of metrics/sql.ts. Empty lists when there are no values.
  */
-export async function latencyQuantiles(requestsPath: string, ps: readonly number[]): Promise<Record<"ttftMs" | "tpotMs" | "e2elMs", QuantilePoint[]>> {
+export async function latencyQuantiles(
+  requestsPath: string,
+  ps: readonly number[],
+): Promise<Record<"ttftMs" | "tpotMs" | "e2elMs", QuantilePoint[]>> {
   const [row] = await query(
     `SELECT ${quantilesSql("ttft_ms", ps)} AS ttft, ${quantilesSql("tpot_ms", ps)} AS tpot, ${quantilesSql("e2e_ms", ps)} AS e2e
      FROM (${latencyValuesSql("measured")})`,
@@ -311,12 +322,22 @@ export async function serverMetricSeries(serverMetricsPath: string, binMs: numbe
 }
 
 /** Copies a run's rows to Parquet or CSV (itl_ms as a JSON list in CSV), replacing text columns through `redactSql`. */
-export async function exportRun(requestsPath: string, outPath: string, format: "parquet" | "csv", textColumns: Record<string, string> = {}): Promise<void> {
+export async function exportRun(
+  requestsPath: string,
+  outPath: string,
+  format: "parquet" | "csv",
+  textColumns: Record<string, string> = {},
+): Promise<void> {
   const replace = Object.entries(textColumns).map(([c, expr]) => `${expr} AS ${quote(c)}`);
   const select = replace.length ? `* REPLACE (${replace.join(", ")})` : "*";
   const options = format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : "FORMAT csv, HEADER true";
-  const cast = format === "csv" ? `SELECT * REPLACE (to_json(itl_ms)::VARCHAR AS itl_ms) FROM (SELECT ${select} FROM read_parquet($path))` : `SELECT ${select} FROM read_parquet($path)`;
-  await query(`COPY (${cast} ORDER BY request_index) TO '${outPath.replaceAll("'", "''")}' (${options})`, { path: requestsPath });
+  const cast =
+    format === "csv"
+      ? `SELECT * REPLACE (to_json(itl_ms)::VARCHAR AS itl_ms) FROM (SELECT ${select} FROM read_parquet($path))`
+      : `SELECT ${select} FROM read_parquet($path)`;
+  await query(`COPY (${cast} ORDER BY request_index) TO '${outPath.replaceAll("'", "''")}' (${options})`, {
+    path: requestsPath,
+  });
 }
 
 function quote(column: string): string {
@@ -338,8 +359,14 @@ export function setQueryThreads(threads: number): void {
 }
 
 /** Runs one query on its own connection, with the views of `values.path`, and reads its result with `read`. */
-async function runQuery<T>(sql: string, values: Record<string, QueryValue>, read: (result: DuckDBResultReader) => T): Promise<T> {
-  sharedInstance ??= import("@duckdb/node-api").then(({ DuckDBInstance }) => DuckDBInstance.create(":memory:", instanceThreads ? { threads: String(instanceThreads) } : {}));
+async function runQuery<T>(
+  sql: string,
+  values: Record<string, QueryValue>,
+  read: (result: DuckDBResultReader) => T,
+): Promise<T> {
+  sharedInstance ??= import("@duckdb/node-api").then(({ DuckDBInstance }) =>
+    DuckDBInstance.create(":memory:", instanceThreads ? { threads: String(instanceThreads) } : {}),
+  );
   const connection = await (await sharedInstance).connect();
   try {
     await defineViews(connection, values.path);
@@ -374,9 +401,13 @@ async function defineViews(connection: DuckDBConnection, path: QueryValue | unde
   if (typeof path !== "string" || !path.endsWith(".parquet")) return;
   // TEMP views belong to this connection: queries running at the same time do not share them.
   await connection.run(`CREATE TEMP VIEW requests AS SELECT * FROM read_parquet('${path.replaceAll("'", "''")}')`);
-  const described = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (DESCRIBE requests) WHERE column_name = 'warmup'`);
+  const described = await connection.runAndReadAll(
+    `SELECT count(*)::INTEGER AS n FROM (DESCRIBE requests) WHERE column_name = 'warmup'`,
+  );
   const hasWarmup = Number(described.getRowObjects()[0]!.n) > 0;
-  await connection.run(`CREATE TEMP VIEW measured AS SELECT * FROM requests${hasWarmup ? " WHERE NOT coalesce(warmup, false)" : ""}`);
+  await connection.run(
+    `CREATE TEMP VIEW measured AS SELECT * FROM requests${hasWarmup ? " WHERE NOT coalesce(warmup, false)" : ""}`,
+  );
 }
 
 /** Runs one query; the result column by column. */

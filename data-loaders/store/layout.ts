@@ -26,6 +26,10 @@ export const INDEX_FILE = "experiments.json";
 
 /** A sortable run id: UTC start time plus the first 8 hex digits of the spec hash. */
 export function newRunId(specHash: string, at = new Date()): string {
-  const stamp = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace("T", "-");
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")
+    .replace("T", "-");
   return `${stamp}-${specHash.slice(0, 8)}`;
 }

@@ -33,9 +33,13 @@ instance.closeSync();
 
 function runDuckdb(options: Record<string, string>, statements: string[]): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD, JSON.stringify({ options, statements })], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--input-type=module", "-e", CHILD, JSON.stringify({ options, statements })],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -44,8 +48,11 @@ function runDuckdb(options: Record<string, string>, statements: string[]): Promi
     child.on("close", (code) => {
       if (code === 0) resolve(JSON.parse(out) as number | null);
       else {
-        const message = err.split("\n").find((l) => /Error/.test(l) && !l.startsWith("node:")) ?? err.trim().split("\n").at(-1);
-        reject(new Error(`writing Parquet with DuckDB failed (exit ${code}): ${message?.replace(/^\[?Error:\s*/, "")}`));
+        const message =
+          err.split("\n").find((l) => /Error/.test(l) && !l.startsWith("node:")) ?? err.trim().split("\n").at(-1);
+        reject(
+          new Error(`writing Parquet with DuckDB failed (exit ${code}): ${message?.replace(/^\[?Error:\s*/, "")}`),
+        );
       }
     });
   });
@@ -61,12 +68,15 @@ export async function journalToParquet(journalPath: string, parquetPath: string)
   const source = `read_json(${sqlString(journalPath)}, format = 'newline_delimited', columns = {${columns}})`;
   const list = REQUEST_COLUMNS.map((c) => `"${c}"`).join(", ");
   try {
-    const count = await runDuckdb({ threads: "1", memory_limit: "256MB", temp_directory: spill, preserve_insertion_order: "false" }, [
-      // Small row groups: the Parquet writer buffers one row group in memory.
-      `COPY (SELECT ${list} FROM ${source} ORDER BY request_index)
+    const count = await runDuckdb(
+      { threads: "1", memory_limit: "256MB", temp_directory: spill, preserve_insertion_order: "false" },
+      [
+        // Small row groups: the Parquet writer buffers one row group in memory.
+        `COPY (SELECT ${list} FROM ${source} ORDER BY request_index)
        TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 20000)`,
-      `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(tmp)})`,
-    ]);
+        `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(tmp)})`,
+      ],
+    );
     renameSync(tmp, parquetPath);
     return count ?? 0;
   } finally {

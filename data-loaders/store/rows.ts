@@ -33,27 +33,57 @@ export const requestRowSchema = z.object({
   endpoint: z.string().meta({ description: "Base URL the request went to (no credentials)." }),
   worker: int().meta({ description: "Worker (concurrency slot) that sent the request." }),
   attempts: int().meta({ description: "Number of attempts made (1 = no retry)." }),
-  warmup: z.boolean().meta({ description: "A warm-up request (load.warmup): stored, but left out of every statistic." }),
+  warmup: z
+    .boolean()
+    .meta({ description: "A warm-up request (load.warmup): stored, but left out of every statistic." }),
   status: z.enum(["ok", "error"]).meta({ description: "ok when the final attempt produced a complete answer." }),
-  error_class: errorClassSchema.nullable().meta({ description: "Class of the final error: " + ERROR_CLASSES.join(", ") + "." }),
-  http_status: int().nullable().meta({ description: "HTTP status of the final attempt (null when no response arrived)." }),
-  error_message: z.string().nullable().meta({ description: "Error text of the final attempt, from the server when it sent one." }),
+  error_class: errorClassSchema
+    .nullable()
+    .meta({ description: "Class of the final error: " + ERROR_CLASSES.join(", ") + "." }),
+  http_status: int()
+    .nullable()
+    .meta({ description: "HTTP status of the final attempt (null when no response arrived)." }),
+  error_message: z
+    .string()
+    .nullable()
+    .meta({ description: "Error text of the final attempt, from the server when it sent one." }),
   sent_ms: ms().meta({ description: "When the request was sent, ms since run start (monotonic clock)." }),
-  first_event_ms: ms().meta({ description: "First SSE event with choices (vLLM bench's TTFT point; for chat the role chunk)." }),
+  first_event_ms: ms().meta({
+    description: "First SSE event with choices (vLLM bench's TTFT point; for chat the role chunk).",
+  }),
   first_token_ms: ms().meta({ description: "First event with non-empty content, reasoning or tool-call text." }),
   done_ms: ms().meta({ description: "Last byte of the response (end of stream), ms since run start." }),
   ttft_ms: ms().meta({ description: "first_event_ms − sent_ms (vLLM bench definition)." }),
   e2e_ms: ms().meta({ description: "End-to-end latency: done_ms − sent_ms." }),
   tpot_ms: ms().meta({ description: "(e2e_ms − ttft_ms) / (completion_tokens − 1), only when completion_tokens > 1." }),
-  itl_ms: z.array(z.number()).nullable().meta({ description: "Gaps between consecutive events with choices (per chunk, not per token)." }),
-  prompt_tokens: int().nullable().meta({ description: "usage.prompt_tokens reported by the server (null when not reported)." }),
-  completion_tokens: int().nullable().meta({ description: "usage.completion_tokens reported by the server (null when not reported)." }),
+  itl_ms: z
+    .array(z.number())
+    .nullable()
+    .meta({ description: "Gaps between consecutive events with choices (per chunk, not per token)." }),
+  prompt_tokens: int()
+    .nullable()
+    .meta({ description: "usage.prompt_tokens reported by the server (null when not reported)." }),
+  completion_tokens: int()
+    .nullable()
+    .meta({ description: "usage.completion_tokens reported by the server (null when not reported)." }),
   finish_reason: z.string().nullable().meta({ description: "stop, length, … as reported by the server." }),
   answer: z.string().nullable().meta({ description: "Answer text (content). Untrusted model output." }),
-  reasoning: z.string().nullable().meta({ description: "Reasoning text (reasoning / reasoning_content) when the server separates it." }),
-  json_valid: z.boolean().nullable().meta({ description: "The answer parses as JSON (null when the experiment has no quality schema)." }),
-  schema_valid: z.boolean().nullable().meta({ description: "The parsed answer satisfies quality.schema (null without a schema)." }),
-  schema_errors: z.string().nullable().meta({ description: "Schema error paths, `; `-separated (e.g. `recommendation: invalid enum`)." }),
+  reasoning: z
+    .string()
+    .nullable()
+    .meta({ description: "Reasoning text (reasoning / reasoning_content) when the server separates it." }),
+  json_valid: z
+    .boolean()
+    .nullable()
+    .meta({ description: "The answer parses as JSON (null when the experiment has no quality schema)." }),
+  schema_valid: z
+    .boolean()
+    .nullable()
+    .meta({ description: "The parsed answer satisfies quality.schema (null without a schema)." }),
+  schema_errors: z
+    .string()
+    .nullable()
+    .meta({ description: "Schema error paths, `; `-separated (e.g. `recommendation: invalid enum`)." }),
 });
 export type RequestRow = z.infer<typeof requestRowSchema>;
 
@@ -67,7 +97,8 @@ export function duckdbColumns(schema: z.ZodObject = requestRowSchema): Record<st
 }
 
 function duckdbType(t: z.ZodType): string {
-  const def = (t as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; element?: z.ZodType } } })._zod.def;
+  const def = (t as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; element?: z.ZodType } } })._zod
+    .def;
   switch (def.type) {
     case "nullable":
     case "optional":
@@ -124,7 +155,10 @@ export const manifestSchema = z.object({
     git_commit: z.string().nullable(),
     git_dirty: z.boolean().nullable(),
     /** GPUs from `nvidia-smi` when present (null: no nvidia-smi on the client host). */
-    gpus: z.array(z.object({ name: z.string(), driver: z.string(), memory_total_mib: z.number() })).nullable().optional(),
+    gpus: z
+      .array(z.object({ name: z.string(), driver: z.string(), memory_total_mib: z.number() }))
+      .nullable()
+      .optional(),
   }),
   /** Position of this run inside its experiment: one run per sweep level and repeat. */
   group: z
@@ -204,7 +238,7 @@ export const serverMetricRowSchema = z.object({
   endpoint: z.string().meta({ description: "Base URL scraped." }),
   t_ms: z.number().meta({ description: "Scrape time, ms since run start." }),
   metric: z.string().meta({ description: "Series name, e.g. vllm:kv_cache_usage_perc, vllm:generation_tokens_total." }),
-  labels: z.string().meta({ description: "Labels as JSON, e.g. {\"model_name\":\"…\",\"engine\":\"0\"}." }),
+  labels: z.string().meta({ description: 'Labels as JSON, e.g. {"model_name":"…","engine":"0"}.' }),
   value: z.number().meta({ description: "Sample value." }),
 });
 export type ServerMetricRow = z.infer<typeof serverMetricRowSchema>;

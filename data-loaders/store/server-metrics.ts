@@ -30,13 +30,19 @@ export async function writeServerMetrics(dir: string, rows: ServerMetricRow[]): 
     const r = serverMetricRowSchema.safeParse(row);
     if (!r.success) {
       const issue = r.error.issues[0]!;
-      throw new Error(`${join(dir, SERVER_METRICS_FILE)}: row ${i}, field ${issue.path.join(".") || "(row)"}: ${issue.message}`);
+      throw new Error(
+        `${join(dir, SERVER_METRICS_FILE)}: row ${i}, field ${issue.path.join(".") || "(row)"}: ${issue.message}`,
+      );
     }
   });
   const path = join(dir, SERVER_METRICS_FILE);
   const tmp = path + ".tmp";
   const jsonl = path + ".jsonl.tmp";
-  writeFileSync(jsonl, rows.map((r) => JSON.stringify(Object.fromEntries(COLUMNS.map((c) => [c, r[c]])))).join("\n") + (rows.length ? "\n" : ""));
+  writeFileSync(
+    jsonl,
+    rows.map((r) => JSON.stringify(Object.fromEntries(COLUMNS.map((c) => [c, r[c]])))).join("\n") +
+      (rows.length ? "\n" : ""),
+  );
   try {
     await withDuckDb(async (con) => {
       const columns = Object.entries(duckdbColumns(serverMetricRowSchema))
@@ -45,7 +51,9 @@ export async function writeServerMetrics(dir: string, rows: ServerMetricRow[]): 
       const select = rows.length
         ? `SELECT ${COLUMNS.map((c) => `"${c}"`).join(", ")} FROM read_json(${sqlString(jsonl)}, format = 'newline_delimited', columns = {${columns}})
            ORDER BY endpoint, metric, labels, t_ms`
-        : `SELECT ${Object.entries(duckdbColumns(serverMetricRowSchema)).map(([c, t]) => `NULL::${t} AS "${c}"`).join(", ")} LIMIT 0`;
+        : `SELECT ${Object.entries(duckdbColumns(serverMetricRowSchema))
+            .map(([c, t]) => `NULL::${t} AS "${c}"`)
+            .join(", ")} LIMIT 0`;
       await con.run(`COPY (${select}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     });
     renameSync(tmp, path);

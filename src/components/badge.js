@@ -1,7 +1,7 @@
 // A small pill label: sources (measured / simulated / recorded / extrapolated) and experiment states.
-import {html} from "htl";
+import { html } from "htl";
 
-export function Badge(label, {kind = label, title} = {}) {
+export function Badge(label, { kind = label, title } = {}) {
   return html`<span class="badge badge--${kind}" title=${title}>${label}</span>`;
 }
 
@@ -9,12 +9,12 @@ const SOURCES = {
   measured: ["measured", "Figures were measured against a real server"],
   simulated: ["simulated", "Figures come from the built-in vLLM simulator, not a real server"],
   recorded: ["recorded, aggregates only", "Aggregates measured elsewhere and imported; no per-request rows"],
-  extrapolated: ["extrapolated", "Projected from a smaller run (see Methods)"]
+  extrapolated: ["extrapolated", "Projected from a smaller run (see Methods)"],
 };
 
 /** The source badge shown next to every figure: a source name, or true/false for simulated/measured. */
 export function SourceBadge(source) {
   const key = source === true ? "simulated" : source === false ? "measured" : source;
   const [label, title] = SOURCES[key] ?? [String(key), ""];
-  return Badge(label, {kind: key, title});
+  return Badge(label, { kind: key, title });
 }

@@ -1,17 +1,30 @@
 // The benchmark matrix: one row per model, one column per request count; each cell says whether
 // the figure was measured, simulated, recorded or extrapolated (and from which run), failed (why)
 // or is pending.
-import {html} from "htl";
-import {Badge} from "./badge.js";
-import {formatDuration, formatNumber} from "./format.js";
+import { html } from "htl";
+import { Badge } from "./badge.js";
+import { formatDuration, formatNumber } from "./format.js";
 
-export function BenchmarkMatrix(matrix, {href = (id) => `./experiments/${id}`} = {}) {
-  return html`<div style="overflow-x: auto;"><table class="matrix">
-    <thead><tr><th>model</th>${matrix.counts.map((n) => html`<th class="num">${formatNumber(n, 0)} req</th>`)}</tr></thead>
-    <tbody>${matrix.models.map(
-      (model) => html`<tr><th>${model}</th>${matrix.counts.map((n) => Cell(matrix.cells[model]?.[String(n)], href))}</tr>`
-    )}</tbody>
-  </table></div>`;
+export function BenchmarkMatrix(matrix, { href = (id) => `./experiments/${id}` } = {}) {
+  return html`<div style="overflow-x: auto;">
+    <table class="matrix">
+      <thead>
+        <tr>
+          <th>model</th>
+          ${matrix.counts.map((n) => html`<th class="num">${formatNumber(n, 0)} req</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${matrix.models.map(
+          (model) =>
+            html`<tr>
+              <th>${model}</th>
+              ${matrix.counts.map((n) => Cell(matrix.cells[model]?.[String(n)], href))}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
 }
 
 function Cell(cell, href) {

@@ -7,11 +7,11 @@ function finite(x) {
 }
 
 export function formatNumber(x, digits = 1) {
-  return finite(x) ? x.toLocaleString("en-US", {maximumFractionDigits: digits}) : DASH;
+  return finite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: digits }) : DASH;
 }
 
 export function formatPercent(fraction) {
-  return finite(fraction) ? `${(fraction * 100).toLocaleString("en-US", {maximumFractionDigits: 1})}%` : DASH;
+  return finite(fraction) ? `${(fraction * 100).toLocaleString("en-US", { maximumFractionDigits: 1 })}%` : DASH;
 }
 
 export function formatMs(ms) {
@@ -34,5 +34,5 @@ export function formatRatio(outputPerInput) {
 /** Dollars: cents below $100, whole dollars above. */
 export function formatMoney(dollars) {
   if (!finite(dollars)) return DASH;
-  return `$${dollars.toLocaleString("en-US", {minimumFractionDigits: dollars < 100 ? 2 : 0, maximumFractionDigits: dollars < 1 ? 4 : dollars < 100 ? 2 : 0})}`;
+  return `$${dollars.toLocaleString("en-US", { minimumFractionDigits: dollars < 100 ? 2 : 0, maximumFractionDigits: dollars < 1 ? 4 : dollars < 100 ? 2 : 0 })}`;
 }

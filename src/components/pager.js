@@ -1,6 +1,6 @@
 // Previous/next buttons over `count` items shown `pageSize` at a time: calls `show(from, to)`
 // with the slice of the current page (at once for the first page) and returns the nav element.
-import {html} from "htl";
+import { html } from "htl";
 
 export function Pager(count, pageSize, noun, show) {
   const pages = Math.max(1, Math.ceil(count / pageSize));

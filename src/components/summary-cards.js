@@ -1,28 +1,48 @@
 // Headline figures of one run: throughput, success, latency percentiles and tokens.
-import {html} from "htl";
-import {SourceBadge} from "./badge.js";
-import {formatDuration, formatMs, formatNumber, formatPercent, formatRatio} from "./format.js";
+import { html } from "htl";
+import { SourceBadge } from "./badge.js";
+import { formatDuration, formatMs, formatNumber, formatPercent, formatRatio } from "./format.js";
 
-export function SummaryCards(s, {simulated}) {
+export function SummaryCards(s, { simulated }) {
   const badge = () => SourceBadge(simulated);
   return html`<div class="grid grid-cols-4">
     <div class="card">
       <h2>Throughput ${badge()}</h2>
       <div class="big">${formatNumber(s.totalTokenThroughput, 0)} <small>tok/s</small></div>
-      <div class="sub">${formatNumber(s.outputThroughput, 0)} output tok/s · ${formatNumber(s.requestThroughput, 2)} req/s</div>
+      <div class="sub">
+        ${formatNumber(s.outputThroughput, 0)} output tok/s · ${formatNumber(s.requestThroughput, 2)} req/s
+      </div>
     </div>
     <div class="card">
       <h2>Success ${badge()}</h2>
       <div class="big">${formatPercent(s.successRate)}</div>
-      <div class="sub">${formatNumber(s.completed, 0)} of ${formatNumber(s.requests, 0)} requests · ${formatNumber(s.failed, 0)} failed · ${formatDuration(s.durationS)}</div>
+      <div class="sub">
+        ${formatNumber(s.completed, 0)} of ${formatNumber(s.requests, 0)} requests · ${formatNumber(s.failed, 0)} failed
+        · ${formatDuration(s.durationS)}
+      </div>
     </div>
     <div class="card">
       <h2>Latency ${badge()}</h2>
       <table>
-        <thead><tr><th></th><th class="num">p50</th><th class="num">p99</th></tr></thead>
+        <thead>
+          <tr>
+            <th></th>
+            <th class="num">p50</th>
+            <th class="num">p99</th>
+          </tr>
+        </thead>
         <tbody>
-          ${[["TTFT", s.ttftMs], ["TPOT", s.tpotMs], ["E2EL", s.e2elMs]].map(
-            ([label, d]) => html`<tr><td>${label}</td><td class="num">${formatMs(d.p50)}</td><td class="num">${formatMs(d.p99)}</td></tr>`
+          ${[
+            ["TTFT", s.ttftMs],
+            ["TPOT", s.tpotMs],
+            ["E2EL", s.e2elMs],
+          ].map(
+            ([label, d]) =>
+              html`<tr>
+                <td>${label}</td>
+                <td class="num">${formatMs(d.p50)}</td>
+                <td class="num">${formatMs(d.p99)}</td>
+              </tr>`,
           )}
         </tbody>
       </table>
@@ -30,7 +50,10 @@ export function SummaryCards(s, {simulated}) {
     <div class="card">
       <h2>Tokens ${badge()}</h2>
       <div class="big">${formatNumber(s.totalOutputTokens, 0)} <small>out</small></div>
-      <div class="sub">${formatNumber(s.totalInputTokens, 0)} in · mean ${formatNumber(s.meanPromptTokens, 0)} → ${formatNumber(s.meanCompletionTokens, 0)} per request · in : out ${formatRatio(s.outputInputRatio)}</div>
+      <div class="sub">
+        ${formatNumber(s.totalInputTokens, 0)} in · mean ${formatNumber(s.meanPromptTokens, 0)} →
+        ${formatNumber(s.meanCompletionTokens, 0)} per request · in : out ${formatRatio(s.outputInputRatio)}
+      </div>
     </div>
   </div>`;
 }

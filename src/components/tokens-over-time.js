@@ -2,12 +2,12 @@
 // run's overall output throughput as a reference line.
 import * as Plot from "@observablehq/plot";
 
-export function TokensOverTime(series, {width, mean}) {
+export function TokensOverTime(series, { width, mean }) {
   return Plot.plot({
     width,
     height: 260,
-    x: {label: "seconds since run start →"},
-    y: {label: "↑ output tokens/s", grid: true},
+    x: { label: "seconds since run start →" },
+    y: { label: "↑ output tokens/s", grid: true },
     marks: [
       Plot.rectY(series, {
         x1: (d) => d.startMs / 1000,
@@ -15,10 +15,18 @@ export function TokensOverTime(series, {width, mean}) {
         y: "outputTokensPerS",
         fill: "var(--theme-foreground-focus)",
         fillOpacity: 0.7,
-        inset: 0
+        inset: 0,
       }),
-      mean == null ? null : Plot.ruleY([mean], {stroke: "currentColor", strokeDasharray: "4 3"}),
-      mean == null ? null : Plot.text([mean], {y: (d) => d, frameAnchor: "right", dy: -6, text: () => "whole-run mean", fill: "currentColor"}),
+      mean == null ? null : Plot.ruleY([mean], { stroke: "currentColor", strokeDasharray: "4 3" }),
+      mean == null
+        ? null
+        : Plot.text([mean], {
+            y: (d) => d,
+            frameAnchor: "right",
+            dy: -6,
+            text: () => "whole-run mean",
+            fill: "currentColor",
+          }),
       Plot.ruleY([0]),
       Plot.tip(
         series,
@@ -28,9 +36,9 @@ export function TokensOverTime(series, {width, mean}) {
           title: (d) =>
             `${(d.startMs / 1000).toFixed(1)}–${(d.endMs / 1000).toFixed(1)} s\n` +
             `${Math.round(d.outputTokensPerS)} output tok/s\n` +
-            `${d.completed} completed, ${d.failed} failed\n${d.inFlight.toFixed(1)} in flight`
-        })
-      )
-    ]
+            `${d.completed} completed, ${d.failed} failed\n${d.inFlight.toFixed(1)} in flight`,
+        }),
+      ),
+    ],
   });
 }

@@ -18,15 +18,17 @@ const runs = entries.flatMap((e) => {
   const d = shown[e.id];
   const figures = d ? runFigures(d) : null;
   if (!d || !figures) return [];
-  return [{
-    ...runIdentity(e, d),
-    figures,
-    latency: d.summary && { ttftMs: d.summary.ttftMs, tpotMs: d.summary.tpotMs, e2elMs: d.summary.e2elMs },
-    cdf: d.cdf,
-    /** The rate speedups use: the projection basis (steady state), else the whole-run rate. */
-    rate: d.projections[0]?.basis.requestThroughput ?? figures.requestThroughput,
-    rateMethod: d.projections[0]?.basis.method ?? "whole-run",
-  }];
+  return [
+    {
+      ...runIdentity(e, d),
+      figures,
+      latency: d.summary && { ttftMs: d.summary.ttftMs, tpotMs: d.summary.tpotMs, e2elMs: d.summary.e2elMs },
+      cdf: d.cdf,
+      /** The rate speedups use: the projection basis (steady state), else the whole-run rate. */
+      rate: d.projections[0]?.basis.requestThroughput ?? figures.requestThroughput,
+      rateMethod: d.projections[0]?.basis.method ?? "whole-run",
+    },
+  ];
 });
 
 const sweeps = digests
@@ -70,7 +72,11 @@ for (const [i, base] of runs.entries()) {
       const candRows = samePrompts ? await rowsFor(cand.id, cand.runId) : [];
       paired =
         baseRows.length && candRows.length
-          ? pairedComparison({ runId: base.runId, rows: baseRows }, { runId: cand.runId, rows: candRows }, { replicates: PAIRED_REPLICATES })
+          ? pairedComparison(
+              { runId: base.runId, rows: baseRows },
+              { runId: cand.runId, rows: candRows },
+              { replicates: PAIRED_REPLICATES },
+            )
           : null;
       pairedOf.set(`${i}:${j}`, paired);
     }

@@ -4,4 +4,10 @@ import { EXTRAPOLATION_METHOD } from "../../data-loaders/analysis/extrapolate.ts
 import { BOOTSTRAP_REPLICATES } from "../../data-loaders/report/digest.ts";
 import { methodNotes } from "../../data-loaders/report/methods.ts";
 
-process.stdout.write(JSON.stringify({ modules: methodNotes(), extrapolation: EXTRAPOLATION_METHOD, projectionReplicates: BOOTSTRAP_REPLICATES }));
+process.stdout.write(
+  JSON.stringify({
+    modules: methodNotes(),
+    extrapolation: EXTRAPOLATION_METHOD,
+    projectionReplicates: BOOTSTRAP_REPLICATES,
+  }),
+);

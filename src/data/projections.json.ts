@@ -20,14 +20,16 @@ const folders = listRuns(dir);
 const runs = entries.flatMap((e) => {
   const d = shown[e.id];
   if (!d || !d.projections.length) return [];
-  return [{
-    ...runIdentity(e, d),
-    figures: runFigures(d),
-    projections: d.projections,
-    costs: runCosts(d, settings[e.id]!),
-    prices: settings[e.id]!.prices,
-    gpuDollarsPerHour: settings[e.id]!.gpuDollarsPerHour,
-  }];
+  return [
+    {
+      ...runIdentity(e, d),
+      figures: runFigures(d),
+      projections: d.projections,
+      costs: runCosts(d, settings[e.id]!),
+      prices: settings[e.id]!.prices,
+      gpuDollarsPerHour: settings[e.id]!.gpuDollarsPerHour,
+    },
+  ];
 });
 
 // Backtests: each complete run with rows, predicted from the largest run of the same model and
@@ -54,7 +56,14 @@ for (const large of complete) {
     { runId: large.runId, rows: await rowsOfRun(large) },
     { replicates: BACKTEST_REPLICATES },
   );
-  if (result) backtests.push({ model: large.model, smallExperiment: small.experimentId, largeExperiment: large.experimentId, source: large.source, ...result });
+  if (result)
+    backtests.push({
+      model: large.model,
+      smallExperiment: small.experimentId,
+      largeExperiment: large.experimentId,
+      source: large.source,
+      ...result,
+    });
 }
 
 // Cascades: A screens (the faster run), B answers what A's rule escalates; runs on the same prompts.
@@ -68,11 +77,29 @@ for (const a of withRows) {
     const rowsOf = async (id: string, runId: string) => promptRows(findRun(dir, id, runId)!);
     const field = settings[a.id]!.agreementField ?? settings[b.id]!.agreementField;
     const grid = cascadeGrid(
-      { runId: a.runId, rows: await rowsOf(a.id, a.runId), requestThroughput: rateA, price: a.prices[0] ?? null, gpuDollarsPerHour: a.gpuDollarsPerHour },
-      { runId: b.runId, rows: await rowsOf(b.id, b.runId), requestThroughput: rateB, price: b.prices[0] ?? null, gpuDollarsPerHour: b.gpuDollarsPerHour },
+      {
+        runId: a.runId,
+        rows: await rowsOf(a.id, a.runId),
+        requestThroughput: rateA,
+        price: a.prices[0] ?? null,
+        gpuDollarsPerHour: a.gpuDollarsPerHour,
+      },
+      {
+        runId: b.runId,
+        rows: await rowsOf(b.id, b.runId),
+        requestThroughput: rateB,
+        price: b.prices[0] ?? null,
+        gpuDollarsPerHour: b.gpuDollarsPerHour,
+      },
       { agreementField: field, requests: CASCADE_REQUESTS },
     );
-    cascades.push({ a: a.id, b: b.id, priceA: a.prices[0]?.label ?? null, priceB: b.prices[0]?.label ?? null, ...grid });
+    cascades.push({
+      a: a.id,
+      b: b.id,
+      priceA: a.prices[0]?.label ?? null,
+      priceB: b.prices[0]?.label ?? null,
+      ...grid,
+    });
   }
 }
 

@@ -33,7 +33,9 @@ for (const e of entries) {
 const groups = new Map<string, typeof runs>();
 for (const r of runs) groups.set(r.promptHash, [...(groups.get(r.promptHash) ?? []), r]);
 const group = [...groups.values()].sort((a, b) => b.length - a.length)[0] ?? [];
-const ids = [...new Set(group.flatMap((r) => rows.get(r.id)!.map((p) => p.prompt_id)))].sort(naturalOrder).slice(0, SIDE_BY_SIDE);
+const ids = [...new Set(group.flatMap((r) => rows.get(r.id)!.map((p) => p.prompt_id)))]
+  .sort(naturalOrder)
+  .slice(0, SIDE_BY_SIDE);
 const sideBySide = ids.map((promptId) => ({
   promptId,
   answers: group.map((r) => {

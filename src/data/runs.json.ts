@@ -20,7 +20,10 @@ const data = {
   runs: digests.map((d) => ({
     ...slim(d),
     figures: runFigures(d),
-    costs: runCosts(d, settings[d.experimentId] ?? { prices: [], gpuDollarsPerHour: null, agreementField: null, publish: "full" }),
+    costs: runCosts(
+      d,
+      settings[d.experimentId] ?? { prices: [], gpuDollarsPerHour: null, agreementField: null, publish: "full" },
+    ),
   })),
   matrix: benchmarkMatrix(entries, digests),
 };

@@ -32,7 +32,12 @@ describe("cohensKappa", () => {
     expect(perfect.kappa).toBe(1);
     expect(perfect.se).toBe(0);
     // Independent raters: every cell is the product of the margins → κ = 0.
-    expect(cohensKappa([[4, 4], [4, 4]]).kappa).toBeCloseTo(0, 12);
+    expect(
+      cohensKappa([
+        [4, 4],
+        [4, 4],
+      ]).kappa,
+    ).toBeCloseTo(0, 12);
     // Both raters always say the same single category: pe = 1, κ undefined.
     const single = cohensKappa([[9]]);
     expect([single.po, single.pe, single.kappa]).toEqual([1, 1, null]);
@@ -74,8 +79,18 @@ describe("agreement", () => {
     }
   }
   // Left out of the matrix: A not JSON, B failed, B missing the field, a prompt only in A / only in B.
-  rowsA.push(row("bad-a", "not json"), row("failed-b", rec("yes")), row("no-field", rec("yes")), row("only-a", rec("no")));
-  rowsB.push(row("bad-a", rec("no")), row("failed-b", null, { status: "error" }), row("no-field", "{}"), row("only-b", rec("no")));
+  rowsA.push(
+    row("bad-a", "not json"),
+    row("failed-b", rec("yes")),
+    row("no-field", rec("yes")),
+    row("only-a", rec("no")),
+  );
+  rowsB.push(
+    row("bad-a", rec("no")),
+    row("failed-b", null, { status: "error" }),
+    row("no-field", "{}"),
+    row("only-b", rec("no")),
+  );
   // A later repeat of a prompt does not count twice (the first successful row is used).
   rowsA.push(row("p0", rec("no"), { request_index: 999 }));
 

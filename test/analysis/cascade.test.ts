@@ -16,7 +16,16 @@ function answer(recommendation: string, scores: number[]): string {
 }
 
 function row(prompt: string, fields: Partial<CascadeRow>): CascadeRow {
-  return { prompt_id: prompt, request_index: 0, status: "ok", answer: null, schema_valid: true, prompt_tokens: 100, completion_tokens: 50, ...fields };
+  return {
+    prompt_id: prompt,
+    request_index: 0,
+    status: "ok",
+    answer: null,
+    schema_valid: true,
+    prompt_tokens: 100,
+    completion_tokens: 50,
+    ...fields,
+  };
 }
 
 // Run A (cheap): p1..p10; p4 schema-invalid, p9 failed, p10 only in A.
@@ -37,13 +46,38 @@ const rowsA: CascadeRow[] = [
   row("p10", { answer: answer("yes", [5, 5]) }),
 ];
 // B: 100 prompt / 100 completion tokens, except p4 (200 completion tokens); p11 only in B.
-const bRec: Record<string, string> = { p1: "yes", p2: "no", p3: "no", p4: "yes", p5: "maybe", p6: "yes", p7: "no", p8: "strong_yes", p9: "no", p11: "yes" };
-const rowsB = Object.entries(bRec).map(([p, r]) => row(p, { answer: answer(r, [3]), completion_tokens: p === "p4" ? 200 : 100 }));
+const bRec: Record<string, string> = {
+  p1: "yes",
+  p2: "no",
+  p3: "no",
+  p4: "yes",
+  p5: "maybe",
+  p6: "yes",
+  p7: "no",
+  p8: "strong_yes",
+  p9: "no",
+  p11: "yes",
+};
+const rowsB = Object.entries(bRec).map(([p, r]) =>
+  row(p, { answer: answer(r, [3]), completion_tokens: p === "p4" ? 200 : 100 }),
+);
 
 // A: 10 req/s, $1 / $2 per 1M tokens → (100 + 2 · 50) / 1e6 = $0.0002 per request, GPU $1/h.
 // B: 2 req/s, $10 / $20 per 1M → $0.003 per request ($0.005 for p4), GPU $3/h.
-const A: CascadeRun = { runId: "a", rows: rowsA, requestThroughput: 10, price: { inputPerMTok: 1, outputPerMTok: 2 }, gpuDollarsPerHour: 1 };
-const B: CascadeRun = { runId: "b", rows: rowsB, requestThroughput: 2, price: { inputPerMTok: 10, outputPerMTok: 20 }, gpuDollarsPerHour: 3 };
+const A: CascadeRun = {
+  runId: "a",
+  rows: rowsA,
+  requestThroughput: 10,
+  price: { inputPerMTok: 1, outputPerMTok: 2 },
+  gpuDollarsPerHour: 1,
+};
+const B: CascadeRun = {
+  runId: "b",
+  rows: rowsB,
+  requestThroughput: 2,
+  price: { inputPerMTok: 10, outputPerMTok: 20 },
+  gpuDollarsPerHour: 3,
+};
 const OPTIONS = { agreementField: "recommendation", requests: 1000 };
 const SCORE = "analysis.*.score";
 
@@ -125,15 +159,24 @@ describe("cascade replay", () => {
   });
 
   it("rejects a run without a positive throughput, naming it", () => {
-    expect(() => cascade(A, { ...B, requestThroughput: 0 }, { kind: "never" }, OPTIONS)).toThrow(/run b: requestThroughput/);
+    expect(() => cascade(A, { ...B, requestThroughput: 0 }, { kind: "never" }, OPTIONS)).toThrow(
+      /run b: requestThroughput/,
+    );
     const prepared = prepareCascade(A, B, { agreementField: "recommendation" });
     expect(() => replayCascade(prepared, { kind: "top-percent", field: SCORE, percent: 10 })).toThrow(/not prepared/);
-    expect(() => replayCascade(prepared, { kind: "field-equals", field: "seniority", value: "x" })).toThrow(/not prepared/);
+    expect(() => replayCascade(prepared, { kind: "field-equals", field: "seniority", value: "x" })).toThrow(
+      /not prepared/,
+    );
   });
 });
 
 describe("cascadeGrid", () => {
-  const grid = cascadeGrid(A, B, { ...OPTIONS, equalsFields: ["analysis.dim1.score"], scoreFields: [SCORE], percents: [30, 50] });
+  const grid = cascadeGrid(A, B, {
+    ...OPTIONS,
+    equalsFields: ["analysis.dim1.score"],
+    scoreFields: [SCORE],
+    percents: [30, 50],
+  });
 
   it("precomputes every rule × parameter value", () => {
     expect(grid.results.map((r) => r.key)).toEqual([

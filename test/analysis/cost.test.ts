@@ -49,7 +49,16 @@ describe("self-hosted cost", () => {
   });
 
   it("prices projections and their intervals", () => {
-    const basis = { runId: "r", window: null, method: "steady-state", requestThroughput: 1, overheadS: 0, windows: 10, replicates: 10, level: 0.95 } as const;
+    const basis = {
+      runId: "r",
+      window: null,
+      method: "steady-state",
+      requestThroughput: 1,
+      overheadS: 0,
+      windows: 10,
+      replicates: 10,
+      level: 0.95,
+    } as const;
     const projections: Projection[] = [
       { requests: 1000, seconds: 7200, lo: 3600, hi: 10800, basis },
       { requests: 5000, seconds: 36000, lo: null, hi: null, basis },
@@ -97,7 +106,12 @@ describe("run cost", () => {
       mean_e2el_ms: null,
       concurrency: null,
     };
-    expect(recordedAggregates(recorded)).toEqual({ completed: 5000, durationS: 2208, meanPromptTokens: 788, meanCompletionTokens: 308 });
+    expect(recordedAggregates(recorded)).toEqual({
+      completed: 5000,
+      durationS: 2208,
+      meanPromptTokens: 788,
+      meanCompletionTokens: 308,
+    });
     const partial = recordedAggregates({ ...recorded, completed: null, total_output_tokens: null, duration_s: null });
     expect(partial).toEqual({ completed: 5000, durationS: 0, meanPromptTokens: 788, meanCompletionTokens: null });
   });

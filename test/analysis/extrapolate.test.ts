@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { backtest, extrapolate, extrapolateRecorded, PROJECTION_COUNTS } from "../../data-loaders/analysis/extrapolate.ts";
+import {
+  backtest,
+  extrapolate,
+  extrapolateRecorded,
+  PROJECTION_COUNTS,
+} from "../../data-loaders/analysis/extrapolate.ts";
 import { runDurationS } from "../../data-loaders/metrics/throughput.ts";
 import { closedLoop } from "./fixture.ts";
 
@@ -51,8 +56,12 @@ describe("extrapolate", () => {
     // Same loop, but from 12 s on (about half-way) each token takes twice as long.
     const mixed = closedLoop({ ...LOOP, count: 1000, slowFromMs: 12_000, msPerTokenLater: 4 });
     const steady = projections.find((p) => p.requests === 200_000)!;
-    const varied = extrapolate({ runId: "varied", rows: mixed, concurrency: 8 }, { seed: 7 }).find((p) => p.requests === 200_000)!;
-    expect((varied.hi! - varied.lo!) / varied.seconds).toBeGreaterThan((3 * (steady.hi! - steady.lo!)) / steady.seconds);
+    const varied = extrapolate({ runId: "varied", rows: mixed, concurrency: 8 }, { seed: 7 }).find(
+      (p) => p.requests === 200_000,
+    )!;
+    expect((varied.hi! - varied.lo!) / varied.seconds).toBeGreaterThan(
+      (3 * (steady.hi! - steady.lo!)) / steady.seconds,
+    );
   });
 
   it("falls back to the whole-run rate when the concurrency is never reached", () => {
@@ -110,7 +119,11 @@ describe("extrapolateRecorded", () => {
 
 describe("backtest", () => {
   it("predicts a 5x larger run of the same model within its interval", () => {
-    const result = backtest({ runId: "small", rows: small, concurrency: 8 }, { runId: "large", rows: large }, { seed: 3 })!;
+    const result = backtest(
+      { runId: "small", rows: small, concurrency: 8 },
+      { runId: "large", rows: large },
+      { seed: 3 },
+    )!;
     expect(result.requests).toBe(5000);
     expect(result.measuredS).toBeCloseTo(runDurationS(large), 9);
     expect(result.errorPct).toBeCloseTo(((result.predictedS - result.measuredS) / result.measuredS) * 100, 9);

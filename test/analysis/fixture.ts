@@ -42,7 +42,9 @@ export interface LoopOptions {
  */
 export function closedLoop(o: LoopOptions): Row[] {
   const prompts = o.prompts ?? 100;
-  const tokensOf = Array.from({ length: prompts }, (_, p) => rngFor("tokens", o.seed ?? 1, p).int(o.minTokens, o.maxTokens));
+  const tokensOf = Array.from({ length: prompts }, (_, p) =>
+    rngFor("tokens", o.seed ?? 1, p).int(o.minTokens, o.maxTokens),
+  );
   const freeAt = Array.from({ length: o.workers }, (_, w) => w * (o.rampMs ?? 0));
   const rows: Row[] = [];
   for (let i = 0; i < o.count; i++) {

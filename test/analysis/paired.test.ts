@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { pairedComparison, reversePaired, speedup, type PairedRow } from "../../data-loaders/analysis/paired.ts";
 
 function row(prompt: string, fields: Partial<PairedRow>): PairedRow {
-  return { prompt_id: prompt, request_index: 0, status: "ok", ttft_ms: 50, e2e_ms: 1000, completion_tokens: 100, schema_valid: true, ...fields };
+  return {
+    prompt_id: prompt,
+    request_index: 0,
+    status: "ok",
+    ttft_ms: 50,
+    e2e_ms: 1000,
+    completion_tokens: 100,
+    schema_valid: true,
+    ...fields,
+  };
 }
 
 // 400 prompts. Candidate − baseline per prompt:
@@ -16,10 +25,20 @@ const candidate: PairedRow[] = [];
 for (let i = 0; i < N; i++) {
   const e2e = 1000 + 10 * i;
   baseline.push(row(`p${i}`, { request_index: i, e2e_ms: e2e, completion_tokens: 100 + i }));
-  candidate.push(row(`p${i}`, { request_index: i, e2e_ms: e2e - 100 + (i % 2 ? 20 : -20), completion_tokens: 105 + i, schema_valid: i % 10 !== 0 }));
+  candidate.push(
+    row(`p${i}`, {
+      request_index: i,
+      e2e_ms: e2e - 100 + (i % 2 ? 20 : -20),
+      completion_tokens: 105 + i,
+      schema_valid: i % 10 !== 0,
+    }),
+  );
 }
 // Failed requests leave the latency and token pairs but keep a known validity; one prompt per side is unpaired.
-baseline.push(row("failed", { request_index: N, status: "error", e2e_ms: 5, completion_tokens: null, schema_valid: false }), row("only-base", {}));
+baseline.push(
+  row("failed", { request_index: N, status: "error", e2e_ms: 5, completion_tokens: null, schema_valid: false }),
+  row("only-base", {}),
+);
 candidate.push(row("failed", { request_index: N, e2e_ms: 900, schema_valid: true }), row("only-cand", {}));
 
 describe("pairedComparison", () => {
@@ -59,7 +78,9 @@ describe("pairedComparison", () => {
   });
 
   it("is deterministic for a seed", () => {
-    expect(pairedComparison({ runId: "base", rows: baseline }, { runId: "cand", rows: candidate }, { seed: 4 })).toEqual(result);
+    expect(
+      pairedComparison({ runId: "base", rows: baseline }, { runId: "cand", rows: candidate }, { seed: 4 }),
+    ).toEqual(result);
     const other = pairedComparison({ runId: "base", rows: baseline }, { runId: "cand", rows: candidate }, { seed: 5 });
     expect(other.differences[0]!.lo).not.toBe(result.differences[0]!.lo);
   });
@@ -72,14 +93,23 @@ describe("pairedComparison", () => {
 
 describe("reversePaired", () => {
   it("equals comparing the other way round (same seed)", () => {
-    const forward = pairedComparison({ runId: "base", rows: baseline }, { runId: "cand", rows: candidate }, { seed: 4, replicates: 300 });
-    const backward = pairedComparison({ runId: "cand", rows: candidate }, { runId: "base", rows: baseline }, { seed: 4, replicates: 300 });
+    const forward = pairedComparison(
+      { runId: "base", rows: baseline },
+      { runId: "cand", rows: candidate },
+      { seed: 4, replicates: 300 },
+    );
+    const backward = pairedComparison(
+      { runId: "cand", rows: candidate },
+      { runId: "base", rows: baseline },
+      { seed: 4, replicates: 300 },
+    );
     const reversed = reversePaired(forward);
     expect({ ...reversed, differences: [] }).toEqual({ ...backward, differences: [] });
     reversed.differences.forEach((d, i) => {
       const b = backward.differences[i]!;
       expect([d.metric, d.n]).toEqual([b.metric, b.n]);
-      for (const key of ["meanBaseline", "meanCandidate", "meanDifference", "lo", "hi"] as const) expect(d[key]!).toBeCloseTo(b[key]!, 6);
+      for (const key of ["meanBaseline", "meanCandidate", "meanDifference", "lo", "hi"] as const)
+        expect(d[key]!).toBeCloseTo(b[key]!, 6);
     });
   });
 });

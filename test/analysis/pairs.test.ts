@@ -2,11 +2,22 @@ import { describe, expect, it } from "vitest";
 import { pairByPrompt, rowPerPrompt, type PairableRow } from "../../data-loaders/analysis/pairs.ts";
 
 type Row = PairableRow & { tag: string };
-const r = (prompt_id: string, request_index: number, status: "ok" | "error", tag: string): Row => ({ prompt_id, request_index, status, tag });
+const r = (prompt_id: string, request_index: number, status: "ok" | "error", tag: string): Row => ({
+  prompt_id,
+  request_index,
+  status,
+  tag,
+});
 
 describe("rowPerPrompt", () => {
   it("keeps the first successful row of each prompt, else its first row", () => {
-    const rows = [r("a", 3, "ok", "a-late"), r("a", 0, "error", "a-failed"), r("a", 1, "ok", "a-first-ok"), r("b", 5, "error", "b-5"), r("b", 2, "error", "b-2")];
+    const rows = [
+      r("a", 3, "ok", "a-late"),
+      r("a", 0, "error", "a-failed"),
+      r("a", 1, "ok", "a-first-ok"),
+      r("b", 5, "error", "b-5"),
+      r("b", 2, "error", "b-2"),
+    ];
     const kept = rowPerPrompt(rows);
     expect(kept.get("a")!.tag).toBe("a-first-ok");
     expect(kept.get("b")!.tag).toBe("b-2");

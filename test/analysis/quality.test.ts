@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { categoryOf, checkAnswer, extractJson, numbersOf, parseAnswer, valuesAt } from "../../data-loaders/analysis/quality.ts";
+import {
+  categoryOf,
+  checkAnswer,
+  extractJson,
+  numbersOf,
+  parseAnswer,
+  valuesAt,
+} from "../../data-loaders/analysis/quality.ts";
 
 const ANSWER = JSON.stringify({
   recommendation: "maybe",
@@ -12,9 +19,17 @@ describe("extractJson and checkAnswer", () => {
   it("drops a think block and a code fence", () => {
     expect(extractJson('<think>a</think>\n```json\n{"a":1}\n```')).toBe('{"a":1}');
     const schema = z.object({ a: z.number() });
-    expect(checkAnswer('```\n{"a":1}\n```', schema)).toEqual({ json_valid: true, schema_valid: true, schema_errors: null });
+    expect(checkAnswer('```\n{"a":1}\n```', schema)).toEqual({
+      json_valid: true,
+      schema_valid: true,
+      schema_errors: null,
+    });
     expect(checkAnswer('{"a":"x"}', schema).schema_errors).toMatch(/^a: /);
-    expect(checkAnswer("nope", schema)).toEqual({ json_valid: false, schema_valid: false, schema_errors: "(not JSON)" });
+    expect(checkAnswer("nope", schema)).toEqual({
+      json_valid: false,
+      schema_valid: false,
+      schema_errors: "(not JSON)",
+    });
   });
 });
 

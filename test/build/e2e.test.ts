@@ -2,7 +2,17 @@
 // of the project, with one simulated experiment and one pointed at a URL server that needs an API
 // key. Checks the site, the store, and that the key never reaches a file or a log.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,11 +45,24 @@ describe("npm run build, end to end", () => {
     mkdirSync(join(root, "experiments"));
     writeExperiment(root, "local", smallSpec({ requests: 12 }));
     // The same shape as a simulated experiment; only `server` differs, as for a real vLLM server.
-    writeExperiment(root, "remote", smallSpec({ requests: 12 }).replace(/server: \{[^}]*\}/, `server: { url: "${sim.url}/v1", model: "${sim.model}", apiKeyEnv: "${KEY_ENV}" }`));
+    writeExperiment(
+      root,
+      "remote",
+      smallSpec({ requests: 12 }).replace(
+        /server: \{[^}]*\}/,
+        `server: { url: "${sim.url}/v1", model: "${sim.model}", apiKeyEnv: "${KEY_ENV}" }`,
+      ),
+    );
     // Asynchronous: the simulator answers from this process while the build runs.
     const child = spawn(process.execPath, ["--import", "tsx", join(root, "data-loaders/cli.ts"), "build"], {
       cwd: root,
-      env: { ...process.env, [KEY_ENV]: KEY, TRACKER_RESULTS: undefined, TRACKER_EXPERIMENTS: undefined, OBSERVABLE_TELEMETRY_DISABLE: "1" },
+      env: {
+        ...process.env,
+        [KEY_ENV]: KEY,
+        TRACKER_RESULTS: undefined,
+        TRACKER_EXPERIMENTS: undefined,
+        OBSERVABLE_TELEMETRY_DISABLE: "1",
+      },
     });
     child.stdout.on("data", (d) => (log += d));
     child.stderr.on("data", (d) => (log += d));
@@ -54,7 +77,8 @@ describe("npm run build, end to end", () => {
   it("runs both experiments and builds a page for each", () => {
     expect(code, log).toBe(0);
     expect(log).toContain("2 to run, 0 fresh");
-    for (const page of ["index.html", "experiments/local.html", "experiments/remote.html"]) expect(existsSync(join(root, "dist", page)), page).toBe(true);
+    for (const page of ["index.html", "experiments/local.html", "experiments/remote.html"])
+      expect(existsSync(join(root, "dist", page)), page).toBe(true);
     const index = JSON.parse(readFileSync(join(root, "results/experiments.json"), "utf8"));
     const byId = Object.fromEntries(index.experiments.map((e: { id: string }) => [e.id, e]));
     expect(byId.local).toMatchObject({ state: "fresh", simulated: true });
@@ -64,19 +88,27 @@ describe("npm run build, end to end", () => {
   it("the built site loads nothing from another host", () => {
     // References that make a browser fetch: src/href attributes, imports, CSS url(), fetch().
     // (Prose may mention a URL, e.g. the guide's example server.)
-    const reference = /(?:src|href)=["'](https?:\/\/[^"']+)|(?:import|from)\s*\(?\s*["'](https?:\/\/[^"']+)|url\(\s*["']?(https?:\/\/[^"')]+)|fetch\(\s*["'](https?:\/\/[^"']+)/g;
+    const reference =
+      /(?:src|href)=["'](https?:\/\/[^"']+)|(?:import|from)\s*\(?\s*["'](https?:\/\/[^"']+)|url\(\s*["']?(https?:\/\/[^"')]+)|fetch\(\s*["'](https?:\/\/[^"']+)/g;
     const allowed = /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/;
     const checked = files(join(root, "dist")).filter((f) => /\.(html|js|css)$/.test(f));
     expect(checked.length).toBeGreaterThan(5);
     for (const file of checked) {
       const urls = [...readFileSync(file, "utf8").matchAll(reference)].map((m) => m.slice(1).find(Boolean)!);
-      expect(urls.filter((u) => !allowed.test(u)), file).toEqual([]);
+      expect(
+        urls.filter((u) => !allowed.test(u)),
+        file,
+      ).toEqual([]);
     }
   });
 
   it("never writes the API key to results, the site or the log", () => {
     expect(log).not.toContain(KEY);
-    const written = [...files(join(root, "results")), ...files(join(root, "dist")), ...files(join(root, "src/.observablehq/cache"))];
+    const written = [
+      ...files(join(root, "results")),
+      ...files(join(root, "dist")),
+      ...files(join(root, "src/.observablehq/cache")),
+    ];
     expect(written.length).toBeGreaterThan(10);
     for (const file of written) expect(readFileSync(file).includes(KEY), file).toBe(false);
   });

@@ -20,9 +20,19 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
     const dir = join(root, exp.id, runId);
     mkdirSync(dir, { recursive: true });
     const manifest: Manifest = {
-      row_schema_version: ROW_SCHEMA_VERSION, tracker_version: "t", run_id: runId, experiment_id: exp.id, source: "simulated",
-      status: "complete", reason: null, spec_hash: exp.specHash, prompt_hash: exp.promptHash, spec: exp.resolvedSpec,
-      server: { kind: "simulate", endpoint: "", model: "m", profile: null }, started_at: started, finished_at: started,
+      row_schema_version: ROW_SCHEMA_VERSION,
+      tracker_version: "t",
+      run_id: runId,
+      experiment_id: exp.id,
+      source: "simulated",
+      status: "complete",
+      reason: null,
+      spec_hash: exp.specHash,
+      prompt_hash: exp.promptHash,
+      spec: exp.resolvedSpec,
+      server: { kind: "simulate", endpoint: "", model: "m", profile: null },
+      started_at: started,
+      finished_at: started,
       counts: { requests: 6, done: 6, ok: 6, error: 0 },
       environment: { node: "v", os: "o", cpu: "c", host: "h", git_commit: null, git_dirty: null },
       ...over,
@@ -33,7 +43,13 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
   }
 
   beforeAll(async () => {
-    exp = await loadExperiment(writeExperiment(tmp.dir, "sw", smallSpec({ requests: 6 }).replace("load: { concurrency: 4 }", "load: { concurrency: [1, 4], repeats: 2 }")));
+    exp = await loadExperiment(
+      writeExperiment(
+        tmp.dir,
+        "sw",
+        smallSpec({ requests: 6 }).replace("load: { concurrency: 4 }", "load: { concurrency: [1, 4], repeats: 2 }"),
+      ),
+    );
   });
 
   const stateIn = (root: string) => planExperiments([exp], root, () => {})[0]!;
@@ -48,7 +64,12 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
 
   it("fresh only when every (level, repeat) of the current spec is complete", () => {
     const root = join(tmp.dir, "r2");
-    const groups = [{ level: 1, repeat: 0 }, { level: 1, repeat: 1 }, { level: 4, repeat: 0 }, { level: 4, repeat: 1 }];
+    const groups = [
+      { level: 1, repeat: 0 },
+      { level: 1, repeat: 1 },
+      { level: 4, repeat: 0 },
+      { level: 4, repeat: 1 },
+    ];
     for (const [k, group] of groups.entries()) {
       run(root, { group });
       const p = stateIn(root);
@@ -73,7 +94,10 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
     const p = stateIn(root);
     expect(p.state).toBe("partial");
     expect(p.units.map((u) => [u.action, u.run?.runId ?? null])).toEqual([
-      ["complete", expect.any(String)], ["resume", killed], ["resume", gone], ["new", expect.any(String)],
+      ["complete", expect.any(String)],
+      ["resume", killed],
+      ["resume", gone],
+      ["new", expect.any(String)],
     ]);
     const index = writeExperimentIndex(root, [p], []);
     expect(index.experiments[0]!.state).toBe("partial");
@@ -99,7 +123,12 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
   it("lists client-bound runs of the current spec", () => {
     const root = join(tmp.dir, "r6");
     const selfCheck = (bound: boolean) => ({
-      send_lag_p99_ms: 1, event_loop_delay_p99_ms: 1, mean_in_flight: 1, target_in_flight: 1, client_bound: bound, reason: bound ? "event loop lag" : null,
+      send_lag_p99_ms: 1,
+      event_loop_delay_p99_ms: 1,
+      mean_in_flight: 1,
+      target_in_flight: 1,
+      client_bound: bound,
+      reason: bound ? "event loop lag" : null,
     });
     const bound = run(root, { group: { level: 1, repeat: 0 }, self_check: selfCheck(true) });
     run(root, { group: { level: 1, repeat: 1 }, self_check: selfCheck(false) });

@@ -30,7 +30,10 @@ describe("staleness: what `tracker run` (and so `npm run build`) runs", () => {
     expect(runsOf(tmp.dir, "alpha")).toHaveLength(1);
     expect(runsOf(tmp.dir, "beta")).toHaveLength(1);
     const index = JSON.parse(readFileSync(join(tmp.dir, "results/experiments.json"), "utf8"));
-    expect(index.experiments.map((e: { id: string; state: string }) => `${e.id}:${e.state}`)).toEqual(["alpha:fresh", "beta:fresh"]);
+    expect(index.experiments.map((e: { id: string; state: string }) => `${e.id}:${e.state}`)).toEqual([
+      "alpha:fresh",
+      "beta:fresh",
+    ]);
   });
 
   it("runs nothing the second time, even when files are touched", () => {

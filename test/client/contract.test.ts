@@ -15,7 +15,13 @@ const now = () => performance.now();
 const prompts = generateCandidatePrompts(8, 3, "short");
 
 beforeAll(async () => {
-  sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", seed: 3, speedup: 5, groundTruth: true, apiKey: API_KEY });
+  sim = await startSimulator({
+    profile: "llama-3.2-1b@rtx-4080",
+    seed: 3,
+    speedup: 5,
+    groundTruth: true,
+    apiKey: API_KEY,
+  });
 });
 afterAll(async () => {
   await dispatcher.close();
@@ -66,8 +72,20 @@ describe("client ↔ simulator contract", () => {
 
   it("non-streaming chat and both completions modes give the same usage for the same request", async () => {
     const seen: Outcome[] = [];
-    for (const [api, stream] of [["chat", false], ["completions", true], ["completions", false]] as const) {
-      const o = await send(request({ api, stream, messages: api === "chat" ? prompts[1]!.messages : undefined, prompt: api === "completions" ? "Write one line about GPUs." : undefined }), { dispatcher, now });
+    for (const [api, stream] of [
+      ["chat", false],
+      ["completions", true],
+      ["completions", false],
+    ] as const) {
+      const o = await send(
+        request({
+          api,
+          stream,
+          messages: api === "chat" ? prompts[1]!.messages : undefined,
+          prompt: api === "completions" ? "Write one line about GPUs." : undefined,
+        }),
+        { dispatcher, now },
+      );
       expectOk(o);
       if (!stream) expect([o.firstEventMs, o.itlMs.length]).toEqual([null, 0]);
       seen.push(o);
@@ -77,7 +95,10 @@ describe("client ↔ simulator contract", () => {
   });
 
   it("structured output: response_format json_schema yields schema-valid JSON", async () => {
-    const o = await send(request({ jsonSchema: z.toJSONSchema(candidateAnswerSchema) as Record<string, unknown> }), { dispatcher, now });
+    const o = await send(request({ jsonSchema: z.toJSONSchema(candidateAnswerSchema) as Record<string, unknown> }), {
+      dispatcher,
+      now,
+    });
     expectOk(o);
     expect(candidateAnswerSchema.safeParse(JSON.parse(o.answer!)).success).toBe(true);
   });
@@ -87,7 +108,10 @@ describe("client ↔ simulator contract", () => {
     expect([unknown.ok, unknown.httpStatus, unknown.errorClass]).toEqual([false, 404, "http_4xx"]);
     expect(unknown.errorMessage).toContain("no-such-model");
 
-    const long = await send(request({ messages: [{ role: "user", content: "word ".repeat(20_000) }] }), { dispatcher, now });
+    const long = await send(request({ messages: [{ role: "user", content: "word ".repeat(20_000) }] }), {
+      dispatcher,
+      now,
+    });
     expect([long.ok, long.httpStatus, long.errorClass]).toEqual([false, 400, "context_length"]);
     expect(long.errorMessage).toMatch(/maximum context length/);
 
@@ -99,9 +123,12 @@ describe("client ↔ simulator contract", () => {
     // 8 concurrent streams at a time, as a small closed-loop run; simulator and client share this
     // process (and its event loop), so the error includes their contention — bench:client measures
     // the client alone at 1,024 streams.
-    const reqs = Array.from({ length: 64 }, (_, i) => request({ messages: prompts[i % prompts.length]!.messages, seed: i }));
+    const reqs = Array.from({ length: 64 }, (_, i) =>
+      request({ messages: prompts[i % prompts.length]!.messages, seed: i }),
+    );
     const outcomes: Outcome[] = [];
-    for (let i = 0; i < reqs.length; i += 8) outcomes.push(...(await Promise.all(reqs.slice(i, i + 8).map((r) => send(r, { dispatcher, now })))));
+    for (let i = 0; i < reqs.length; i += 8)
+      outcomes.push(...(await Promise.all(reqs.slice(i, i + 8).map((r) => send(r, { dispatcher, now })))));
     const truth = new Map(sim.groundTruth().map((t) => [t.requestId, t]));
     const firstTokenErr: number[] = [];
     const endErr: number[] = [];
@@ -115,7 +142,9 @@ describe("client ↔ simulator contract", () => {
     const report = (xs: number[]) => ({ p50: percentile(xs, 50)!, p99: percentile(xs, 99)! });
     const ft = report(firstTokenErr);
     const e2e = report(endErr);
-    console.log(`client-vs-server error, 64 streams at concurrency 8: TTFT p50 ${ft.p50.toFixed(3)} ms p99 ${ft.p99.toFixed(3)} ms; end p50 ${e2e.p50.toFixed(3)} ms p99 ${e2e.p99.toFixed(3)} ms`);
+    console.log(
+      `client-vs-server error, 64 streams at concurrency 8: TTFT p50 ${ft.p50.toFixed(3)} ms p99 ${ft.p99.toFixed(3)} ms; end p50 ${e2e.p50.toFixed(3)} ms p99 ${e2e.p99.toFixed(3)} ms`,
+    );
     expect(Math.min(...firstTokenErr)).toBeGreaterThanOrEqual(0); // the client never sees a token before it is written
     expect(ft.p50).toBeLessThan(5);
     // p90, not p99: of 64 samples the p99 is the single worst, which one pause of a shared

@@ -22,7 +22,9 @@ describe("error bodies (fixtures)", () => {
     expect(info.type).toBe("BadRequestError");
     expect(info.param).toBe("input_tokens");
     expect(info.code).toBe(400);
-    expect(info.message).toMatch(/^This model's maximum context length is 4096 tokens\. However, you requested 16 output tokens and your prompt contains 5000 input tokens/);
+    expect(info.message).toMatch(
+      /^This model's maximum context length is 4096 tokens\. However, you requested 16 output tokens and your prompt contains 5000 input tokens/,
+    );
     expect(classifyHttpStatus(400, info)).toBe("context_length");
     expect(httpErrorMessage(400, info)).toBe(info.message);
   });
@@ -55,13 +57,24 @@ describe("HTTP status classes", () => {
   });
 
   it("404 unknown model keeps the message; other 4xx and 5xx", () => {
-    const info = parseErrorBody('{"error":{"message":"The model `nope` does not exist.","type":"NotFoundError","param":"model","code":404}}');
+    const info = parseErrorBody(
+      '{"error":{"message":"The model `nope` does not exist.","type":"NotFoundError","param":"model","code":404}}',
+    );
     expect(classifyHttpStatus(404, info)).toBe("http_4xx");
     expect(httpErrorMessage(404, info)).toBe("The model `nope` does not exist.");
     // The context-length wording only counts with HTTP 400.
-    expect(classifyHttpStatus(422, { message: "maximum context length", type: null, param: null, code: null })).toBe("http_4xx");
-    expect(classifyHttpStatus(500, parseErrorBody('{"error":{"message":"boom","type":"InternalServerError","param":null,"code":500}}'))).toBe("http_5xx");
-    expect(classifyHttpStatus(503, parseErrorBody('{"error":"The model is currently scaling. Please try again later."}'))).toBe("http_5xx");
+    expect(classifyHttpStatus(422, { message: "maximum context length", type: null, param: null, code: null })).toBe(
+      "http_4xx",
+    );
+    expect(
+      classifyHttpStatus(
+        500,
+        parseErrorBody('{"error":{"message":"boom","type":"InternalServerError","param":null,"code":500}}'),
+      ),
+    ).toBe("http_5xx");
+    expect(
+      classifyHttpStatus(503, parseErrorBody('{"error":"The model is currently scaling. Please try again later."}')),
+    ).toBe("http_5xx");
     expect(classifyHttpStatus(403, parseErrorBody(""))).toBe("auth");
   });
 
@@ -75,14 +88,23 @@ describe("HTTP status classes", () => {
   it("errorInfoOf: only error objects are errors", () => {
     expect(errorInfoOf({ id: "chatcmpl-1", choices: [] })).toBeNull();
     expect(errorInfoOf(null)).toBeNull();
-    expect(errorInfoOf({ error: { message: "m", type: "t", param: null, code: "c" } })).toEqual({ message: "m", type: "t", param: null, code: "c" });
+    expect(errorInfoOf({ error: { message: "m", type: "t", param: null, code: "c" } })).toEqual({
+      message: "m",
+      type: "t",
+      param: null,
+      code: "c",
+    });
   });
 });
 
 describe("network error classes", () => {
   it("connect failures", () => {
-    expect(classifyNetworkError(systemError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1")).errorClass).toBe("connect");
-    expect(classifyNetworkError(systemError("ENOTFOUND", "getaddrinfo ENOTFOUND x.invalid")).errorClass).toBe("connect");
+    expect(classifyNetworkError(systemError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1")).errorClass).toBe(
+      "connect",
+    );
+    expect(classifyNetworkError(systemError("ENOTFOUND", "getaddrinfo ENOTFOUND x.invalid")).errorClass).toBe(
+      "connect",
+    );
     expect(classifyNetworkError(new undiciErrors.ConnectTimeoutError()).errorClass).toBe("connect");
     // Happy-eyeballs connects fail with an AggregateError of per-address errors.
     const agg = new AggregateError([systemError("ECONNREFUSED"), systemError("ECONNREFUSED")], "");
@@ -95,7 +117,10 @@ describe("network error classes", () => {
     expect(classifyNetworkError(systemError("ECONNRESET", "read ECONNRESET")).errorClass).toBe("reset");
     expect(classifyNetworkError(new undiciErrors.SocketError("other side closed")).errorClass).toBe("reset");
     // fetch-style wrapping: the cause carries the code.
-    expect(classifyNetworkError(new TypeError("terminated", { cause: new undiciErrors.SocketError("other side closed") })).errorClass).toBe("reset");
+    expect(
+      classifyNetworkError(new TypeError("terminated", { cause: new undiciErrors.SocketError("other side closed") }))
+        .errorClass,
+    ).toBe("reset");
   });
 
   it("timeouts and aborts", () => {

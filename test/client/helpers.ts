@@ -82,5 +82,8 @@ export function bytes(text: string): Uint8Array {
 
 /** One SSE event per element, `data: <json>\n\n` each, then `data: [DONE]\n\n`. */
 export function sse(events: unknown[], eol = "\n"): string {
-  return events.map((e) => `data: ${typeof e === "string" ? e : JSON.stringify(e)}${eol}${eol}`).join("") + `data: [DONE]${eol}${eol}`;
+  return (
+    events.map((e) => `data: ${typeof e === "string" ? e : JSON.stringify(e)}${eol}${eol}`).join("") +
+    `data: [DONE]${eol}${eol}`
+  );
 }

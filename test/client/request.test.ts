@@ -107,8 +107,19 @@ describe("request shape", () => {
   });
 
   it("non-streaming completions: prompt and max_tokens, no stream_options, no seed, no auth header", async () => {
-    handler = reply(200, JSON.stringify({ id: "cmpl-x", object: "text_completion", choices: [{ index: 0, text: "ok", finish_reason: "stop" }], usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 } }));
-    const out = await send(chatRequest({ api: "completions", messages: undefined, prompt: "Once upon", stream: false }), { dispatcher, now });
+    handler = reply(
+      200,
+      JSON.stringify({
+        id: "cmpl-x",
+        object: "text_completion",
+        choices: [{ index: 0, text: "ok", finish_reason: "stop" }],
+        usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
+      }),
+    );
+    const out = await send(
+      chatRequest({ api: "completions", messages: undefined, prompt: "Once upon", stream: false }),
+      { dispatcher, now },
+    );
     expect(out).toMatchObject({ ok: true, answer: "ok", promptTokens: 2, completionTokens: 1 });
     const r = recorded[0]!;
     expect(r.url).toBe("/v1/completions");
@@ -152,13 +163,29 @@ describe("successful responses", () => {
   it("streaming with include_usage", async () => {
     handler = streamEvents(fixtureText("chat-stream-0.28.0-include-usage.sse"));
     const out = await send(chatRequest(), { dispatcher, now });
-    expect(out).toMatchObject({ ok: true, answer: " mercure", promptTokens: 34, completionTokens: 22, stopReason: 106, systemFingerprint: "vllm-0.28.0-54757788" });
+    expect(out).toMatchObject({
+      ok: true,
+      answer: " mercure",
+      promptTokens: 34,
+      completionTokens: 22,
+      stopReason: 106,
+      systemFingerprint: "vllm-0.28.0-54757788",
+    });
   });
 
   it("non-streaming chat fixture: no per-token timing", async () => {
     handler = reply(200, fixtureText("chat-nonstream-0.9.2-reasoning-content.json"));
     const out = await send(chatRequest({ stream: false }), { dispatcher, now });
-    expect(out).toMatchObject({ ok: true, httpStatus: 200, promptTokens: 14, completionTokens: 107, finishReason: "stop", firstEventMs: null, firstTokenMs: null, itlMs: [] });
+    expect(out).toMatchObject({
+      ok: true,
+      httpStatus: 200,
+      promptTokens: 14,
+      completionTokens: 107,
+      finishReason: "stop",
+      firstEventMs: null,
+      firstTokenMs: null,
+      itlMs: [],
+    });
     expect(out.reasoning).toMatch(/^\nOkay, the user said/);
     expect(out.doneMs).toBeGreaterThanOrEqual(out.sentMs);
     expect(recorded[0]!.body).not.toHaveProperty("stream_options");
@@ -169,7 +196,13 @@ describe("failures become Outcomes", () => {
   it("400 context length", async () => {
     handler = reply(400, fixtureText("error-400-current.json"));
     const out = await send(chatRequest(), { dispatcher, now });
-    expect(out).toMatchObject({ ok: false, errorClass: "context_length", httpStatus: 400, answer: null, firstEventMs: null });
+    expect(out).toMatchObject({
+      ok: false,
+      errorClass: "context_length",
+      httpStatus: 400,
+      answer: null,
+      firstEventMs: null,
+    });
     expect(out.errorMessage).toMatch(/maximum context length is 4096/);
   });
 
@@ -183,11 +216,18 @@ describe("failures become Outcomes", () => {
 
   it("401 fixture body", async () => {
     handler = reply(401, fixtureText("error-401-unauthorized.json"));
-    expect(await send(chatRequest({ apiKey: "wrong" }), { dispatcher, now })).toMatchObject({ ok: false, errorClass: "auth", errorMessage: "Unauthorized" });
+    expect(await send(chatRequest({ apiKey: "wrong" }), { dispatcher, now })).toMatchObject({
+      ok: false,
+      errorClass: "auth",
+      errorMessage: "Unauthorized",
+    });
   });
 
   it("404 unknown model keeps the server's message", async () => {
-    handler = reply(404, '{"error":{"message":"The model `test-model` does not exist.","type":"NotFoundError","param":"model","code":404}}');
+    handler = reply(
+      404,
+      '{"error":{"message":"The model `test-model` does not exist.","type":"NotFoundError","param":"model","code":404}}',
+    );
     expect(await send(chatRequest(), { dispatcher, now })).toMatchObject({
       ok: false,
       errorClass: "http_4xx",
@@ -197,18 +237,41 @@ describe("failures become Outcomes", () => {
   });
 
   it("500", async () => {
-    handler = reply(500, '{"error":{"message":"EngineCore died","type":"InternalServerError","param":null,"code":500}}');
-    expect(await send(chatRequest(), { dispatcher, now })).toMatchObject({ ok: false, errorClass: "http_5xx", httpStatus: 500, errorMessage: "EngineCore died" });
+    handler = reply(
+      500,
+      '{"error":{"message":"EngineCore died","type":"InternalServerError","param":null,"code":500}}',
+    );
+    expect(await send(chatRequest(), { dispatcher, now })).toMatchObject({
+      ok: false,
+      errorClass: "http_5xx",
+      httpStatus: 500,
+      errorMessage: "EngineCore died",
+    });
   });
 
   it("synthetic: in-band error event in a 200 stream", async () => {
-    handler = streamEvents(sse([{ id: "c", choices: [{ index: 0, delta: { content: "a" } }] }, { error: { message: "KV load failed", type: "InternalServerError", param: null, code: 500 } }]));
-    expect(await send(chatRequest(), { dispatcher, now })).toMatchObject({ ok: false, errorClass: "in_band_error", httpStatus: 200, errorMessage: "KV load failed", answer: "a" });
+    handler = streamEvents(
+      sse([
+        { id: "c", choices: [{ index: 0, delta: { content: "a" } }] },
+        { error: { message: "KV load failed", type: "InternalServerError", param: null, code: 500 } },
+      ]),
+    );
+    expect(await send(chatRequest(), { dispatcher, now })).toMatchObject({
+      ok: false,
+      errorClass: "in_band_error",
+      httpStatus: 200,
+      errorMessage: "KV load failed",
+      answer: "a",
+    });
   });
 
   it("a stream that ends cleanly without [DONE] is malformed_stream", async () => {
     handler = streamEvents(fixtureText("chat-stream-0.9.2-no-usage.sse").replace("data: [DONE]\n\n", ""));
-    expect(await send(chatRequest(), { dispatcher, now })).toMatchObject({ ok: false, errorClass: "malformed_stream", httpStatus: 200 });
+    expect(await send(chatRequest(), { dispatcher, now })).toMatchObject({
+      ok: false,
+      errorClass: "malformed_stream",
+      httpStatus: 200,
+    });
   });
 
   it("connection destroyed mid-stream is reset, keeping what arrived", async () => {
@@ -268,8 +331,14 @@ describe("failures become Outcomes", () => {
     handler = () => {};
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    expect(await send(chatRequest({ signal: controller.signal, timeoutMs: 5_000 }), { dispatcher, now })).toMatchObject({ ok: false, errorClass: "aborted" });
-    expect(await send(chatRequest({ signal: AbortSignal.abort() }), { dispatcher, now })).toMatchObject({ ok: false, errorClass: "aborted", httpStatus: null });
+    expect(await send(chatRequest({ signal: controller.signal, timeoutMs: 5_000 }), { dispatcher, now })).toMatchObject(
+      { ok: false, errorClass: "aborted" },
+    );
+    expect(await send(chatRequest({ signal: AbortSignal.abort() }), { dispatcher, now })).toMatchObject({
+      ok: false,
+      errorClass: "aborted",
+      httpStatus: null,
+    });
   });
 
   it("an unparseable base URL is connect, without throwing", async () => {

@@ -67,8 +67,12 @@ describe("SseDecoder framing", () => {
     const whole = bytes(text);
     const expected = { payloads: ['{"a":1}', '{"a":2}'], done: true };
     expect(decodeAll([whole])).toEqual(expected);
-    for (let offset = 0; offset <= whole.length; offset++) expect(decodeAll(splitAt(whole, [offset]))).toEqual(expected);
-    expect(decodeAll([bytes('data: {"a":1}\r\rdata: {"a":2}\r\r')])).toEqual({ payloads: ['{"a":1}', '{"a":2}'], done: false });
+    for (let offset = 0; offset <= whole.length; offset++)
+      expect(decodeAll(splitAt(whole, [offset]))).toEqual(expected);
+    expect(decodeAll([bytes('data: {"a":1}\r\rdata: {"a":2}\r\r')])).toEqual({
+      payloads: ['{"a":1}', '{"a":2}'],
+      done: false,
+    });
   });
 
   it("an empty chunk between the CR and LF of one CRLF does not end the event", () => {

@@ -1,12 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { SseDecoder } from "../../data-loaders/client/sse.ts";
 import { parseResponseBody } from "../../data-loaders/client/stream-state.ts";
-import { bytes, decodeChunks, fixtureBytes, fixtureText, randomOffsets, rng, sse, SSE_FIXTURES, splitAt } from "./helpers.ts";
+import {
+  bytes,
+  decodeChunks,
+  fixtureBytes,
+  fixtureText,
+  randomOffsets,
+  rng,
+  sse,
+  SSE_FIXTURES,
+  splitAt,
+} from "./helpers.ts";
 
 /** Feeds a transcript one event per read; read i arrives at 100 + 10·i ms. */
 function decodePerEvent(text: string) {
   const events = text.split(/(?<=\n\n)/).filter((e) => e !== "");
-  return decodeChunks(events.map(bytes), events.map((_, i) => 100 + 10 * i));
+  return decodeChunks(
+    events.map(bytes),
+    events.map((_, i) => 100 + 10 * i),
+  );
 }
 
 function payloadIds(name: string): string[] {
@@ -20,7 +33,9 @@ describe("recorded streams parse to the README's Derive values", () => {
     const r = decodePerEvent(text);
     expect(r.events).toBe(6);
     expect(r.done).toBe(true);
-    expect(new Set(payloadIds("chat-stream-0.9.2-no-usage.sse"))).toEqual(new Set(["chatcmpl-dc461701bc424bac9de697c529922071"]));
+    expect(new Set(payloadIds("chat-stream-0.9.2-no-usage.sse"))).toEqual(
+      new Set(["chatcmpl-dc461701bc424bac9de697c529922071"]),
+    );
     expect(JSON.parse(r.payloads[0]!).choices[0].delta).toEqual({ role: "assistant", content: "" });
     expect(text).not.toMatch(/token_ids|system_fingerprint/);
     expect(r.fields).toEqual({
@@ -127,7 +142,9 @@ describe("recorded streams parse to the README's Derive values", () => {
       const crlf = bytes(fixtureText(name).replaceAll("\n", "\r\n"));
       expect(decodeChunks([crlf])).toEqual(expected);
       for (let seed = 1; seed <= 50; seed++) {
-        expect(decodeChunks(splitAt(crlf, randomOffsets(crlf.length, rng(seed)))), `crlf seed ${seed}`).toEqual(expected);
+        expect(decodeChunks(splitAt(crlf, randomOffsets(crlf.length, rng(seed)))), `crlf seed ${seed}`).toEqual(
+          expected,
+        );
       }
     });
   }
@@ -220,7 +237,12 @@ const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
   choices,
   ...extra,
 });
-const delta = (d: Record<string, unknown>, finish: string | null = null) => ({ index: 0, delta: d, logprobs: null, finish_reason: finish });
+const delta = (d: Record<string, unknown>, finish: string | null = null) => ({
+  index: 0,
+  delta: d,
+  logprobs: null,
+  finish_reason: finish,
+});
 
 describe("synthetic streams", () => {
   it("synthetic: an in-band error event inside a 200 stream fails the request", () => {
@@ -243,7 +265,12 @@ describe("synthetic streams", () => {
   });
 
   it("synthetic: a legacy flat in-band error event", () => {
-    const r = decodePerEvent(sse([chunk([delta({ content: "a" })]), { object: "error", message: "old style", type: "BadRequestError", code: 400 }]));
+    const r = decodePerEvent(
+      sse([
+        chunk([delta({ content: "a" })]),
+        { object: "error", message: "old style", type: "BadRequestError", code: 400 },
+      ]),
+    );
     expect(r.fields).toMatchObject({ ok: false, errorClass: "in_band_error", errorMessage: "old style" });
   });
 
@@ -255,32 +282,72 @@ describe("synthetic streams", () => {
       chunk([delta({ content: " three" })], usage(3)),
       chunk([delta({}, "stop")], usage(3)),
     ];
-    expect(decodePerEvent(sse(events)).fields).toMatchObject({ ok: true, promptTokens: 12, completionTokens: 3, answer: "one two three", itlMs: [10, 10, 10] });
+    expect(decodePerEvent(sse(events)).fields).toMatchObject({
+      ok: true,
+      promptTokens: 12,
+      completionTokens: 3,
+      answer: "one two three",
+      itlMs: [10, 10, 10],
+    });
     // With include_usage the final chunk (choices: []) carries the totals.
     const withFinal = sse([...events, chunk([], usage(4))]);
-    expect(decodePerEvent(withFinal).fields).toMatchObject({ promptTokens: 12, completionTokens: 4, itlMs: [10, 10, 10] });
+    expect(decodePerEvent(withFinal).fields).toMatchObject({
+      promptTokens: 12,
+      completionTokens: 4,
+      itlMs: [10, 10, 10],
+    });
   });
 
   it("synthetic: several tokens in one chunk; token counts come only from usage, never from chunks", () => {
-    const events = [chunk([delta({ content: "several tokens at once" }, "length")]), chunk([], { usage: { prompt_tokens: 3, total_tokens: 10, completion_tokens: 7 } })];
-    expect(decodePerEvent(sse(events)).fields).toMatchObject({ ok: true, completionTokens: 7, promptTokens: 3, answer: "several tokens at once", itlMs: [] });
+    const events = [
+      chunk([delta({ content: "several tokens at once" }, "length")]),
+      chunk([], { usage: { prompt_tokens: 3, total_tokens: 10, completion_tokens: 7 } }),
+    ];
+    expect(decodePerEvent(sse(events)).fields).toMatchObject({
+      ok: true,
+      completionTokens: 7,
+      promptTokens: 3,
+      answer: "several tokens at once",
+      itlMs: [],
+    });
     // No usage reported: unknown, not the number of chunks.
-    expect(decodePerEvent(sse(events.slice(0, 1))).fields).toMatchObject({ ok: true, completionTokens: null, promptTokens: null });
+    expect(decodePerEvent(sse(events.slice(0, 1))).fields).toMatchObject({
+      ok: true,
+      completionTokens: null,
+      promptTokens: null,
+    });
     // A missing usage key and usage: null are the same.
-    expect(decodePerEvent(sse([chunk([delta({ content: "x" }, "stop")], { usage: null })])).fields).toMatchObject({ completionTokens: null, promptTokens: null });
+    expect(decodePerEvent(sse([chunk([delta({ content: "x" }, "stop")], { usage: null })])).fields).toMatchObject({
+      completionTokens: null,
+      promptTokens: null,
+    });
   });
 
   it("synthetic: tool_calls deltas count as the first token and are concatenated per index", () => {
     const events = [
       chunk([delta({ role: "assistant", content: "" })]),
-      chunk([delta({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: "" } }] })]),
+      chunk([
+        delta({
+          tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: "" } }],
+        }),
+      ]),
       chunk([delta({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] })]),
-      chunk([delta({ tool_calls: [{ index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } }] })]),
+      chunk([
+        delta({
+          tool_calls: [{ index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } }],
+        }),
+      ]),
       chunk([delta({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] })]),
       chunk([delta({}, "tool_calls")]),
     ];
     const f = decodePerEvent(sse(events)).fields;
-    expect(f).toMatchObject({ ok: true, firstEventMs: 100, firstTokenMs: 110, finishReason: "tool_calls", answer: null });
+    expect(f).toMatchObject({
+      ok: true,
+      firstEventMs: 100,
+      firstTokenMs: 110,
+      finishReason: "tool_calls",
+      answer: null,
+    });
     expect(f.toolCalls).toEqual([
       { index: 0, id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' },
       { index: 1, id: "call_2", name: "get_time", arguments: "{}" },
@@ -295,17 +362,31 @@ describe("synthetic streams", () => {
       chunk([delta({ reasoning: " Done.", reasoning_content: " Done." })]),
       chunk([delta({ content: "42" }, "stop")]),
     ];
-    expect(decodePerEvent(sse(events)).fields).toMatchObject({ ok: true, firstTokenMs: 110, reasoning: "Let me think. Done.", answer: "42" });
+    expect(decodePerEvent(sse(events)).fields).toMatchObject({
+      ok: true,
+      firstTokenMs: 110,
+      reasoning: "Let me think. Done.",
+      answer: "42",
+    });
   });
 
   it("synthetic: a payload that is not a JSON object is malformed_stream", () => {
-    expect(decodePerEvent(sse([chunk([delta({ content: "a" })]), "not json"])).fields).toMatchObject({ ok: false, errorClass: "malformed_stream", answer: "a" });
+    expect(decodePerEvent(sse([chunk([delta({ content: "a" })]), "not json"])).fields).toMatchObject({
+      ok: false,
+      errorClass: "malformed_stream",
+      answer: "a",
+    });
     expect(decodePerEvent(sse(["[1,2]"])).fields).toMatchObject({ ok: false, errorClass: "malformed_stream" });
   });
 
   it("synthetic: a stream that ends without [DONE], or without any choices, is malformed_stream", () => {
     const cut = sse([chunk([delta({ content: "partial" })])]).replace("data: [DONE]\n\n", "");
-    expect(decodePerEvent(cut).fields).toMatchObject({ ok: false, errorClass: "malformed_stream", errorMessage: "stream ended without [DONE]", answer: "partial" });
+    expect(decodePerEvent(cut).fields).toMatchObject({
+      ok: false,
+      errorClass: "malformed_stream",
+      errorMessage: "stream ended without [DONE]",
+      answer: "partial",
+    });
     expect(decodePerEvent(sse([])).fields).toMatchObject({ ok: false, errorClass: "malformed_stream" });
   });
 });

@@ -13,7 +13,11 @@ describe("loading malformed experiment files", async () => {
 
   it("loads only the valid file and reports every other one", () => {
     expect(experiments.map((e) => e.id)).toEqual(["twin"]);
-    for (const { file } of cases) expect(errors.some((e) => e.file === file), `no error for ${file}`).toBe(true);
+    for (const { file } of cases)
+      expect(
+        errors.some((e) => e.file === file),
+        `no error for ${file}`,
+      ).toBe(true);
   });
 
   for (const { file, expected } of cases) {
@@ -44,6 +48,9 @@ describe("loading a valid experiment", () => {
 function readdirExpectations(): { file: string; expected: string }[] {
   return readdirSync(BAD)
     .filter((f) => /\.m?ts$/.test(f))
-    .map((f) => ({ file: join(BAD, f), expected: /^\/\/ expect: (.*)$/m.exec(readFileSync(join(BAD, f), "utf8"))![1]! }))
+    .map((f) => ({
+      file: join(BAD, f),
+      expected: /^\/\/ expect: (.*)$/m.exec(readFileSync(join(BAD, f), "utf8"))![1]!,
+    }))
     .filter((c) => !c.expected.startsWith("(valid"));
 }

@@ -3,7 +3,12 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadExperiment, loadExperiments } from "../../data-loaders/experiment/load.ts";
-import { materialiseRecorded, recordedIndexEntries, recordedSchema, toLoadedRecorded } from "../../data-loaders/experiment/recorded.ts";
+import {
+  materialiseRecorded,
+  recordedIndexEntries,
+  recordedSchema,
+  toLoadedRecorded,
+} from "../../data-loaders/experiment/recorded.ts";
 import { planExperiments, writeExperimentIndex } from "../../data-loaders/build/plan.ts";
 import { listRuns, readExperimentIndex } from "../../data-loaders/store/catalog.ts";
 import { PROJECT, tempDir } from "../helpers/temp.ts";
@@ -38,8 +43,18 @@ describe("the shipped RTX 4080 recorded experiments", async () => {
     const manifest = (id: string) => runs.find((r) => r.experimentId === id)!.manifest;
 
     const llama = manifest("recorded-llama-3.2-1b-rtx-4080-5k");
-    expect(llama).toMatchObject({ source: "recorded", status: "complete", reason: null, started_at: "2026-01-02T03:04:05.000Z" });
-    expect(llama.server).toEqual({ kind: "recorded", endpoint: "", model: "meta-llama/Llama-3.2-1B-Instruct", profile: null });
+    expect(llama).toMatchObject({
+      source: "recorded",
+      status: "complete",
+      reason: null,
+      started_at: "2026-01-02T03:04:05.000Z",
+    });
+    expect(llama.server).toEqual({
+      kind: "recorded",
+      endpoint: "",
+      model: "meta-llama/Llama-3.2-1B-Instruct",
+      profile: null,
+    });
     expect(llama.recorded).toMatchObject({
       requests: 5000,
       completed: 5000,
@@ -58,24 +73,54 @@ describe("the shipped RTX 4080 recorded experiments", async () => {
       total_output_tokens: 308 * 5000,
     });
     const qwen = manifest("recorded-qwen3-4b-rtx-4080-10");
-    expect(qwen.recorded).toMatchObject({ requests: 10, duration_s: 7.2, total_token_throughput: 1533, total_input_tokens: 7946, total_output_tokens: 3112 });
-    expect(qwen.launch).toMatchObject({ load_time_s: 678, weights_gib: 7.6, kv_cache_gib: 2, cuda_graph_gib: 0.7, gpu_memory_after_mib: 11264, failure: null });
-    for (const [size, seconds] of [["1b", 108.6], ["4b", 191.3], ["12b", 442.1]] as const) {
-      expect(manifest(`recorded-gemma-3-${size}-rtx-4080-100`).recorded).toMatchObject({ requests: 100, duration_s: seconds, concurrency: 4 });
+    expect(qwen.recorded).toMatchObject({
+      requests: 10,
+      duration_s: 7.2,
+      total_token_throughput: 1533,
+      total_input_tokens: 7946,
+      total_output_tokens: 3112,
+    });
+    expect(qwen.launch).toMatchObject({
+      load_time_s: 678,
+      weights_gib: 7.6,
+      kv_cache_gib: 2,
+      cuda_graph_gib: 0.7,
+      gpu_memory_after_mib: 11264,
+      failure: null,
+    });
+    for (const [size, seconds] of [
+      ["1b", 108.6],
+      ["4b", 191.3],
+      ["12b", 442.1],
+    ] as const) {
+      expect(manifest(`recorded-gemma-3-${size}-rtx-4080-100`).recorded).toMatchObject({
+        requests: 100,
+        duration_s: seconds,
+        concurrency: 4,
+      });
     }
     const gptOss = manifest("recorded-gpt-oss-20b-rtx-4080");
-    expect(gptOss).toMatchObject({ status: "failed", reason: "server did not start: tokenizer error", counts: { requests: 100, done: 0, ok: 0, error: 0 } });
+    expect(gptOss).toMatchObject({
+      status: "failed",
+      reason: "server did not start: tokenizer error",
+      counts: { requests: 100, done: 0, ok: 0, error: 0 },
+    });
     expect(gptOss.launch?.failure).toBe("server did not start: tokenizer error");
 
     // Idempotent: the next build writes nothing.
     expect(materialiseRecorded(load.recorded, results)).toEqual([]);
     // A changed figure is a new spec: a new run folder.
     const original = byId("recorded-gemma-3-1b-rtx-4080-100");
-    const edited = toLoadedRecorded(original.id, original.file, { ...original.recorded, figures: { ...original.recorded.figures, durationS: 100 } });
+    const edited = toLoadedRecorded(original.id, original.file, {
+      ...original.recorded,
+      figures: { ...original.recorded.figures, durationS: 100 },
+    });
     expect(edited.specHash).not.toBe(original.specHash);
     expect(materialiseRecorded([edited], results)).toHaveLength(1);
     // Title and notes are prose: not part of the hash.
-    expect(toLoadedRecorded(original.id, original.file, { ...original.recorded, title: "other", notes: "other" }).specHash).toBe(original.specHash);
+    expect(
+      toLoadedRecorded(original.id, original.file, { ...original.recorded, title: "other", notes: "other" }).specHash,
+    ).toBe(original.specHash);
   });
 
   it("appear in results/experiments.json as fresh, or failed with the reason", () => {
@@ -84,27 +129,54 @@ describe("the shipped RTX 4080 recorded experiments", async () => {
     writeExperimentIndex(results, planExperiments([], results), [], recordedIndexEntries(load.recorded, results));
     const index = readExperimentIndex(results)!;
     const entry = (id: string) => index.experiments.find((e) => e.id === id)!;
-    expect(entry("recorded-llama-3.2-1b-rtx-4080-5k")).toMatchObject({ state: "fresh", simulated: false, model: "meta-llama/Llama-3.2-1B-Instruct", error: null });
+    expect(entry("recorded-llama-3.2-1b-rtx-4080-5k")).toMatchObject({
+      state: "fresh",
+      simulated: false,
+      model: "meta-llama/Llama-3.2-1B-Instruct",
+      error: null,
+    });
     expect(entry("recorded-llama-3.2-1b-rtx-4080-5k").run_id).toMatch(/^\d{8}-\d{6}Z-[0-9a-f]{8}$/);
-    expect(entry("recorded-gpt-oss-20b-rtx-4080")).toMatchObject({ state: "failed", error: "server did not start: tokenizer error" });
+    expect(entry("recorded-gpt-oss-20b-rtx-4080")).toMatchObject({
+      state: "failed",
+      error: "server did not start: tokenizer error",
+    });
   });
 
   it("cannot be loaded as an experiment to run", async () => {
-    await expect(loadExperiment(join(PROJECT, "experiments/recorded-qwen3-4b-rtx-4080-10.ts"))).rejects.toThrow(/recorded experiment.*never run/);
+    await expect(loadExperiment(join(PROJECT, "experiments/recorded-qwen3-4b-rtx-4080-10.ts"))).rejects.toThrow(
+      /recorded experiment.*never run/,
+    );
   });
 });
 
 describe("recorded spec validation", () => {
   it("names the field of a mistake", () => {
-    const r = recordedSchema.safeParse({ title: "x", model: "m", hardware: "h", origin: "o", status: "failed", figures: { requests: -1 } });
+    const r = recordedSchema.safeParse({
+      title: "x",
+      model: "m",
+      hardware: "h",
+      origin: "o",
+      status: "failed",
+      figures: { requests: -1 },
+    });
     expect(r.success).toBe(false);
     const paths = r.error!.issues.map((i) => i.path.join("."));
     expect(paths).toContain("figures.requests");
   });
 
   it("a failed record needs a reason", () => {
-    const r = recordedSchema.safeParse({ title: "x", model: "m", hardware: "h", origin: "o", status: "failed", figures: { requests: 0 } });
-    expect(r.error!.issues[0]).toMatchObject({ path: ["reason"], message: 'give `reason` exactly when status is "failed"' });
+    const r = recordedSchema.safeParse({
+      title: "x",
+      model: "m",
+      hardware: "h",
+      origin: "o",
+      status: "failed",
+      figures: { requests: 0 },
+    });
+    expect(r.error!.issues[0]).toMatchObject({
+      path: ["reason"],
+      message: 'give `reason` exactly when status is "failed"',
+    });
   });
 });
 
@@ -117,7 +189,9 @@ describe("tracker list", () => {
       encoding: "utf8",
     });
     expect(out).toMatch(/^recorded recorded-llama-3.2-1b-rtx-4080-5k \(written by the next run or build\)$/m);
-    expect(out).toMatch(/^recorded recorded-gpt-oss-20b-rtx-4080 \(written by the next run or build\): server did not start: tokenizer error$/m);
+    expect(out).toMatch(
+      /^recorded recorded-gpt-oss-20b-rtx-4080 \(written by the next run or build\): server did not start: tokenizer error$/m,
+    );
   });
 });
 
@@ -126,7 +200,12 @@ describe("on the site", () => {
     const results = join(tmp.dir, "site");
     const load = await loadExperiments(join(PROJECT, "experiments"));
     materialiseRecorded(load.recorded, results);
-    writeExperimentIndex(results, planExperiments(load.experiments, results), load.errors, recordedIndexEntries(load.recorded, results));
+    writeExperimentIndex(
+      results,
+      planExperiments(load.experiments, results),
+      load.errors,
+      recordedIndexEntries(load.recorded, results),
+    );
     const out = execFileSync("node", ["--import", "tsx", join(PROJECT, "src/data/runs.json.ts")], {
       cwd: PROJECT,
       env: { ...process.env, TRACKER_RESULTS: results },
@@ -142,6 +221,9 @@ describe("on the site", () => {
     expect(cells["Qwen/Qwen3-4B"]?.["10"]).toMatchObject({ kind: "recorded", seconds: 7.2 });
     expect(cells["google/gemma-3-12b-it"]?.["100"]).toMatchObject({ kind: "recorded", seconds: 442.1 });
     expect(cells["meta-llama/Llama-3.2-1B-Instruct"]?.["5000"]).toMatchObject({ kind: "recorded", seconds: 108 });
-    expect(cells["openai/gpt-oss-20b"]?.["100"]).toMatchObject({ kind: "failed", note: "server did not start: tokenizer error" });
+    expect(cells["openai/gpt-oss-20b"]?.["100"]).toMatchObject({
+      kind: "failed",
+      note: "server did not start: tokenizer error",
+    });
   });
 });

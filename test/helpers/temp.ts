@@ -25,7 +25,9 @@ export function writeExperiment(dir: string, id: string, specSource: string): st
 }
 
 /** A small simulated experiment, fast enough for tests. */
-export function smallSpec(over: { profile?: string; requests?: number; concurrency?: number; extra?: string } = {}): string {
+export function smallSpec(
+  over: { profile?: string; requests?: number; concurrency?: number; extra?: string } = {},
+): string {
   return `{
     title: "test",
     server: { simulate: "${over.profile ?? "llama-3.2-1b@rtx-4080"}", speedup: 20 },

@@ -31,19 +31,37 @@ describe("batch JSONL round trip", () => {
 
     const run = runToExport(resultsRoot, "batch");
     const lines = (await batchOutputLines(run)).map((l) => batchOutputLineSchema.parse(JSON.parse(l)));
-    const inputIds = readFileSync(INPUT, "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
+    const inputIds = readFileSync(INPUT, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { custom_id: string }).custom_id);
     expect(lines.map((l) => l.custom_id)).toEqual(inputIds);
-    const rows = await readRows(run.requestsPath!, ["request_id", "answer", "prompt_tokens", "completion_tokens", "finish_reason"]);
+    const rows = await readRows(run.requestsPath!, [
+      "request_id",
+      "answer",
+      "prompt_tokens",
+      "completion_tokens",
+      "finish_reason",
+    ]);
     for (const [i, line] of lines.entries()) {
       const row = rows[i]!;
       expect(line.error).toBeNull();
       expect(line.response).toMatchObject({ status_code: 200, request_id: row.request_id });
-      const body = line.response!.body as { object: string; model: string; choices: { message: { content: string }; finish_reason: string }[]; usage: Record<string, number> };
+      const body = line.response!.body as {
+        object: string;
+        model: string;
+        choices: { message: { content: string }; finish_reason: string }[];
+        usage: Record<string, number>;
+      };
       expect(body.object).toBe("chat.completion");
       expect(body.model).toBe("meta-llama/Llama-3.2-1B-Instruct");
       expect(body.choices[0]!.message.content).toBe(row.answer);
       expect(body.choices[0]!.finish_reason).toBe(row.finish_reason);
-      expect(body.usage).toEqual({ prompt_tokens: row.prompt_tokens, completion_tokens: row.completion_tokens, total_tokens: row.prompt_tokens! + row.completion_tokens! });
+      expect(body.usage).toEqual({
+        prompt_tokens: row.prompt_tokens,
+        completion_tokens: row.completion_tokens,
+        total_tokens: row.prompt_tokens! + row.completion_tokens!,
+      });
     }
 
     // The command writes the same lines.
@@ -74,14 +92,35 @@ describe("batchOutputLine", () => {
   };
 
   it("unknown usage stays null, never 0", () => {
-    const line = batchOutputLine({ ...base, status: "ok", error_class: null, http_status: 200, error_message: null, answer: "{}" }, "m", 1);
-    expect((line.response!.body as { usage: unknown }).usage).toEqual({ prompt_tokens: null, completion_tokens: null, total_tokens: null });
+    const line = batchOutputLine(
+      { ...base, status: "ok", error_class: null, http_status: 200, error_message: null, answer: "{}" },
+      "m",
+      1,
+    );
+    expect((line.response!.body as { usage: unknown }).usage).toEqual({
+      prompt_tokens: null,
+      completion_tokens: null,
+      total_tokens: null,
+    });
   });
 
   it("an HTTP error carries the status and an error object; a connection error only an error string", () => {
-    const http = batchOutputLine({ ...base, status: "error", error_class: "http_5xx", http_status: 500, error_message: "engine dead" }, "m", 1);
-    expect(http).toEqual({ id: "batch-run-0", custom_id: "request-1", response: { status_code: 500, request_id: "run-0", body: null }, error: { message: "engine dead", type: "http_5xx", code: 500 } });
-    const reset = batchOutputLine({ ...base, status: "error", error_class: "reset", http_status: null, error_message: "socket hang up" }, "m", 1);
+    const http = batchOutputLine(
+      { ...base, status: "error", error_class: "http_5xx", http_status: 500, error_message: "engine dead" },
+      "m",
+      1,
+    );
+    expect(http).toEqual({
+      id: "batch-run-0",
+      custom_id: "request-1",
+      response: { status_code: 500, request_id: "run-0", body: null },
+      error: { message: "engine dead", type: "http_5xx", code: 500 },
+    });
+    const reset = batchOutputLine(
+      { ...base, status: "error", error_class: "reset", http_status: null, error_message: "socket hang up" },
+      "m",
+      1,
+    );
     expect(reset).toMatchObject({ response: null, error: "reset: socket hang up" });
   });
 });

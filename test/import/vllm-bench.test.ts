@@ -7,7 +7,10 @@ import { materialiseRecorded } from "../../data-loaders/experiment/recorded.ts";
 import { defaultId, importVllmBench, readVllmBenchResult } from "../../data-loaders/import/vllm-bench.ts";
 import { PROJECT, tempDir } from "../helpers/temp.ts";
 
-const RESULT = join(PROJECT, "test/fixtures/vllm-bench/openai-chat-infqps-concurrency32-Llama-3.2-1B-Instruct-20251001-101500.json");
+const RESULT = join(
+  PROJECT,
+  "test/fixtures/vllm-bench/openai-chat-infqps-concurrency32-Llama-3.2-1B-Instruct-20251001-101500.json",
+);
 const tmp = tempDir("vllm-bench");
 afterAll(() => tmp.cleanup());
 
@@ -60,7 +63,9 @@ describe("tracker import vllm-bench", () => {
     expect(materialiseRecorded(load.recorded, resultsRoot)).toEqual([]);
 
     // A second import under the same id is refused.
-    expect(() => importVllmBench(RESULT, { experimentsDir, resultsRoot })).toThrow(/exists already: choose another id with --experiment/);
+    expect(() => importVllmBench(RESULT, { experimentsDir, resultsRoot })).toThrow(
+      /exists already: choose another id with --experiment/,
+    );
   });
 
   it("reads older files without failed / total_token_throughput; mean statistics of an all-failed run are not kept", () => {
@@ -76,16 +81,34 @@ describe("tracker import vllm-bench", () => {
     });
     const experimentsDir = join(tmp.dir, "b/experiments");
     mkdirSync(experimentsDir, { recursive: true });
-    const r = importVllmBench(path, { experimentsDir, resultsRoot: join(tmp.dir, "b/results"), experimentId: "old-bench" });
-    expect(r.manifest.recorded).toMatchObject({ requests: 5000, completed: 0, total_token_throughput: null, mean_ttft_ms: null, request_throughput: 0 });
+    const r = importVllmBench(path, {
+      experimentsDir,
+      resultsRoot: join(tmp.dir, "b/results"),
+      experimentId: "old-bench",
+    });
+    expect(r.manifest.recorded).toMatchObject({
+      requests: 5000,
+      completed: 0,
+      total_token_throughput: null,
+      mean_ttft_ms: null,
+      request_throughput: 0,
+    });
     expect(r.manifest.counts).toMatchObject({ ok: 0, error: 5000 });
   });
 
   it("names the file and the key of a mistake", () => {
-    expect(() => readVllmBenchResult(writeResult("no-model.json", (r) => delete r.model_id))).toThrow(/no-model.json: model_id: the served model id \(a string\)/);
-    expect(() => readVllmBenchResult(writeResult("bad-duration.json", (r) => (r.duration = "108 s")))).toThrow(/bad-duration.json: duration: a number/);
-    expect(() => readVllmBenchResult(writeResult("bad-date.json", (r) => (r.date = "2025-10-01")))).toThrow(/bad-date.json: date: a date such as 20250601-134512/);
-    expect(() => readVllmBenchResult(writeResult("fewer.json", (r) => (r.num_prompts = 10)))).toThrow(/fewer.json: num_prompts: 10 is fewer than completed \(5000\)/);
+    expect(() => readVllmBenchResult(writeResult("no-model.json", (r) => delete r.model_id))).toThrow(
+      /no-model.json: model_id: the served model id \(a string\)/,
+    );
+    expect(() => readVllmBenchResult(writeResult("bad-duration.json", (r) => (r.duration = "108 s")))).toThrow(
+      /bad-duration.json: duration: a number/,
+    );
+    expect(() => readVllmBenchResult(writeResult("bad-date.json", (r) => (r.date = "2025-10-01")))).toThrow(
+      /bad-date.json: date: a date such as 20250601-134512/,
+    );
+    expect(() => readVllmBenchResult(writeResult("fewer.json", (r) => (r.num_prompts = 10)))).toThrow(
+      /fewer.json: num_prompts: 10 is fewer than completed \(5000\)/,
+    );
     const notJson = join(tmp.dir, "not.json");
     writeFileSync(notJson, "{");
     expect(() => readVllmBenchResult(notJson)).toThrow(/not.json: /);
@@ -95,17 +118,32 @@ describe("tracker import vllm-bench", () => {
   it("derives a safe experiment id from the model and date, else the file name", () => {
     const r = readVllmBenchResult(RESULT);
     expect(defaultId({ ...r, model_id: "Qwen/Qwen3-4B" }, "x.json")).toBe("bench-qwen3-4b-20251001-101500");
-    expect(defaultId({ ...r, date: undefined }, "/x/vllm-0.1qps-Qwen3_4B..x.json")).toBe("bench-vllm-0.1qps-qwen3-4b.x");
+    expect(defaultId({ ...r, date: undefined }, "/x/vllm-0.1qps-Qwen3_4B..x.json")).toBe(
+      "bench-vllm-0.1qps-qwen3-4b.x",
+    );
   });
 
   it("works from the command line", () => {
     const dir = join(tmp.dir, "cli");
     mkdirSync(join(dir, "experiments"), { recursive: true });
-    execFileSync("node", [join(PROJECT, "bin/tracker.js"), "import", "vllm-bench", RESULT, "--experiment", "llama-bench", "--hardware", "RTX 4080"], {
-      cwd: PROJECT,
-      env: { ...process.env, TRACKER_EXPERIMENTS: join(dir, "experiments"), TRACKER_RESULTS: join(dir, "results") },
-      stdio: "pipe",
-    });
+    execFileSync(
+      "node",
+      [
+        join(PROJECT, "bin/tracker.js"),
+        "import",
+        "vllm-bench",
+        RESULT,
+        "--experiment",
+        "llama-bench",
+        "--hardware",
+        "RTX 4080",
+      ],
+      {
+        cwd: PROJECT,
+        env: { ...process.env, TRACKER_EXPERIMENTS: join(dir, "experiments"), TRACKER_RESULTS: join(dir, "results") },
+        stdio: "pipe",
+      },
+    );
     expect(existsSync(join(dir, "experiments/llama-bench.ts"))).toBe(true);
     expect(readdirSync(join(dir, "results/llama-bench"))).toHaveLength(1);
   });

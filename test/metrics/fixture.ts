@@ -37,15 +37,73 @@ export const ROWS: MetricRow[] = [
   /* 2 */ row({ sent: 0, first: 200, done: 2200, ttft: 200, e2e: 2200, itl: [40, 50], prompt: 60, completion: 21 }), // tpot 2000/20 = 100
   /* 3 */ row({ sent: 10, first: 160, done: 660, ttft: 150, e2e: 650, itl: [25], prompt: 40, completion: 5 }), // tpot 500/4 = 125
   /* 4 */ row({ sent: 50, first: 350, done: 350, ttft: 300, e2e: 300, itl: [], prompt: 30, completion: 1 }), // 1 token: no tpot
-  /* 5 */ row({ status: "error", sent: 100, first: 105, done: 400, ttft: 5, e2e: 300, itl: [999], prompt: null, completion: null }),
-  /* 6 */ row({ sent: 1100, first: 1180, done: 2180, ttft: 80, e2e: 1080, itl: [15, 35], prompt: null, completion: null }), // no usage
+  /* 5 */ row({
+    status: "error",
+    sent: 100,
+    first: 105,
+    done: 400,
+    ttft: 5,
+    e2e: 300,
+    itl: [999],
+    prompt: null,
+    completion: null,
+  }),
+  /* 6 */ row({
+    sent: 1100,
+    first: 1180,
+    done: 2180,
+    ttft: 80,
+    e2e: 1080,
+    itl: [15, 35],
+    prompt: null,
+    completion: null,
+  }), // no usage
   /* 7 */ row({ sent: 1200, first: 1300, done: 3300, ttft: 100, e2e: 2100, itl: [60], prompt: 70, completion: 41 }), // tpot 2000/40 = 50
-  /* 8 */ row({ status: "error", sent: 2200, first: 2250, done: 2260, ttft: 50, e2e: 60, itl: [1], prompt: 10, completion: 3 }),
-  /* 9 */ row({ sent: 2300, first: 2700, done: 4700, ttft: 400, e2e: 2400, itl: [100, 200, 300], prompt: 80, completion: 201 }), // tpot 2000/200 = 10
+  /* 8 */ row({
+    status: "error",
+    sent: 2200,
+    first: 2250,
+    done: 2260,
+    ttft: 50,
+    e2e: 60,
+    itl: [1],
+    prompt: 10,
+    completion: 3,
+  }),
+  /* 9 */ row({
+    sent: 2300,
+    first: 2700,
+    done: 4700,
+    ttft: 400,
+    e2e: 2400,
+    itl: [100, 200, 300],
+    prompt: 80,
+    completion: 201,
+  }), // tpot 2000/200 = 10
   /* 10 */ row({ sent: 3000, first: 3050, done: 3550, ttft: 50, e2e: 550, itl: [20], prompt: 25, completion: null }), // no completion count
   /* 11 */ row({ sent: 3400, first: 3500, done: 3600, ttft: 100, e2e: 200, itl: [100], prompt: 15, completion: 2 }), // tpot 100/1 = 100
-  /* 12 */ row({ status: "error", sent: 4800, first: null, done: 5000, ttft: null, e2e: null, itl: null, prompt: null, completion: null }),
-  /* 13 */ row({ status: "error", sent: null, first: null, done: null, ttft: null, e2e: null, itl: null, prompt: null, completion: null }),
+  /* 12 */ row({
+    status: "error",
+    sent: 4800,
+    first: null,
+    done: 5000,
+    ttft: null,
+    e2e: null,
+    itl: null,
+    prompt: null,
+    completion: null,
+  }),
+  /* 13 */ row({
+    status: "error",
+    sent: null,
+    first: null,
+    done: null,
+    ttft: null,
+    e2e: null,
+    itl: null,
+    prompt: null,
+    completion: null,
+  }),
 ];
 
 // Expected inputs of every statistic, typed in from the table above (ok rows only).

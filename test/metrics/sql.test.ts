@@ -2,7 +2,13 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, test } from "vitest";
 import { latencyValues } from "../../data-loaders/metrics/latency.ts";
-import { distributionFromRow, distributionSql, itlValuesSql, latencyValuesSql, quantilesSql } from "../../data-loaders/metrics/sql.ts";
+import {
+  distributionFromRow,
+  distributionSql,
+  itlValuesSql,
+  latencyValuesSql,
+  quantilesSql,
+} from "../../data-loaders/metrics/sql.ts";
 import { distribution, percentile } from "../../data-loaders/metrics/stats.ts";
 import { tpotMs } from "../../data-loaders/metrics/latency.ts";
 
@@ -54,8 +60,13 @@ describe("itlValuesSql", () => {
       { status: "ok" as const, itl_ms: null, ttft_ms: 1, e2e_ms: 2, completion_tokens: 1 },
       { status: "ok" as const, itl_ms: [4.5], ttft_ms: 1, e2e_ms: 6, completion_tokens: 2 },
     ];
-    const inserts = rows.map((r) => `INSERT INTO t VALUES ('${r.status}', ${r.itl_ms ? `[${r.itl_ms.join(", ")}]::DOUBLE[]` : "NULL"})`);
-    const row = await sql(["CREATE TABLE t (status VARCHAR, itl_ms DOUBLE[])", ...inserts], `SELECT ${distributionSql("v")} FROM (${itlValuesSql("t")})`);
+    const inserts = rows.map(
+      (r) => `INSERT INTO t VALUES ('${r.status}', ${r.itl_ms ? `[${r.itl_ms.join(", ")}]::DOUBLE[]` : "NULL"})`,
+    );
+    const row = await sql(
+      ["CREATE TABLE t (status VARCHAR, itl_ms DOUBLE[])", ...inserts],
+      `SELECT ${distributionSql("v")} FROM (${itlValuesSql("t")})`,
+    );
     expectSame(distributionFromRow(row) as never, distribution(latencyValues(rows).itlMs) as never);
     expect(distributionFromRow(row).n).toBe(4);
   });
@@ -65,19 +76,34 @@ describe("quantilesSql and latencyValuesSql", () => {
   test("give percentile() of latencyValues' TTFT, TPOT and E2EL lists", async () => {
     const rows = Array.from({ length: 37 }, (_, i) => {
       const ok = i % 9 !== 4;
-      const r = { status: ok ? ("ok" as const) : ("error" as const), ttft_ms: ok ? 20 + ((i * 37) % 11) : null, e2e_ms: ok ? 300 + ((i * 53) % 97) : 15, completion_tokens: ok ? 1 + (i % 6) : null, itl_ms: null };
+      const r = {
+        status: ok ? ("ok" as const) : ("error" as const),
+        ttft_ms: ok ? 20 + ((i * 37) % 11) : null,
+        e2e_ms: ok ? 300 + ((i * 53) % 97) : 15,
+        completion_tokens: ok ? 1 + (i % 6) : null,
+        itl_ms: null,
+      };
       return { ...r, tpot_ms: tpotMs(r) };
     });
     const ps = [0, 2, 37, 50, 90, 99, 100];
-    const inserts = rows.map((r) => `INSERT INTO t VALUES ('${r.status}', ${r.ttft_ms ?? "NULL"}, ${r.tpot_ms ?? "NULL"}, ${r.e2e_ms ?? "NULL"})`);
+    const inserts = rows.map(
+      (r) =>
+        `INSERT INTO t VALUES ('${r.status}', ${r.ttft_ms ?? "NULL"}, ${r.tpot_ms ?? "NULL"}, ${r.e2e_ms ?? "NULL"})`,
+    );
     const row = await sql(
       ["CREATE TABLE t (status VARCHAR, ttft_ms DOUBLE, tpot_ms DOUBLE, e2e_ms DOUBLE)", ...inserts],
       `SELECT ${quantilesSql("ttft_ms", ps)} AS ttft, ${quantilesSql("tpot_ms", ps)} AS tpot, ${quantilesSql("e2e_ms", ps)} AS e2e FROM (${latencyValuesSql("t")})`,
     );
     const values = latencyValues(rows);
-    for (const [column, list] of [["ttft", values.ttftMs], ["tpot", values.tpotMs], ["e2e", values.e2elMs]] as const) {
+    for (const [column, list] of [
+      ["ttft", values.ttftMs],
+      ["tpot", values.tpotMs],
+      ["e2e", values.e2elMs],
+    ] as const) {
       const fromSql = (row[column] as number[]).map(Number);
-      ps.forEach((p, i) => expect(Math.abs(fromSql[i]! - percentile(list, p)!), `${column} p${p}`).toBeLessThanOrEqual(1e-9));
+      ps.forEach((p, i) =>
+        expect(Math.abs(fromSql[i]! - percentile(list, p)!), `${column} p${p}`).toBeLessThanOrEqual(1e-9),
+      );
     }
   });
 });

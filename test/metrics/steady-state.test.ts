@@ -25,7 +25,14 @@ function closedLoop(workers: number, count: number, rampMs: number, coldMs: numb
     const done = sent + (sentAny[w] ? serviceMs : coldMs);
     sentAny[w] = true;
     freeAt[w] = done;
-    rows.push({ status: "ok", sent_ms: sent, first_event_ms: sent + 100, done_ms: done, prompt_tokens: 100, completion_tokens: 50 });
+    rows.push({
+      status: "ok",
+      sent_ms: sent,
+      first_event_ms: sent + 100,
+      done_ms: done,
+      prompt_tokens: 100,
+      completion_tokens: 50,
+    });
   }
   return rows;
 }
@@ -114,7 +121,10 @@ describe("timeSeries", () => {
   it("keeps every token whatever the bin width", () => {
     const bins = timeSeries(rows, 300);
     expect(bins).toHaveLength(9); // last time 2600 ms → bins 0..8
-    near(bins.reduce((s, b) => s + (b.outputTokensPerS * 300) / 1000, 0), 131);
+    near(
+      bins.reduce((s, b) => s + (b.outputTokensPerS * 300) / 1000, 0),
+      131,
+    );
     expect(bins.reduce((s, b) => s + b.completed, 0)).toBe(4);
   });
 

@@ -30,7 +30,13 @@ describe("throughput", () => {
 
   it("reports 0 rates when there is no duration", () => {
     const t = throughput([row({ sent: 10, first: 10, done: 10, ttft: 0, e2e: 0, itl: [], prompt: 5, completion: 1 })]);
-    expect(t).toMatchObject({ durationS: 0, completed: 1, requestThroughput: 0, outputThroughput: 0, totalTokenThroughput: 0 });
+    expect(t).toMatchObject({
+      durationS: 0,
+      completed: 1,
+      requestThroughput: 0,
+      outputThroughput: 0,
+      totalTokenThroughput: 0,
+    });
   });
 
   it("divides by a given duration in rates", () => {

@@ -1,9 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { measuredRows, perEndpoint, perWorker, type WorkerRow } from "../../data-loaders/metrics/workers.ts";
 
-const r = (worker: number, sent: number, done: number, ok: boolean, attempts = 1, warmup = false, out = 10, inp = 100): WorkerRow => ({
-  worker, attempts, warmup, status: ok ? "ok" : "error", sent_ms: sent, done_ms: done,
-  prompt_tokens: ok ? inp : null, completion_tokens: ok ? out : null,
+const r = (
+  worker: number,
+  sent: number,
+  done: number,
+  ok: boolean,
+  attempts = 1,
+  warmup = false,
+  out = 10,
+  inp = 100,
+): WorkerRow => ({
+  worker,
+  attempts,
+  warmup,
+  status: ok ? "ok" : "error",
+  sent_ms: sent,
+  done_ms: done,
+  prompt_tokens: ok ? inp : null,
+  completion_tokens: ok ? out : null,
 });
 
 describe("perWorker", () => {
@@ -18,8 +33,28 @@ describe("perWorker", () => {
     ];
     const stats = perWorker(rows);
     expect(stats).toEqual([
-      { worker: 0, requests: 3, successes: 2, errors: 1, retries: 3, durationS: 4, requestRate: 0.5, outputTokensPerS: 5, totalTokensPerS: 55 },
-      { worker: 1, requests: 2, successes: 1, errors: 1, retries: 3, durationS: 1, requestRate: 1, outputTokensPerS: 20, totalTokensPerS: 70 },
+      {
+        worker: 0,
+        requests: 3,
+        successes: 2,
+        errors: 1,
+        retries: 3,
+        durationS: 4,
+        requestRate: 0.5,
+        outputTokensPerS: 5,
+        totalTokensPerS: 55,
+      },
+      {
+        worker: 1,
+        requests: 2,
+        successes: 1,
+        errors: 1,
+        retries: 3,
+        durationS: 1,
+        requestRate: 1,
+        outputTokensPerS: 20,
+        totalTokensPerS: 70,
+      },
     ]);
   });
 
@@ -40,8 +75,28 @@ describe("perEndpoint", () => {
       { ...r(1, 0, 0, true, 1, true), endpoint: "http://a:8000" }, // warm-up: ignored
     ];
     expect(perEndpoint(rows)).toEqual([
-      { endpoint: "http://a:8000", requests: 1, successes: 1, errors: 0, retries: 0, durationS: 2, requestRate: 0.5, outputTokensPerS: 5, totalTokensPerS: 55 },
-      { endpoint: "http://b:8000", requests: 2, successes: 1, errors: 1, retries: 1, durationS: 2, requestRate: 0.5, outputTokensPerS: 5, totalTokensPerS: 55 },
+      {
+        endpoint: "http://a:8000",
+        requests: 1,
+        successes: 1,
+        errors: 0,
+        retries: 0,
+        durationS: 2,
+        requestRate: 0.5,
+        outputTokensPerS: 5,
+        totalTokensPerS: 55,
+      },
+      {
+        endpoint: "http://b:8000",
+        requests: 2,
+        successes: 1,
+        errors: 1,
+        retries: 1,
+        durationS: 2,
+        requestRate: 0.5,
+        outputTokensPerS: 5,
+        totalTokensPerS: 55,
+      },
     ]);
   });
 });

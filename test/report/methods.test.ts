@@ -5,14 +5,21 @@ import { PROJECT } from "../site/site-build.ts";
 
 describe("method notes", () => {
   test("take the leading comment lines of a module, without the slashes", () => {
-    expect(headerComment("// First line.\n//   indented = 1\n//\n// Last.\nimport x from 'y';\n// not this")).toBe("First line.\n  indented = 1\n\nLast.");
+    expect(headerComment("// First line.\n//   indented = 1\n//\n// Last.\nimport x from 'y';\n// not this")).toBe(
+      "First line.\n  indented = 1\n\nLast.",
+    );
     expect(headerComment("import x from 'y';")).toBe("");
   });
 
   test("cover the metric and analysis modules, including their formulas", () => {
     const notes = methodNotes(PROJECT);
     const files = notes.map((n) => n.file);
-    for (const file of ["data-loaders/metrics/throughput.ts", "data-loaders/metrics/steady-state.ts", "data-loaders/analysis/extrapolate.ts", "data-loaders/analysis/agreement.ts"]) {
+    for (const file of [
+      "data-loaders/metrics/throughput.ts",
+      "data-loaders/metrics/steady-state.ts",
+      "data-loaders/analysis/extrapolate.ts",
+      "data-loaders/analysis/agreement.ts",
+    ]) {
       expect(files).toContain(file);
     }
     expect(notes.find((n) => n.file.endsWith("throughput.ts"))!.text).toContain("output_throughput");

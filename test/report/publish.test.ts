@@ -19,7 +19,9 @@ async function sqlRedact(mode: "full" | "truncated" | "hashed"): Promise<(string
   try {
     await connection.run(`CREATE TABLE t (i INTEGER, answer VARCHAR)`);
     for (const [i, text] of TEXTS.entries()) await connection.run(`INSERT INTO t VALUES ($1, $2)`, [i, text]);
-    const rows = (await connection.runAndReadAll(`SELECT ${redactSql("answer", mode)} AS a FROM t ORDER BY i`)).getRowObjectsJS();
+    const rows = (
+      await connection.runAndReadAll(`SELECT ${redactSql("answer", mode)} AS a FROM t ORDER BY i`)
+    ).getRowObjectsJS();
     return rows.map((r) => r.a as string | null);
   } finally {
     connection.closeSync();
@@ -40,7 +42,10 @@ describe("redact", () => {
     expect(redact(null, "hashed")).toBeNull();
   });
 
-  test.each(["full", "truncated", "hashed"] as const)("the SQL rule gives the same text as the JS rule (%s)", async (mode) => {
-    expect(await sqlRedact(mode)).toEqual(TEXTS.map((t) => redact(t, mode)));
-  });
+  test.each(["full", "truncated", "hashed"] as const)(
+    "the SQL rule gives the same text as the JS rule (%s)",
+    async (mode) => {
+      expect(await sqlRedact(mode)).toEqual(TEXTS.map((t) => redact(t, mode)));
+    },
+  );
 });

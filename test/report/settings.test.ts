@@ -22,8 +22,12 @@ const SPEC = (extra: string) => `{
 describe("reportSettings", () => {
   test("reads prices, GPU $/hour, the agreement field and the publish mode", async () => {
     const dir = join(temp.dir, "experiments");
-    writeExperiment(temp.dir, "priced", SPEC(`quality: { schema: z.object({ r: z.string() }), agreementField: "r" },
-      prices: [{ label: "api", inputPerMTok: 1, outputPerMTok: 2 }], gpuDollarsPerHour: 0.5, publish: { answers: "hashed" },`));
+    writeExperiment(
+      temp.dir,
+      "priced",
+      SPEC(`quality: { schema: z.object({ r: z.string() }), agreementField: "r" },
+      prices: [{ label: "api", inputPerMTok: 1, outputPerMTok: 2 }], gpuDollarsPerHour: 0.5, publish: { answers: "hashed" },`),
+    );
     expect(await reportSettings(dir, "priced")).toEqual({
       prices: [{ label: "api", inputPerMTok: 1, outputPerMTok: 2 }],
       gpuDollarsPerHour: 0.5,
@@ -34,7 +38,12 @@ describe("reportSettings", () => {
 
   test("gives defaults for a missing or invalid file, and sees an edited file", async () => {
     const dir = join(temp.dir, "experiments");
-    expect(await reportSettings(dir, "missing")).toEqual({ prices: [], gpuDollarsPerHour: null, agreementField: null, publish: "full" });
+    expect(await reportSettings(dir, "missing")).toEqual({
+      prices: [],
+      gpuDollarsPerHour: null,
+      agreementField: null,
+      publish: "full",
+    });
     const file = writeExperiment(temp.dir, "edited", SPEC(`gpuDollarsPerHour: 1,`));
     expect((await reportSettings(dir, "edited")).gpuDollarsPerHour).toBe(1);
     writeFileSync(file, "export default { title: 3 };\n");

@@ -5,9 +5,22 @@ import { HealthWatch } from "../../data-loaders/run/health-watch.ts";
 import type { ErrorClass } from "../../data-loaders/store/rows.ts";
 
 const outcome = (errorClass: ErrorClass | null): Outcome => ({
-  ok: errorClass === null, errorClass, httpStatus: null, errorMessage: errorClass, sentMs: 0, doneMs: 1,
-  firstEventMs: null, firstTokenMs: null, itlMs: [], promptTokens: null, completionTokens: null, finishReason: null,
-  answer: null, reasoning: null, responseId: null, systemFingerprint: null,
+  ok: errorClass === null,
+  errorClass,
+  httpStatus: null,
+  errorMessage: errorClass,
+  sentMs: 0,
+  doneMs: 1,
+  firstEventMs: null,
+  firstTokenMs: null,
+  itlMs: [],
+  promptTokens: null,
+  completionTokens: null,
+  finishReason: null,
+  answer: null,
+  reasoning: null,
+  responseId: null,
+  systemFingerprint: null,
 });
 
 /** A fake server answering with the given classes in turn; records the request ids it saw. */
@@ -25,8 +38,16 @@ function fake(classes: (ErrorClass | null)[]) {
 const make = (attempt: number) => ({ requestId: attemptRequestId("run-7", attempt) }) as CompletionRequest;
 const policy = { ...retryPolicy({ attempts: 4, backoffMs: 1, maxBackoffMs: 4 }) };
 const health = () => new HealthWatch("http://127.0.0.1:9", { limitMs: 0 });
-const ctx = (send: (r: CompletionRequest) => Promise<Outcome>, over: Partial<Parameters<typeof sendWithRetry>[1]> = {}) => ({
-  policy, health: health(), send, stopped: () => false, stopSignal: new AbortController().signal, ...over,
+const ctx = (
+  send: (r: CompletionRequest) => Promise<Outcome>,
+  over: Partial<Parameters<typeof sendWithRetry>[1]> = {},
+) => ({
+  policy,
+  health: health(),
+  send,
+  stopped: () => false,
+  stopSignal: new AbortController().signal,
+  ...over,
 });
 
 describe("attempts with retries", () => {

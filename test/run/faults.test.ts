@@ -18,7 +18,14 @@ describe("fault mix with a server restart", () => {
       profile: "llama-3.2-1b@rtx-4080",
       speedup: 40,
       groundTruth: true,
-      faults: { httpErrors: { "500": 0.05 }, resetBeforeResponse: 0.01, resetMidStream: 0.01, stall: 0.04, stallMs: 100_000, malformedChunk: 0.03 },
+      faults: {
+        httpErrors: { "500": 0.05 },
+        resetBeforeResponse: 0.01,
+        resetMidStream: 0.01,
+        stall: 0.04,
+        stallMs: 100_000,
+        malformedChunk: 0.03,
+      },
     });
     const logs: string[] = [];
     try {
@@ -45,7 +52,11 @@ describe("fault mix with a server restart", () => {
         },
         stop() {},
       });
-      const { dir, manifest } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress, log: (l) => logs.push(l) });
+      const { dir, manifest } = await runExperiment(exp, {
+        resultsRoot: join(tmp.dir, "results"),
+        progress,
+        log: (l) => logs.push(l),
+      });
       await restarted;
       expect(restarted).not.toBeNull();
       expect(manifest.status).toBe("complete");
@@ -53,7 +64,9 @@ describe("fault mix with a server restart", () => {
 
       const db = await DuckDBInstance.create(":memory:");
       const con = await db.connect();
-      const rows = (await con.runAndReadAll(`SELECT * FROM read_parquet('${join(dir, "requests.parquet")}') ORDER BY request_index`)).getRowObjectsJson() as Record<string, unknown>[];
+      const rows = (
+        await con.runAndReadAll(`SELECT * FROM read_parquet('${join(dir, "requests.parquet")}') ORDER BY request_index`)
+      ).getRowObjectsJson() as Record<string, unknown>[];
       con.closeSync();
       db.closeSync();
       expect(rows.map((r) => Number(r.request_index))).toEqual([...Array(n).keys()]);
@@ -72,8 +85,11 @@ describe("fault mix with a server restart", () => {
       const truth = new Set(sim.groundTruth().map((t) => t.requestId));
       for (const r of rows) if (r.http_status !== null) expect(truth.has(r.request_id as string)).toBe(true);
       const classes = new Map<string, number>();
-      for (const r of rows) if (r.status !== "ok") classes.set(String(r.error_class), (classes.get(String(r.error_class)) ?? 0) + 1);
-      console.log(`fault mix: ${ok}/${n} ok, ${attempts} attempts, errors ${JSON.stringify(Object.fromEntries(classes))}`);
+      for (const r of rows)
+        if (r.status !== "ok") classes.set(String(r.error_class), (classes.get(String(r.error_class)) ?? 0) + 1);
+      console.log(
+        `fault mix: ${ok}/${n} ok, ${attempts} attempts, errors ${JSON.stringify(Object.fromEntries(classes))}`,
+      );
     } finally {
       await sim.close();
     }

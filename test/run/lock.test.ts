@@ -20,7 +20,9 @@ describe("results folder lock", () => {
     writeFileSync(join(root, LOCK_FILE), JSON.stringify({ ...owner, pid: process.ppid }));
     const second = tryLock(root);
     expect(second).toBeInstanceOf(LockHeld);
-    expect((second as LockHeld).message).toMatch(new RegExp(`held by process ${process.ppid} on ${hostname()} .*pass --wait`));
+    expect((second as LockHeld).message).toMatch(
+      new RegExp(`held by process ${process.ppid} on ${hostname()} .*pass --wait`),
+    );
     (first as { release(): void }).release();
     expect(existsSync(join(root, LOCK_FILE))).toBe(true); // not ours any more: left alone
   });

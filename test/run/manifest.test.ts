@@ -13,7 +13,11 @@ describe("run manifest", () => {
 
   it("records code, spec, prompts, machine, server facts, seeds, times and the self-check", async () => {
     const exp = await loadExperiment(writeExperiment(tmp.dir, "facts", smallSpec({ requests: 8, concurrency: 2 })));
-    const { dir } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => ({ tick() {}, stop() {} }), log: () => {} });
+    const { dir } = await runExperiment(exp, {
+      resultsRoot: join(tmp.dir, "results"),
+      progress: () => ({ tick() {}, stop() {} }),
+      log: () => {},
+    });
     const m = readManifest(dir);
     const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
     expect(m.environment.git_commit).toBe(head);
@@ -26,7 +30,11 @@ describe("run manifest", () => {
     expect(m.environment.cpu).toMatch(/×/);
     expect(m.environment.host.length).toBeGreaterThan(0);
     expect(m.environment.gpus).toBeNull(); // no nvidia-smi on this machine
-    expect(m.server_facts).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+/), root: m.server.model, max_model_len: 8192 });
+    expect(m.server_facts).toMatchObject({
+      version: expect.stringMatching(/^\d+\.\d+/),
+      root: m.server.model,
+      max_model_len: 8192,
+    });
     expect(m.server_facts!.cache_config).toHaveProperty("block_size");
     expect((m.spec as { workload: { seed: number } }).workload.seed).toBe(7);
     expect(Date.parse(m.finished_at!)).toBeGreaterThanOrEqual(Date.parse(m.started_at));

@@ -17,34 +17,51 @@ const CLI = join(PROJECT, "data-loaders/cli.ts");
 describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
   const tmp = tempDir("resume");
   let sim: Simulator;
-  const env = () => ({ ...process.env, TRACKER_EXPERIMENTS: join(tmp.dir, "experiments"), TRACKER_RESULTS: join(tmp.dir, "results") });
+  const env = () => ({
+    ...process.env,
+    TRACKER_EXPERIMENTS: join(tmp.dir, "experiments"),
+    TRACKER_RESULTS: join(tmp.dir, "results"),
+  });
   const start = (...args: string[]): ChildProcess & { out: string[] } => {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: PROJECT, env: env() }) as ChildProcess & { out: string[] };
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
+      cwd: PROJECT,
+      env: env(),
+    }) as ChildProcess & { out: string[] };
     child.out = [];
     child.stdout!.on("data", (d) => child.out.push(String(d)));
     child.stderr!.on("data", (d) => child.out.push(String(d)));
     return child;
   };
   const exited = (child: ChildProcess) =>
-    new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
+    new Promise<number | null>((resolve) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? resolve(child.exitCode)
+        : child.once("exit", (code) => resolve(code)),
+    );
   /** Runs the CLI to its end without blocking this process (the simulator lives here). */
   const tracker = async (...args: string[]) => {
     const child = start(...args);
     const code = await exited(child);
     return { code, out: child.out.join("") };
   };
-  const runsOf = (id: string) => (existsSync(join(tmp.dir, "results", id)) ? readdirSync(join(tmp.dir, "results", id)).sort() : []);
+  const runsOf = (id: string) =>
+    existsSync(join(tmp.dir, "results", id)) ? readdirSync(join(tmp.dir, "results", id)).sort() : [];
   const runPath = (id: string, runId: string) => join(tmp.dir, "results", id, runId);
-  const manifestOf = (id: string, runId: string) => JSON.parse(readFileSync(join(runPath(id, runId), "manifest.json"), "utf8"));
+  const manifestOf = (id: string, runId: string) =>
+    JSON.parse(readFileSync(join(runPath(id, runId), "manifest.json"), "utf8"));
   const journalIndices = (id: string, runId: string): number[] => {
     const path = join(runPath(id, runId), "journal.jsonl");
     if (!existsSync(path)) return [];
-    return readFileSync(path, "utf8").split("\n").filter((l) => l.endsWith("}")).map((l) => JSON.parse(l).request_index as number);
+    return readFileSync(path, "utf8")
+      .split("\n")
+      .filter((l) => l.endsWith("}"))
+      .map((l) => JSON.parse(l).request_index as number);
   };
   /** Waits until the experiment's only run has at least `rows` journaled rows (or the child exits). */
   const waitForRows = async (child: ChildProcess, id: string, rows: number) => {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`child exited early: ${(child as unknown as { out: string[] }).out.join("")}`);
+      if (child.exitCode !== null)
+        throw new Error(`child exited early: ${(child as unknown as { out: string[] }).out.join("")}`);
       const runs = runsOf(id);
       if (runs.length && journalIndices(id, runs.at(-1)!).length >= rows) return runs.at(-1)!;
       await new Promise((r) => setTimeout(r, 15));
@@ -53,13 +70,23 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
   const parquet = async (id: string, runId: string) => {
     const db = await DuckDBInstance.create(":memory:");
     const con = await db.connect();
-    const rows = (await con.runAndReadAll(`SELECT request_index, request_id, run_id, status FROM read_parquet('${join(runPath(id, runId), "requests.parquet")}')`)).getRowObjectsJson();
+    const rows = (
+      await con.runAndReadAll(
+        `SELECT request_index, request_id, run_id, status FROM read_parquet('${join(runPath(id, runId), "requests.parquet")}')`,
+      )
+    ).getRowObjectsJson();
     con.closeSync();
     db.closeSync();
-    return rows.map((r) => ({ ...r, request_index: Number(r.request_index) })) as { request_index: number; request_id: string; run_id: string; status: string }[];
+    return rows.map((r) => ({ ...r, request_index: Number(r.request_index) })) as {
+      request_index: number;
+      request_id: string;
+      run_id: string;
+      status: string;
+    }[];
   };
   const stateOf = async (id: string) =>
-    planExperiments([await loadExperiment(join(tmp.dir, "experiments", `${id}.ts`))], join(tmp.dir, "results"))[0]!.state;
+    planExperiments([await loadExperiment(join(tmp.dir, "experiments", `${id}.ts`))], join(tmp.dir, "results"))[0]!
+      .state;
   const spec = (requests: number, concurrency = 4, maxTokens = 16) => `{
     title: "resume",
     server: { url: "${sim.url}", model: "${sim.model}" },
@@ -101,7 +128,8 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
     expect(m.status).toBe("complete");
     expect(m.counts).toMatchObject({ requests: n, done: n });
     expect(m.interruptions).toHaveLength(3);
-    for (const i of m.interruptions) expect(i.reason).toMatch(/ended without finishing \(killed or crashed\); resumed with \d+ of 160/);
+    for (const i of m.interruptions)
+      expect(i.reason).toMatch(/ended without finishing \(killed or crashed\); resumed with \d+ of 160/);
     expect(m.interruptions[1].reason).toMatch(/dropped a truncated last journal line \(22 bytes\)/);
     const rows = await parquet("killed", runId);
     expect(rows.map((r) => r.request_index).sort((a, b) => a - b)).toEqual([...Array(n).keys()]);

@@ -17,7 +17,9 @@ async function parquetRows(dir: string): Promise<Row[]> {
   const db = await DuckDBInstance.create(":memory:");
   const con = await db.connect();
   try {
-    const reader = await con.runAndReadAll(`SELECT * FROM read_parquet('${join(dir, "requests.parquet")}') ORDER BY request_index`);
+    const reader = await con.runAndReadAll(
+      `SELECT * FROM read_parquet('${join(dir, "requests.parquet")}') ORDER BY request_index`,
+    );
     return (reader.getRowObjectsJson() as Record<string, unknown>[]).map((r) => ({
       ...r,
       request_index: Number(r.request_index),
@@ -31,7 +33,11 @@ async function parquetRows(dir: string): Promise<Row[]> {
 }
 
 /** A fast experiment against a simulator at `url` (started by the test). */
-function urlSpec(url: string, model: string, over: { requests: number; load: string; extra?: string; maxTokens?: number }): string {
+function urlSpec(
+  url: string,
+  model: string,
+  over: { requests: number; load: string; extra?: string; maxTokens?: number },
+): string {
   return `{
     title: "t",
     server: { url: "${url}", model: "${model}" },
@@ -62,7 +68,9 @@ describe("runner against the simulator, through the store", () => {
 
     const db = await DuckDBInstance.create(":memory:");
     const con = await db.connect();
-    const reader = await con.runAndReadAll(`SELECT * FROM read_parquet('${join(dir, "requests.parquet")}') ORDER BY request_index`);
+    const reader = await con.runAndReadAll(
+      `SELECT * FROM read_parquet('${join(dir, "requests.parquet")}') ORDER BY request_index`,
+    );
     const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
     expect(reader.columnNames()).toEqual(REQUEST_COLUMNS);
     expect(rows.map((r) => Number(r.request_index))).toEqual([...Array(24).keys()]);
@@ -72,7 +80,9 @@ describe("runner against the simulator, through the store", () => {
       expect(r.request_id).toBe(`${manifest.run_id}-${r.request_index}`);
       expect(Number(r.prompt_tokens)).toBeGreaterThan(100);
       expect(Number(r.completion_tokens)).toBeGreaterThan(1);
-      const sent = r.sent_ms as number, first = r.first_event_ms as number, done = r.done_ms as number;
+      const sent = r.sent_ms as number,
+        first = r.first_event_ms as number,
+        done = r.done_ms as number;
       expect(sent).toBeGreaterThanOrEqual(0);
       expect(first).toBeGreaterThan(sent);
       expect(done).toBeGreaterThanOrEqual(first);
@@ -99,7 +109,11 @@ describe("runner against the simulator, through the store", () => {
     );
     const exp = await loadExperiment(file);
     const started = performance.now();
-    const { dir, manifest } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
+    const { dir, manifest } = await runExperiment(exp, {
+      resultsRoot: join(tmp.dir, "results"),
+      progress: () => quiet,
+      log: () => {},
+    });
     expect(performance.now() - started).toBeLessThan(15_000);
     expect(manifest.status).toBe("failed");
     expect(manifest.reason).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9 .*ECONNREFUSED/);
@@ -107,16 +121,41 @@ describe("runner against the simulator, through the store", () => {
   });
 
   it("warm-up requests go first, are stored with warmup = true and left out of statistics", async () => {
-    const file = writeExperiment(tmp.dir, "warm", smallSpec({ requests: 8, concurrency: 2, extra: "" }).replace("load: { concurrency: 2 }", "load: { concurrency: 2, warmup: 3 }"));
+    const file = writeExperiment(
+      tmp.dir,
+      "warm",
+      smallSpec({ requests: 8, concurrency: 2, extra: "" }).replace(
+        "load: { concurrency: 2 }",
+        "load: { concurrency: 2, warmup: 3 }",
+      ),
+    );
     const exp = await loadExperiment(file);
-    const { dir, manifest } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
+    const { dir, manifest } = await runExperiment(exp, {
+      resultsRoot: join(tmp.dir, "results"),
+      progress: () => quiet,
+      log: () => {},
+    });
     expect(manifest.status).toBe("complete");
     expect(manifest.counts).toEqual({ requests: 11, done: 11, ok: 11, error: 0 });
     const rows = await parquetRows(dir);
-    expect(rows.map((r) => r.warmup)).toEqual([true, true, true, false, false, false, false, false, false, false, false]);
+    expect(rows.map((r) => r.warmup)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     const warm = rows.filter((r) => r.warmup);
     const measured = rows.filter((r) => !r.warmup);
-    expect(Math.max(...warm.map((r) => r.done_ms as number))).toBeLessThanOrEqual(Math.min(...measured.map((r) => r.sent_ms as number)));
+    expect(Math.max(...warm.map((r) => r.done_ms as number))).toBeLessThanOrEqual(
+      Math.min(...measured.map((r) => r.sent_ms as number)),
+    );
     // measured request j uses prompt j (the warm-up does not shift the prompt sequence)
     expect(measured[0]!.prompt_id).toBe(rows[0]!.prompt_id);
     const workers = perWorker(rows as never);
@@ -124,12 +163,19 @@ describe("runner against the simulator, through the store", () => {
   });
 
   it("a sweep makes one grouped run per level and repeat; the plan is fresh only when all are complete", async () => {
-    const file = writeExperiment(tmp.dir, "sweep", smallSpec({ requests: 6 }).replace("load: { concurrency: 4 }", "load: { concurrency: [1, 3], repeats: 2 }"));
+    const file = writeExperiment(
+      tmp.dir,
+      "sweep",
+      smallSpec({ requests: 6 }).replace("load: { concurrency: 4 }", "load: { concurrency: [1, 3], repeats: 2 }"),
+    );
     const exp = await loadExperiment(file);
     const results = join(tmp.dir, "results");
     const { runs } = await runExperiment(exp, { resultsRoot: results, progress: () => quiet, log: () => {} });
     expect(runs.map((r) => r.manifest.group)).toEqual([
-      { level: 1, repeat: 0 }, { level: 1, repeat: 1 }, { level: 3, repeat: 0 }, { level: 3, repeat: 1 },
+      { level: 1, repeat: 0 },
+      { level: 1, repeat: 1 },
+      { level: 3, repeat: 0 },
+      { level: 3, repeat: 1 },
     ]);
     expect(new Set(runs.map((r) => r.runId)).size).toBe(4);
     for (const run of runs) {
@@ -146,13 +192,28 @@ describe("runner against the simulator, through the store", () => {
   });
 
   it("retries 5xx with backoff, records attempts, and keeps only the successful attempt's timings", async () => {
-    const sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 50, faults: { httpErrors: { "500": 0.4 } }, groundTruth: true });
+    const sim = await startSimulator({
+      profile: "llama-3.2-1b@rtx-4080",
+      speedup: 50,
+      faults: { httpErrors: { "500": 0.4 } },
+      groundTruth: true,
+    });
     try {
-      const file = writeExperiment(tmp.dir, "retry", urlSpec(sim.url, sim.model, {
-        requests: 40, load: "{ concurrency: 4 }", extra: "retry: { attempts: 8, backoffMs: 400, maxBackoffMs: 400 },",
-      }));
+      const file = writeExperiment(
+        tmp.dir,
+        "retry",
+        urlSpec(sim.url, sim.model, {
+          requests: 40,
+          load: "{ concurrency: 4 }",
+          extra: "retry: { attempts: 8, backoffMs: 400, maxBackoffMs: 400 },",
+        }),
+      );
       const exp = await loadExperiment(file);
-      const { dir, manifest } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
+      const { dir, manifest } = await runExperiment(exp, {
+        resultsRoot: join(tmp.dir, "results"),
+        progress: () => quiet,
+        log: () => {},
+      });
       expect(manifest.status).toBe("complete");
       const rows = await parquetRows(dir);
       expect(rows.every((r) => r.status === "ok")).toBe(true);
@@ -168,27 +229,61 @@ describe("runner against the simulator, through the store", () => {
       }
       // latency is the successful attempt's: a retried request waited ≥ 200 ms of backoff, its e2e does not include it
       for (const r of retried) expect(r.e2e_ms as number).toBeLessThan(200);
-      expect(perWorker(rows as never).reduce((n, w) => n + w.retries, 0)).toBe(rows.reduce((n, r) => n + r.attempts - 1, 0));
+      expect(perWorker(rows as never).reduce((n, w) => n + w.retries, 0)).toBe(
+        rows.reduce((n, r) => n + r.attempts - 1, 0),
+      );
     } finally {
       await sim.close();
     }
   });
 
   it("an idle stream and a slow request end as timeouts", async () => {
-    const sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 20, faults: { stall: 1, stallMs: 40_000 } });
+    const sim = await startSimulator({
+      profile: "llama-3.2-1b@rtx-4080",
+      speedup: 20,
+      faults: { stall: 1, stallMs: 40_000 },
+    });
     try {
-      const idle = await loadExperiment(writeExperiment(tmp.dir, "idle", urlSpec(sim.url, sim.model, {
-        requests: 3, load: "{ concurrency: 3 }", extra: "timeouts: { idleS: 0.3 },",
-      })));
-      const a = await runExperiment(idle, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
+      const idle = await loadExperiment(
+        writeExperiment(
+          tmp.dir,
+          "idle",
+          urlSpec(sim.url, sim.model, {
+            requests: 3,
+            load: "{ concurrency: 3 }",
+            extra: "timeouts: { idleS: 0.3 },",
+          }),
+        ),
+      );
+      const a = await runExperiment(idle, {
+        resultsRoot: join(tmp.dir, "results"),
+        progress: () => quiet,
+        log: () => {},
+      });
       const rows = await parquetRows(a.dir);
-      expect(rows.map((r) => [r.error_class, r.error_message])).toEqual(Array(3).fill(["timeout", "no bytes for 300 ms"]));
-      for (const r of rows) expect(r.done_ms as number - (r.sent_ms as number)).toBeLessThan(1500);
-      const total = await loadExperiment(writeExperiment(tmp.dir, "total", urlSpec(sim.url, sim.model, {
-        requests: 2, load: "{ concurrency: 2 }", extra: "timeouts: { requestS: 0.4 },",
-      })));
-      const b = await runExperiment(total, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
-      expect((await parquetRows(b.dir)).map((r) => [r.error_class, r.error_message])).toEqual(Array(2).fill(["timeout", "no complete response within 400 ms"]));
+      expect(rows.map((r) => [r.error_class, r.error_message])).toEqual(
+        Array(3).fill(["timeout", "no bytes for 300 ms"]),
+      );
+      for (const r of rows) expect((r.done_ms as number) - (r.sent_ms as number)).toBeLessThan(1500);
+      const total = await loadExperiment(
+        writeExperiment(
+          tmp.dir,
+          "total",
+          urlSpec(sim.url, sim.model, {
+            requests: 2,
+            load: "{ concurrency: 2 }",
+            extra: "timeouts: { requestS: 0.4 },",
+          }),
+        ),
+      );
+      const b = await runExperiment(total, {
+        resultsRoot: join(tmp.dir, "results"),
+        progress: () => quiet,
+        log: () => {},
+      });
+      expect((await parquetRows(b.dir)).map((r) => [r.error_class, r.error_message])).toEqual(
+        Array(2).fill(["timeout", "no complete response within 400 ms"]),
+      );
       expect(b.manifest.status).toBe("failed");
     } finally {
       await sim.close();
@@ -196,9 +291,20 @@ describe("runner against the simulator, through the store", () => {
   });
 
   it("maxDurationS stops sending at the cap: complete with fewer requests and a reason", async () => {
-    const file = writeExperiment(tmp.dir, "capped", smallSpec({ requests: 5000, concurrency: 2 }).replace("load: { concurrency: 2 }", "load: { concurrency: 2, maxDurationS: 0.8 }"));
+    const file = writeExperiment(
+      tmp.dir,
+      "capped",
+      smallSpec({ requests: 5000, concurrency: 2 }).replace(
+        "load: { concurrency: 2 }",
+        "load: { concurrency: 2, maxDurationS: 0.8 }",
+      ),
+    );
     const exp = await loadExperiment(file);
-    const { dir, manifest } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
+    const { dir, manifest } = await runExperiment(exp, {
+      resultsRoot: join(tmp.dir, "results"),
+      progress: () => quiet,
+      log: () => {},
+    });
     expect(manifest.status).toBe("complete");
     expect(manifest.reason).toMatch(/duration cap \(load\.maxDurationS = 0\.8\) after \d+ of 5000 requests/);
     const rows = await parquetRows(dir);
@@ -211,21 +317,50 @@ describe("runner against the simulator, through the store", () => {
   it("open loop: arrivals follow the rate; maxConcurrency caps requests in flight", async () => {
     const sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 5 });
     try {
-      const exp = await loadExperiment(writeExperiment(tmp.dir, "open", urlSpec(sim.url, sim.model, {
-        requests: 30, load: "{ rate: 40, burstiness: 2, maxConcurrency: 3 }", maxTokens: 8,
-      })));
-      const { dir } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
+      const exp = await loadExperiment(
+        writeExperiment(
+          tmp.dir,
+          "open",
+          urlSpec(sim.url, sim.model, {
+            requests: 30,
+            load: "{ rate: 40, burstiness: 2, maxConcurrency: 3 }",
+            maxTokens: 8,
+          }),
+        ),
+      );
+      const { dir } = await runExperiment(exp, {
+        resultsRoot: join(tmp.dir, "results"),
+        progress: () => quiet,
+        log: () => {},
+      });
       const rows = await parquetRows(dir);
       expect(rows).toHaveLength(30);
-      const events = rows.flatMap((r) => [[r.sent_ms as number, 1], [r.done_ms as number, -1]]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-      let inFlight = 0, peak = 0;
+      const events = rows
+        .flatMap((r) => [
+          [r.sent_ms as number, 1],
+          [r.done_ms as number, -1],
+        ])
+        .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+      let inFlight = 0,
+        peak = 0;
       for (const [, d] of events) peak = Math.max(peak, (inFlight += d!));
       expect(peak).toBeLessThanOrEqual(3);
       expect(new Set(rows.map((r) => r.worker)).size).toBeLessThanOrEqual(3);
-      const free = await loadExperiment(writeExperiment(tmp.dir, "open2", urlSpec(sim.url, sim.model, {
-        requests: 30, load: "{ rate: 60 }", maxTokens: 2,
-      })));
-      const f = await parquetRows((await runExperiment(free, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} })).dir);
+      const free = await loadExperiment(
+        writeExperiment(
+          tmp.dir,
+          "open2",
+          urlSpec(sim.url, sim.model, {
+            requests: 30,
+            load: "{ rate: 60 }",
+            maxTokens: 2,
+          }),
+        ),
+      );
+      const f = await parquetRows(
+        (await runExperiment(free, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} }))
+          .dir,
+      );
       const sends = f.map((r) => r.sent_ms as number).sort((a, b) => a - b);
       // the last of N requests goes at N/R = 500 ms after the first arrival's schedule
       expect(sends.at(-1)! - sends[0]!).toBeGreaterThan(300);
@@ -238,18 +373,33 @@ describe("runner against the simulator, through the store", () => {
   it("a server gone past retry.serverGoneS ends the run failed but resumable; the resume completes it", async () => {
     const sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 10 });
     try {
-      const exp = await loadExperiment(writeExperiment(tmp.dir, "gone", urlSpec(sim.url, sim.model, {
-        requests: 40, load: "{ concurrency: 2 }", extra: "retry: { serverGoneS: 0.8 },",
-      })));
+      const exp = await loadExperiment(
+        writeExperiment(
+          tmp.dir,
+          "gone",
+          urlSpec(sim.url, sim.model, {
+            requests: 40,
+            load: "{ concurrency: 2 }",
+            extra: "retry: { serverGoneS: 0.8 },",
+          }),
+        ),
+      );
       const results = join(tmp.dir, "results");
       let done = 0;
       let stopped: Promise<void> | null = null;
-      const progress = () => ({ tick() { if (++done === 10) stopped = sim.stop(); }, stop() {} });
+      const progress = () => ({
+        tick() {
+          if (++done === 10) stopped = sim.stop();
+        },
+        stop() {},
+      });
       const logs: string[] = [];
       const first = await runExperiment(exp, { resultsRoot: results, progress, log: (l) => logs.push(l) });
       await stopped;
       expect(first.manifest.status).toBe("failed");
-      expect(first.manifest.reason).toMatch(/unreachable for more than 1 s \(retry\.serverGoneS\); \d+ of 40 requests done; `tracker run gone` resumes it/);
+      expect(first.manifest.reason).toMatch(
+        /unreachable for more than 1 s \(retry\.serverGoneS\); \d+ of 40 requests done; `tracker run gone` resumes it/,
+      );
       expect(first.manifest.counts.done).toBeLessThan(40);
       expect(readdirSync(first.dir)).toContain("journal.jsonl");
       expect(logs.some((l) => l.includes("pausing and polling /health"))).toBe(true);

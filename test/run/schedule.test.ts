@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { arrivalTimesMs, closedLoopConcurrency, gammaSample, rampRate, rampTimesMs, runUnits } from "../../data-loaders/run/schedule.ts";
+import {
+  arrivalTimesMs,
+  closedLoopConcurrency,
+  gammaSample,
+  rampRate,
+  rampTimesMs,
+  runUnits,
+} from "../../data-loaders/run/schedule.ts";
 import { rngFor } from "../../data-loaders/random.ts";
 import { experimentSchema } from "../../data-loaders/experiment/schema.ts";
 
@@ -77,16 +84,18 @@ describe("gamma arrivals (vLLM bench serve --request-rate --burstiness)", () => 
 });
 
 describe("run units of a load", () => {
-  const parse = (load: unknown) =>
-    experimentSchema.shape.load.parse(load);
+  const parse = (load: unknown) => experimentSchema.shape.load.parse(load);
 
   it("a fixed concurrency is one run; a sweep is one run per level × repeats, in order", () => {
     expect(runUnits(parse({ concurrency: 8 }))).toEqual([{ level: null, repeat: 0 }]);
     const sweep = parse({ concurrency: [1, 4, 16], repeats: 2 });
     expect(runUnits(sweep)).toEqual([
-      { level: 1, repeat: 0 }, { level: 1, repeat: 1 },
-      { level: 4, repeat: 0 }, { level: 4, repeat: 1 },
-      { level: 16, repeat: 0 }, { level: 16, repeat: 1 },
+      { level: 1, repeat: 0 },
+      { level: 1, repeat: 1 },
+      { level: 4, repeat: 0 },
+      { level: 4, repeat: 1 },
+      { level: 16, repeat: 0 },
+      { level: 16, repeat: 1 },
     ]);
     expect(closedLoopConcurrency(sweep, { level: 4, repeat: 1 })).toBe(4);
     expect(closedLoopConcurrency(parse({ rate: 5 }), { level: null, repeat: 0 })).toBeNull();

@@ -5,7 +5,10 @@ import { EVENT_LOOP_P90_MS, startSelfCheck, type SelfCheckResult } from "../../d
 import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
 
 /** A closed loop of `workers` workers sending `requests` streamed requests through the tracker's client. */
-async function closedLoop(sim: Simulator, opts: { workers: number; target: number; requests: number; busyEveryMs?: number; busyMs?: number }): Promise<SelfCheckResult> {
+async function closedLoop(
+  sim: Simulator,
+  opts: { workers: number; target: number; requests: number; busyEveryMs?: number; busyMs?: number },
+): Promise<SelfCheckResult> {
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   const check = startSelfCheck({ targetInFlight: opts.target, totalRequests: opts.requests, now, sampleMs: 20 });
@@ -14,25 +17,39 @@ async function closedLoop(sim: Simulator, opts: { workers: number; target: numbe
   const blocker = opts.busyEveryMs
     ? setInterval(() => {
         const until = performance.now() + opts.busyMs!;
-        while (performance.now() < until) { /* busy */ }
+        while (performance.now() < until) {
+          /* busy */
+        }
       }, opts.busyEveryMs)
     : null;
   let next = 0;
   try {
-    await Promise.all(Array.from({ length: opts.workers }, async () => {
-      let freeAt = now();
-      while (next < opts.requests) {
-        const i = next++;
-        check.sent(freeAt);
-        const outcome = await send(
-          { baseUrl: sim.url, model: sim.model, api: "chat", messages: [{ role: "user", content: `Evaluate candidate ${i}.` }], maxTokens: 64, temperature: 0.7, seed: i, stream: true, requestId: `sc-${i}` },
-          { dispatcher, now },
-        );
-        check.finished();
-        expect(outcome.ok).toBe(true);
-        freeAt = now();
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: opts.workers }, async () => {
+        let freeAt = now();
+        while (next < opts.requests) {
+          const i = next++;
+          check.sent(freeAt);
+          const outcome = await send(
+            {
+              baseUrl: sim.url,
+              model: sim.model,
+              api: "chat",
+              messages: [{ role: "user", content: `Evaluate candidate ${i}.` }],
+              maxTokens: 64,
+              temperature: 0.7,
+              seed: i,
+              stream: true,
+              requestId: `sc-${i}`,
+            },
+            { dispatcher, now },
+          );
+          check.finished();
+          expect(outcome.ok).toBe(true);
+          freeAt = now();
+        }
+      }),
+    );
   } finally {
     if (blocker) clearInterval(blocker);
     await dispatcher.close();
@@ -76,7 +93,12 @@ describe("client self-check", () => {
         setTimeout(() => {
           check.sent(planned);
           check.finished();
-          if (i % 5 === 0) { const until = performance.now() + 60; while (performance.now() < until) { /* busy */ } }
+          if (i % 5 === 0) {
+            const until = performance.now() + 60;
+            while (performance.now() < until) {
+              /* busy */
+            }
+          }
           if (++sent === 40) resolve();
         }, planned);
       }
@@ -97,7 +119,13 @@ describe("client self-check", () => {
   it("has no in-flight criterion for open-loop runs and nulls for what it did not measure", () => {
     const check = startSelfCheck({ targetInFlight: null, totalRequests: 10, now: () => 0 });
     const r = check.finish();
-    expect(r).toMatchObject({ send_lag_p99_ms: null, mean_in_flight: null, target_in_flight: null, client_bound: false, reason: null });
+    expect(r).toMatchObject({
+      send_lag_p99_ms: null,
+      mean_in_flight: null,
+      target_in_flight: null,
+      client_bound: false,
+      reason: null,
+    });
     expect(check.finish()).toBe(r);
   });
 });

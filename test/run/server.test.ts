@@ -31,7 +31,11 @@ describe("several replicas of one model", () => {
         `{ title: "two replicas", server: { urls: ["${a.url}", "${b.url}/v1"], model: "${a.model}" }, ${workload}, requests: 12, load: { concurrency: 3 } }`,
       );
       const exp = await loadExperiment(file);
-      const { dir, manifest } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
+      const { dir, manifest } = await runExperiment(exp, {
+        resultsRoot: join(tmp.dir, "results"),
+        progress: () => quiet,
+        log: () => {},
+      });
       expect(manifest.status).toBe("complete");
       expect(manifest.server.endpoint).toBe(`${a.url} ${b.url}`);
       const rows = await readRows(join(dir, PARQUET_FILE), ["endpoint", "status"]);
@@ -53,9 +57,9 @@ describe("several replicas of one model", () => {
 
   it("validates the replica list", () => {
     const one = serverSchema.safeParse({ urls: ["http://a:8000"], model: "m" });
-    expect(one.error?.issues.flatMap((i) => ("errors" in i ? i.errors.flat().map((e) => e.message) : [i.message]))).toContain(
-      "at least two URLs (for one server write `url`)",
-    );
+    expect(
+      one.error?.issues.flatMap((i) => ("errors" in i ? i.errors.flat().map((e) => e.message) : [i.message])),
+    ).toContain("at least two URLs (for one server write `url`)");
     const twice = serverSchema.safeParse({ urls: ["http://a:8000", "http://a:8000/v1"], model: "m" });
     expect(JSON.stringify(twice.error?.issues)).toContain("each replica once");
   });
@@ -63,9 +67,9 @@ describe("several replicas of one model", () => {
   it("fails at once when a replica is unreachable", async () => {
     const a = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 50 });
     try {
-      await expect(openServer({ urls: [a.url, "http://127.0.0.1:9"], model: a.model }, { seed: 0, readyTimeoutMs: 300 })).rejects.toThrow(
-        /cannot reach http:\/\/127.0.0.1:9/,
-      );
+      await expect(
+        openServer({ urls: [a.url, "http://127.0.0.1:9"], model: a.model }, { seed: 0, readyTimeoutMs: 300 }),
+      ).rejects.toThrow(/cannot reach http:\/\/127.0.0.1:9/);
     } finally {
       await a.close();
     }
@@ -82,7 +86,14 @@ function ollamaLike(): Promise<{ url: string; server: Server; paths: string[] }>
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     paths.push(`${req.method} ${req.url}`);
     if (req.url === "/v1/models") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ object: "list", data: [{ id: "llama3.2:1b", object: "model", created: 1, owned_by: "library" }] }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(
+          JSON.stringify({
+            object: "list",
+            data: [{ id: "llama3.2:1b", object: "model", created: 1, owned_by: "library" }],
+          }),
+        );
       return;
     }
     if (req.url === "/v1/chat/completions" && req.method === "POST") {
@@ -100,21 +111,48 @@ function ollamaLike(): Promise<{ url: string; server: Server; paths: string[] }>
     }
     res.writeHead(404, { "content-type": "text/plain" }).end("404 page not found");
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, paths })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, paths }),
+    ),
+  );
 }
 
 describe("an Ollama-like OpenAI endpoint", () => {
   it("completes the run; usage it does not report is null, never 0", async () => {
     const ollama = await ollamaLike();
     try {
-      const file = writeExperiment(tmp.dir, "ollama", `{ title: "ollama", server: { url: "${ollama.url}/v1", model: "llama3.2:1b" }, ${workload}, requests: 4, load: { concurrency: 2 } }`);
+      const file = writeExperiment(
+        tmp.dir,
+        "ollama",
+        `{ title: "ollama", server: { url: "${ollama.url}/v1", model: "llama3.2:1b" }, ${workload}, requests: 4, load: { concurrency: 2 } }`,
+      );
       const exp = await loadExperiment(file);
-      const { dir, manifest } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
+      const { dir, manifest } = await runExperiment(exp, {
+        resultsRoot: join(tmp.dir, "results"),
+        progress: () => quiet,
+        log: () => {},
+      });
       expect(manifest.status).toBe("complete");
       expect(manifest.counts).toMatchObject({ requests: 4, ok: 4, error: 0 });
-      const rows = await readRows(join(dir, PARQUET_FILE), ["status", "answer", "prompt_tokens", "completion_tokens", "tpot_ms", "ttft_ms", "finish_reason"]);
+      const rows = await readRows(join(dir, PARQUET_FILE), [
+        "status",
+        "answer",
+        "prompt_tokens",
+        "completion_tokens",
+        "tpot_ms",
+        "ttft_ms",
+        "finish_reason",
+      ]);
       for (const r of rows) {
-        expect(r).toMatchObject({ status: "ok", answer: "Hi there.", prompt_tokens: null, completion_tokens: null, tpot_ms: null, finish_reason: "stop" });
+        expect(r).toMatchObject({
+          status: "ok",
+          answer: "Hi there.",
+          prompt_tokens: null,
+          completion_tokens: null,
+          tpot_ms: null,
+          finish_reason: "stop",
+        });
         expect(r.ttft_ms).toBeGreaterThan(0);
       }
     } finally {
@@ -160,8 +198,14 @@ describe("a launched server that does not start", () => {
       `{ title: "oom", server: { launch: { command: ${JSON.stringify(stand_in)}, model: "google/gemma-3-12b-it", args: { "--max-model-len": 8192 }, env: { FAKE_VLLM_MODE: "oom", FAKE_VLLM_LOAD_MS: "50" }, readyTimeoutS: 30 } }, ${workload}, requests: 4, load: { concurrency: 2 } }`,
     );
     const exp = await loadExperiment(file);
-    expect(exp.resolvedSpec.server).toMatchObject({ launch: { model: "google/gemma-3-12b-it", args: { "--max-model-len": 8192 } } });
-    const { manifest } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} });
+    expect(exp.resolvedSpec.server).toMatchObject({
+      launch: { model: "google/gemma-3-12b-it", args: { "--max-model-len": 8192 } },
+    });
+    const { manifest } = await runExperiment(exp, {
+      resultsRoot: join(tmp.dir, "results"),
+      progress: () => quiet,
+      log: () => {},
+    });
     expect(manifest.status).toBe("failed");
     expect(manifest.reason).toMatch(/out of memory: torch.OutOfMemoryError: CUDA out of memory/);
   });

@@ -37,8 +37,15 @@ describe("modelFacts on recorded /v1/models bodies", () => {
   });
 
   it("reads cache_config_info labels from the recorded /metrics bodies", () => {
-    expect(cacheConfig(fixture("metrics-0.28.txt"))).toMatchObject({ kv_cache_size_tokens: "141994", _block_size_resolved: "True", engine: "0" });
-    expect(cacheConfig(fixture("metrics-0.9.2-v0-2025-07.txt"))).toMatchObject({ block_size: "16", num_gpu_blocks: "2340" });
+    expect(cacheConfig(fixture("metrics-0.28.txt"))).toMatchObject({
+      kv_cache_size_tokens: "141994",
+      _block_size_resolved: "True",
+      engine: "0",
+    });
+    expect(cacheConfig(fixture("metrics-0.9.2-v0-2025-07.txt"))).toMatchObject({
+      block_size: "16",
+      num_gpu_blocks: "2340",
+    });
     expect(cacheConfig("vllm:num_requests_running 0\n")).toBeNull();
     expect(cacheConfig("<html>not metrics</html>")).toBeNull();
   });

@@ -44,7 +44,12 @@ describe.concurrent("launchServer with the stand-in vllm", () => {
       [{ name: "NVIDIA GeForce RTX 4080", driver: "560.35", memory_total_mib: 16376, memory_used_mib: 300 }],
       [{ name: "NVIDIA GeForce RTX 4080", driver: "560.35", memory_total_mib: 16376, memory_used_mib: 14900 }],
     ];
-    const server = await launchServer(spec("ok"), { logFile: file, gpus: async () => gpus.shift()!, pollMs: 50, log: (l) => lines.push(l) });
+    const server = await launchServer(spec("ok"), {
+      logFile: file,
+      gpus: async () => gpus.shift()!,
+      pollMs: 50,
+      log: (l) => lines.push(l),
+    });
     try {
       const health = await request(`${server.url}/health`);
       expect(health.statusCode).toBe(200);
@@ -61,7 +66,9 @@ describe.concurrent("launchServer with the stand-in vllm", () => {
         gpu_memory_after_mib: 14900,
         failure: null,
       });
-      expect(server.record.command).toMatch(/stand-in\/vllm serve meta-llama\/Llama-3.2-1B-Instruct --host 127.0.0.1 --port \d+ --gpu-memory-utilization 0.9 --enforce-eager$/);
+      expect(server.record.command).toMatch(
+        /stand-in\/vllm serve meta-llama\/Llama-3.2-1B-Instruct --host 127.0.0.1 --port \d+ --gpu-memory-utilization 0.9 --enforce-eager$/,
+      );
       expect(server.record.load_time_s).toBeGreaterThan(0.15);
       expect(server.facts.version).toBe("0.9.0.1");
       expect(lines.join("\n")).toContain("FAKE_VLLM_MODE=ok");
@@ -96,7 +103,9 @@ describe.concurrent("launchServer with the stand-in vllm", () => {
   it("crash during load", async () => {
     const e = await startFailure("crash");
     expect(e.failure.kind).toBe("crash");
-    expect(e.message).toBe("server crashed while loading: exited with code 1: RuntimeError: CUDA error: an illegal memory access was encountered");
+    expect(e.message).toBe(
+      "server crashed while loading: exited with code 1: RuntimeError: CUDA error: an illegal memory access was encountered",
+    );
   });
 
   it("port already taken", async () => {
@@ -127,7 +136,12 @@ describe.concurrent("launchServer with the stand-in vllm", () => {
   });
 
   it("a server that ignores SIGINT is killed after the grace period", async () => {
-    const server = await launchServer(spec("stubborn"), { logFile: logFile(), gpus: noGpu, pollMs: 50, stopGraceMs: 300 });
+    const server = await launchServer(spec("stubborn"), {
+      logFile: logFile(),
+      gpus: noGpu,
+      pollMs: 50,
+      stopGraceMs: 300,
+    });
     const t0 = performance.now();
     await server.stop();
     const took = performance.now() - t0;
@@ -137,14 +151,20 @@ describe.concurrent("launchServer with the stand-in vllm", () => {
   });
 
   it("engine processes left in the group after the server exits are killed too", async () => {
-    const server = await launchServer(spec("engine"), { logFile: logFile(), gpus: noGpu, pollMs: 50, stopGraceMs: 300 });
+    const server = await launchServer(spec("engine"), {
+      logFile: logFile(),
+      gpus: noGpu,
+      pollMs: 50,
+      stopGraceMs: 300,
+    });
     const t0 = performance.now();
     await server.stop();
     expect(performance.now() - t0).toBeLessThan(5000);
     const pid = Number(/engine process (\d+)/.exec(readFileSync(server.record.log_file, "utf8"))![1]);
     // Gone, or a zombie waiting for PID 1 to reap it (containers): either way, not running.
     // SIGKILL is delivered asynchronously, so give the kernel a moment before judging.
-    const stateOf = () => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]![0] : "gone");
+    const stateOf = () =>
+      existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]![0] : "gone";
     let state = stateOf();
     for (let i = 0; i < 40 && !["gone", "Z", "X"].includes(state!); i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -161,14 +181,14 @@ describe.concurrent("launchServer with the stand-in vllm", () => {
 
 describe("launch spec helpers", () => {
   it("turns args into flags", () => {
-    expect(argsToFlags({ "--max-model-len": 4096, "--enforce-eager": true, "--no-x": false, "--lora-modules": ["a=1", "b=2"] })).toEqual([
-      "--max-model-len",
-      "4096",
-      "--enforce-eager",
-      "--lora-modules",
-      "a=1",
-      "b=2",
-    ]);
+    expect(
+      argsToFlags({
+        "--max-model-len": 4096,
+        "--enforce-eager": true,
+        "--no-x": false,
+        "--lora-modules": ["a=1", "b=2"],
+      }),
+    ).toEqual(["--max-model-len", "4096", "--enforce-eager", "--lora-modules", "a=1", "b=2"]);
   });
 
   it("hides values of secret-looking env names", () => {
@@ -176,7 +196,11 @@ describe("launch spec helpers", () => {
   });
 
   it("rejects flags the tracker sets and secrets in env", () => {
-    const r = launchSchema.safeParse({ model: "m", args: { "--port": 1, "--api-key": "x" }, env: { HF_TOKEN: "hf_abc" } });
+    const r = launchSchema.safeParse({
+      model: "m",
+      args: { "--port": 1, "--api-key": "x" },
+      env: { HF_TOKEN: "hf_abc" },
+    });
     expect(r.success).toBe(false);
     const messages = r.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     expect(messages).toContain("args.--port: --port is set by the tracker (use launch.port, launch.apiKeyEnv)");

@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  histogram, interTokenLatency, kvCacheUsage, parsePrometheus, PrometheusParseError, value, values,
+  histogram,
+  interTokenLatency,
+  kvCacheUsage,
+  parsePrometheus,
+  PrometheusParseError,
+  value,
+  values,
 } from "../../data-loaders/server/prometheus.ts";
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, "../fixtures/vllm", name), "utf8");
@@ -26,7 +32,12 @@ describe("metrics-0.9.2-v0-2025-07.txt (V0, old names)", () => {
     }
     const info = values(expo, "vllm:cache_config_info")[0]!;
     expect(info.labels.model_name).toBeUndefined();
-    expect(info.labels).toMatchObject({ block_size: "16", num_gpu_blocks: "2340", gpu_memory_utilization: "0.9", enable_prefix_caching: "None" });
+    expect(info.labels).toMatchObject({
+      block_size: "16",
+      num_gpu_blocks: "2340",
+      gpu_memory_utilization: "0.9",
+      enable_prefix_caching: "None",
+    });
   });
 
   it("falls back to the old KV usage and inter-token latency names", () => {
@@ -77,7 +88,14 @@ describe("metrics-0.28.txt (current names, no HELP/TYPE lines)", () => {
     expect(value(expo, "vllm:num_requests_running")).toBe(0);
     expect(value(expo, "vllm:num_requests_waiting")).toBe(0);
     expect(value(expo, "vllm:num_requests_waiting_by_reason", { reason: "capacity" })).toBe(0);
-    expect(kvCacheUsage(expo)).toEqual([{ name: "vllm:kv_cache_usage_perc", labels: { engine: "0", model_name: "qwen3.8-27b" }, value: 0, timestampMs: null }]);
+    expect(kvCacheUsage(expo)).toEqual([
+      {
+        name: "vllm:kv_cache_usage_perc",
+        labels: { engine: "0", model_name: "qwen3.8-27b" },
+        value: 0,
+        timestampMs: null,
+      },
+    ]);
     const queries = value(expo, "vllm:prefix_cache_queries_total")!;
     const hits = value(expo, "vllm:prefix_cache_hits_total")!;
     expect([queries, hits]).toEqual([16681, 7840]);
@@ -88,8 +106,14 @@ describe("metrics-0.28.txt (current names, no HELP/TYPE lines)", () => {
   it("keeps every cache_config_info label, private ones included", () => {
     const info = values(expo, "vllm:cache_config_info")[0]!;
     expect(info.labels).toMatchObject({
-      _block_size_resolved: "True", engine: "0", kv_cache_size_tokens: "141994", kv_cache_max_concurrency: "4.333333333333333",
-      kv_cache_memory_bytes: "10737418240", gpu_memory_utilization: "0.45", num_gpu_blocks: "208", block_size: "784",
+      _block_size_resolved: "True",
+      engine: "0",
+      kv_cache_size_tokens: "141994",
+      kv_cache_max_concurrency: "4.333333333333333",
+      kv_cache_memory_bytes: "10737418240",
+      gpu_memory_utilization: "0.45",
+      num_gpu_blocks: "208",
+      block_size: "784",
     });
     expect(info.labels.model_name).toBeUndefined();
   });
@@ -132,14 +156,24 @@ describe("exposition syntax", () => {
     const series = histogram(parsePrometheus(text), "lat");
     expect(series).toEqual([
       { labels: { engine: "1" }, buckets: [{ le: 1, count: 2 }], sum: 1.5, count: 2 },
-      { labels: { engine: "0" }, buckets: [{ le: 0.5, count: 1 }, { le: Infinity, count: 1 }], sum: 0.25, count: 1 },
+      {
+        labels: { engine: "0" },
+        buckets: [
+          { le: 0.5, count: 1 },
+          { le: Infinity, count: 1 },
+        ],
+        sum: 0.25,
+        count: 1,
+      },
     ]);
   });
 
   it("names the source and line of a malformed line", () => {
     expect(() => parsePrometheus("ok 1\nbad{x=1} 2\n", "http://h/metrics")).toThrow(PrometheusParseError);
-    expect(() => parsePrometheus("ok 1\nbad{x=1} 2\n", "http://h/metrics")).toThrow(/http:\/\/h\/metrics:2: expected a quoted value for label x/);
-    expect(() => parsePrometheus("a{b=\"c} 1", "f.txt")).toThrow(/f\.txt:1: unterminated value of label b/);
+    expect(() => parsePrometheus("ok 1\nbad{x=1} 2\n", "http://h/metrics")).toThrow(
+      /http:\/\/h\/metrics:2: expected a quoted value for label x/,
+    );
+    expect(() => parsePrometheus('a{b="c} 1', "f.txt")).toThrow(/f\.txt:1: unterminated value of label b/);
     expect(() => parsePrometheus("a one", "f.txt")).toThrow(/f\.txt:1: invalid value "one" for a/);
     expect(() => parsePrometheus("<html>", "f.txt")).toThrow(/f\.txt:1: expected a metric name/);
     expect(() => parsePrometheus("# TYPE a bogus\na 1", "f.txt")).toThrow(/unknown metric type "bogus"/);

@@ -69,7 +69,13 @@ describe("parseStartupLog on recorded logs", () => {
         "(EngineCore_DP0 pid=241) INFO 02-12 19:50:13 [core.py:259] init engine (profile, create kv cache, warmup model) took 143.64 s (compilation: 20.1 s)",
       ].join("\n"),
     );
-    expect(f).toMatchObject({ version: "0.13.0", kv_cache_gib: 17.58, weights_gib: 16.12, model_load_s: 31.5, init_engine_s: 143.64 });
+    expect(f).toMatchObject({
+      version: "0.13.0",
+      kv_cache_gib: 17.58,
+      weights_gib: 16.12,
+      model_load_s: 31.5,
+      init_engine_s: 143.64,
+    });
   });
 
   it("cleanLine strips ANSI, compose and process prefixes", () => {
@@ -89,26 +95,46 @@ describe("classifyStartFailure", () => {
   });
 
   it("KV cache does not fit is out of memory too", () => {
-    const f = classifyStartFailure("ERROR 01-01 00:00:00 [core.py:1] ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.");
+    const f = classifyStartFailure(
+      "ERROR 01-01 00:00:00 [core.py:1] ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.",
+    );
     expect(f.kind).toBe("out_of_memory");
     expect(f.reason).toContain("No available memory for the cache blocks");
   });
 
   it("tokenizer or architecture error", () => {
-    expect(classifyStartFailure("ValueError: Model architectures ['GptOssForCausalLM'] are not supported for now.").kind).toBe("model_unsupported");
-    expect(classifyStartFailure("ValueError: Tokenizer class GptOssTokenizer does not exist or is not currently imported.").kind).toBe("model_unsupported");
+    expect(
+      classifyStartFailure("ValueError: Model architectures ['GptOssForCausalLM'] are not supported for now.").kind,
+    ).toBe("model_unsupported");
+    expect(
+      classifyStartFailure("ValueError: Tokenizer class GptOssTokenizer does not exist or is not currently imported.")
+        .kind,
+    ).toBe("model_unsupported");
   });
 
   it("port taken", () => {
     const f = classifyStartFailure("ERROR 01-01 00:00:00 [api_server.py:1] OSError: [Errno 98] Address already in use");
-    expect(f).toEqual({ kind: "port_in_use", reason: "port already in use: OSError: [Errno 98] Address already in use" });
+    expect(f).toEqual({
+      kind: "port_in_use",
+      reason: "port already in use: OSError: [Errno 98] Address already in use",
+    });
   });
 
   it("anything else is a crash with the last error line; a silent log that timed out is a timeout", () => {
-    const f = classifyStartFailure("INFO 01-01 00:00:00 [x.py:1] loading\nERROR 01-01 00:00:01 [core.py:1] EngineCore failed to start.\nRuntimeError: Engine core initialization failed.", { detail: "exit code 1" });
+    const f = classifyStartFailure(
+      "INFO 01-01 00:00:00 [x.py:1] loading\nERROR 01-01 00:00:01 [core.py:1] EngineCore failed to start.\nRuntimeError: Engine core initialization failed.",
+      { detail: "exit code 1" },
+    );
     expect(f.kind).toBe("crash");
-    expect(f.reason).toBe("server crashed while loading: exit code 1: RuntimeError: Engine core initialization failed.");
-    expect(classifyStartFailure("INFO 01-01 00:00:00 [x.py:1] loading", { timedOut: true, detail: "no answer on /health within 2 s" })).toEqual({
+    expect(f.reason).toBe(
+      "server crashed while loading: exit code 1: RuntimeError: Engine core initialization failed.",
+    );
+    expect(
+      classifyStartFailure("INFO 01-01 00:00:00 [x.py:1] loading", {
+        timedOut: true,
+        detail: "no answer on /health within 2 s",
+      }),
+    ).toEqual({
       kind: "timeout",
       reason: "server not ready in time (no answer on /health within 2 s)",
     });

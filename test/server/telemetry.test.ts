@@ -15,17 +15,25 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ se
 async function load(sim: Simulator, concurrency: number, requests: number): Promise<void> {
   let next = 0;
   const content = "Evaluate this candidate profile and answer in JSON. ".repeat(40);
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < requests) {
-      const i = next++;
-      const res = await fetch(`${sim.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-request-id": `tel-${i}` },
-        body: JSON.stringify({ model: sim.model, messages: [{ role: "user", content: content + i }], max_completion_tokens: 200, temperature: 0.7, seed: i }),
-      });
-      await res.text();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests) {
+        const i = next++;
+        const res = await fetch(`${sim.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-request-id": `tel-${i}` },
+          body: JSON.stringify({
+            model: sim.model,
+            messages: [{ role: "user", content: content + i }],
+            max_completion_tokens: 200,
+            temperature: 0.7,
+            seed: i,
+          }),
+        });
+        await res.text();
+      }
+    }),
+  );
 }
 
 describe("telemetry against the simulator", () => {
@@ -37,7 +45,12 @@ describe("telemetry against the simulator", () => {
 
   it("stores the charted series, and KV usage and counters rise under load", async () => {
     const t0 = performance.now();
-    const telemetry = startTelemetry({ endpoints: [sim.url], intervalMs: 50, now: () => performance.now() - t0, runId: "run-1" });
+    const telemetry = startTelemetry({
+      endpoints: [sim.url],
+      intervalMs: 50,
+      now: () => performance.now() - t0,
+      runId: "run-1",
+    });
     await new Promise((r) => setTimeout(r, 120));
     await load(sim, 24, 48);
     const rows = await telemetry.stop();
@@ -48,7 +61,9 @@ describe("telemetry against the simulator", () => {
     expect(rows.map((r) => r.t_ms)).toEqual([...rows.map((r) => r.t_ms)].sort((a, b) => a - b));
 
     const series = (metric: string, reason?: string) =>
-      rows.filter((r) => r.metric === metric && (reason === undefined || JSON.parse(r.labels).finished_reason === reason));
+      rows.filter(
+        (r) => r.metric === metric && (reason === undefined || JSON.parse(r.labels).finished_reason === reason),
+      );
     const kv = series("vllm:kv_cache_usage_perc");
     expect(kv[0]!.value).toBe(0);
     expect(Math.max(...kv.map((r) => r.value))).toBeGreaterThan(0.05);
@@ -64,12 +79,19 @@ describe("telemetry against the simulator", () => {
   });
 
   it("refuses an interval that would hammer the server", () => {
-    expect(() => startTelemetry({ endpoints: [sim.url], intervalMs: 0, now: () => 0, runId: "r" })).toThrow(/intervalMs must be at least 10 ms, got 0/);
+    expect(() => startTelemetry({ endpoints: [sim.url], intervalMs: 0, now: () => 0, runId: "r" })).toThrow(
+      /intervalMs must be at least 10 ms, got 0/,
+    );
   });
 
   it("resolves the KV usage rename when only the old name is exposed", () => {
-    const expo = parsePrometheus('vllm:gpu_cache_usage_perc{model_name="m"} 0.25\nvllm:num_requests_running{model_name="m"} 3\n');
-    expect(keptSamples(expo).map((s) => [s.name, s.value])).toEqual([["vllm:kv_cache_usage_perc", 0.25], ["vllm:num_requests_running", 3]]);
+    const expo = parsePrometheus(
+      'vllm:gpu_cache_usage_perc{model_name="m"} 0.25\nvllm:num_requests_running{model_name="m"} 3\n',
+    );
+    expect(keptSamples(expo).map((s) => [s.name, s.value])).toEqual([
+      ["vllm:kv_cache_usage_perc", 0.25],
+      ["vllm:num_requests_running", 3],
+    ]);
   });
 });
 
@@ -82,7 +104,13 @@ describe("telemetry against servers without /metrics", () => {
     });
     try {
       const lines: string[] = [];
-      const telemetry = startTelemetry({ endpoints: [url], intervalMs: 20, now: () => 0, runId: "r", log: (l) => lines.push(l) });
+      const telemetry = startTelemetry({
+        endpoints: [url],
+        intervalMs: 20,
+        now: () => 0,
+        runId: "r",
+        log: (l) => lines.push(l),
+      });
       await new Promise((r) => setTimeout(r, 150));
       expect(await telemetry.stop()).toEqual([]);
       expect(metricsHits).toBe(1);
@@ -93,11 +121,18 @@ describe("telemetry against servers without /metrics", () => {
   });
 
   it("gives no rows and no error when nothing listens, or the body is not Prometheus text", async () => {
-    const { server, url } = await listen((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>ollama is running</html>"));
+    const { server, url } = await listen((_req, res) =>
+      res.writeHead(200, { "content-type": "text/html" }).end("<html>ollama is running</html>"),
+    );
     const closed = await listen(() => undefined);
     await new Promise((r) => closed.server.close(r));
     try {
-      const telemetry = startTelemetry({ endpoints: [url, closed.url + "/v1"], intervalMs: 20, now: () => 0, runId: "r" });
+      const telemetry = startTelemetry({
+        endpoints: [url, closed.url + "/v1"],
+        intervalMs: 20,
+        now: () => 0,
+        runId: "r",
+      });
       await new Promise((r) => setTimeout(r, 100));
       expect(await telemetry.stop()).toEqual([]);
     } finally {

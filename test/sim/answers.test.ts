@@ -21,11 +21,18 @@ afterAll(async () => {
 });
 
 const ask = (extra: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  postJson(`${sim.url}/v1/chat/completions`, { messages: prompts[0]!.messages, max_completion_tokens: 2000, temperature: 0.8, seed: 42, ...extra }, headers);
+  postJson(
+    `${sim.url}/v1/chat/completions`,
+    { messages: prompts[0]!.messages, max_completion_tokens: 2000, temperature: 0.8, seed: 42, ...extra },
+    headers,
+  );
 
 describe("tokenizer", () => {
   it("pieces join back to the text and average about 4 characters", () => {
-    const text = prompts.slice(0, 20).map((p) => p.messages.at(-1)!.content).join("\n");
+    const text = prompts
+      .slice(0, 20)
+      .map((p) => p.messages.at(-1)!.content)
+      .join("\n");
     expect(splitTokens(text).join("")).toBe(text);
     const ratio = text.length / countTokens(text);
     expect(ratio).toBeGreaterThan(3.3);
@@ -43,10 +50,16 @@ describe("tokenizer", () => {
 describe("streaming and non-streaming", () => {
   it("stream text equals the non-streaming answer, and usage matches the chunks", async () => {
     const full = await (await ask({})).json();
-    const events = jsonEvents(await readSse(await ask({ stream: true, stream_options: { include_usage: true, continuous_usage_stats: true } })));
+    const events = jsonEvents(
+      await readSse(await ask({ stream: true, stream_options: { include_usage: true, continuous_usage_stats: true } })),
+    );
     expect(streamedText(events)).toBe(full.choices[0].message.content);
     const usage = events.at(-1)!.usage;
-    expect(usage).toEqual({ prompt_tokens: full.usage.prompt_tokens, total_tokens: full.usage.total_tokens, completion_tokens: full.usage.completion_tokens });
+    expect(usage).toEqual({
+      prompt_tokens: full.usage.prompt_tokens,
+      total_tokens: full.usage.total_tokens,
+      completion_tokens: full.usage.completion_tokens,
+    });
     // One chunk per token: every content chunk, then the EOS finish chunk; continuous usage counts up.
     const tokenChunks = events.slice(1, -1);
     expect(tokenChunks).toHaveLength(usage.completion_tokens);
@@ -59,11 +72,20 @@ describe("streaming and non-streaming", () => {
     const a = await (await ask({})).json();
     const b = await (await ask({})).json();
     expect(b.choices[0].message.content).toBe(a.choices[0].message.content);
-    const others = await Promise.all([1, 2, 3, 4, 5].map(async (seed) => (await (await ask({ seed })).json()).choices[0].message.content));
+    const others = await Promise.all(
+      [1, 2, 3, 4, 5].map(async (seed) => (await (await ask({ seed })).json()).choices[0].message.content),
+    );
     expect(others.some((c) => c !== a.choices[0].message.content)).toBe(true);
     const other = await startSimulator({ profile: "gemma-3-4b@rtx-4080", speedup: 500, seed: 5 });
     try {
-      const c = await (await postJson(`${other.url}/v1/chat/completions`, { messages: prompts[0]!.messages, max_completion_tokens: 2000, temperature: 0.8, seed: 42 })).json();
+      const c = await (
+        await postJson(`${other.url}/v1/chat/completions`, {
+          messages: prompts[0]!.messages,
+          max_completion_tokens: 2000,
+          temperature: 0.8,
+          seed: 42,
+        })
+      ).json();
       expect(c.choices[0].message.content).toBe(a.choices[0].message.content);
     } finally {
       await other.close();
@@ -91,15 +113,22 @@ describe("streaming and non-streaming", () => {
     const schema = z.toJSONSchema(candidateAnswerSchema);
     for (const i of [0, 1, 2, 3]) {
       const res = await postJson(`${sim.url}/v1/chat/completions`, {
-        messages: prompts[i]!.messages, max_completion_tokens: 2000, temperature: 0,
+        messages: prompts[i]!.messages,
+        max_completion_tokens: 2000,
+        temperature: 0,
         response_format: { type: "json_schema", json_schema: { name: "candidate", schema } },
       });
       const content = (await res.json()).choices[0].message.content;
       expect(candidateAnswerSchema.safeParse(JSON.parse(content)).success).toBe(true);
     }
-    const other = z.object({ title: z.string(), tags: z.array(z.string()).min(2), rating: z.number().int().min(1).max(10) });
+    const other = z.object({
+      title: z.string(),
+      tags: z.array(z.string()).min(2),
+      rating: z.number().int().min(1).max(10),
+    });
     const res = await postJson(`${sim.url}/v1/chat/completions`, {
-      messages: [{ role: "user", content: "Describe a book." }], max_completion_tokens: 500,
+      messages: [{ role: "user", content: "Describe a book." }],
+      max_completion_tokens: 500,
       response_format: { type: "json_schema", json_schema: { name: "book", schema: z.toJSONSchema(other) } },
     });
     expect(other.safeParse(JSON.parse((await res.json()).choices[0].message.content)).success).toBe(true);
@@ -110,7 +139,9 @@ describe("streaming and non-streaming", () => {
     try {
       const ctrl = new AbortController();
       const res = await fetch(`${slow.url}/v1/chat/completions`, {
-        method: "POST", signal: ctrl.signal, headers: { "content-type": "application/json", "x-request-id": "gone" },
+        method: "POST",
+        signal: ctrl.signal,
+        headers: { "content-type": "application/json", "x-request-id": "gone" },
         body: JSON.stringify({ messages: prompts[1]!.messages, max_completion_tokens: 2000, stream: true }),
       });
       const reader = res.body!.getReader();
@@ -118,7 +149,9 @@ describe("streaming and non-streaming", () => {
       ctrl.abort();
       await new Promise((r) => setTimeout(r, 50));
       const text = await (await fetch(`${slow.url}/metrics`)).text();
-      expect(text).toMatch(/vllm:request_success_total\{engine="0",finished_reason="abort",model_name="google\/gemma-3-4b-it"\} 1\.0/);
+      expect(text).toMatch(
+        /vllm:request_success_total\{engine="0",finished_reason="abort",model_name="google\/gemma-3-4b-it"\} 1\.0/,
+      );
       expect(text).toMatch(/vllm:num_requests_running\{[^}]*\} 0\.0/);
       const truth = slow.groundTruth().find((r) => r.requestId === "gone")!;
       expect(truth.finishReason).toBe("abort");
@@ -131,7 +164,16 @@ describe("streaming and non-streaming", () => {
 
 describe("candidate evaluation behaviour by profile", () => {
   const answer = (profile: ProfileName, i: number, extra: Partial<Parameters<typeof composeAnswer>[0]> = {}) =>
-    composeAnswer({ profile: PROFILES[profile], simSeed: 1, content: joined(i), temperature: 0, requestSeed: undefined, jsonSchema: undefined, enableThinking: true, ...extra });
+    composeAnswer({
+      profile: PROFILES[profile],
+      simSeed: 1,
+      content: joined(i),
+      temperature: 0,
+      requestSeed: undefined,
+      jsonSchema: undefined,
+      enableThinking: true,
+      ...extra,
+    });
   const validShare = (profile: ProfileName): number => {
     let valid = 0;
     for (let i = 0; i < prompts.length; i++) {
@@ -171,7 +213,11 @@ describe("candidate evaluation behaviour by profile", () => {
     expect(parsed.content.trim().startsWith("{")).toBe(true);
     expect(answer("qwen3-4b@rtx-4080", 0, { enableThinking: false }).content.startsWith("{")).toBe(true);
     const schema = z.toJSONSchema(candidateAnswerSchema);
-    for (const profile of ["qwen3-4b@rtx-4080", "qwen3-4b-reasoning-parser@rtx-4080", "llama-3.2-1b@rtx-4080"] as const) {
+    for (const profile of [
+      "qwen3-4b@rtx-4080",
+      "qwen3-4b-reasoning-parser@rtx-4080",
+      "llama-3.2-1b@rtx-4080",
+    ] as const) {
       for (const i of [0, 1, 2, 3, 4, 5]) {
         const structured = answer(profile, i, { jsonSchema: schema });
         expect(candidateAnswerSchema.safeParse(JSON.parse(structured.content)).success).toBe(true);
@@ -196,13 +242,26 @@ describe("candidate evaluation behaviour by profile", () => {
   it("the reasoning-field profile streams `reasoning` deltas before the content", async () => {
     const qwen = await startSimulator({ profile: "qwen3-4b-reasoning-parser@rtx-4080", speedup: 500 });
     try {
-      const events = jsonEvents(await readSse(await postJson(`${qwen.url}/v1/chat/completions`, { messages: prompts[0]!.messages, max_completion_tokens: 2000, stream: true })));
+      const events = jsonEvents(
+        await readSse(
+          await postJson(`${qwen.url}/v1/chat/completions`, {
+            messages: prompts[0]!.messages,
+            max_completion_tokens: 2000,
+            stream: true,
+          }),
+        ),
+      );
       const deltas = events.slice(1).map((e) => e.choices[0].delta);
       const firstContent = deltas.findIndex((d) => "content" in d);
       expect(deltas[0]).toHaveProperty("reasoning");
       expect(firstContent).toBeGreaterThan(10);
       expect(deltas.slice(firstContent).every((d) => !("reasoning" in d))).toBe(true);
-      const full = await (await postJson(`${qwen.url}/v1/chat/completions`, { messages: prompts[0]!.messages, max_completion_tokens: 2000 })).json();
+      const full = await (
+        await postJson(`${qwen.url}/v1/chat/completions`, {
+          messages: prompts[0]!.messages,
+          max_completion_tokens: 2000,
+        })
+      ).json();
       expect(full.choices[0].message.reasoning.length).toBeGreaterThan(100);
     } finally {
       await qwen.close();

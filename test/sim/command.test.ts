@@ -18,7 +18,9 @@ describe("runSimCommand", () => {
     try {
       const running = runSimCommand({ profile: "gemma-3-1b@rtx-4080", port, speedup: 100 });
       await vi.waitFor(() => expect(log).toHaveBeenCalled());
-      expect(log).toHaveBeenCalledWith(`simulating google/gemma-3-1b-it (gemma-3-1b@rtx-4080) on http://127.0.0.1:${port}`);
+      expect(log).toHaveBeenCalledWith(
+        `simulating google/gemma-3-1b-it (gemma-3-1b@rtx-4080) on http://127.0.0.1:${port}`,
+      );
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
       process.emit("SIGINT");
       await running;

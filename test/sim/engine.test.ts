@@ -20,7 +20,12 @@ describe("engine", () => {
       for (const c of [1, 4, 16, 48]) {
         // At least 16 requests: at speedup 50 one 20 ms pause of a loaded machine is a simulated
         // second, and the median of c=1's 8 requests would rest on a few of them.
-        await runClosedLoop(sim, prompts, { concurrency: c, requests: Math.max(16, 4 * c + 4), maxTokens: 64, idPrefix: `c${c}` });
+        await runClosedLoop(sim, prompts, {
+          concurrency: c,
+          requests: Math.max(16, 4 * c + 4),
+          maxTokens: 64,
+          idPrefix: `c${c}`,
+        });
         const records = sim.groundTruth().filter((r) => r.requestId.startsWith(`c${c}-`));
         const first = Math.min(...records.map((r) => r.arrivalMs));
         const last = Math.max(...records.map((r) => r.tokenMs.at(-1)!));
@@ -31,8 +36,17 @@ describe("engine", () => {
         const ttftMs = median(records.map((r) => (r.firstTokenMs! - r.arrivalMs) * speedup));
         points.push({ c, tokPerS: tokens / (((hi - lo) * speedup) / 1000), ttftMs });
       }
-      console.log(points.map((p) => `c=${p.c}: ${p.tokPerS.toFixed(1)} generated tok/s, median TTFT ${p.ttftMs.toFixed(0)} ms`).join("\n"));
-      const [c1, c4, c16, c48] = points as [typeof points[0], typeof points[0], typeof points[0], typeof points[0]];
+      console.log(
+        points
+          .map((p) => `c=${p.c}: ${p.tokPerS.toFixed(1)} generated tok/s, median TTFT ${p.ttftMs.toFixed(0)} ms`)
+          .join("\n"),
+      );
+      const [c1, c4, c16, c48] = points as [
+        (typeof points)[0],
+        (typeof points)[0],
+        (typeof points)[0],
+        (typeof points)[0],
+      ];
       expect(c4.tokPerS).toBeGreaterThan(2.5 * c1.tokPerS);
       expect(c16.tokPerS).toBeGreaterThan(1.3 * c4.tokPerS);
       // KV capacity (12,288 tokens ≈ 14 of these sequences) caps the batch: 48 workers gain little over 16.
@@ -59,7 +73,18 @@ describe("engine", () => {
         }
       })();
       const bodies = await Promise.all(
-        prompts.slice(0, 20).map(async (p) => (await (await postJson(`${sim.url}/v1/chat/completions`, { messages: p.messages, max_completion_tokens: 2000, temperature: 0 })).json()) as any),
+        prompts
+          .slice(0, 20)
+          .map(
+            async (p) =>
+              (await (
+                await postJson(`${sim.url}/v1/chat/completions`, {
+                  messages: p.messages,
+                  max_completion_tokens: 2000,
+                  temperature: 0,
+                })
+              ).json()) as any,
+          ),
       );
       done = true;
       await scrape;
@@ -80,13 +105,19 @@ describe("engine", () => {
   it("streams one chunk per engine step, at the simulated step times", async () => {
     const sim = await startSimulator({ profile: "gemma-3-4b@rtx-4080", speedup: 1, groundTruth: true });
     try {
-      const res = await postJson(`${sim.url}/v1/chat/completions`, { messages: prompts[0]!.messages, max_completion_tokens: 25, stream: true }, { "x-request-id": "timing" });
+      const res = await postJson(
+        `${sim.url}/v1/chat/completions`,
+        { messages: prompts[0]!.messages, max_completion_tokens: 25, stream: true },
+        { "x-request-id": "timing" },
+      );
       const events = await readSse(res);
       const truth = sim.groundTruth().find((r) => r.requestId === "timing")!;
       const { fixedMs, decodeMsPerSeq, prefillMsPerToken } = PROFILES["gemma-3-4b@rtx-4080"].speed;
       const gaps = truth.tokenMs.slice(1).map((t, i) => t - truth.tokenMs[i]!);
       for (const g of gaps) expect(g).toBeCloseTo(fixedMs + decodeMsPerSeq, 6);
-      expect(truth.firstTokenMs! - truth.arrivalMs).toBeGreaterThanOrEqual(fixedMs + truth.promptTokens * prefillMsPerToken - 0.01);
+      expect(truth.firstTokenMs! - truth.arrivalMs).toBeGreaterThanOrEqual(
+        fixedMs + truth.promptTokens * prefillMsPerToken - 0.01,
+      );
       // Content chunks (role chunk excluded) arrive at most a few ms after the server's token time.
       const tokenEvents = events.filter((e) => e.data !== "[DONE]").slice(1);
       expect(tokenEvents).toHaveLength(truth.tokenMs.length);
@@ -105,7 +136,11 @@ describe("engine", () => {
     const speedup = 2000;
     const sim = await startSimulator({ profile: "gemma-3-4b@rtx-4080", speedup, groundTruth: true });
     try {
-      const res = await postJson(`${sim.url}/v1/chat/completions`, { messages: prompts[0]!.messages, max_completion_tokens: 200, stream: true }, { "x-request-id": "fast" });
+      const res = await postJson(
+        `${sim.url}/v1/chat/completions`,
+        { messages: prompts[0]!.messages, max_completion_tokens: 200, stream: true },
+        { "x-request-id": "fast" },
+      );
       const events = jsonEvents(await readSse(res));
       const truth = sim.groundTruth().find((r) => r.requestId === "fast")!;
       const { fixedMs, decodeMsPerSeq } = PROFILES["gemma-3-4b@rtx-4080"].speed;

@@ -17,7 +17,11 @@ async function withSim(faults: Faults, run: (sim: Simulator) => Promise<void>, s
 }
 
 const stream = (sim: Simulator, id: string, extra: Record<string, unknown> = {}) =>
-  postJson(`${sim.url}/v1/chat/completions`, { messages, max_completion_tokens: 60, stream: true, ...extra }, { "x-request-id": id });
+  postJson(
+    `${sim.url}/v1/chat/completions`,
+    { messages, max_completion_tokens: 60, stream: true, ...extra },
+    { "x-request-id": id },
+  );
 
 describe("faults", () => {
   it("httpErrors answers with the status in vLLM's error shape, deterministically by request", async () => {
@@ -30,7 +34,11 @@ describe("faults", () => {
       const out: number[] = [];
       await withSim({ httpErrors: { "500": 0.3, "502": 0.3 } }, async (sim) => {
         for (let i = 0; i < 30; i++) {
-          const res = await postJson(`${sim.url}/v1/chat/completions`, { messages, max_completion_tokens: 2 }, { "x-request-id": `mix-${i}` });
+          const res = await postJson(
+            `${sim.url}/v1/chat/completions`,
+            { messages, max_completion_tokens: 2 },
+            { "x-request-id": `mix-${i}` },
+          );
           await res.arrayBuffer();
           out.push(res.status);
         }
@@ -50,43 +58,51 @@ describe("faults", () => {
   });
 
   it("resetMidStream cuts a 200 stream before [DONE] and aborts the request", async () => {
-    await withSim({ resetMidStream: 1 }, async (sim) => {
-      const res = await stream(sim, "m1");
-      expect(res.status).toBe(200);
-      // The events written before the reset arrive; then the body fails without [DONE].
-      let received = "";
-      const reader = res.body!.getReader();
-      const drained = (async () => {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          received += new TextDecoder().decode(value);
-        }
-      })();
-      await expect(drained).rejects.toThrow();
-      expect(received).toContain('"role":"assistant"');
-      expect(received).not.toContain("[DONE]");
-      const truth = sim.groundTruth()[0]!;
-      expect(truth.finishReason).toBe("abort");
-      expect(truth.completionTokens).toBeGreaterThan(0);
-      expect(truth.completionTokens).toBeLessThan(60);
-      await new Promise((r) => setTimeout(r, 20));
-      const text = await (await fetch(`${sim.url}/metrics`)).text();
-      expect(metricValue(text, "vllm:request_success_total", { finished_reason: "abort" })).toBe(1);
-    }, 2000);
+    await withSim(
+      { resetMidStream: 1 },
+      async (sim) => {
+        const res = await stream(sim, "m1");
+        expect(res.status).toBe(200);
+        // The events written before the reset arrive; then the body fails without [DONE].
+        let received = "";
+        const reader = res.body!.getReader();
+        const drained = (async () => {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            received += new TextDecoder().decode(value);
+          }
+        })();
+        await expect(drained).rejects.toThrow();
+        expect(received).toContain('"role":"assistant"');
+        expect(received).not.toContain("[DONE]");
+        const truth = sim.groundTruth()[0]!;
+        expect(truth.finishReason).toBe("abort");
+        expect(truth.completionTokens).toBeGreaterThan(0);
+        expect(truth.completionTokens).toBeLessThan(60);
+        await new Promise((r) => setTimeout(r, 20));
+        const text = await (await fetch(`${sim.url}/metrics`)).text();
+        expect(metricValue(text, "vllm:request_success_total", { finished_reason: "abort" })).toBe(1);
+      },
+      2000,
+    );
   });
 
   it("stall holds the stream for stallMs (÷ speedup) mid-stream", async () => {
-    await withSim({ stall: 1, stallMs: 3000 }, async (sim) => {
-      const events = await readSse(await stream(sim, "s1"));
-      expect(events.at(-1)!.data).toBe("[DONE]");
-      const gaps = events.slice(1).map((e, i) => e.atMs - events[i]!.atMs);
-      expect(Math.max(...gaps)).toBeGreaterThanOrEqual(290);
-      const truth = sim.groundTruth()[0]!;
-      const truthGaps = truth.tokenMs.slice(1).map((t, i) => t - truth.tokenMs[i]!);
-      expect(Math.max(...truthGaps)).toBeGreaterThanOrEqual(299);
-      expect(truthGaps.filter((g) => g > 100)).toHaveLength(1);
-    }, 10);
+    await withSim(
+      { stall: 1, stallMs: 3000 },
+      async (sim) => {
+        const events = await readSse(await stream(sim, "s1"));
+        expect(events.at(-1)!.data).toBe("[DONE]");
+        const gaps = events.slice(1).map((e, i) => e.atMs - events[i]!.atMs);
+        expect(Math.max(...gaps)).toBeGreaterThanOrEqual(290);
+        const truth = sim.groundTruth()[0]!;
+        const truthGaps = truth.tokenMs.slice(1).map((t, i) => t - truth.tokenMs[i]!);
+        expect(Math.max(...truthGaps)).toBeGreaterThanOrEqual(299);
+        expect(truthGaps.filter((g) => g > 100)).toHaveLength(1);
+      },
+      10,
+    );
   });
 
   it("malformedChunk sends exactly one non-JSON event, the stream still ends with [DONE]", async () => {
@@ -113,7 +129,9 @@ describe("faults", () => {
       const events = await readSse(res);
       expect(events.at(-1)!.data).toBe("[DONE]");
       const error = JSON.parse(events.at(-2)!.data);
-      expect(error).toEqual({ error: { message: expect.any(String), type: "InternalServerError", param: null, code: 500 } });
+      expect(error).toEqual({
+        error: { message: expect.any(String), type: "InternalServerError", param: null, code: 500 },
+      });
       expect(events.some((e) => e.data.includes('"finish_reason":"stop"'))).toBe(false);
       await new Promise((r) => setTimeout(r, 20));
       const text = await (await fetch(`${sim.url}/metrics`)).text();
@@ -122,17 +140,21 @@ describe("faults", () => {
   });
 
   it("slowFirstToken delays the first token by slowFirstTokenMs (÷ speedup)", async () => {
-    await withSim({ slowFirstToken: 1, slowFirstTokenMs: 2000 }, async (sim) => {
-      const t0 = performance.now();
-      const res = await stream(sim, "f1");
-      // Headers leave right after validation, as with vLLM: time-to-headers is not TTFT.
-      expect(res.status).toBe(200);
-      expect(performance.now() - t0).toBeLessThan(150);
-      const events = await readSse(res);
-      expect(events[0]!.atMs - t0).toBeGreaterThanOrEqual(200);
-      const truth = sim.groundTruth()[0]!;
-      expect(truth.firstTokenMs! - truth.arrivalMs).toBeGreaterThanOrEqual(200);
-    }, 10);
+    await withSim(
+      { slowFirstToken: 1, slowFirstTokenMs: 2000 },
+      async (sim) => {
+        const t0 = performance.now();
+        const res = await stream(sim, "f1");
+        // Headers leave right after validation, as with vLLM: time-to-headers is not TTFT.
+        expect(res.status).toBe(200);
+        expect(performance.now() - t0).toBeLessThan(150);
+        const events = await readSse(res);
+        expect(events[0]!.atMs - t0).toBeGreaterThanOrEqual(200);
+        const truth = sim.groundTruth()[0]!;
+        expect(truth.firstTokenMs! - truth.arrivalMs).toBeGreaterThanOrEqual(200);
+      },
+      10,
+    );
   });
 
   it("stream faults leave non-streaming requests alone; shares apply per request", async () => {
@@ -180,7 +202,11 @@ describe("server control", () => {
   it("setDead fails in-flight streams in-band and new requests with 500", async () => {
     const sim = await startSimulator({ profile: "gemma-3-4b@rtx-4080", speedup: 2 });
     try {
-      const res = await postJson(`${sim.url}/v1/chat/completions`, { messages, max_completion_tokens: 500, stream: true });
+      const res = await postJson(`${sim.url}/v1/chat/completions`, {
+        messages,
+        max_completion_tokens: 500,
+        stream: true,
+      });
       const reading = readSse(res);
       await new Promise((r) => setTimeout(r, 150));
       sim.setDead(true);

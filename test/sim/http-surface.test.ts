@@ -7,7 +7,10 @@ import { jsonEvents, metricValue, parseMetrics, postJson, readSse } from "./http
 
 const FIXTURES = "test/fixtures/vllm";
 const fixtureEvents = (file: string): Record<string, any>[] =>
-  readFileSync(`${FIXTURES}/${file}`, "utf8").split("\n\n").filter((e) => e.startsWith("data: {")).map((e) => JSON.parse(e.slice(6)));
+  readFileSync(`${FIXTURES}/${file}`, "utf8")
+    .split("\n\n")
+    .filter((e) => e.startsWith("data: {"))
+    .map((e) => JSON.parse(e.slice(6)));
 const fixtureJson = (file: string): Record<string, any> => JSON.parse(readFileSync(`${FIXTURES}/${file}`, "utf8"));
 
 /** The key layout of a JSON value: keys in order, recursively (values ignored, nulls kept apart). */
@@ -28,13 +31,28 @@ afterAll(async () => {
 });
 
 const chat = (extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-  postJson(`${sim.url}/v1/chat/completions`, { model: sim.model, messages: [{ role: "user", content: "Say something about queues." }], max_completion_tokens: 24, ...extra }, headers);
+  postJson(
+    `${sim.url}/v1/chat/completions`,
+    {
+      model: sim.model,
+      messages: [{ role: "user", content: "Say something about queues." }],
+      max_completion_tokens: 24,
+      ...extra,
+    },
+    headers,
+  );
 
 describe("info routes", () => {
   it("/v1/models has the 0.28 card layout", async () => {
     const body = await (await fetch(`${sim.url}/v1/models`)).json();
     expect(layout(body)).toEqual(layout(fixtureJson("models-2026-09.json")));
-    expect(body.data[0]).toMatchObject({ id: "google/gemma-3-4b-it", root: "google/gemma-3-4b-it", owned_by: "vllm", parent: null, max_model_len: 8192 });
+    expect(body.data[0]).toMatchObject({
+      id: "google/gemma-3-4b-it",
+      root: "google/gemma-3-4b-it",
+      owned_by: "vllm",
+      parent: null,
+      max_model_len: 8192,
+    });
   });
 
   it("/health is 200 with an empty body, /version names a release", async () => {
@@ -46,7 +64,9 @@ describe("info routes", () => {
 
   it("/tokenize counts like the usage of a request", async () => {
     const messages = [{ role: "user", content: "How many tokens is this sentence, roughly?" }];
-    const tok = await (await postJson(`${sim.url}/tokenize`, { model: sim.model, messages, return_token_strs: true })).json();
+    const tok = await (
+      await postJson(`${sim.url}/tokenize`, { model: sim.model, messages, return_token_strs: true })
+    ).json();
     expect(Object.keys(tok)).toEqual(["count", "max_model_len", "tokens", "token_strs"]);
     expect(tok.tokens).toHaveLength(tok.count);
     const res = await (await postJson(`${sim.url}/v1/chat/completions`, { messages, max_completion_tokens: 4 })).json();
@@ -61,18 +81,35 @@ describe("info routes", () => {
     const samples = parseMetrics(text);
     const names = new Set(samples.map((s) => s.name));
     for (const name of [
-      "vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc", "vllm:prompt_tokens_total",
-      "vllm:generation_tokens_total", "vllm:num_preemptions_total", "vllm:request_success_total", "vllm:cache_config_info",
-      ...["time_to_first_token_seconds", "inter_token_latency_seconds", "e2e_request_latency_seconds"].flatMap((h) => [`vllm:${h}_bucket`, `vllm:${h}_sum`, `vllm:${h}_count`]),
-    ]) expect(names, name).toContain(name);
+      "vllm:num_requests_running",
+      "vllm:num_requests_waiting",
+      "vllm:kv_cache_usage_perc",
+      "vllm:prompt_tokens_total",
+      "vllm:generation_tokens_total",
+      "vllm:num_preemptions_total",
+      "vllm:request_success_total",
+      "vllm:cache_config_info",
+      ...["time_to_first_token_seconds", "inter_token_latency_seconds", "e2e_request_latency_seconds"].flatMap((h) => [
+        `vllm:${h}_bucket`,
+        `vllm:${h}_sum`,
+        `vllm:${h}_count`,
+      ]),
+    ])
+      expect(names, name).toContain(name);
     for (const s of samples) {
       expect(s.labels.engine, s.name).toBe("0");
       if (s.name !== "vllm:cache_config_info") expect(s.labels.model_name, s.name).toBe("google/gemma-3-4b-it");
     }
     expect(metricValue(text, "vllm:request_success_total", { finished_reason: "length" })).toBeGreaterThanOrEqual(1);
-    expect(metricValue(text, "vllm:time_to_first_token_seconds_bucket", { le: "+Inf" })).toBe(metricValue(text, "vllm:time_to_first_token_seconds_count"));
+    expect(metricValue(text, "vllm:time_to_first_token_seconds_bucket", { le: "+Inf" })).toBe(
+      metricValue(text, "vllm:time_to_first_token_seconds_count"),
+    );
     const info = samples.find((s) => s.name === "vllm:cache_config_info")!;
-    expect(info.labels).toMatchObject({ block_size: "16", kv_cache_size_tokens: "42000", gpu_memory_utilization: "0.92" });
+    expect(info.labels).toMatchObject({
+      block_size: "16",
+      kv_cache_size_tokens: "42000",
+      gpu_memory_utilization: "0.92",
+    });
     expect(text).toMatch(/^# TYPE vllm:prompt_tokens counter$/m);
     expect(text).toMatch(/^vllm:num_requests_running\{engine="0",model_name="google\/gemma-3-4b-it"\} 0\.0$/m);
   });
@@ -80,11 +117,19 @@ describe("info routes", () => {
 
 describe("errors", () => {
   it("400 without application/json", async () => {
-    const res = await fetch(`${sim.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ messages: [] }) });
+    const res = await fetch(`${sim.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ messages: [] }),
+    });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ type: "BadRequestError", code: 400, message: expect.stringContaining("application/json") });
+    expect((await res.json()).error).toMatchObject({
+      type: "BadRequestError",
+      code: 400,
+      message: expect.stringContaining("application/json"),
+    });
     const charset = await fetch(`${sim.url}/v1/chat/completions`, {
-      method: "POST", headers: { "content-type": "application/json; charset=utf-8" },
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
       body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], max_completion_tokens: 2 }),
     });
     expect(charset.status).toBe(200);
@@ -106,7 +151,9 @@ describe("errors", () => {
   it("404 for an unknown model, nested shape", async () => {
     const res = await chat({ model: "nope/model" });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { message: "The model `nope/model` does not exist.", type: "NotFoundError", param: "model", code: 404 } });
+    expect(await res.json()).toEqual({
+      error: { message: "The model `nope/model` does not exist.", type: "NotFoundError", param: "model", code: 404 },
+    });
   });
 
   it("400 maximum context length in the current wording", async () => {
@@ -115,7 +162,9 @@ describe("errors", () => {
     const body = await res.json();
     expect(layout(body)).toEqual(layout(fixtureJson("error-400-current.json")));
     expect(body.error.param).toBe("input_tokens");
-    expect(body.error.message).toMatch(/^This model's maximum context length is 8192 tokens\. However, you requested 16 output tokens and your prompt contains \d+ input tokens, for a total of \d+ tokens\./);
+    expect(body.error.message).toMatch(
+      /^This model's maximum context length is 8192 tokens\. However, you requested 16 output tokens and your prompt contains \d+ input tokens, for a total of \d+ tokens\./,
+    );
   });
 
   it("401 {error:'Unauthorized'} in --api-key mode, only on /v1", async () => {
@@ -125,7 +174,9 @@ describe("errors", () => {
       expect(denied.status).toBe(401);
       expect(await denied.json()).toEqual(fixtureJson("error-401-unauthorized.json"));
       expect((await fetch(`${locked.url}/v1/models`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
-      expect((await fetch(`${locked.url}/v1/models`, { headers: { authorization: "Bearer sekret" } })).status).toBe(200);
+      expect((await fetch(`${locked.url}/v1/models`, { headers: { authorization: "Bearer sekret" } })).status).toBe(
+        200,
+      );
       expect((await fetch(`${locked.url}/health`)).status).toBe(200);
     } finally {
       await locked.close();
@@ -135,14 +186,26 @@ describe("errors", () => {
 
 describe("JSON layout against the recorded transcripts", () => {
   it("chat stream chunks have the 0.28 key order", async () => {
-    const events = jsonEvents(await readSse(await chat({ stream: true, stream_options: { include_usage: true }, max_completion_tokens: 2000 }, { "x-request-id": "layout-1" })));
+    const events = jsonEvents(
+      await readSse(
+        await chat(
+          { stream: true, stream_options: { include_usage: true }, max_completion_tokens: 2000 },
+          { "x-request-id": "layout-1" },
+        ),
+      ),
+    );
     const fixture = fixtureEvents("chat-stream-0.28.0-include-usage.sse");
     const [role, ...rest] = events;
     const usageChunk = rest.at(-1)!;
     const finish = rest.at(-2)!;
     const content = rest[0]!;
     expect(keys(role!)).toEqual(keys(fixtureEvents("chat-stream-0.21.0-single-chunk.sse")[0]!));
-    expect(role!.choices[0]).toEqual({ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null });
+    expect(role!.choices[0]).toEqual({
+      index: 0,
+      delta: { role: "assistant", content: "" },
+      logprobs: null,
+      finish_reason: null,
+    });
     expect(layout(content)).toEqual(layout(fixture[0]));
     expect(JSON.stringify(layout(finish))).toBe(JSON.stringify(layout(fixture[1])));
     expect(finish.choices[0]).toMatchObject({ delta: {}, finish_reason: "stop", stop_reason: 106 });
@@ -162,7 +225,12 @@ describe("JSON layout against the recorded transcripts", () => {
   });
 
   it("completions stream chunks follow the post-2026-04 layout (no usage key)", async () => {
-    const res = await postJson(`${sim.url}/v1/completions`, { model: sim.model, prompt: "Once upon a time", max_tokens: 5, stream: true });
+    const res = await postJson(`${sim.url}/v1/completions`, {
+      model: sim.model,
+      prompt: "Once upon a time",
+      max_tokens: 5,
+      stream: true,
+    });
     const events = jsonEvents(await readSse(res));
     const fixture = fixtureEvents("completions-stream-2026-04.sse").map(({ usage: _u, ...rest }) => rest);
     expect(events).toHaveLength(5);
@@ -191,7 +259,10 @@ describe("readiness", () => {
       expect((await fetch(`${loading.url}/health`)).status).toBe(200);
       loading.setDead(true);
       expect((await fetch(`${loading.url}/health`)).status).toBe(503);
-      const res = await postJson(`${loading.url}/v1/chat/completions`, { messages: [{ role: "user", content: "hi" }], max_completion_tokens: 3 });
+      const res = await postJson(`${loading.url}/v1/chat/completions`, {
+        messages: [{ role: "user", content: "hi" }],
+        max_completion_tokens: 3,
+      });
       expect(res.status).toBe(500);
       expect((await res.json()).error).toMatchObject({ type: "InternalServerError", code: 500 });
       loading.setDead(false);

@@ -2,7 +2,11 @@
 import { performance } from "node:perf_hooks";
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 export interface SseEvent {
@@ -52,7 +56,9 @@ export function parseMetrics(text: string): { name: string; labels: Record<strin
 }
 
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
-  const found = parseMetrics(text).find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const found = parseMetrics(text).find(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   if (!found) throw new Error(`metric ${name} not found`);
   return found.value;
 }

@@ -28,10 +28,21 @@ export async function runClosedLoop(
       const res = await fetch(`${sim.url}/v1/chat/completions`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-request-id": `${opts.idPrefix ?? "load"}-${i}` },
-        body: JSON.stringify({ model: sim.model, messages: prompts[i % prompts.length]!.messages, max_completion_tokens: opts.maxTokens, temperature: 0.7, seed: i }),
+        body: JSON.stringify({
+          model: sim.model,
+          messages: prompts[i % prompts.length]!.messages,
+          max_completion_tokens: opts.maxTokens,
+          temperature: 0.7,
+          seed: i,
+        }),
       });
       const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
-      results.push({ startMs, endMs: performance.now(), promptTokens: body.usage.prompt_tokens, completionTokens: body.usage.completion_tokens });
+      results.push({
+        startMs,
+        endMs: performance.now(),
+        promptTokens: body.usage.prompt_tokens,
+        completionTokens: body.usage.completion_tokens,
+      });
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
@@ -73,13 +84,25 @@ export function steadyState(results: LoadResult[], speedup: number, notBeforeMs 
  * generated plus prompt tokens prefilled between the last arrival and the last admission (the
  * saturated window), per second of simulated time.
  */
-export async function saturatedThroughput(sim: Simulator, prompts: LoadPrompt[], requests: number, maxTokens: number, speedup: number): Promise<SteadyState & { windowS: number }> {
+export async function saturatedThroughput(
+  sim: Simulator,
+  prompts: LoadPrompt[],
+  requests: number,
+  maxTokens: number,
+  speedup: number,
+): Promise<SteadyState & { windowS: number }> {
   await Promise.all(
     Array.from({ length: requests }, async (_, i) => {
       const res = await fetch(`${sim.url}/v1/chat/completions`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-request-id": `cal-${i}` },
-        body: JSON.stringify({ model: sim.model, messages: prompts[i % prompts.length]!.messages, max_completion_tokens: maxTokens, temperature: 0.7, seed: i }),
+        body: JSON.stringify({
+          model: sim.model,
+          messages: prompts[i % prompts.length]!.messages,
+          max_completion_tokens: maxTokens,
+          temperature: 0.7,
+          seed: i,
+        }),
       });
       await res.arrayBuffer();
     }),
@@ -97,7 +120,8 @@ export async function saturatedThroughput(sim: Simulator, prompts: LoadPrompt[],
     }
   }
   const simSeconds = ((t1 - t0) * speedup) / 1000;
-  const mean = (f: (r: (typeof records)[number]) => number): number => records.reduce((a, r) => a + f(r), 0) / records.length;
+  const mean = (f: (r: (typeof records)[number]) => number): number =>
+    records.reduce((a, r) => a + f(r), 0) / records.length;
   return {
     totalTokPerS: tokens / simSeconds,
     reqPerS: admitted / simSeconds,

@@ -12,23 +12,88 @@ import { serveStatic, type StaticServer } from "./static-server.ts";
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = join(PROJECT, "test-results/screenshots");
 const runs = existsSync(CHROMIUM) || Boolean(process.env.CI);
-if (!runs) console.warn(`browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium); it always runs in CI`);
+if (!runs)
+  console.warn(`browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium); it always runs in CI`);
 
 /** Text each page must show once rendered. */
 const EXPECTED: Record<string, string[]> = {
-  "/": ["vLLM benchmark tracker", "Leaderboard", "Alpha on the simulator", "Beta on a real GPU", "Gamma not run yet", "server never became healthy", "Benchmark matrix", "recorded", "extrapolated", "Time for 200K requests"],
-  "/compare": ["Speed versus the baseline", "Latency distributions", "Paired per-prompt differences", "Throughput vs concurrency", "End-to-end latency"],
-  "/quality": ["Answer quality", "Validity", "The same prompt, side by side", "Cohen's kappa", "Valid answers per GPU-hour"],
-  "/projections": ["Time for N requests", "Projected time", "Cost", "cheap API", "Cascade planner", "Agreement with B alone"],
+  "/": [
+    "vLLM benchmark tracker",
+    "Leaderboard",
+    "Alpha on the simulator",
+    "Beta on a real GPU",
+    "Gamma not run yet",
+    "server never became healthy",
+    "Benchmark matrix",
+    "recorded",
+    "extrapolated",
+    "Time for 200K requests",
+  ],
+  "/compare": [
+    "Speed versus the baseline",
+    "Latency distributions",
+    "Paired per-prompt differences",
+    "Throughput vs concurrency",
+    "End-to-end latency",
+  ],
+  "/quality": [
+    "Answer quality",
+    "Validity",
+    "The same prompt, side by side",
+    "Cohen's kappa",
+    "Valid answers per GPU-hour",
+  ],
+  "/projections": [
+    "Time for N requests",
+    "Projected time",
+    "Cost",
+    "cheap API",
+    "Cascade planner",
+    "Agreement with B alone",
+  ],
   "/methods": ["Methods", "Extrapolation", "data-loaders/metrics/throughput.ts", "data-loaders/analysis/cascade.ts"],
   "/guide": ["Add an experiment", "A real vLLM server", "Add your own analysis page", "gpuDollarsPerHour"],
-  "/experiments/alpha": ["Alpha on the simulator", "Throughput", "Reproduce", "npx tracker run alpha", "Resumed after 1 interruption", "Output tokens per second over time", "Server: KV-cache usage and queue", "Workers", "Errors by class", "http_5xx", "Projections", "Downloads", "Sample answers", "Page 1 of 3"],
-  "/experiments/beta": ["Beta on a real GPU", "measured", "The experiment file changed after this run", "Server start-up", "GPU memory", "git checkout 0123456789abcdef0123456789abcdef01234567", "NVIDIA GeForce RTX 4080", "Sample answers"],
+  "/experiments/alpha": [
+    "Alpha on the simulator",
+    "Throughput",
+    "Reproduce",
+    "npx tracker run alpha",
+    "Resumed after 1 interruption",
+    "Output tokens per second over time",
+    "Server: KV-cache usage and queue",
+    "Workers",
+    "Errors by class",
+    "http_5xx",
+    "Projections",
+    "Downloads",
+    "Sample answers",
+    "Page 1 of 3",
+  ],
+  "/experiments/beta": [
+    "Beta on a real GPU",
+    "measured",
+    "The experiment file changed after this run",
+    "Server start-up",
+    "GPU memory",
+    "git checkout 0123456789abcdef0123456789abcdef01234567",
+    "NVIDIA GeForce RTX 4080",
+    "Sample answers",
+  ],
   "/experiments/gamma": ["Gamma not run yet", "pending", "No runs yet for this experiment."],
   "/experiments/delta": ["Delta failed", "server never became healthy", "run-d"],
   "/experiments/epsilon": ["Epsilon invalid", "workload.maxTokens: expected a number"],
-  "/experiments/zeta": ["Zeta recorded on the RTX 4080", "recorded, aggregates only", "19,813", "hand-written report, RTX 4080"],
-  "/experiments/sweep": ["Sweep over concurrency", "All runs of this experiment", "Throughput vs concurrency", "run-s2"],
+  "/experiments/zeta": [
+    "Zeta recorded on the RTX 4080",
+    "recorded, aggregates only",
+    "19,813",
+    "hand-written report, RTX 4080",
+  ],
+  "/experiments/sweep": [
+    "Sweep over concurrency",
+    "All runs of this experiment",
+    "Throughput vs concurrency",
+    "run-s2",
+  ],
 };
 
 interface Visit {
@@ -47,7 +112,15 @@ describe.skipIf(!runs)("site in Chromium", () => {
     server = await serveStatic(site.outDir);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 240_000);
@@ -123,7 +196,8 @@ describe.skipIf(!runs)("site in Chromium", () => {
     const after = await table.innerText();
     expect(after).not.toEqual(before);
     // Alpha against Beta is faster, Beta against Alpha slower: speedups invert.
-    const speedups = async () => (await page.locator(".compare-speed td.speedup").allInnerTexts()).map((t) => parseFloat(t));
+    const speedups = async () =>
+      (await page.locator(".compare-speed td.speedup").allInnerTexts()).map((t) => parseFloat(t));
     expect((await speedups()).some((x) => x > 1)).toBe(true);
     expect(await page.locator(".paired tbody tr").count()).toBeGreaterThan(0);
     await page.screenshot({ path: screenshotName("/compare", "-baseline-beta"), fullPage: true });
@@ -205,7 +279,9 @@ describe.skipIf(!runs)("site in Chromium", () => {
 
   test("links downloads that exist", async () => {
     const { page } = await visit("/experiments/alpha");
-    const hrefs = await page.locator("a[download]").evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+    const hrefs = await page
+      .locator("a[download]")
+      .evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
     expect(hrefs.length).toBe(3);
     for (const href of hrefs) {
       const response = await page.request.get(href);

@@ -49,7 +49,9 @@ function externalUrls(outDir: string): string[] {
 
 /** The JSON a page loaded from `data/<name>` (hashed file name in _file/). */
 function loaded<T>(name: string): T {
-  const [file] = files(join(site.outDir, "_file/data")).filter((f) => relative(join(site.outDir, "_file/data"), f).replace(/\.[0-9a-f]{8}\.json$/, ".json") === name);
+  const [file] = files(join(site.outDir, "_file/data")).filter(
+    (f) => relative(join(site.outDir, "_file/data"), f).replace(/\.[0-9a-f]{8}\.json$/, ".json") === name,
+  );
   expect(file, name).toBeDefined();
   return JSON.parse(readFileSync(file!, "utf8")) as T;
 }
@@ -100,12 +102,27 @@ describe("observable build over a fixture store", () => {
   test("overview data: figures, projections and the benchmark matrix from the stored runs", () => {
     type Runs = {
       experiments: { id: string; state: string; source: string | null }[];
-      runs: { experimentId: string; runId: string; figures: { requests: number; successRate: number } | null; projections: { requests: number; lo: number | null }[] }[];
-      matrix: { models: string[]; counts: number[]; cells: Record<string, Record<string, { kind: string; note: string | null; runId: string | null }>> };
+      runs: {
+        experimentId: string;
+        runId: string;
+        figures: { requests: number; successRate: number } | null;
+        projections: { requests: number; lo: number | null }[];
+      }[];
+      matrix: {
+        models: string[];
+        counts: number[];
+        cells: Record<string, Record<string, { kind: string; note: string | null; runId: string | null }>>;
+      };
     };
     const data = loaded<Runs>("runs.json");
     expect(data.experiments.map((e) => [e.id, e.state])).toEqual([
-      ["alpha", "fresh"], ["beta", "stale"], ["gamma", "pending"], ["delta", "failed"], ["epsilon", "invalid"], ["zeta", "fresh"], ["sweep", "fresh"],
+      ["alpha", "fresh"],
+      ["beta", "stale"],
+      ["gamma", "pending"],
+      ["delta", "failed"],
+      ["epsilon", "invalid"],
+      ["zeta", "fresh"],
+      ["sweep", "fresh"],
     ]);
     const alpha = data.runs.find((r) => r.runId === "run-a")!;
     expect(alpha.figures).toMatchObject({ requests: 30, successRate: 29 / 30 });
@@ -133,13 +150,23 @@ describe("observable build over a fixture store", () => {
   test("downloads: each run's Parquet and CSV, and a DuckDB file of all runs", async () => {
     const downloads = join(site.outDir, "_file/data/downloads");
     const parquet = join(downloads, "alpha/run-a.parquet");
-    expect(await query(`SELECT count(*)::INTEGER AS n, count(DISTINCT prompt_id)::INTEGER AS prompts FROM read_parquet('${parquet}')`)).toEqual([{ n: 30, prompts: 5 }]);
+    expect(
+      await query(
+        `SELECT count(*)::INTEGER AS n, count(DISTINCT prompt_id)::INTEGER AS prompts FROM read_parquet('${parquet}')`,
+      ),
+    ).toEqual([{ n: 30, prompts: 5 }]);
     const csv = readFileSync(join(downloads, "beta/run-b.csv"), "utf8");
     expect(csv.split("\n")[0]).toContain("request_index");
     expect(csv).toContain("[truncated,");
     const db = join(downloads, "all-runs.duckdb");
-    const counts = await query(`ATTACH '${db}' AS a (READ_ONLY); SELECT experiment_id, count(*)::INTEGER AS n FROM a.requests GROUP BY 1 ORDER BY 1`);
-    expect(counts).toEqual([{ experiment_id: "alpha", n: 30 }, { experiment_id: "beta", n: 12 }, { experiment_id: "sweep", n: 32 }]);
+    const counts = await query(
+      `ATTACH '${db}' AS a (READ_ONLY); SELECT experiment_id, count(*)::INTEGER AS n FROM a.requests GROUP BY 1 ORDER BY 1`,
+    );
+    expect(counts).toEqual([
+      { experiment_id: "alpha", n: 30 },
+      { experiment_id: "beta", n: 12 },
+      { experiment_id: "sweep", n: 32 },
+    ]);
   });
 });
 
@@ -151,7 +178,11 @@ describe("data loaders over an empty store (a new clone, nothing run yet)", () =
     const tsx = pathToFileURL(join(PROJECT, "node_modules/tsx/dist/loader.mjs")).href;
     const stdout = execFileSync(process.execPath, ["--import", tsx, join(site.root, "src/data", loader), ...args], {
       cwd: scratch.dir,
-      env: { ...process.env, TRACKER_RESULTS: join(scratch.dir, "results"), TRACKER_DIGEST_CACHE: join(scratch.dir, "memo") },
+      env: {
+        ...process.env,
+        TRACKER_RESULTS: join(scratch.dir, "results"),
+        TRACKER_DIGEST_CACHE: join(scratch.dir, "memo"),
+      },
       encoding: "utf8",
     });
     return JSON.parse(stdout);
@@ -160,11 +191,19 @@ describe("data loaders over an empty store (a new clone, nothing run yet)", () =
   test("list experiment files as pending, with no figures and no run", () => {
     mkdirSync(join(scratch.dir, "experiments"));
     writeFileSync(join(scratch.dir, "experiments", "zeta.ts"), "export default {};\n");
-    const runs = load("runs.json.ts") as { experiments: { id: string; state: string; runId: string | null }[]; runs: unknown[] };
+    const runs = load("runs.json.ts") as {
+      experiments: { id: string; state: string; runId: string | null }[];
+      runs: unknown[];
+    };
     expect(runs.experiments.map((e) => [e.id, e.state, e.runId])).toEqual([["zeta", "pending", null]]);
     expect(runs.runs).toEqual([]);
     mkdirSync(join(scratch.dir, "results"));
-    expect(load("runs/[id].json.ts", "--id=zeta")).toMatchObject({ entry: { id: "zeta", state: "pending" }, digest: null, manifest: null, answers: [] });
+    expect(load("runs/[id].json.ts", "--id=zeta")).toMatchObject({
+      entry: { id: "zeta", state: "pending" },
+      digest: null,
+      manifest: null,
+      answers: [],
+    });
     expect(load("compare.json.ts")).toMatchObject({ runs: [], pairs: [] });
     expect(load("projections.json.ts")).toMatchObject({ runs: [], cascades: [] });
   });
@@ -176,15 +215,35 @@ describe("npm run dev (Framework preview)", () => {
 
   test("serves the downloads at the paths the pages link, from the loaders", async () => {
     // A copy of the built project (the preview writes loader output into its cache).
-    cpSync(join(site.root, "src"), join(scratch.dir, "src"), { recursive: true, filter: (source) => !source.includes(".observablehq") });
-    for (const file of ["observablehq.config.ts", "package.json"]) cpSync(join(site.root, file), join(scratch.dir, file));
-    for (const dir of ["node_modules", "data-loaders", "experiments"]) symlinkSync(join(site.root, dir), join(scratch.dir, dir));
-    const port = 20_000 + (process.pid % 10_000);
-    const preview = spawn(process.execPath, [join(PROJECT, "node_modules/@observablehq/framework/dist/bin/observable.js"), "preview", "--port", String(port), "--no-open"], {
-      cwd: scratch.dir,
-      env: { ...process.env, TRACKER_RESULTS: site.resultsDir, TRACKER_DIGEST_CACHE: join(scratch.dir, "memo"), OBSERVABLE_TELEMETRY_DISABLE: "1" },
-      stdio: "ignore",
+    cpSync(join(site.root, "src"), join(scratch.dir, "src"), {
+      recursive: true,
+      filter: (source) => !source.includes(".observablehq"),
     });
+    for (const file of ["observablehq.config.ts", "package.json"])
+      cpSync(join(site.root, file), join(scratch.dir, file));
+    for (const dir of ["node_modules", "data-loaders", "experiments"])
+      symlinkSync(join(site.root, dir), join(scratch.dir, dir));
+    const port = 20_000 + (process.pid % 10_000);
+    const preview = spawn(
+      process.execPath,
+      [
+        join(PROJECT, "node_modules/@observablehq/framework/dist/bin/observable.js"),
+        "preview",
+        "--port",
+        String(port),
+        "--no-open",
+      ],
+      {
+        cwd: scratch.dir,
+        env: {
+          ...process.env,
+          TRACKER_RESULTS: site.resultsDir,
+          TRACKER_DIGEST_CACHE: join(scratch.dir, "memo"),
+          OBSERVABLE_TELEMETRY_DISABLE: "1",
+        },
+        stdio: "ignore",
+      },
+    );
     try {
       const get = async (path: string) => {
         for (let i = 0; ; i++) {
@@ -216,12 +275,16 @@ describe("a build that fails", () => {
 
   test("leaves the previous dist/ as it was and names the reason", async () => {
     const root = scratch.dir;
-    cpSync(join(site.root, "src"), join(root, "src"), { recursive: true, filter: (source) => !source.includes(".observablehq") });
+    cpSync(join(site.root, "src"), join(root, "src"), {
+      recursive: true,
+      filter: (source) => !source.includes(".observablehq"),
+    });
     for (const name of ["_node", "_observablehq"]) {
       cpSync(join(site.cacheDir, name), join(root, "src/.observablehq/cache", name), { recursive: true });
     }
     for (const file of ["observablehq.config.ts", "package.json"]) cpSync(join(site.root, file), join(root, file));
-    for (const dir of ["node_modules", "data-loaders", "experiments"]) symlinkSync(join(site.root, dir), join(root, dir));
+    for (const dir of ["node_modules", "data-loaders", "experiments"])
+      symlinkSync(join(site.root, dir), join(root, dir));
     cpSync(site.resultsDir, join(root, "results"), { recursive: true });
     // A damaged results file: every page that reads the run fails to load.
     writeFileSync(join(root, "results/alpha/run-a/requests.parquet"), "not a parquet file");

@@ -39,7 +39,9 @@ export const HOSTILE_ANSWER = [
   `[click me](javascript:window.__pwned=1) **not bold**`,
 ].join("\n");
 
-export function makeRow(fields: Partial<RequestRow> & Pick<RequestRow, "run_id" | "experiment_id" | "request_index">): RequestRow {
+export function makeRow(
+  fields: Partial<RequestRow> & Pick<RequestRow, "run_id" | "experiment_id" | "request_index">,
+): RequestRow {
   const i = fields.request_index;
   return {
     prompt_id: `p${i % 5}`,
@@ -105,7 +107,12 @@ export function makeManifest(fields: Partial<Manifest> & Pick<Manifest, "run_id"
     spec_hash: "spec-" + fields.experiment_id,
     prompt_hash: "prompts-" + fields.experiment_id,
     spec: { title: fields.experiment_id },
-    server: { kind: "simulate", endpoint: "http://127.0.0.1:8000", model: "gemma-3-4b", profile: "gemma-3-4b@rtx-4080" },
+    server: {
+      kind: "simulate",
+      endpoint: "http://127.0.0.1:8000",
+      model: "gemma-3-4b",
+      profile: "gemma-3-4b@rtx-4080",
+    },
     started_at: "2026-01-01T10:00:00.000Z",
     finished_at: "2026-01-01T10:01:00.000Z",
     counts: { requests: 0, done: 0, ok: 0, error: 0 },
@@ -173,23 +180,35 @@ export interface SiteFixture {
 const RECOMMENDATIONS = ["strong_yes", "yes", "maybe", "no"];
 
 /** A JSON answer with a recommendation, checked as the runner would (valid unless `invalid`). */
-function jsonAnswer(recommendation: string, text: string): Pick<RequestRow, "answer" | "json_valid" | "schema_valid" | "schema_errors"> {
-  return { answer: JSON.stringify({ recommendation, reasoning: text }), json_valid: true, schema_valid: true, schema_errors: null };
+function jsonAnswer(
+  recommendation: string,
+  text: string,
+): Pick<RequestRow, "answer" | "json_valid" | "schema_valid" | "schema_errors"> {
+  return {
+    answer: JSON.stringify({ recommendation, reasoning: text }),
+    json_valid: true,
+    schema_valid: true,
+    schema_errors: null,
+  };
 }
 
 /** Writes `server-metrics.parquet` (long format) for a run: KV-cache usage and queue gauges. */
 async function writeServerMetrics(dir: string, runId: string): Promise<void> {
-  const rows = Array.from({ length: 12 }, (_, i) => [
-    { metric: "vllm:kv_cache_usage_perc", value: Math.min(1, i / 10) },
-    { metric: "vllm:num_requests_running", value: Math.min(4, i) },
-    { metric: "vllm:num_requests_waiting", value: Math.max(0, 3 - i) },
-  ].map((m) => ({ run_id: runId, endpoint: "http://127.0.0.1:8000", t_ms: i * 300, labels: "{}", ...m }))).flat();
+  const rows = Array.from({ length: 12 }, (_, i) =>
+    [
+      { metric: "vllm:kv_cache_usage_perc", value: Math.min(1, i / 10) },
+      { metric: "vllm:num_requests_running", value: Math.min(4, i) },
+      { metric: "vllm:num_requests_waiting", value: Math.max(0, 3 - i) },
+    ].map((m) => ({ run_id: runId, endpoint: "http://127.0.0.1:8000", t_ms: i * 300, labels: "{}", ...m })),
+  ).flat();
   const jsonPath = join(dir, "server-metrics.json");
   writeFileSync(jsonPath, JSON.stringify(rows));
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    await connection.run(`COPY (SELECT * FROM read_json('${jsonPath}', format = 'array')) TO '${join(dir, "server-metrics.parquet")}' (FORMAT parquet)`);
+    await connection.run(
+      `COPY (SELECT * FROM read_json('${jsonPath}', format = 'array')) TO '${join(dir, "server-metrics.parquet")}' (FORMAT parquet)`,
+    );
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -207,7 +226,18 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
   const alphaSpec = { requests: 30, load: { concurrency: 4 }, server: { simulate: "gemma-3-4b@rtx-4080" } };
   const alphaRows = Array.from({ length: 30 }, (_, i) => {
     const base = { run_id: "run-a", experiment_id: "alpha", request_index: i };
-    if (i === 7) return makeRow({ ...base, status: "error", error_class: "http_5xx", http_status: 500, error_message: "simulated 500", sent_ms: 700, done_ms: 720, e2e_ms: 20, finish_reason: null });
+    if (i === 7)
+      return makeRow({
+        ...base,
+        status: "error",
+        error_class: "http_5xx",
+        http_status: 500,
+        error_message: "simulated 500",
+        sent_ms: 700,
+        done_ms: 720,
+        e2e_ms: 20,
+        finish_reason: null,
+      });
     const row = timedRow(base, {
       sentMs: i * 100,
       ttftMs: 40 + (i % 3) * 10,
@@ -216,7 +246,8 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       tokens: 20 + (i % 5) * 10,
       answer: "",
     });
-    if (i === 2) return { ...row, answer: HOSTILE_ANSWER, json_valid: false, schema_valid: false, schema_errors: "(not JSON)" };
+    if (i === 2)
+      return { ...row, answer: HOSTILE_ANSWER, json_valid: false, schema_valid: false, schema_errors: "(not JSON)" };
     return { ...row, ...jsonAnswer(RECOMMENDATIONS[i % 4]!, `Answer number ${i}: the candidate fits the role.`) };
   });
   const alphaDir = await writeRun(
@@ -228,7 +259,14 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       prompt_hash: "prompts-shared",
       counts: { requests: 30, done: 30, ok: 29, error: 1 },
       interruptions: [{ at: "2026-01-01T10:00:30.000Z", reason: "killed (SIGKILL); resumed" }],
-      self_check: { send_lag_p99_ms: 0.4, event_loop_delay_p99_ms: 1.2, mean_in_flight: 3.9, target_in_flight: 4, client_bound: false, reason: null },
+      self_check: {
+        send_lag_p99_ms: 0.4,
+        event_loop_delay_p99_ms: 1.2,
+        mean_in_flight: 3.9,
+        target_in_flight: 4,
+        client_bound: false,
+        reason: null,
+      },
     }),
     alphaRows,
   );
@@ -240,7 +278,10 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       { run_id: "run-b", experiment_id: "beta", request_index: i },
       { sentMs: i * 250, ttftMs: 120, tpotMs: 15, promptTokens: 400, tokens: 60, answer: "" },
     ),
-    ...jsonAnswer(RECOMMENDATIONS[(i + 1) % 4]!, `Beta answer ${i}, a long explanation that goes on well past the eighty characters of a truncated report.`),
+    ...jsonAnswer(
+      RECOMMENDATIONS[(i + 1) % 4]!,
+      `Beta answer ${i}, a long explanation that goes on well past the eighty characters of a truncated report.`,
+    ),
   }));
   await writeRun(
     resultsDir,
@@ -252,7 +293,15 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       prompt_hash: "prompts-shared",
       server: { kind: "launch", endpoint: "http://gpu-box:8000", model: "qwen-7b", profile: null },
       counts: { requests: 12, done: 12, ok: 12, error: 0 },
-      environment: { node: "v20", os: "linux", cpu: "test", host: "gpu-box", git_commit: "0123456789abcdef0123456789abcdef01234567", git_dirty: false, gpus: [{ name: "NVIDIA GeForce RTX 4080", driver: "550.54", memory_total_mib: 16376 }] },
+      environment: {
+        node: "v20",
+        os: "linux",
+        cpu: "test",
+        host: "gpu-box",
+        git_commit: "0123456789abcdef0123456789abcdef01234567",
+        git_dirty: false,
+        gpus: [{ name: "NVIDIA GeForce RTX 4080", driver: "550.54", memory_total_mib: 16376 }],
+      },
       launch: {
         command: "vllm serve qwen-7b --gpu-memory-utilization 0.9",
         load_time_s: 678,
@@ -272,7 +321,15 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
   );
   await writeRun(
     resultsDir,
-    makeManifest({ run_id: "run-d", experiment_id: "delta", status: "failed", reason: "server never became healthy", finished_at: null, spec: { requests: 100, load: { concurrency: 4 } }, counts: { requests: 100, done: 0, ok: 0, error: 0 } }),
+    makeManifest({
+      run_id: "run-d",
+      experiment_id: "delta",
+      status: "failed",
+      reason: "server never became healthy",
+      finished_at: null,
+      spec: { requests: 100, load: { concurrency: 4 } },
+      counts: { requests: 100, done: 0, ok: 0, error: 0 },
+    }),
     null,
   );
   // Recorded: aggregates measured elsewhere, no requests.parquet.
@@ -295,12 +352,33 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
     const rows = Array.from({ length: 16 }, (_, i) =>
       timedRow(
         { run_id: runId, experiment_id: "sweep", request_index: i },
-        { sentMs: Math.floor(i / level) * 200, ttftMs: 20 * level, tpotMs: 5 + level, promptTokens: 50, tokens: 30, answer: `Sweep ${level} answer ${i}` },
+        {
+          sentMs: Math.floor(i / level) * 200,
+          ttftMs: 20 * level,
+          tpotMs: 5 + level,
+          promptTokens: 50,
+          tokens: 30,
+          answer: `Sweep ${level} answer ${i}`,
+        },
       ),
     );
     await writeRun(
       resultsDir,
-      makeManifest({ run_id: runId, experiment_id: "sweep", spec: { requests: 16, load: { concurrency: [2, 4] } }, group: { level, repeat: 0 }, prompt_hash: "prompts-sweep", server: { kind: "simulate", endpoint: "http://127.0.0.1:8000", model: "gemma-3-1b", profile: "gemma-3-1b@rtx-4080" }, started_at: `2026-01-01T11:0${level}:00.000Z`, counts: { requests: 16, done: 16, ok: 16, error: 0 } }),
+      makeManifest({
+        run_id: runId,
+        experiment_id: "sweep",
+        spec: { requests: 16, load: { concurrency: [2, 4] } },
+        group: { level, repeat: 0 },
+        prompt_hash: "prompts-sweep",
+        server: {
+          kind: "simulate",
+          endpoint: "http://127.0.0.1:8000",
+          model: "gemma-3-1b",
+          profile: "gemma-3-1b@rtx-4080",
+        },
+        started_at: `2026-01-01T11:0${level}:00.000Z`,
+        counts: { requests: 16, done: 16, ok: 16, error: 0 },
+      }),
       rows,
     );
   }
@@ -320,12 +398,57 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       simulated: true,
       model: "gemma-3-4b",
     }),
-    makeEntry({ id: "beta", title: "Beta on a real GPU", state: "stale", spec_hash: "spec-beta", run_id: "run-b", spec: { title: "Beta", requests: 12 }, model: "qwen-7b" }),
-    makeEntry({ id: "gamma", title: "Gamma not run yet", state: "pending", spec: { title: "Gamma", requests: 1000 }, model: "qwen-7b" }),
-    makeEntry({ id: "delta", title: "Delta failed", state: "failed", run_id: "run-d", spec: { title: "Delta", requests: 100 }, simulated: true, model: "gemma-3-4b", error: "server never became healthy" }),
-    makeEntry({ id: "epsilon", title: "Epsilon invalid", state: "invalid", error: "workload.maxTokens: expected a number" }),
-    makeEntry({ id: "zeta", title: "Zeta recorded on the RTX 4080", state: "fresh", spec_hash: "spec-zeta", run_id: "run-r", spec: { requests: 5000 }, model: "llama-3.2-1b" }),
-    makeEntry({ id: "sweep", title: "Sweep over concurrency", state: "fresh", spec_hash: "spec-sweep", run_id: "run-s4", spec: { requests: 16, load: { concurrency: [2, 4] } }, simulated: true, model: "gemma-3-1b" }),
+    makeEntry({
+      id: "beta",
+      title: "Beta on a real GPU",
+      state: "stale",
+      spec_hash: "spec-beta",
+      run_id: "run-b",
+      spec: { title: "Beta", requests: 12 },
+      model: "qwen-7b",
+    }),
+    makeEntry({
+      id: "gamma",
+      title: "Gamma not run yet",
+      state: "pending",
+      spec: { title: "Gamma", requests: 1000 },
+      model: "qwen-7b",
+    }),
+    makeEntry({
+      id: "delta",
+      title: "Delta failed",
+      state: "failed",
+      run_id: "run-d",
+      spec: { title: "Delta", requests: 100 },
+      simulated: true,
+      model: "gemma-3-4b",
+      error: "server never became healthy",
+    }),
+    makeEntry({
+      id: "epsilon",
+      title: "Epsilon invalid",
+      state: "invalid",
+      error: "workload.maxTokens: expected a number",
+    }),
+    makeEntry({
+      id: "zeta",
+      title: "Zeta recorded on the RTX 4080",
+      state: "fresh",
+      spec_hash: "spec-zeta",
+      run_id: "run-r",
+      spec: { requests: 5000 },
+      model: "llama-3.2-1b",
+    }),
+    makeEntry({
+      id: "sweep",
+      title: "Sweep over concurrency",
+      state: "fresh",
+      spec_hash: "spec-sweep",
+      run_id: "run-s4",
+      spec: { requests: 16, load: { concurrency: [2, 4] } },
+      simulated: true,
+      model: "gemma-3-1b",
+    }),
   ];
   writeIndex(resultsDir, experiments);
   return { experiments: experiments.map(({ id, title }) => ({ id, title })), hostileId: "alpha" };
@@ -346,6 +469,14 @@ export default defineExperiment({
   ${extra}
 });
 `;
-  writeFileSync(join(experimentsDir, "alpha.ts"), file(`prices: [{ label: "cheap API", inputPerMTok: 0.02, outputPerMTok: 0.04 }], gpuDollarsPerHour: 0.35,`));
-  writeFileSync(join(experimentsDir, "beta.ts"), file(`prices: [{ label: "strong API", inputPerMTok: 0.2, outputPerMTok: 0.6 }], gpuDollarsPerHour: 1.2, publish: { answers: "truncated" },`));
+  writeFileSync(
+    join(experimentsDir, "alpha.ts"),
+    file(`prices: [{ label: "cheap API", inputPerMTok: 0.02, outputPerMTok: 0.04 }], gpuDollarsPerHour: 0.35,`),
+  );
+  writeFileSync(
+    join(experimentsDir, "beta.ts"),
+    file(
+      `prices: [{ label: "strong API", inputPerMTok: 0.2, outputPerMTok: 0.6 }], gpuDollarsPerHour: 1.2, publish: { answers: "truncated" },`,
+    ),
+  );
 }

@@ -8,7 +8,19 @@
 // (and reruns with nothing changed) build once; a lock directory makes concurrent callers wait
 // for the one that builds. Callers must treat the shared build as read-only.
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { buildSite } from "../../data-loaders/build/site.ts";
@@ -18,7 +30,14 @@ export const PROJECT = resolve(import.meta.dirname, "../..");
 const FRAMEWORK = join(PROJECT, "node_modules/@observablehq/framework");
 const REUSED_CACHES = ["_node", "_observablehq"];
 const BUILDS = join(PROJECT, ".tmp/site-test-builds");
-const INPUTS = ["src", "observablehq.config.ts", "data-loaders", "test/site/fixture-store.ts", "test/site/site-build.ts", "package-lock.json"];
+const INPUTS = [
+  "src",
+  "observablehq.config.ts",
+  "data-loaders",
+  "test/site/fixture-store.ts",
+  "test/site/site-build.ts",
+  "package-lock.json",
+];
 
 export interface BuiltSite {
   root: string;
@@ -49,7 +68,8 @@ export async function buildFixtureSite(): Promise<BuiltSite> {
     }
   }
   try {
-    for (const old of readdirSync(BUILDS)) if (old !== key && old !== `${key}.lock`) rmSync(join(BUILDS, old), { recursive: true, force: true });
+    for (const old of readdirSync(BUILDS))
+      if (old !== key && old !== `${key}.lock`) rmSync(join(BUILDS, old), { recursive: true, force: true });
     const started = performance.now();
     const site = await buildInto(dir);
     const built = { ...site, buildS: (performance.now() - started) / 1000 };

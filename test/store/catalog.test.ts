@@ -21,10 +21,55 @@ import { makeEntry, makeManifest, makeRow, writeIndex, writeRun } from "../site/
 
 const base = { run_id: "r1", experiment_id: "alpha" } as const;
 const ROWS = [
-  makeRow({ ...base, request_index: 0, prompt_id: "a", sent_ms: 0, done_ms: 100, e2e_ms: 100, ttft_ms: 10, prompt_tokens: 10, completion_tokens: 5, itl_ms: [1.5, 2.5], answer: "first" }),
-  makeRow({ ...base, request_index: 1, prompt_id: "b", sent_ms: 5, done_ms: 205, e2e_ms: 200, ttft_ms: 20, prompt_tokens: 20, completion_tokens: 10, finish_reason: "length", answer: "second" }),
-  makeRow({ ...base, request_index: 2, prompt_id: "c", status: "error", error_class: "timeout", http_status: null, error_message: "timed out", finish_reason: null, sent_ms: 9 }),
-  makeRow({ ...base, request_index: 3, prompt_id: "a", sent_ms: 12, done_ms: 412, e2e_ms: 400, ttft_ms: 40, prompt_tokens: 40, completion_tokens: 20, answer: "fourth" }),
+  makeRow({
+    ...base,
+    request_index: 0,
+    prompt_id: "a",
+    sent_ms: 0,
+    done_ms: 100,
+    e2e_ms: 100,
+    ttft_ms: 10,
+    prompt_tokens: 10,
+    completion_tokens: 5,
+    itl_ms: [1.5, 2.5],
+    answer: "first",
+  }),
+  makeRow({
+    ...base,
+    request_index: 1,
+    prompt_id: "b",
+    sent_ms: 5,
+    done_ms: 205,
+    e2e_ms: 200,
+    ttft_ms: 20,
+    prompt_tokens: 20,
+    completion_tokens: 10,
+    finish_reason: "length",
+    answer: "second",
+  }),
+  makeRow({
+    ...base,
+    request_index: 2,
+    prompt_id: "c",
+    status: "error",
+    error_class: "timeout",
+    http_status: null,
+    error_message: "timed out",
+    finish_reason: null,
+    sent_ms: 9,
+  }),
+  makeRow({
+    ...base,
+    request_index: 3,
+    prompt_id: "a",
+    sent_ms: 12,
+    done_ms: 412,
+    e2e_ms: 400,
+    ttft_ms: 40,
+    prompt_tokens: 40,
+    completion_tokens: 20,
+    answer: "fourth",
+  }),
 ];
 
 let dir: string;
@@ -42,7 +87,11 @@ beforeAll(async () => {
 
   const runDir = await writeRun(dir, makeManifest({ ...base, started_at: "2026-01-02T00:00:00.000Z" }), ROWS);
   requestsPath = join(runDir, "requests.parquet");
-  await writeRun(dir, makeManifest({ run_id: "r0", experiment_id: "alpha", status: "failed", started_at: "2026-01-01T00:00:00.000Z" }), null);
+  await writeRun(
+    dir,
+    makeManifest({ run_id: "r0", experiment_id: "alpha", status: "failed", started_at: "2026-01-01T00:00:00.000Z" }),
+    null,
+  );
   // Malformed: no manifest, a manifest that is not JSON, one that fails the schema, one naming
   // another run, and foreign files at both levels.
   mkdirSync(join(dir, "alpha", "no-manifest"));
@@ -51,7 +100,10 @@ beforeAll(async () => {
   mkdirSync(join(dir, "alpha", "wrong-shape"));
   writeFileSync(join(dir, "alpha", "wrong-shape", "manifest.json"), JSON.stringify({ run_id: "wrong-shape" }));
   mkdirSync(join(dir, "alpha", "moved"));
-  writeFileSync(join(dir, "alpha", "moved", "manifest.json"), JSON.stringify(makeManifest({ run_id: "other", experiment_id: "alpha" })));
+  writeFileSync(
+    join(dir, "alpha", "moved", "manifest.json"),
+    JSON.stringify(makeManifest({ run_id: "other", experiment_id: "alpha" })),
+  );
   writeFileSync(join(dir, "alpha", "notes.txt"), "hello");
   writeFileSync(join(dir, "README"), "stray");
   writeFileSync(join(dir, ".lock"), "");
@@ -70,7 +122,8 @@ describe("listRuns", () => {
     expect(runs[0]!.requestsPath).toBeNull();
     expect(runs[1]!.requestsPath).toBe(requestsPath);
     const reported = warnings.join("\n");
-    for (const name of ["no-manifest", "garbled", "wrong-shape", "moved", "notes.txt", "README"]) expect(reported).toContain(name);
+    for (const name of ["no-manifest", "garbled", "wrong-shape", "moved", "notes.txt", "README"])
+      expect(reported).toContain(name);
     expect(reported).not.toContain(".lock");
     expect(existsSync(join(dir, "alpha", "garbled", "manifest.json"))).toBe(true);
     expect(existsSync(join(dir, "alpha", "notes.txt"))).toBe(true);
@@ -95,7 +148,9 @@ describe("experiment index", () => {
   test("reads experiments.json, and ignores it with a warning when it is invalid", () => {
     const indexDir = join(dir, "..", "indexed");
     writeIndex(indexDir, [makeEntry({ id: "alpha", title: "Alpha", state: "fresh", run_id: "r1", simulated: true })]);
-    expect(experimentEntries(indexDir, experimentsDir, warn).map((e) => [e.id, e.title, e.state])).toEqual([["alpha", "Alpha", "fresh"]]);
+    expect(experimentEntries(indexDir, experimentsDir, warn).map((e) => [e.id, e.title, e.state])).toEqual([
+      ["alpha", "Alpha", "fresh"],
+    ]);
 
     writeFileSync(join(indexDir, "experiments.json"), JSON.stringify({ experiments: [{ id: 1 }] }));
     warnings.length = 0;
@@ -165,10 +220,50 @@ describe("statistics leave out warm-up requests", () => {
   beforeAll(async () => {
     const w = { run_id: "w", experiment_id: "warm" } as const;
     const rows = [
-      makeRow({ ...w, request_index: 0, warmup: true, sent_ms: 0, done_ms: 900, e2e_ms: 900, ttft_ms: 800, tpot_ms: 50, itl_ms: [50, 50], completion_tokens: 3 }),
-      makeRow({ ...w, request_index: 1, sent_ms: 0, done_ms: 100, e2e_ms: 100, ttft_ms: 10, tpot_ms: 45, itl_ms: [1, 3], completion_tokens: 3 }),
-      makeRow({ ...w, request_index: 2, sent_ms: 0, done_ms: 300, e2e_ms: 300, ttft_ms: 30, tpot_ms: 135, itl_ms: [5], completion_tokens: 3 }),
-      makeRow({ ...w, request_index: 3, status: "error", error_class: "reset", sent_ms: 1, done_ms: 2, e2e_ms: 1, itl_ms: [999] }),
+      makeRow({
+        ...w,
+        request_index: 0,
+        warmup: true,
+        sent_ms: 0,
+        done_ms: 900,
+        e2e_ms: 900,
+        ttft_ms: 800,
+        tpot_ms: 50,
+        itl_ms: [50, 50],
+        completion_tokens: 3,
+      }),
+      makeRow({
+        ...w,
+        request_index: 1,
+        sent_ms: 0,
+        done_ms: 100,
+        e2e_ms: 100,
+        ttft_ms: 10,
+        tpot_ms: 45,
+        itl_ms: [1, 3],
+        completion_tokens: 3,
+      }),
+      makeRow({
+        ...w,
+        request_index: 2,
+        sent_ms: 0,
+        done_ms: 300,
+        e2e_ms: 300,
+        ttft_ms: 30,
+        tpot_ms: 135,
+        itl_ms: [5],
+        completion_tokens: 3,
+      }),
+      makeRow({
+        ...w,
+        request_index: 3,
+        status: "error",
+        error_class: "reset",
+        sent_ms: 1,
+        done_ms: 2,
+        e2e_ms: 1,
+        itl_ms: [999],
+      }),
     ];
     warm = join(await writeRun(dir, makeManifest({ ...w }), rows), "requests.parquet");
   });
@@ -180,14 +275,23 @@ describe("statistics leave out warm-up requests", () => {
     const itl = await itlDistribution(warm);
     expect(itl).toMatchObject({ n: 3, mean: 3, min: 1, max: 5, median: 3 });
     const q = await latencyQuantiles(warm, [0, 50, 100]);
-    expect(q.ttftMs).toEqual([{ p: 0, ms: 10 }, { p: 50, ms: 20 }, { p: 100, ms: 30 }]);
+    expect(q.ttftMs).toEqual([
+      { p: 0, ms: 10 },
+      { p: 50, ms: 20 },
+      { p: 100, ms: 30 },
+    ]);
     expect(q.e2elMs.map((x) => x.ms)).toEqual([100, 200, 300]);
     expect((await answerSample(warm, 10)).map((r) => r.request_index)).toEqual([0, 1, 2, 3]);
   });
 
   test("a run without values gives an empty distribution and no quantiles", async () => {
     const e = { run_id: "e", experiment_id: "empty" } as const;
-    const empty = join(await writeRun(dir, makeManifest({ ...e }), [makeRow({ ...e, request_index: 0, status: "error", error_class: "connect" })]), "requests.parquet");
+    const empty = join(
+      await writeRun(dir, makeManifest({ ...e }), [
+        makeRow({ ...e, request_index: 0, status: "error", error_class: "connect" }),
+      ]),
+      "requests.parquet",
+    );
     expect(await itlDistribution(empty)).toMatchObject({ n: 0, mean: null, p99: null });
     expect(await latencyQuantiles(empty, [50])).toEqual({ ttftMs: [], tpotMs: [], e2elMs: [] });
   });

@@ -5,7 +5,8 @@ import { dropTruncatedTail, Journal, readJournal } from "../../data-loaders/stor
 import type { RequestRow } from "../../data-loaders/store/rows.ts";
 import { tempDir } from "../helpers/temp.ts";
 
-const row = (i: number, status: "ok" | "error" = "ok") => ({ request_index: i, status, answer: `answer ${i} ✓ ${"x".repeat(i % 7)}` }) as unknown as RequestRow;
+const row = (i: number, status: "ok" | "error" = "ok") =>
+  ({ request_index: i, status, answer: `answer ${i} ✓ ${"x".repeat(i % 7)}` }) as unknown as RequestRow;
 
 describe("journal", () => {
   const tmp = tempDir("journal");
@@ -53,7 +54,10 @@ describe("journal", () => {
   it("reads journals larger than its buffer with multi-byte text across chunk edges", () => {
     const path = join(tmp.dir, "c.jsonl");
     const big = "é".repeat(300_000);
-    writeFileSync(path, [0, 1, 2, 3, 4, 5].map((i) => JSON.stringify({ request_index: i, answer: big })).join("\n") + "\n");
+    writeFileSync(
+      path,
+      [0, 1, 2, 3, 4, 5].map((i) => JSON.stringify({ request_index: i, answer: big })).join("\n") + "\n",
+    );
     const answers: string[] = [];
     readJournal(path, (r) => answers.push(r.answer!));
     expect(answers).toHaveLength(6);

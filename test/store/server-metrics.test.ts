@@ -7,8 +7,13 @@ import { readServerMetrics, SERVER_METRICS_FILE, writeServerMetrics } from "../.
 import { tempDir } from "../helpers/temp.ts";
 
 const row = (over: Partial<ServerMetricRow>): ServerMetricRow => ({
-  run_id: "20260101-000000Z-abcdef12", endpoint: "http://127.0.0.1:8000", t_ms: 0, metric: "vllm:kv_cache_usage_perc",
-  labels: '{"engine":"0","model_name":"m"}', value: 0, ...over,
+  run_id: "20260101-000000Z-abcdef12",
+  endpoint: "http://127.0.0.1:8000",
+  t_ms: 0,
+  metric: "vllm:kv_cache_usage_perc",
+  labels: '{"engine":"0","model_name":"m"}',
+  value: 0,
+  ...over,
 });
 
 describe("server-metrics.parquet", () => {
@@ -19,7 +24,12 @@ describe("server-metrics.parquet", () => {
     const rows = [
       row({ t_ms: 1000.25, value: 0.5 }),
       row({ t_ms: 0.125, value: 0.015625 }),
-      row({ metric: "vllm:request_success_total", labels: '{"engine":"0","finished_reason":"stop","model_name":"m \\"q\\""}', t_ms: 2000, value: 12345678901 }),
+      row({
+        metric: "vllm:request_success_total",
+        labels: '{"engine":"0","finished_reason":"stop","model_name":"m \\"q\\""}',
+        t_ms: 2000,
+        value: 12345678901,
+      }),
       row({ endpoint: "http://127.0.0.1:8001", metric: "vllm:generation_tokens_total", t_ms: 3, value: 7 }),
     ];
     const path = await writeServerMetrics(tmp.dir, rows);
@@ -47,7 +57,11 @@ describe("server-metrics.parquet", () => {
   });
 
   it("names the file, row and field of a bad row", async () => {
-    await expect(writeServerMetrics(tmp.dir, [row({}), row({ value: Number.NaN })])).rejects.toThrow(/server-metrics\.parquet: row 1, field value/);
-    await expect(writeServerMetrics(tmp.dir, [{ ...row({}), metric: undefined } as unknown as ServerMetricRow])).rejects.toThrow(/row 0, field metric/);
+    await expect(writeServerMetrics(tmp.dir, [row({}), row({ value: Number.NaN })])).rejects.toThrow(
+      /server-metrics\.parquet: row 1, field value/,
+    );
+    await expect(
+      writeServerMetrics(tmp.dir, [{ ...row({}), metric: undefined } as unknown as ServerMetricRow]),
+    ).rejects.toThrow(/row 0, field metric/);
   });
 });

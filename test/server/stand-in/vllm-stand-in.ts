@@ -37,20 +37,26 @@ if (!isProfileName(profile)) throw new Error(`unknown simulator profile ${profil
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const out = (line: string) => process.stdout.write(line + "\n");
 const err = (line: string) => process.stderr.write(line + "\n");
-const fixture = readFileSync(join(import.meta.dirname, "../../fixtures/vllm/startup-log-0.9.0.1-v1-2025-06.txt"), "utf8")
+const fixture = readFileSync(
+  join(import.meta.dirname, "../../fixtures/vllm/startup-log-0.9.0.1-v1-2025-06.txt"),
+  "utf8",
+)
   .split("\n")
   .filter((l) => l)
   .map((l) => l.replace("http://0.0.0.0:8000", `http://${host}:${port}`));
 const readyAt = fixture.findIndex((l) => l.includes("Starting vLLM API server"));
 
 process.on("SIGINT", () => {
-  if (mode === "stubborn") return err("WARNING 06-05 09:10:00 [launcher.py:80] ignoring SIGINT (stand-in stubborn mode)");
+  if (mode === "stubborn")
+    return err("WARNING 06-05 09:10:00 [launcher.py:80] ignoring SIGINT (stand-in stubborn mode)");
   out("INFO:     Shutting down");
   process.exit(0);
 });
 
 out("INFO 06-05 09:07:30 [api_server.py:1287] vLLM API server version 0.9.0.1");
-out(`INFO 06-05 09:07:30 [cli_args.py:309] non-default args: {'model': '${model}', 'host': '${host}', 'port': ${port}}`);
+out(
+  `INFO 06-05 09:07:30 [cli_args.py:309] non-default args: {'model': '${model}', 'host': '${host}', 'port': ${port}}`,
+);
 
 // vLLM binds the socket before loading the model.
 const taken = await new Promise<boolean>((resolve) => {
@@ -60,7 +66,9 @@ const taken = await new Promise<boolean>((resolve) => {
 });
 if (taken) {
   err("Traceback (most recent call last):");
-  err('  File "/usr/local/lib/python3.12/dist-packages/vllm/entrypoints/openai/api_server.py", line 1268, in create_server_socket');
+  err(
+    '  File "/usr/local/lib/python3.12/dist-packages/vllm/entrypoints/openai/api_server.py", line 1268, in create_server_socket',
+  );
   err("    sock.bind(addr)");
   err("OSError: [Errno 98] Address already in use");
   process.exit(1);
@@ -69,11 +77,15 @@ if (taken) {
 // The loading part of the recorded log, spread over FAKE_VLLM_LOAD_MS.
 const loading = fixture.slice(0, readyAt);
 const stopAt =
-  mode === "oom" ? loading.findIndex((l) => l.includes("Model loading took")) :
-  mode === "tokenizer" ? 3 :
-  mode === "crash" ? loading.findIndex((l) => l.includes("GPU KV cache size")) :
-  mode === "hang" ? loading.findIndex((l) => l.includes("torch.compile")) :
-  loading.length;
+  mode === "oom"
+    ? loading.findIndex((l) => l.includes("Model loading took"))
+    : mode === "tokenizer"
+      ? 3
+      : mode === "crash"
+        ? loading.findIndex((l) => l.includes("GPU KV cache size"))
+        : mode === "hang"
+          ? loading.findIndex((l) => l.includes("torch.compile"))
+          : loading.length;
 for (const line of loading.slice(0, stopAt)) {
   (line.startsWith("WARNING") ? err : out)(line);
   await sleep(loadMs / loading.length);
@@ -82,13 +94,17 @@ for (const line of loading.slice(0, stopAt)) {
 if (mode === "oom") {
   err("ERROR 06-05 09:07:49 [core.py:515] EngineCore failed to start.");
   err("ERROR 06-05 09:07:49 [core.py:515] Traceback (most recent call last):");
-  err("ERROR 06-05 09:07:49 [core.py:515] torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.50 GiB. GPU 0 has a total capacity of 15.57 GiB of which 412.00 MiB is free. Including non-PyTorch memory, this process has 15.14 GiB memory in use.");
+  err(
+    "ERROR 06-05 09:07:49 [core.py:515] torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.50 GiB. GPU 0 has a total capacity of 15.57 GiB of which 412.00 MiB is free. Including non-PyTorch memory, this process has 15.14 GiB memory in use.",
+  );
   err("RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}");
   process.exit(1);
 }
 if (mode === "tokenizer") {
   err("ERROR 06-05 09:07:46 [core.py:515] EngineCore failed to start.");
-  err(`ERROR 06-05 09:07:46 [core.py:515] ValueError: Tokenizer class GptOssTokenizer does not exist or is not currently imported. (model ${model})`);
+  err(
+    `ERROR 06-05 09:07:46 [core.py:515] ValueError: Tokenizer class GptOssTokenizer does not exist or is not currently imported. (model ${model})`,
+  );
   process.exit(1);
 }
 if (mode === "crash") {
@@ -101,9 +117,13 @@ if (mode === "hang") {
 }
 
 if (mode === "engine") {
-  const engine = spawn(process.execPath, ["-e", "process.on('SIGINT', () => {}); process.send('ready'); setInterval(() => {}, 1000);"], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const engine = spawn(
+    process.execPath,
+    ["-e", "process.on('SIGINT', () => {}); process.send('ready'); setInterval(() => {}, 1000);"],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   await new Promise((resolve) => engine.once("message", resolve));
   engine.disconnect();
   out(`INFO 06-05 09:07:40 [core.py:70] (stand-in) engine process ${engine.pid}`);
