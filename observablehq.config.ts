@@ -1,7 +1,7 @@
 // Observable Framework configuration of the report site. Everything is served from this
 // machine: no CDN, no web fonts (see the offline rules in the README).
-import { experimentEntries, resultsDir } from "./data-loaders/store/catalog.ts";
-import { experimentsFolder } from "./data-loaders/store/layout.ts";
+import { experimentEntries } from "./data-loaders/store/index.ts";
+import { experimentsFolder, resultsDir } from "./data-loaders/store/layout.ts";
 
 /** Experiments from results/experiments.json, else one per experiments/*.ts file. */
 const experiments = experimentEntries(resultsDir(), experimentsFolder());

@@ -11,7 +11,7 @@ import { runExperiment } from "./run/runner.ts";
 import { trackerVersion } from "./run/environment.ts";
 import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";
 import { formatSeconds } from "./run/progress.ts";
-import { experimentsFolder, resultsRoot } from "./store/layout.ts";
+import { experimentsFolder, resultsDir } from "./store/layout.ts";
 import { runSimCommand } from "./sim/command.ts";
 
 const EXPERIMENTS_DIR = experimentsFolder();
@@ -67,7 +67,7 @@ async function runPending(entries: PlanEntry[], root: string, signal: AbortSigna
 async function withLock(wait: boolean, fn: () => Promise<number>): Promise<number> {
   let lock: Lock;
   try {
-    lock = await acquireLock(resultsRoot(), {
+    lock = await acquireLock(resultsDir(), {
       wait,
       onWait: (held) => process.stderr.write(`waiting: ${held.message}\n`),
     });
@@ -88,7 +88,7 @@ async function withLock(wait: boolean, fn: () => Promise<number>): Promise<numbe
 
 /** Loads, plans and runs; returns the process exit code (non-zero on invalid files or failed runs). */
 async function run(ids: string[]): Promise<number> {
-  const root = resultsRoot();
+  const root = resultsDir();
   const load = await loadExperiments(EXPERIMENTS_DIR);
   printErrors(load);
   for (const r of load.recorded.filter((r) => ids.includes(r.id)))
@@ -160,7 +160,7 @@ program
   .description("show each experiment as fresh, stale, pending, failed or partial (and client-bound runs)")
   .action(async () => {
     const load = await loadExperiments(EXPERIMENTS_DIR);
-    const plan = planExperiments(load.experiments, resultsRoot(), () => {});
+    const plan = planExperiments(load.experiments, resultsDir(), () => {});
     for (const p of plan) {
       const run = p.shown ? ` ${p.shown.runId} (${p.shown.manifest.status})` : "";
       const units =
@@ -174,7 +174,7 @@ program
         `${p.state.padEnd(8)} ${p.experiment.id}${run}${units}${p.reason ? `: ${p.reason}` : ""}${bound}\n`,
       );
     }
-    for (const r of recordedIndexEntries(load.recorded, resultsRoot(), () => {})) {
+    for (const r of recordedIndexEntries(load.recorded, resultsDir(), () => {})) {
       const run = r.run_id
         ? ` ${r.run_id} (${r.state === "failed" ? "failed" : "complete"})`
         : " (written by the next run or build)";
@@ -193,7 +193,7 @@ program
       const code = await run([]);
       if (code === 130) return code;
       try {
-        const report = await buildSite(process.cwd(), resultsRoot());
+        const report = await buildSite(process.cwd(), resultsDir());
         const s = report.seconds;
         process.stderr.write(
           `site: dist/ built (${report.loadersRun.length} loader outputs computed, ${report.kept.length} reused; ` +
@@ -218,7 +218,7 @@ program
       process.exitCode = code;
       return;
     }
-    invalidateLoaderCache(process.cwd(), resultsRoot());
+    invalidateLoaderCache(process.cwd(), resultsDir());
     process.exitCode = await runFramework(process.cwd(), ["preview", "--port", String(opts.port)]);
   });
 
@@ -262,7 +262,7 @@ importCommand
     try {
       const r = importVllmBench(file, {
         experimentsDir: EXPERIMENTS_DIR,
-        resultsRoot: resultsRoot(),
+        resultsRoot: resultsDir(),
         experimentId: opts.experiment,
         hardware: opts.hardware,
       });
@@ -284,7 +284,7 @@ exportCommand
   .option("--out <file>", "output file (default: standard output)")
   .action(async (id: string, opts: { run?: string; out?: string }) => {
     try {
-      const lines = await batchOutputLines(runToExport(resultsRoot(), id, opts.run));
+      const lines = await batchOutputLines(runToExport(resultsDir(), id, opts.run));
       const text = lines.map((l) => l + "\n").join("");
       if (opts.out) {
         writeFileSync(opts.out, text);

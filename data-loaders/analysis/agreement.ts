@@ -8,19 +8,12 @@
 //   κ  = (po − pe) / (1 − pe)                 (undefined, null, when pe = 1)
 //   SE(κ) = √(po (1 − po) / (n (1 − pe)²))    (Cohen 1960, large-sample approximation)
 //   95% CI = κ ± 1.96 · SE, clipped to [−1, 1]
-import type { RequestRow } from "../store/rows.ts";
-import { pairByPrompt } from "./pairs.ts";
+import type { RequestRow } from "../store/schemas/request-row.ts";
+import { pairByPrompt } from "./by-prompt.ts";
 import { categoryOf } from "./quality.ts";
 
 /** Two-sided 95% standard normal quantile. */
 const Z_95 = 1.959963984540054;
-
-export const AGREEMENT_METHOD = `Answers of two runs are joined by prompt id and the categorical field is read from each answer
-parsed as JSON (after dropping a think block and a code fence); a prompt counts when both answers
-have the field. Observed agreement po = matching prompts / n; chance agreement pe = Σ over
-categories of (share of A's answers in it) · (share of B's answers in it); Cohen's κ = (po − pe) /
-(1 − pe). The 95% interval is κ ± 1.96 · SE with the large-sample SE = √(po (1 − po) / (n (1 − pe)²))
-(Cohen 1960), clipped to [−1, 1].`;
 
 export type AgreementRow = Pick<RequestRow, "prompt_id" | "request_index" | "status" | "answer">;
 

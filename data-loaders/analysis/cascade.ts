@@ -1,4 +1,4 @@
-// Screen-then-escalate plans replayed from two recorded runs on the same prompts: model A (cheap)
+// Screen-then-escalate plans replayed from two stored runs on the same prompts: model A (cheap)
 // answers every prompt, and a rule decides which prompts are sent again to model B (strong).
 //
 // Join: by prompt_id (`pairByPrompt`); only prompts present in both runs are replayed, the others
@@ -22,9 +22,9 @@
 //   agreement with B alone on the categorical field = share of prompts with a B value where the
 //           plan's answer (B's when escalated, else A's) has the same value.
 import { mean } from "../metrics/stats.ts";
-import type { RequestRow } from "../store/rows.ts";
+import type { RequestRow } from "../store/schemas/request-row.ts";
 import { gpuCost, tokenCost, type Price } from "./cost.ts";
-import { pairByPrompt } from "./pairs.ts";
+import { pairByPrompt } from "./by-prompt.ts";
 import { categoryOf, numbersOf } from "./quality.ts";
 
 export type CascadeRow = Pick<
@@ -49,16 +49,6 @@ export type CascadeRule =
   | { kind: "schema-invalid" }
   | { kind: "field-equals"; field: string; value: string }
   | { kind: "top-percent"; field: string; percent: number };
-
-export const CASCADE_METHOD = `Model A answers every prompt; a rule sends some prompts again to model B. Replayed from the
-stored answers of both runs on the same prompts (joined by prompt id). Rules: escalate A's
-schema-invalid (or failed) answers; escalate when A's field equals a value; escalate A's top p% by
-a numeric field (ties included). The last two also escalate answers A failed to produce. With a
-share s escalated, the time for N requests = N / A's rate + s · N / B's rate; the API cost per
-request = A's mean cost + s · the mean cost of B's escalated answers (each answer's own tokens at
-the price per 1M input and output tokens); self-hosted cost = GPU $/hour · each model's time.
-Agreement with B alone = share of prompts where the plan's answer (B's when escalated, else A's)
-has B's value of the categorical field.`;
 
 export interface CascadeOptions {
   /** Categorical field agreement with B alone is measured on (e.g. "recommendation"); null: none. */

@@ -6,15 +6,14 @@
 //   self-hosted cost         = GPU $/hour · seconds / 3600
 import type { z } from "zod";
 import type { priceSchema } from "../experiment/schema.ts";
-import { perSecond } from "../metrics/throughput.ts";
-import type { Manifest } from "../store/rows.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
 import type { Projection } from "./extrapolate.ts";
 
 export type Price = z.output<typeof priceSchema>;
 
 /** Request counts the cost tables quote. */
-export const PER_100K = 100_000;
-export const PER_1M = 1_000_000;
+const PER_100K = 100_000;
+const PER_1M = 1_000_000;
 
 /** The token means a cost is computed from (successful requests with usage). */
 export interface TokenMeans {
@@ -99,40 +98,12 @@ export function projectedGpuCosts(dollarsPerHour: number, projections: readonly 
   }));
 }
 
-/** What a finished run's cost is computed from (summarizeRun gives these; so do recorded aggregates). */
+/** The aggregates of a finished run (summarizeRun gives these; `recordedAggregates` reads them from a recorded run). */
 export interface RunAggregates {
   completed: number;
   durationS: number;
   meanPromptTokens: number | null;
   meanCompletionTokens: number | null;
-}
-
-export interface RunCost {
-  /** Cost of the run's own requests at each price (null without token means). */
-  api: (ApiCost & { run: number })[] | null;
-  /** GPU cost of the run's duration and per request at its whole-run rate (null without $/hour). */
-  selfHosted: { run: number; perRequest: number | null; per100K: number | null; per1M: number | null } | null;
-}
-
-/** Cost of a recorded or measured run from its aggregates. */
-export function runCost(run: RunAggregates, prices: readonly Price[], gpuDollarsPerHour: number | null): RunCost {
-  const tokens =
-    run.meanPromptTokens === null || run.meanCompletionTokens === null
-      ? null
-      : { meanPromptTokens: run.meanPromptTokens, meanCompletionTokens: run.meanCompletionTokens };
-  const api =
-    tokens === null ? null : apiCosts(prices, tokens).map((c) => ({ ...c, run: c.perRequest * run.completed }));
-  let selfHosted: RunCost["selfHosted"] = null;
-  if (gpuDollarsPerHour !== null) {
-    const rate = selfHostedRate(gpuDollarsPerHour, perSecond(run.completed, run.durationS));
-    selfHosted = {
-      run: gpuCost(gpuDollarsPerHour, run.durationS),
-      perRequest: rate?.perRequest ?? null,
-      per100K: rate?.per100K ?? null,
-      per1M: rate?.per1M ?? null,
-    };
-  }
-  return { api, selfHosted };
 }
 
 /** The aggregates of a recorded run (manifest `recorded`): token means = totals / completed. */

@@ -34,7 +34,8 @@ import {
 import { mean, std } from "../metrics/stats.ts";
 import { steadyState } from "../metrics/steady-state.ts";
 import { rates, runDurationS, throughput } from "../metrics/throughput.ts";
-import type { Manifest, RequestRow } from "../store/rows.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
+import type { RequestRow } from "../store/schemas/request-row.ts";
 
 /** The request counts the site projects to. */
 export const PROJECTION_COUNTS = [1_000, 5_000, 50_000, 200_000, 1_000_000] as const;

@@ -12,24 +12,17 @@
 // each rate = N / R; time saved = baseline time − candidate time (negative when slower).
 import { bootstrapMeans, bootstrapRng, DEFAULT_REPLICATES, percentileInterval } from "../metrics/bootstrap.ts";
 import { mean } from "../metrics/stats.ts";
-import type { RequestRow } from "../store/rows.ts";
+import type { RequestRow } from "../store/schemas/request-row.ts";
 import { PROJECTION_COUNTS } from "./extrapolate.ts";
-import { pairByPrompt } from "./pairs.ts";
+import { pairByPrompt } from "./by-prompt.ts";
 
 export type PairedRow = Pick<
   RequestRow,
   "prompt_id" | "request_index" | "status" | "ttft_ms" | "e2e_ms" | "completion_tokens" | "schema_valid"
 >;
 
-export const PAIRED_METRICS = ["e2e_ms", "ttft_ms", "completion_tokens", "schema_valid"] as const;
+const PAIRED_METRICS = ["e2e_ms", "ttft_ms", "completion_tokens", "schema_valid"] as const;
 export type PairedMetric = (typeof PAIRED_METRICS)[number];
-
-export const PAIRED_METHOD = `Runs are joined by prompt id (the first successful request of each prompt). For each metric a
-prompt counts when both runs have a value (latencies and tokens of successful requests; validity as
-1/0). The difference is candidate − baseline per prompt; its mean has a 95% percentile bootstrap
-interval (prompts resampled with replacement, seeded, 1000 replicates). Speedup = candidate request
-throughput / baseline request throughput; time saved for N requests = N / baseline rate − N /
-candidate rate.`;
 
 export interface PairedDifference {
   metric: PairedMetric;

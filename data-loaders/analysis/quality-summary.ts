@@ -8,16 +8,9 @@
 //       counted once per answer, most frequent first
 //   cut by length       = successful requests with finish_reason "length" / successful requests
 //   valid answers per GPU-hour = request throughput · schema-valid rate · 3600 / GPUs
-import type { RequestRow } from "../store/rows.ts";
+import type { RequestRow } from "../store/schemas/request-row.ts";
 
 export type QualityRow = Pick<RequestRow, "status" | "json_valid" | "schema_valid" | "schema_errors" | "finish_reason">;
-
-export const QUALITY_METHOD = `An answer is JSON-valid when it parses as JSON after dropping a leading think block and one
-surrounding code fence, and schema-valid when it also satisfies the experiment's zod schema. Rates
-are over successful requests that were checked. Error paths are the schema error entries, counted
-once per answer. Cut by length = successful requests that stopped at the token limit (finish
-reason "length") / successful requests. Valid answers per GPU-hour = request throughput ·
-schema-valid rate · 3600 / GPUs.`;
 
 export interface ErrorPath {
   /** The whole entry, e.g. "recommendation: Invalid option: expected one of …". */

@@ -6,14 +6,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { sqlString } from "../store/parquet.ts";
-import {
-  REQUEST_COLUMNS,
-  duckdbColumns,
-  ROW_SCHEMA_VERSION,
-  type ExperimentIndex,
-  type Manifest,
-} from "../store/rows.ts";
+import { sqlString } from "../store/duckdb.ts";
+import { REQUEST_COLUMNS, duckdbColumns, ROW_SCHEMA_VERSION } from "../store/schemas/request-row.ts";
+import type { ExperimentIndex } from "../store/schemas/experiment-index.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
 
 export interface StoreOptions {
   runs: number;

@@ -3,15 +3,16 @@
 // one of them. A run of the current spec that stopped early (killed, Ctrl-C, server gone) is
 // resumed, never restarted; runs of other spec hashes are never mixed in. Content hashes only,
 // never file times.
-import { existsSync, writeFileSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedExperiment } from "../experiment/load.ts";
 import type { SpecError } from "../experiment/errors.ts";
 import { isResumable } from "../run/resume.ts";
 import { runUnits, type RunUnit } from "../run/schedule.ts";
-import { listRuns, type RunFolder, type Warn } from "../store/catalog.ts";
-import { INDEX_FILE, JOURNAL_FILE } from "../store/layout.ts";
-import { experimentIndexSchema, type ExperimentIndex } from "../store/rows.ts";
+import { listRuns, type RunFolder, type Warn } from "../store/folders.ts";
+import { indexEntry, writeExperimentIndexFile } from "../store/index.ts";
+import { JOURNAL_FILE } from "../store/layout.ts";
+import type { ExperimentEntry, ExperimentIndex } from "../store/schemas/experiment-index.ts";
 
 export type PlanState = "fresh" | "stale" | "pending" | "failed" | "partial";
 
@@ -102,36 +103,27 @@ export function writeExperimentIndex(
   resultsRoot: string,
   plan: PlanEntry[],
   invalid: SpecError[],
-  recorded: ExperimentIndex["experiments"] = [],
+  recorded: ExperimentEntry[] = [],
 ): ExperimentIndex {
-  const index: ExperimentIndex = {
-    generated_at: new Date().toISOString(),
-    experiments: [
-      ...plan.map(({ experiment: e, state, shown, reason }) => ({
-        id: e.id,
-        file: e.file,
-        title: e.spec.title,
-        notes: e.spec.notes,
-        state,
-        spec_hash: e.specHash,
-        run_id: shown?.runId ?? null,
-        spec: shown?.manifest.spec ?? e.resolvedSpec,
-        simulated: "simulate" in e.spec.server,
-        model: shown?.manifest.server.model || ("model" in e.spec.server ? e.spec.server.model : null),
-        error: reason,
-      })),
-      ...recorded,
-      ...invalidEntries(invalid),
-    ],
-  };
-  mkdirSync(resultsRoot, { recursive: true });
-  const path = join(resultsRoot, INDEX_FILE);
-  writeFileSync(path + ".tmp", JSON.stringify(experimentIndexSchema.parse(index), null, 2) + "\n");
-  renameSync(path + ".tmp", path);
-  return index;
+  const planned = plan.map(({ experiment: e, state, shown, reason }) =>
+    indexEntry({
+      id: e.id,
+      file: e.file,
+      title: e.spec.title,
+      notes: e.spec.notes,
+      state,
+      specHash: e.specHash,
+      shown,
+      spec: shown?.manifest.spec ?? e.resolvedSpec,
+      simulated: "simulate" in e.spec.server,
+      model: shown?.manifest.server.model || ("model" in e.spec.server ? e.spec.server.model : null),
+      error: reason,
+    }),
+  );
+  return writeExperimentIndexFile(resultsRoot, [...planned, ...recorded, ...invalidEntries(invalid)]);
 }
 
-function invalidEntries(errors: SpecError[]): ExperimentIndex["experiments"] {
+function invalidEntries(errors: SpecError[]): ExperimentEntry[] {
   const byFile = new Map<string, SpecError[]>();
   for (const e of errors) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
   return [...byFile].map(([file, errs]) => {
@@ -139,18 +131,6 @@ function invalidEntries(errors: SpecError[]): ExperimentIndex["experiments"] {
       .replace(/^.*\//, "")
       .replace(/\.[^.]*$/, "")
       .replace(/:.*$/, "");
-    return {
-      id,
-      file,
-      title: id,
-      notes: "",
-      state: "invalid" as const,
-      spec_hash: null,
-      run_id: null,
-      spec: null,
-      simulated: false,
-      model: null,
-      error: errs.map((e) => e.message).join("\n"),
-    };
+    return indexEntry({ id, file, state: "invalid", error: errs.map((e) => e.message).join("\n") });
   });
 }

@@ -14,7 +14,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rm
 import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { experimentEntries, experimentFileIds, listRuns, type RunFolder } from "../store/catalog.ts";
+import { experimentEntries } from "../store/index.ts";
+import { experimentFileIds, listRuns, type RunFolder } from "../store/folders.ts";
 import { experimentsFolder } from "../store/layout.ts";
 import { inPool } from "../pool.ts";
 import { isWarm } from "../report/digest.ts";

@@ -10,7 +10,7 @@ import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { hashJson, sha256 } from "../experiment/hash.ts";
 import { experimentsFolder, INDEX_FILE } from "../store/layout.ts";
-import type { ExperimentIndex } from "../store/rows.ts";
+import type { ExperimentIndex } from "../store/schemas/experiment-index.ts";
 import { placeDownloads } from "../report/downloads.ts";
 import { CACHE_DIR, runLoaders, warmMemo, writeDownloadFiles } from "./prepare.ts";
 

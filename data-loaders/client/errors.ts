@@ -5,7 +5,7 @@
 // * legacy flat (≤ 0.10.0): {"object":"error","message","type","param","code"}
 // * API-key middleware:     {"error":"Unauthorized"} (error is a string)
 // Anything else (HTML from a proxy, empty body) keeps a short excerpt of the text as message.
-import type { ErrorClass } from "../store/rows.ts";
+import type { ErrorClass } from "../store/schemas/request-row.ts";
 
 export interface ErrorInfo {
   message: string | null;

@@ -1,6 +1,6 @@
 // What one HTTP request to an OpenAI-compatible server produced, as observed by the client.
-// The runner turns an Outcome into a stored RequestRow (store/rows.ts).
-import type { ErrorClass } from "../store/rows.ts";
+// The runner turns an Outcome into a stored RequestRow (store/schemas/request-row.ts).
+import type { ErrorClass } from "../store/schemas/request-row.ts";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";

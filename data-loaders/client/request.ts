@@ -15,7 +15,7 @@ import type { CompletionRequest, Outcome } from "./outcome.ts";
 import { classifyHttpStatus, classifyNetworkError, httpErrorMessage, parseErrorBody, redact } from "./errors.ts";
 import { SseDecoder } from "./sse.ts";
 import { parseResponseBody, StreamState, type ResponseFields } from "./stream-state.ts";
-import type { ErrorClass } from "../store/rows.ts";
+import type { ErrorClass } from "../store/schemas/request-row.ts";
 
 export interface SendOptions {
   dispatcher: Dispatcher;

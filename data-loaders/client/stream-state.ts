@@ -10,7 +10,7 @@
 //   not reported, so the counts stay null.
 // * An `{"error":…}` event fails the request (`in_band_error`) even though HTTP said 200; a
 //   payload that is not a JSON object is `malformed_stream`, and so is a stream without `[DONE]`.
-import type { ErrorClass } from "../store/rows.ts";
+import type { ErrorClass } from "../store/schemas/request-row.ts";
 import type { Outcome, ToolCall } from "./outcome.ts";
 import { errorInfoOf, type Failure } from "./errors.ts";
 

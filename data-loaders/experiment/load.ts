@@ -128,8 +128,9 @@ async function importDefault(path: string, file: string): Promise<unknown> {
 
 /**
  * The part of the spec that changes the measurement, as plain JSON: everything but the title,
- * notes and prices (editing prose or prices re-runs nothing). The quality schema is stored as
- * JSON Schema and the prompts by their content hash.
+ * notes, prices, GPU $/hour and publishing choice (editing prose, costs or what the site shows
+ * re-runs nothing). The quality schema is stored as JSON Schema and the prompts by their
+ * content hash.
  */
 function hashedSpec(spec: Experiment, file: string, promptHash: string): Record<string, unknown> {
   const { title: _t, notes: _n, prices: _p, gpuDollarsPerHour: _g, publish: _pub, quality, ...measured } = spec;

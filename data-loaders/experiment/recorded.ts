@@ -1,15 +1,18 @@
 // Recorded experiments: results measured elsewhere (by hand, by `vllm bench serve`, on another
 // machine) that the tracker cannot re-run. `experiments/<id>.ts` exports `defineRecorded({...})`;
 // the build materialises each as a run folder holding only a manifest (source "recorded", the
-// `recorded` aggregates, no requests.parquet), so the catalog, plan and site treat it like any
+// `recorded` aggregates, no requests.parquet), so the store, plan and site treat it like any
 // other run. A recorded experiment is never run; a failed one (e.g. the server never started)
 // is a failed recorded run with its reason.
 import { mkdirSync } from "node:fs";
 import { z } from "zod";
-import { listRuns, type Warn } from "../store/catalog.ts";
+import { listRuns, type Warn } from "../store/folders.ts";
+import { indexEntry } from "../store/index.ts";
 import { newRunId, runDir } from "../store/layout.ts";
 import { writeManifest } from "../store/manifest.ts";
-import { ROW_SCHEMA_VERSION, type ExperimentIndex, type Manifest } from "../store/rows.ts";
+import type { ExperimentEntry } from "../store/schemas/experiment-index.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
+import { ROW_SCHEMA_VERSION } from "../store/schemas/request-row.ts";
 import { hashJson } from "./hash.ts";
 
 const count = () => z.number().int().min(0);
@@ -203,26 +206,21 @@ export function materialiseRecorded(
 }
 
 /** Entries of `results/experiments.json` for recorded experiments (call after materialiseRecorded). */
-export function recordedIndexEntries(
-  recorded: LoadedRecorded[],
-  resultsRoot: string,
-  warn?: Warn,
-): ExperimentIndex["experiments"] {
+export function recordedIndexEntries(recorded: LoadedRecorded[], resultsRoot: string, warn?: Warn): ExperimentEntry[] {
   const runs = listRuns(resultsRoot, warn);
   return recorded.map((r) => {
     const run = runs.filter((x) => x.experimentId === r.id && x.manifest.spec_hash === r.specHash).at(-1) ?? null;
-    return {
+    return indexEntry({
       id: r.id,
       file: r.file,
       title: r.recorded.title,
       notes: r.recorded.notes,
       state: r.recorded.status === "failed" ? "failed" : run ? "fresh" : "pending",
-      spec_hash: r.specHash,
-      run_id: run?.runId ?? null,
+      specHash: r.specHash,
+      shown: run,
       spec: r.resolvedSpec,
-      simulated: false,
       model: r.recorded.model,
-      error: r.recorded.reason ?? null,
-    };
+      error: r.recorded.reason,
+    });
   });
 }

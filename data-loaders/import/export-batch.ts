@@ -1,7 +1,9 @@
 // `tracker export batch <experiment-id>`: a run's answers as an OpenAI batch output file, one line
 // per request in request order ({id, custom_id, response: {status_code, request_id, body}, error}).
 // custom_id is the prompt id, so a batch input file round-trips to its answers.
-import { listRuns, readExperimentIndex, readRows, type RunFolder } from "../store/catalog.ts";
+import { listRuns, type RunFolder } from "../store/folders.ts";
+import { readExperimentIndex } from "../store/index.ts";
+import { readRows } from "../store/columns.ts";
 import { batchOutputLine, type AnswerRow } from "./openai-batch.ts";
 
 const COLUMNS = [

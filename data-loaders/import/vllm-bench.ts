@@ -9,7 +9,7 @@ import { formatPath } from "../experiment/errors.ts";
 import { materialiseRecorded, recordedSchema, toLoadedRecorded, type RecordedInput } from "../experiment/recorded.ts";
 import { EXPERIMENT_ID } from "../experiment/schema.ts";
 import { readManifest } from "../store/manifest.ts";
-import type { Manifest } from "../store/rows.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
 
 const n = () => z.number({ error: "a number" });
 const stat = () => n().nullable().optional();

@@ -4,8 +4,8 @@
 // statistic; repeating this B times gives the statistic's sampling distribution. The
 // percentile interval at level L takes the (1 − L)/2 and (1 + L)/2 quantiles of the B replicates
 // (with `percentile` from stats.ts: linear interpolation, numpy's default).
-// Randomness comes only from a seeded generator (`rngFor` of the simulator, mulberry32), so the
-// same seed gives the same interval.
+// Randomness comes only from a seeded generator (`rngFor` in data-loaders/random.ts, mulberry32),
+// so the same seed gives the same interval.
 import { rngFor, type Rng } from "../random.ts";
 import { percentile } from "./stats.ts";
 

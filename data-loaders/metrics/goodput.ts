@@ -6,7 +6,7 @@
 // a configured SLO is unknown (null) is not counted as good.
 import { tpotMs } from "./latency.ts";
 import { perSecond, runDurationS } from "./throughput.ts";
-import type { MetricRow } from "./summary.ts";
+import type { MetricRow } from "./types.ts";
 
 export interface Slo {
   ttftMs?: number;

@@ -4,8 +4,12 @@
 //   TPOT = (E2EL − TTFT) / (output tokens − 1), only for requests with more than 1 output token
 //   ITL  = the flat concatenation of every request's gaps between events (per chunk, not per token)
 // Failed requests never enter latency statistics; null values (unknown) are skipped.
+// Over a stored run, the ITL distribution and the percentiles of TTFT, TPOT and E2EL behind the
+// CDF charts are computed in DuckDB (a run holds millions of gaps) with the SQL twins in sql.ts.
+import { query } from "../store/duckdb.ts";
+import { distributionFromRow, distributionSql, itlValuesSql, latencyValuesSql, quantilesSql } from "./sql.ts";
 import { distribution } from "./stats.ts";
-import type { Distribution, MetricRow } from "./summary.ts";
+import type { Distribution, MetricRow } from "./types.ts";
 
 export type LatencyRow = Pick<MetricRow, "status" | "ttft_ms" | "e2e_ms" | "itl_ms" | "completion_tokens">;
 
@@ -59,4 +63,37 @@ export function latency(rows: Iterable<LatencyRow>): LatencyStats {
     itlMs: distribution(values.itlMs),
     e2elMs: distribution(values.e2elMs),
   };
+}
+
+/** The inter-token-latency distribution of a stored run: `latency(rows).itlMs`, computed in DuckDB. */
+export async function itlDistribution(requestsPath: string): Promise<Distribution> {
+  const [row] = await query(`SELECT ${distributionSql("v")} FROM (${itlValuesSql("measured")})`, {
+    path: requestsPath,
+  });
+  return distributionFromRow(row ?? {});
+}
+
+export interface QuantilePoint {
+  /** Percentile, 0–100. */
+  p: number;
+  ms: number;
+}
+
+/**
+ * The `ps` percentiles of TTFT, TPOT and E2EL of a stored run's successful requests (for CDF
+ * charts): `percentile` of each `latencyValues` list, computed in DuckDB. Empty lists when there
+ * are no values.
+ */
+export async function latencyQuantiles(
+  requestsPath: string,
+  ps: readonly number[],
+): Promise<Record<"ttftMs" | "tpotMs" | "e2elMs", QuantilePoint[]>> {
+  const [row] = await query(
+    `SELECT ${quantilesSql("ttft_ms", ps)} AS ttft, ${quantilesSql("tpot_ms", ps)} AS tpot, ${quantilesSql("e2e_ms", ps)} AS e2e
+     FROM (${latencyValuesSql("measured")})`,
+    { path: requestsPath },
+  );
+  const points = (list: unknown) =>
+    Array.isArray(list) && list.every((v) => v !== null) ? list.map((ms, i) => ({ p: ps[i]!, ms: Number(ms) })) : [];
+  return { ttftMs: points(row?.ttft), tpotMs: points(row?.tpot), e2elMs: points(row?.e2e) };
 }

@@ -9,7 +9,14 @@
 //   quantilesSql ↔ stats.ts `percentile` at several p (linear interpolation), nulls skipped.
 //   latencyValuesSql ↔ latency.ts `latencyValues` for ttftMs, tpotMs, e2elMs: successful requests;
 //     TPOT is the stored tpot_ms column, which the runner fills with `tpotMs` (the same formula).
-import type { Distribution } from "./summary.ts";
+//   extentSql, histogramCountsSql ↔ histogram.ts `histogramBins`: min and max of a column, then
+//     bin = least(floor((value − min) / width), bins − 1) per non-null value, counted per bin.
+//   outcomeCountsSql ↔ outcomes.ts `countOutcomes`: requests per (status, error class, finish
+//     reason), most frequent first.
+//   serverSeriesSql ↔ series.ts `serverSeriesBins`: per metric and scrape the sum over endpoints
+//     and label sets, then per bin floor(t_ms / binMs)·binMs the mean of those sums.
+// The `$name` parameters are bound by the caller (store/duckdb.ts `query`).
+import type { Distribution } from "./types.ts";
 
 /** SELECT list giving the `Distribution` fields of `column` (nulls skipped). */
 export function distributionSql(column: string): string {
@@ -58,4 +65,31 @@ export function distributionFromRow(row: Record<string, unknown>): Distribution 
     min: num("min"),
     max: num("max"),
   };
+}
+
+/** Row `(lo, hi)`: the minimum and maximum of `column` in `table` (null when it has no values). */
+export function extentSql(column: string, table: string): string {
+  return `SELECT min(${column})::DOUBLE AS lo, max(${column})::DOUBLE AS hi FROM ${table}`;
+}
+
+/** Rows `(bin, count)` of the non-null values of `column`, for the bounds `$lo`, `$width` and last bin `$last`. */
+export function histogramCountsSql(column: string, table: string): string {
+  return `SELECT least(floor((${column} - $lo) / $width), $last)::INTEGER AS bin, count(*) AS count
+     FROM ${table} WHERE ${column} IS NOT NULL GROUP BY bin`;
+}
+
+/** Rows `(status, error_class, finish_reason, count)`, most frequent first, then by the three keys (nulls last). */
+export function outcomeCountsSql(table: string): string {
+  return `SELECT status, error_class, finish_reason, count(*) AS count FROM ${table}
+     GROUP BY ALL ORDER BY count DESC, status, error_class NULLS LAST, finish_reason NULLS LAST`;
+}
+
+/** Rows `(metric, startMs, value)` of the server-metrics file `$path` for the given metrics, in bins of `$bin` ms. */
+export function serverSeriesSql(metrics: readonly string[]): string {
+  const names = metrics.map((m) => `'${m.replaceAll("'", "''")}'`).join(", ");
+  return `WITH per_scrape AS (
+       SELECT metric, t_ms, sum(value) AS value FROM read_parquet($path)
+       WHERE metric IN (${names}) GROUP BY metric, t_ms)
+     SELECT metric, (floor(t_ms / $bin) * $bin)::DOUBLE AS "startMs", avg(value)::DOUBLE AS value
+     FROM per_scrape GROUP BY ALL ORDER BY metric, "startMs"`;
 }

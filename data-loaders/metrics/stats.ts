@@ -2,17 +2,20 @@
 // mean = np.mean, median = np.median, std = np.std (population, ddof=0),
 // percentile = np.percentile with numpy's default "linear" method (Hyndman–Fan type 7).
 //
+// The mean and the percentiles are d3-array's `mean` and `quantile` (type 7 is d3's only
+// method): the fractional rank is h = (n − 1)·p/100, interpolated between the values at floor(h)
+// and floor(h) + 1. The standard deviation is written here because d3's `deviation` is the
+// sample one (ddof = 1).
+//
 // Difference from vLLM: for an empty list vLLM prints 0 (it falls back to 0 when there are no
 // values), while we return null, because our stored and displayed values use null for "unknown"
 // and 0 would read as a real measurement.
-import type { Distribution } from "./summary.ts";
+import { mean as d3Mean, quantile, quantileSorted } from "d3-array";
+import type { Distribution } from "./types.ts";
 
-/** Arithmetic mean; null for an empty list. */
+/** Arithmetic mean (a plain sum in input order, divided by n); null for an empty list. */
 export function mean(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
+  return d3Mean(values) ?? null;
 }
 
 /** Population standard deviation (ddof = 0), two-pass; null for an empty list. */
@@ -30,12 +33,13 @@ export function median(values: readonly number[]): number | null {
 }
 
 /**
- * np.percentile(values, p) with linear interpolation (type 7): sort the values, take the
- * fractional rank h = (n − 1)·p/100 and interpolate between the values at floor(h) and floor(h)+1.
- * p is in [0, 100]; null for an empty list.
+ * np.percentile(values, p) with linear interpolation (type 7): take the fractional rank
+ * h = (n − 1)·p/100 of the sorted values and interpolate between the values at floor(h) and
+ * floor(h)+1. p is in [0, 100]; null for an empty list.
  */
 export function percentile(values: readonly number[], p: number): number | null {
-  return sortedPercentile(sortAscending(values), p);
+  checkPercentile(p);
+  return quantile(values, p / 100) ?? null;
 }
 
 /** All statistics of one list of values (sorted once). */
@@ -60,13 +64,11 @@ function sortAscending(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
-function sortedPercentile(sorted: readonly number[], p: number): number | null {
+function sortedPercentile(sorted: number[], p: number): number | null {
+  checkPercentile(p);
+  return quantileSorted(sorted, p / 100) ?? null;
+}
+
+function checkPercentile(p: number): void {
   if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
-  const n = sorted.length;
-  if (n === 0) return null;
-  const h = ((n - 1) * p) / 100;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  const low = sorted[lo]!;
-  return low + (h - lo) * (sorted[hi]! - low);
 }

@@ -1,6 +1,6 @@
-// Steady-state window of a run at a target concurrency C, and the per-bin time series behind the
-// tokens-per-second-over-time chart. Extrapolations use the steady-state throughput, which leaves
-// out the warm-up ramp and the drain tail that pull whole-run throughput down.
+// Steady-state window of a run at a target concurrency C. Extrapolations use the steady-state
+// throughput, which leaves out the warm-up ramp and the drain tail that pull whole-run throughput
+// down.
 //
 // Window rule (times in ms since run start; a request is in flight from sent_ms to done_ms,
 // failed requests included because they occupy a slot; at equal times completions are applied
@@ -17,7 +17,7 @@
 //      inter-completion rate: evenly spaced completions give the exact rate.
 // No window (null) when the in-flight count never reaches C or the window is empty.
 import { rates } from "./throughput.ts";
-import type { MetricRow } from "./summary.ts";
+import type { MetricRow } from "./types.ts";
 
 export type WindowRow = Pick<MetricRow, "status" | "sent_ms" | "done_ms" | "prompt_tokens" | "completion_tokens">;
 
@@ -73,67 +73,4 @@ function firstFullAt(rows: readonly WindowRow[], concurrency: number): number | 
     if (inFlight >= concurrency) return e.t;
   }
   return null;
-}
-
-export type SeriesRow = Pick<MetricRow, "status" | "sent_ms" | "first_event_ms" | "done_ms" | "completion_tokens">;
-
-export interface TimeBin {
-  /** Bin covers [startMs, endMs). */
-  startMs: number;
-  endMs: number;
-  /** Successful / failed requests with done_ms in the bin. */
-  completed: number;
-  failed: number;
-  /** Output tokens generated in the bin per second (see `timeSeries`). */
-  outputTokensPerS: number;
-  /** Time-averaged number of requests in flight (sent_ms..done_ms) during the bin. */
-  inFlight: number;
-}
-
-/**
- * Fixed bins of binMs from run start (0) to the bin holding the last time.
- * Output tokens of a successful request are spread evenly over its first_event_ms..done_ms span
- * (proportionally to the overlap with each bin), so the chart shows when tokens were streamed
- * rather than spikes at completions; a request without first_event_ms, or with a zero span, puts
- * all its tokens in the bin of done_ms. Rows with null completion_tokens add no tokens.
- * Bins together hold every counted token: Σ outputTokensPerS·binMs/1000 = Σ completion_tokens.
- */
-export function timeSeries(rows: readonly SeriesRow[], binMs: number): TimeBin[] {
-  if (!(binMs > 0)) throw new RangeError(`binMs must be positive, got ${binMs}`);
-  let lastMs = -Infinity;
-  for (const r of rows) lastMs = Math.max(lastMs, r.sent_ms ?? -Infinity, r.done_ms ?? -Infinity);
-  if (lastMs < 0) return [];
-  const bins: TimeBin[] = [];
-  for (let i = 0; i <= Math.floor(lastMs / binMs); i++) {
-    bins.push({
-      startMs: i * binMs,
-      endMs: (i + 1) * binMs,
-      completed: 0,
-      failed: 0,
-      outputTokensPerS: 0,
-      inFlight: 0,
-    });
-  }
-  const binOf = (t: number) => bins[Math.min(Math.max(Math.floor(t / binMs), 0), bins.length - 1)]!;
-
-  /** Adds amount·(overlap of [from, to] with the bin)/(to − from) to each bin via `add`. */
-  const spread = (from: number, to: number, amount: number, add: (bin: TimeBin, share: number) => void) => {
-    if (to <= from) return add(binOf(to), amount);
-    for (let i = Math.max(Math.floor(from / binMs), 0); i < bins.length && i * binMs < to; i++) {
-      const overlap = Math.min(to, (i + 1) * binMs) - Math.max(from, i * binMs);
-      if (overlap > 0) add(bins[i]!, (amount * overlap) / (to - from));
-    }
-  };
-
-  for (const r of rows) {
-    if (r.done_ms !== null) binOf(r.done_ms)[r.status === "ok" ? "completed" : "failed"] += 1;
-    if (r.sent_ms !== null && r.done_ms !== null) {
-      spread(r.sent_ms, r.done_ms, (r.done_ms - r.sent_ms) / binMs, (bin, share) => (bin.inFlight += share));
-    }
-    if (r.status === "ok" && r.done_ms !== null && r.completion_tokens !== null) {
-      const perS = r.completion_tokens / (binMs / 1000);
-      spread(r.first_event_ms ?? r.done_ms, r.done_ms, perS, (bin, share) => (bin.outputTokensPerS += share));
-    }
-  }
-  return bins;
 }

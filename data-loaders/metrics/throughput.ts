@@ -5,7 +5,7 @@
 // Only successful (status "ok") requests count, and token sums come from successful requests.
 // vLLM re-tokenizes the text when the server reports no usage; we do not: a null token count
 // contributes nothing and the row is counted in `missingUsage` so the gap is visible.
-import type { MetricRow } from "./summary.ts";
+import type { MetricRow } from "./types.ts";
 
 export type TimedRow = Pick<MetricRow, "sent_ms" | "done_ms">;
 export type CountedRow = Pick<MetricRow, "status" | "prompt_tokens" | "completion_tokens">;

@@ -1,9 +1,11 @@
-// Per-worker (and per-endpoint) statistics: how each concurrency slot or replica fared (requests, successes, errors, retries,
-// request rate and output tokens/s over that worker's own first send → last completion).
+// Per-worker (and per-endpoint) statistics: how each concurrency slot or replica fared (requests,
+// successes, errors, retries, request rate and output tokens/s over that worker's own first send
+// → last completion).
 // Rates reuse metrics/throughput.ts (successful requests only, as vLLM bench serve). Warm-up rows
 // (`warmup = true`) are left out, as from every statistic.
-import type { RequestRow } from "../store/rows.ts";
-import type { MetricRow } from "./summary.ts";
+import { group, sum } from "d3-array";
+import type { RequestRow } from "../store/schemas/request-row.ts";
+import type { MetricRow } from "./types.ts";
 import { throughput } from "./throughput.ts";
 
 export type WorkerRow = Pick<MetricRow, "status" | "sent_ms" | "done_ms" | "prompt_tokens" | "completion_tokens"> &
@@ -40,19 +42,11 @@ function perGroup<R extends WorkerRow, K extends string | number>(
   rows: Iterable<R>,
   keyOf: (row: R) => K,
 ): { key: K; stats: Omit<WorkerStats, "worker"> }[] {
-  const groups = new Map<K, R[]>();
-  for (const row of measuredRows(rows)) {
-    const key = keyOf(row);
-    const list = groups.get(key);
-    if (list) list.push(row);
-    else groups.set(key, [row]);
-  }
-  return [...groups.entries()]
+  return [...group(measuredRows(rows), keyOf)]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, list]) => {
       const t = throughput(list);
-      let retries = 0;
-      for (const r of list) retries += r.attempts - 1;
+      const retries = sum(list, (r) => r.attempts - 1);
       return {
         key,
         stats: {

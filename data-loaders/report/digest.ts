@@ -6,28 +6,19 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { extrapolate, extrapolateRecorded, type Projection } from "../analysis/extrapolate.ts";
-import { rowPerPrompt } from "../analysis/pairs.ts";
+import { rowPerPrompt } from "../analysis/by-prompt.ts";
 import { qualitySummary, type QualitySummary } from "../analysis/quality-summary.ts";
 import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
-import { steadyState, timeSeries, type SteadyState, type TimeBin } from "../metrics/steady-state.ts";
+import { histogram, type HistogramBin } from "../metrics/histogram.ts";
+import { itlDistribution, latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
+import { outcomeCounts, type OutcomeCount } from "../metrics/outcomes.ts";
+import { serverMetricSeries, seriesBinMs, timeSeries, type ServerMetricBin, type TimeBin } from "../metrics/series.ts";
+import { steadyState, type SteadyState } from "../metrics/steady-state.ts";
 import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
-import {
-  METRIC_COLUMNS,
-  answerSample,
-  histogram,
-  itlDistribution,
-  latencyQuantiles,
-  outcomeCounts,
-  readRows,
-  serverMetricSeries,
-  type HistogramBin,
-  type OutcomeCount,
-  type QuantilePoint,
-  type RunFolder,
-  type SampleRow,
-  type ServerMetricBin,
-} from "../store/catalog.ts";
-import type { Manifest, RequestRow } from "../store/rows.ts";
+import { METRIC_COLUMNS, answerSample, readRows, type SampleRow } from "../store/columns.ts";
+import type { RunFolder } from "../store/folders.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
+import type { RequestRow } from "../store/schemas/request-row.ts";
 import { memoDir, memoExists, memoised } from "./memo.ts";
 
 const HISTOGRAM_BINS = 30;
@@ -35,14 +26,16 @@ const HISTOGRAM_BINS = 30;
 export const ANSWER_SAMPLE = 200;
 /** Bootstrap replicates of the projection intervals (fewer than the default 1000 to keep a 50K-row run near a second; the Methods page says so). */
 export const BOOTSTRAP_REPLICATES = 200;
-const SERIES_BINS = 60;
 /** CDF points: the p-th percentile for p = 0, 2, …, 100. */
 const CDF_PERCENTILES = Array.from({ length: 51 }, (_, i) => 2 * i);
 const PROJECT = resolve(import.meta.dirname, "../..");
 const CODE = [
   "data-loaders/metrics",
   "data-loaders/analysis",
-  "data-loaders/store/catalog.ts",
+  "data-loaders/store/columns.ts",
+  "data-loaders/store/duckdb.ts",
+  "data-loaders/store/folders.ts",
+  "data-loaders/store/schemas",
   "data-loaders/report/digest.ts",
 ];
 
@@ -145,8 +138,8 @@ type PromptColumn = (typeof PROMPT_COLUMNS)[number];
 export type PromptRow = Pick<RequestRow, PromptColumn>;
 
 /**
- * One row per prompt (`rowPerPrompt` in analysis/pairs.ts: its first successful request, else its
- * first), which is all that pairing by prompt (paired differences, agreement, cascades) reads.
+ * One row per prompt (`rowPerPrompt` in analysis/by-prompt.ts: its first successful request, else
+ * its first), which is all that pairing by prompt (paired differences, agreement, cascades) reads.
  * Memoised like the digest. Empty without requests.parquet.
  */
 export async function promptRows(run: RunFolder): Promise<PromptRow[]> {
@@ -264,7 +257,7 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
   for (const r of rows) r.itl_ms = null;
   const summary = { ...summarizeRun(rows), itlMs: await itlDistribution(path) };
   const steady = concurrency === null ? null : steadyState(rows, concurrency);
-  const bin = binMs(rows);
+  const bin = seriesBinMs(rows);
   const metricsPath = serverMetricsPath(run);
   return {
     ...base,
@@ -289,11 +282,4 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
         ? []
         : extrapolate({ runId: run.runId, rows, concurrency }, { replicates: BOOTSTRAP_REPLICATES }),
   };
-}
-
-/** A round bin width giving about SERIES_BINS bins over the run. */
-function binMs(rows: readonly { done_ms: number | null }[]): number {
-  const lastMs = rows.reduce((max, r) => Math.max(max, r.done_ms ?? 0), 0);
-  const steps = [100, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];
-  return steps.find((s) => lastMs / s <= SERIES_BINS) ?? 3_600_000;
 }

@@ -22,9 +22,11 @@ import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { hashJson } from "../experiment/hash.ts";
 import { inPool } from "../pool.ts";
-import { exportRun, findRun, listRuns, resultsDir, type RunFolder } from "../store/catalog.ts";
-import { sqlString } from "../store/parquet.ts";
-import { duckdbColumns } from "../store/rows.ts";
+import { exportRun } from "../store/columns.ts";
+import { sqlString } from "../store/duckdb.ts";
+import { findRun, listRuns, type RunFolder } from "../store/folders.ts";
+import { resultsDir } from "../store/layout.ts";
+import { duckdbColumns } from "../store/schemas/request-row.ts";
 import { hashFiles, runFilesKey } from "./digest.ts";
 import { redactedColumns } from "./publish.ts";
 import { reportSettings, type PublishAnswers } from "./settings.ts";
@@ -43,8 +45,10 @@ const PROJECT = resolve(import.meta.dirname, "../..");
 const DOWNLOAD_CODE = [
   "data-loaders/report/downloads.ts",
   "data-loaders/report/publish.ts",
-  "data-loaders/store/catalog.ts",
-  "data-loaders/store/rows.ts",
+  "data-loaders/store/columns.ts",
+  "data-loaders/store/duckdb.ts",
+  "data-loaders/store/folders.ts",
+  "data-loaders/store/schemas/request-row.ts",
 ];
 
 /** One run's rows as `format` at `path`; a run published in full is its stored Parquet file. */

@@ -11,7 +11,7 @@ import {
   type ProjectedCost,
 } from "../analysis/cost.ts";
 import { PROJECTION_COUNTS, type Projection } from "../analysis/extrapolate.ts";
-import type { ExperimentEntry } from "../store/catalog.ts";
+import type { ExperimentEntry } from "../store/schemas/experiment-index.ts";
 import type { RunDigest } from "./digest.ts";
 import type { ReportSettings } from "./settings.ts";
 

@@ -1,7 +1,9 @@
 // What every cross-experiment loader starts from: the experiment index, every run's digest and
 // each experiment's report settings.
-import { experimentEntries, listRuns, resultsDir, type ExperimentEntry } from "../store/catalog.ts";
-import { experimentsFolder } from "../store/layout.ts";
+import { listRuns } from "../store/folders.ts";
+import { experimentEntries } from "../store/index.ts";
+import { experimentsFolder, resultsDir } from "../store/layout.ts";
+import type { ExperimentEntry } from "../store/schemas/experiment-index.ts";
 import { runDigest, type RunDigest } from "./digest.ts";
 import { reportSettings, type ReportSettings } from "./settings.ts";
 

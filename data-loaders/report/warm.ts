@@ -6,7 +6,9 @@
 //   loader that needs it to report).
 // - { downloads: cacheDir }: writes the download files (downloads.ts); answers { files }.
 // Results and memo folders come from the environment (TRACKER_RESULTS, TRACKER_DIGEST_CACHE).
-import { findRun, resultsDir, setQueryThreads } from "../store/catalog.ts";
+import { findRun } from "../store/folders.ts";
+import { resultsDir } from "../store/layout.ts";
+import { setQueryThreads } from "../store/duckdb.ts";
 import { warmRun } from "./digest.ts";
 import { writeDownloads, type DownloadFile } from "./downloads.ts";
 import { reportSettings } from "./settings.ts";

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { cpus, hostname, platform, release } from "node:os";
 import { join } from "node:path";
 import { queryGpus } from "../server/nvidia-smi.ts";
-import type { Manifest } from "../store/rows.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
 
 /** The project root (where package.json is), whatever the working directory. */
 const PROJECT_ROOT = join(import.meta.dirname, "../..");

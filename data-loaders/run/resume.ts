@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { dropTruncatedTail, readJournal } from "../store/journal.ts";
 import { JOURNAL_FILE } from "../store/layout.ts";
-import type { Manifest } from "../store/rows.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
 
 export interface JournalState {
   /** done[i] = 1 when request index i has a journaled row. */

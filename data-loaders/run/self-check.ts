@@ -26,7 +26,7 @@
 //   before each send: check.sent(scheduledMs); after its outcome: check.finished();
 //   at the end: manifest.self_check = check.finish();
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
-import type { Manifest } from "../store/rows.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
 import { percentile } from "../metrics/stats.ts";
 
 export type SelfCheckResult = NonNullable<Manifest["self_check"]>;

@@ -9,7 +9,7 @@
 // Which card: the one whose id is the experiment's model (else the first). A LoRA adapter card
 // has `parent` set and no usable max_model_len; its facts come from the parent card.
 import { z } from "zod";
-import type { Manifest } from "../store/rows.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
 import { getText, serverUrl } from "./http.ts";
 import { parsePrometheus, values } from "./prometheus.ts";
 

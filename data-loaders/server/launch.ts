@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { dirname, relative } from "node:path";
 import { request } from "undici";
 import { SECRET_ENV, type LaunchSpec } from "../experiment/schema.ts";
-import type { Manifest } from "../store/rows.ts";
+import type { Manifest } from "../store/schemas/manifest.ts";
 import { queryGpus } from "./nvidia-smi.ts";
 import { classifyStartFailure, emptyFacts, readLine, type StartFailure, type StartupFacts } from "./startup-log.ts";
 

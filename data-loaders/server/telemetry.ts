@@ -17,7 +17,7 @@
 // Servers without /metrics (Ollama, hosted APIs): a 404 (or 401/403/405) ends scraping of that
 // endpoint and gives no rows; a connection error, timeout or unparsable body skips that scrape
 // only (a restarting server comes back). Telemetry never fails a run.
-import type { ServerMetricRow } from "../store/rows.ts";
+import type { ServerMetricRow } from "../store/schemas/server-metric.ts";
 import { getText, serverUrl } from "./http.ts";
 import { kvCacheUsage, parsePrometheus, values, KV_CACHE_USAGE, type Exposition, type Sample } from "./prometheus.ts";
 

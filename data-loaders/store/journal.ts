@@ -7,7 +7,7 @@
 // also lose what the OS had not yet written to disk: `fsync` every N rows and/or every N ms bounds
 // that loss (default: at most once a second, when rows were appended).
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
-import type { RequestRow } from "./rows.ts";
+import type { RequestRow } from "./schemas/request-row.ts";
 
 export interface FsyncPolicy {
   /** fsync after this many appended rows (0 or undefined: never by count). */
@@ -16,7 +16,7 @@ export interface FsyncPolicy {
   everyMs?: number;
 }
 
-export const DEFAULT_FSYNC: FsyncPolicy = { everyMs: 1000 };
+const DEFAULT_FSYNC: FsyncPolicy = { everyMs: 1000 };
 
 export class Journal {
   private fd: number;
@@ -84,7 +84,7 @@ export function readJournal(path: string, onRow: (row: RequestRow, line: number)
         try {
           row = JSON.parse(text) as RequestRow;
         } catch (e) {
-          throw new Error(`${path}: line ${rows} is not valid JSON (${(e as Error).message})`);
+          throw new Error(`${path}: line ${rows} is not valid JSON (${(e as Error).message})`, { cause: e });
         }
         onRow(row, rows);
         cleanLength += nl - start + 1;

@@ -1,18 +1,14 @@
 // Where things live in the results folder.
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
-/** The results folder: $TRACKER_RESULTS or ./results. */
-export function resultsRoot(): string {
-  return process.env.TRACKER_RESULTS ?? "results";
+/** The results folder as an absolute path: $TRACKER_RESULTS or ./results, against the working directory. */
+export function resultsDir(): string {
+  return resolve(process.env.TRACKER_RESULTS ?? "results");
 }
 
 /** The experiment files' folder: $TRACKER_EXPERIMENTS or ./experiments (relative to the project). */
 export function experimentsFolder(): string {
   return process.env.TRACKER_EXPERIMENTS ?? "experiments";
-}
-
-export function experimentDir(root: string, experimentId: string): string {
-  return join(root, experimentId);
 }
 
 export function runDir(root: string, experimentId: string, runId: string): string {

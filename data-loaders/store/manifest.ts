@@ -2,7 +2,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MANIFEST_FILE } from "./layout.ts";
-import { manifestSchema, type Manifest } from "./rows.ts";
+import { manifestSchema, type Manifest } from "./schemas/manifest.ts";
 
 export function writeManifest(dir: string, manifest: Manifest): void {
   const path = join(dir, MANIFEST_FILE);
@@ -17,7 +17,7 @@ export function readManifest(dir: string): Manifest {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {

@@ -9,11 +9,8 @@ import { spawn } from "node:child_process";
 import { renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { duckdbColumns, REQUEST_COLUMNS } from "./rows.ts";
-
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
+import { sqlString } from "./duckdb.ts";
+import { duckdbColumns, REQUEST_COLUMNS } from "./schemas/request-row.ts";
 
 const DUCKDB_URL = pathToFileURL(createRequire(import.meta.url).resolve("@duckdb/node-api")).href;
 

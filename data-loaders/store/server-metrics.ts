@@ -3,8 +3,9 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { duckdbColumns, serverMetricRowSchema, type ServerMetricRow } from "./rows.ts";
-import { sqlString } from "./parquet.ts";
+import { duckdbColumns } from "./schemas/request-row.ts";
+import { serverMetricRowSchema, type ServerMetricRow } from "./schemas/server-metric.ts";
+import { sqlString } from "./duckdb.ts";
 
 export const SERVER_METRICS_FILE = "server-metrics.parquet";
 const COLUMNS = Object.keys(serverMetricRowSchema.shape) as (keyof ServerMetricRow)[];

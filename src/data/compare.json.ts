@@ -3,7 +3,8 @@
 // (analysis/paired.ts `speedup`) and, when both runs sent the same prompts, the paired per-prompt
 // differences with bootstrap intervals (`pairedComparison`).
 import { pairedComparison, reversePaired, speedup, type PairedComparison } from "../../data-loaders/analysis/paired.ts";
-import { findRun, resultsDir } from "../../data-loaders/store/catalog.ts";
+import { findRun } from "../../data-loaders/store/folders.ts";
+import { resultsDir } from "../../data-loaders/store/layout.ts";
 import { promptRows, type PromptRow } from "../../data-loaders/report/digest.ts";
 import { runFigures } from "../../data-loaders/report/overview.ts";
 import { runIdentity, storeView } from "../../data-loaders/report/store.ts";

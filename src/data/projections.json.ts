@@ -4,9 +4,11 @@
 // (analysis/cascade.ts: every rule precomputed for each cheap → strong pair on the same prompts).
 import { cascadeGrid } from "../../data-loaders/analysis/cascade.ts";
 import { backtest } from "../../data-loaders/analysis/extrapolate.ts";
-import { findRun, listRuns, readRows, resultsDir } from "../../data-loaders/store/catalog.ts";
+import { findRun, listRuns } from "../../data-loaders/store/folders.ts";
+import { readRows } from "../../data-loaders/store/columns.ts";
+import { resultsDir } from "../../data-loaders/store/layout.ts";
 import { promptRows, type RunDigest } from "../../data-loaders/report/digest.ts";
-import type { RequestRow } from "../../data-loaders/store/rows.ts";
+import type { RequestRow } from "../../data-loaders/store/schemas/request-row.ts";
 import { runCosts, runFigures } from "../../data-loaders/report/overview.ts";
 import { runIdentity, storeView } from "../../data-loaders/report/store.ts";
 

@@ -2,7 +2,8 @@
 // digest), the same prompts answered side by side by every run that sent them, and agreement
 // matrices with Cohen's kappa (analysis/agreement.ts) between runs on the same prompts.
 import { agreement } from "../../data-loaders/analysis/agreement.ts";
-import { findRun, resultsDir } from "../../data-loaders/store/catalog.ts";
+import { findRun } from "../../data-loaders/store/folders.ts";
+import { resultsDir } from "../../data-loaders/store/layout.ts";
 import { promptRows, type PromptRow } from "../../data-loaders/report/digest.ts";
 import { redact } from "../../data-loaders/report/publish.ts";
 import { runIdentity, storeView } from "../../data-loaders/report/store.ts";

@@ -4,7 +4,6 @@ import {
   gpuCost,
   projectedGpuCosts,
   recordedAggregates,
-  runCost,
   selfHostedRate,
   tokenCost,
 } from "../../data-loaders/analysis/cost.ts";
@@ -72,24 +71,7 @@ describe("self-hosted cost", () => {
   });
 });
 
-describe("run cost", () => {
-  it("costs a run from its aggregates", () => {
-    // 5000 requests in 2208 s (the study's 36.8 min).
-    const cost = runCost({ completed: 5000, durationS: 2208, ...TOKENS }, [PRICE], 0.35);
-    expect(cost.api![0]!.run).toBeCloseTo(5000 * 0.00005616, 12); // 0.2808 $
-    expect(cost.selfHosted!.run).toBeCloseTo((0.35 * 2208) / 3600, 12); // 0.2147 $
-    expect(cost.selfHosted!.perRequest).toBeCloseTo((0.35 * 2208) / 3600 / 5000, 12);
-    expect(cost.selfHosted!.per1M).toBeCloseTo(((0.35 * 2208) / 3600 / 5000) * 1e6, 6);
-  });
-
-  it("leaves out what it cannot know", () => {
-    const cost = runCost({ completed: 10, durationS: 0, meanPromptTokens: null, meanCompletionTokens: 5 }, [PRICE], 1);
-    expect(cost.api).toBeNull();
-    expect(cost.selfHosted!.run).toBe(0);
-    expect(cost.selfHosted!.perRequest).toBeNull();
-    expect(runCost({ completed: 10, durationS: 10, ...TOKENS }, [], null)).toEqual({ api: [], selfHosted: null });
-  });
-
+describe("recorded run aggregates", () => {
   it("derives a recorded run's token means from its totals", () => {
     const recorded = {
       origin: "study",

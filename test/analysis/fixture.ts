@@ -1,7 +1,7 @@
 // Synthetic runs for the analysis tests: a closed loop of workers (each sends its next request
 // the moment the previous one completes), so the steady request rate is known by construction.
 import { rngFor } from "../../data-loaders/random.ts";
-import type { RequestRow } from "../../data-loaders/store/rows.ts";
+import type { RequestRow } from "../../data-loaders/store/schemas/request-row.ts";
 
 export type Row = Pick<
   RequestRow,

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planExperiments, writeExperimentIndex } from "../../data-loaders/build/plan.ts";
 import { loadExperiment, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
 import { writeManifest } from "../../data-loaders/store/manifest.ts";
-import { ROW_SCHEMA_VERSION, type Manifest } from "../../data-loaders/store/rows.ts";
+import { ROW_SCHEMA_VERSION } from "../../data-loaders/store/schemas/request-row.ts";
+import type { Manifest } from "../../data-loaders/store/schemas/manifest.ts";
 import { smallSpec, tempDir, writeExperiment } from "../helpers/temp.ts";
 
 describe("plan: sweeps, partial runs, client-bound flags", () => {

@@ -9,7 +9,7 @@ import {
   redact,
   retryable,
 } from "../../data-loaders/client/errors.ts";
-import { ERROR_CLASSES } from "../../data-loaders/store/rows.ts";
+import { ERROR_CLASSES } from "../../data-loaders/store/schemas/request-row.ts";
 import { fixtureText } from "./helpers.ts";
 
 function systemError(code: string, message = code): Error {

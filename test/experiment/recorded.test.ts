@@ -10,7 +10,8 @@ import {
   toLoadedRecorded,
 } from "../../data-loaders/experiment/recorded.ts";
 import { planExperiments, writeExperimentIndex } from "../../data-loaders/build/plan.ts";
-import { listRuns, readExperimentIndex } from "../../data-loaders/store/catalog.ts";
+import { listRuns } from "../../data-loaders/store/folders.ts";
+import { readExperimentIndex } from "../../data-loaders/store/index.ts";
 import { PROJECT, tempDir } from "../helpers/temp.ts";
 
 const tmp = tempDir("recorded");

@@ -8,7 +8,7 @@ import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { batchOutputLines, runToExport } from "../../data-loaders/import/export-batch.ts";
 import { batchOutputLine, batchOutputLineSchema } from "../../data-loaders/import/openai-batch.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
-import { readRows } from "../../data-loaders/store/catalog.ts";
+import { readRows } from "../../data-loaders/store/columns.ts";
 import { PROJECT, tempDir, writeExperiment } from "../helpers/temp.ts";
 
 const quiet = { tick() {}, stop() {} };

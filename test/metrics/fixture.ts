@@ -1,7 +1,9 @@
 // Hand-written rows shared by the metrics tests, with the expected values worked out by hand
 // (see the comments), plus plain reference formulas written independently of the module.
 import { expect } from "vitest";
-import type { MetricRow } from "../../data-loaders/metrics/summary.ts";
+import type { SeriesRow } from "../../data-loaders/metrics/series.ts";
+import type { WindowRow } from "../../data-loaders/metrics/steady-state.ts";
+import type { MetricRow } from "../../data-loaders/metrics/types.ts";
 
 interface Fields {
   status?: "ok" | "error";
@@ -137,4 +139,33 @@ export function near(actual: number | null | undefined, expected: number | null)
   if (expected === null) return void expect(actual).toBeNull();
   expect(actual).not.toBeNull();
   expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(1e-9);
+}
+
+/**
+ * Closed loop: `workers` workers take requests from a shared queue of `count`, each sending its
+ * next request the moment the previous one completes. Worker w starts at w·rampMs (slow
+ * warm-up) and its first request is cold (coldMs); every later one takes serviceMs. Steady
+ * rate = workers / serviceMs.
+ */
+export function closedLoop(workers: number, count: number, rampMs: number, coldMs: number, serviceMs: number) {
+  const freeAt = Array.from({ length: workers }, (_, w) => w * rampMs);
+  const sentAny = Array.from({ length: workers }, () => false);
+  const rows: (WindowRow & SeriesRow)[] = [];
+  for (let i = 0; i < count; i++) {
+    let w = 0;
+    for (let k = 1; k < workers; k++) if (freeAt[k]! < freeAt[w]!) w = k;
+    const sent = freeAt[w]!;
+    const done = sent + (sentAny[w] ? serviceMs : coldMs);
+    sentAny[w] = true;
+    freeAt[w] = done;
+    rows.push({
+      status: "ok",
+      sent_ms: sent,
+      first_event_ms: sent + 100,
+      done_ms: done,
+      prompt_tokens: 100,
+      completion_tokens: 50,
+    });
+  }
+  return rows;
 }

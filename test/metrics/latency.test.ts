@@ -1,7 +1,15 @@
-import { describe, expect, it } from "vitest";
-import { latency, latencyValues, tpotMs } from "../../data-loaders/metrics/latency.ts";
-import type { Distribution } from "../../data-loaders/metrics/summary.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  itlDistribution,
+  latency,
+  latencyQuantiles,
+  latencyValues,
+  tpotMs,
+} from "../../data-loaders/metrics/latency.ts";
+import { distribution, percentile } from "../../data-loaders/metrics/stats.ts";
+import type { Distribution } from "../../data-loaders/metrics/types.ts";
 import { EXPECTED, ROWS, near, refMean, refStd } from "./fixture.ts";
+import { measured, writeStoredRun, type StoredRun } from "./stored-run.ts";
 
 describe("tpotMs", () => {
   it("is (E2EL − TTFT)/(tokens − 1) only above 1 output token", () => {
@@ -60,3 +68,34 @@ function check(
   near(d.min, expected.min);
   near(d.max, expected.max);
 }
+
+describe("the SQL twins over a stored run", () => {
+  let twin: StoredRun;
+  beforeAll(async () => {
+    twin = await writeStoredRun();
+  });
+  afterAll(() => twin.cleanup());
+
+  it("itlDistribution is the distribution of latencyValues' ITL list (warm-up rows left out)", async () => {
+    const expected = distribution(latencyValues(measured(twin.rows)).itlMs);
+    const fromSql = await itlDistribution(twin.requestsPath);
+    expect(fromSql.n).toBe(expected.n);
+    expect(expected.n).toBeGreaterThan(1000);
+    for (const key of ["mean", "median", "std", "p50", "p90", "p95", "p99", "min", "max"] as const)
+      expect(fromSql[key], key).toBeCloseTo(expected[key]!, 9);
+  });
+
+  it("latencyQuantiles are percentile() of latencyValues' TTFT, TPOT and E2EL lists", async () => {
+    const ps = [0, 2, 25, 50, 90, 99, 100];
+    const values = latencyValues(measured(twin.rows));
+    const q = await latencyQuantiles(twin.requestsPath, ps);
+    for (const [points, list] of [
+      [q.ttftMs, values.ttftMs],
+      [q.tpotMs, values.tpotMs],
+      [q.e2elMs, values.e2elMs],
+    ] as const) {
+      expect(points.map((x) => x.p)).toEqual(ps);
+      points.forEach(({ p, ms }) => expect(ms, `p${p}`).toBeCloseTo(percentile(list, p)!, 9));
+    }
+  });
+});

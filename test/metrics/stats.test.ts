@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { distribution, mean, median, percentile, std } from "../../data-loaders/metrics/stats.ts";
+import { rngFor } from "../../data-loaders/random.ts";
 import { near, refStd } from "./fixture.ts";
 
 describe("percentile (numpy default linear, type 7)", () => {
@@ -81,5 +82,54 @@ describe("distribution", () => {
       min: null,
       max: null,
     });
+  });
+});
+
+describe("d3-array gives the values of the formulas it replaced", () => {
+  // The hand-written type-7 percentile and mean stats.ts used before d3-array's `quantile` and
+  // `mean`; d3 computes the rank as (n − 1)·(p/100) rather than (n − 1)·p/100, so the two agree
+  // up to the rounding of that product.
+  function previousPercentile(values: readonly number[], p: number): number | null {
+    const sorted = [...values].sort((a, b) => a - b);
+    const n = sorted.length;
+    if (n === 0) return null;
+    const h = ((n - 1) * p) / 100;
+    const lo = Math.floor(h);
+    const hi = Math.min(lo + 1, n - 1);
+    return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  }
+  function previousMean(values: readonly number[]): number | null {
+    if (values.length === 0) return null;
+    let sum = 0;
+    for (const v of values) sum += v;
+    return sum / values.length;
+  }
+
+  it("on 500 seeded lists with ties, at the site's percentiles and random ones", () => {
+    const rng = rngFor("stats-test", 1);
+    let compared = 0;
+    for (let t = 0; t < 500; t++) {
+      const n = 1 + Math.floor(rng.next() * 200);
+      const values = Array.from({ length: n }, () =>
+        rng.next() < 0.3 ? Math.floor(rng.next() * 5) : rng.next() * 10 ** (1 + rng.next() * 4),
+      );
+      expect(mean(values)).toBe(previousMean(values));
+      const d = distribution(values);
+      for (const p of [0, 2, 2.5, 50, 90, 95, 97.5, 99, 100, rng.next() * 100]) {
+        const expected = previousPercentile(values, p)!;
+        const tolerance = 1e-12 * Math.max(1, Math.abs(expected));
+        expect(Math.abs(percentile(values, p)! - expected)).toBeLessThanOrEqual(tolerance);
+        compared++;
+      }
+      for (const [p, value] of [
+        [50, d.p50],
+        [90, d.p90],
+        [95, d.p95],
+        [99, d.p99],
+      ] as const)
+        expect(Math.abs(value! - previousPercentile(values, p)!)).toBeLessThanOrEqual(1e-12 * Math.max(1, value!));
+    }
+    expect(compared).toBe(5000);
+    expect(mean([])).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { summarizeRun } from "../../data-loaders/metrics/summary.ts";
-import type { MetricRow } from "../../data-loaders/metrics/summary.ts";
+import type { MetricRow } from "../../data-loaders/metrics/types.ts";
 import { EXPECTED, ROWS, near, refMean, refStd } from "./fixture.ts";
 
 describe("summarizeRun", () => {

@@ -25,4 +25,14 @@ describe("method notes", () => {
     expect(notes.find((n) => n.file.endsWith("throughput.ts"))!.text).toContain("output_throughput");
     expect(notes.find((n) => n.file.endsWith("agreement.ts"))!.text).toContain("κ");
   });
+
+  test("include the chart formulas moved out of the store: histogram bins, time and server series, outcomes", () => {
+    const notes = methodNotes(PROJECT);
+    const text = (file: string) => notes.find((n) => n.file === `data-loaders/metrics/${file}`)?.text ?? "";
+    expect(text("histogram.ts")).toContain("floor((v − min) / width)");
+    expect(text("series.ts")).toContain("mean over the bin's scrapes");
+    expect(text("series.ts")).toContain("bin width");
+    expect(text("outcomes.ts")).toContain("finish reason");
+    expect(text("sql.ts")).toContain("histogramCountsSql");
+  });
 });

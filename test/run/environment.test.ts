@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureEnvironment, captureEnvironmentWithGpus, trackerVersion } from "../../data-loaders/run/environment.ts";
-import { manifestSchema } from "../../data-loaders/store/rows.ts";
+import { manifestSchema } from "../../data-loaders/store/schemas/manifest.ts";
 import { PROJECT } from "../helpers/temp.ts";
 
 describe("environment", () => {

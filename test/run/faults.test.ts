@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { startSimulator } from "../../data-loaders/sim/server.ts";
-import { ERROR_CLASSES } from "../../data-loaders/store/rows.ts";
+import { ERROR_CLASSES } from "../../data-loaders/store/schemas/request-row.ts";
 import { tempDir, writeExperiment } from "../helpers/temp.ts";
 
 describe("fault mix with a server restart", () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { readManifest } from "../../data-loaders/store/manifest.ts";
-import { REQUEST_COLUMNS } from "../../data-loaders/store/rows.ts";
+import { REQUEST_COLUMNS } from "../../data-loaders/store/schemas/request-row.ts";
 import { perWorker } from "../../data-loaders/metrics/workers.ts";
 import { planExperiments } from "../../data-loaders/build/plan.ts";
 import { startSimulator } from "../../data-loaders/sim/server.ts";

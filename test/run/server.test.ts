@@ -9,7 +9,7 @@ import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { serverSchema } from "../../data-loaders/experiment/schema.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { openServer, SERVER_LOG_FILE } from "../../data-loaders/run/server.ts";
-import { readRows } from "../../data-loaders/store/catalog.ts";
+import { readRows } from "../../data-loaders/store/columns.ts";
 import { PARQUET_FILE } from "../../data-loaders/store/layout.ts";
 import { startSimulator } from "../../data-loaders/sim/server.ts";
 import { tempDir, writeExperiment } from "../helpers/temp.ts";

@@ -1,5 +1,5 @@
 // Builds a small results store (the layout the runner writes) in a temporary folder, for the
-// catalog and site tests: experiments.json, run folders with manifest.json and requests.parquet.
+// store and site tests: experiments.json, run folders with manifest.json and requests.parquet.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -7,10 +7,10 @@ import {
   REQUEST_COLUMNS,
   ROW_SCHEMA_VERSION,
   duckdbColumns,
-  type ExperimentIndex,
-  type Manifest,
   type RequestRow,
-} from "../../data-loaders/store/rows.ts";
+} from "../../data-loaders/store/schemas/request-row.ts";
+import type { ExperimentIndex } from "../../data-loaders/store/schemas/experiment-index.ts";
+import type { Manifest } from "../../data-loaders/store/schemas/manifest.ts";
 
 type Entry = ExperimentIndex["experiments"][number];
 

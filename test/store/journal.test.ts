@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { dropTruncatedTail, Journal, readJournal } from "../../data-loaders/store/journal.ts";
-import type { RequestRow } from "../../data-loaders/store/rows.ts";
+import type { RequestRow } from "../../data-loaders/store/schemas/request-row.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const row = (i: number, status: "ok" | "error" = "ok") =>

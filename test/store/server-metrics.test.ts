@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
-import { duckdbColumns, serverMetricRowSchema, type ServerMetricRow } from "../../data-loaders/store/rows.ts";
+import { duckdbColumns } from "../../data-loaders/store/schemas/request-row.ts";
+import { serverMetricRowSchema, type ServerMetricRow } from "../../data-loaders/store/schemas/server-metric.ts";
 import { readServerMetrics, SERVER_METRICS_FILE, writeServerMetrics } from "../../data-loaders/store/server-metrics.ts";
 import { tempDir } from "../helpers/temp.ts";
 

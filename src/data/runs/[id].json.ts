@@ -4,7 +4,9 @@
 // (published as the experiment's `publish.answers` setting says).
 import { parseArgs } from "node:util";
 import MarkdownIt from "markdown-it";
-import { experimentEntries, findRun, listRuns, resultsDir } from "../../../data-loaders/store/catalog.ts";
+import { experimentEntries } from "../../../data-loaders/store/index.ts";
+import { findRun, listRuns } from "../../../data-loaders/store/folders.ts";
+import { resultsDir } from "../../../data-loaders/store/layout.ts";
 import { runAnswers, runDigest } from "../../../data-loaders/report/digest.ts";
 import { runCosts, runFigures } from "../../../data-loaders/report/overview.ts";
 import { redact } from "../../../data-loaders/report/publish.ts";

@@ -5,7 +5,7 @@
 // used for a prompt is its first successful one (lowest request_index), or its first row when
 // every attempt at it failed — so each prompt counts once and a retry of the same prompt later in
 // the run never doubles its weight.
-import type { RequestRow } from "../store/rows.ts";
+import type { RequestRow } from "../store/schemas/request-row.ts";
 
 export type PairableRow = Pick<RequestRow, "prompt_id" | "request_index" | "status">;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pairByPrompt, rowPerPrompt, type PairableRow } from "../../data-loaders/analysis/pairs.ts";
+import { pairByPrompt, rowPerPrompt, type PairableRow } from "../../data-loaders/analysis/by-prompt.ts";
 
 type Row = PairableRow & { tag: string };
 const r = (prompt_id: string, request_index: number, status: "ok" | "error", tag: string): Row => ({

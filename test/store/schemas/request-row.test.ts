@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { duckdbColumns, REQUEST_COLUMNS } from "../../data-loaders/store/rows.ts";
+import { duckdbColumns, REQUEST_COLUMNS } from "../../../data-loaders/store/schemas/request-row.ts";
 
 describe("request row contract", () => {
   it("maps zod types to DuckDB types", () => {

@@ -1,0 +1,88 @@
+// A run's stored rows as columns: reading the columns a loader needs from `requests.parquet`
+// (warm-up requests left out, in request order), the answers a page pages through, and copies
+// of the file for download. Statistics over the rows live in data-loaders/metrics/.
+import { duckdbColumns, type RequestRow } from "./schemas/request-row.ts";
+import { query, queryColumns, quoteIdentifier, sqlString } from "./duckdb.ts";
+
+export type Column = keyof RequestRow;
+
+/**
+ * The given columns of every measured row of a run (warm-up requests left out), in request
+ * order. Read column-wise (much faster than row objects for 50K-row runs); BIGINT columns come
+ * back as numbers.
+ */
+export async function readRows<K extends Column>(
+  requestsPath: string,
+  columns: readonly K[],
+): Promise<Pick<RequestRow, K>[]> {
+  const types = duckdbColumns();
+  const list = columns
+    .map((c) => (types[c] === "BIGINT" ? `${quoteIdentifier(c)}::DOUBLE AS ${quoteIdentifier(c)}` : quoteIdentifier(c)))
+    .join(", ");
+  const byColumn = await queryColumns(`SELECT ${list} FROM measured ORDER BY request_index`, { path: requestsPath });
+  const n = byColumn[columns[0]!]?.length ?? 0;
+  const rows = new Array<Record<string, unknown>>(n);
+  for (let i = 0; i < n; i++) {
+    const row: Record<string, unknown> = {};
+    for (const c of columns) row[c] = byColumn[c]![i];
+    rows[i] = row;
+  }
+  return rows as Pick<RequestRow, K>[];
+}
+
+/** The columns the run-level metrics read (`MetricRow` in metrics/types.ts is these columns of a row). */
+export const METRIC_COLUMNS = [
+  "status",
+  "sent_ms",
+  "first_event_ms",
+  "done_ms",
+  "ttft_ms",
+  "e2e_ms",
+  "tpot_ms",
+  "itl_ms",
+  "prompt_tokens",
+  "completion_tokens",
+] as const satisfies readonly Column[];
+
+const SAMPLE_COLUMNS = [
+  "request_index",
+  "prompt_id",
+  "status",
+  "finish_reason",
+  "error_class",
+  "prompt_tokens",
+  "completion_tokens",
+  "e2e_ms",
+  "answer",
+  "error_message",
+] as const satisfies readonly Column[];
+export type SampleRow = Pick<RequestRow, (typeof SAMPLE_COLUMNS)[number]>;
+
+/** The first `limit` requests of a run with their answers (warm-up included), for paging through on the site. */
+export async function answerSample(requestsPath: string, limit: number): Promise<SampleRow[]> {
+  const list = SAMPLE_COLUMNS.map(quoteIdentifier).join(", ");
+  const rows = await query(`SELECT ${list} FROM requests ORDER BY request_index LIMIT $limit`, {
+    path: requestsPath,
+    limit,
+  });
+  return rows as SampleRow[];
+}
+
+/** Copies a run's rows to Parquet or CSV (itl_ms as a JSON list in CSV), replacing text columns through `redactSql`. */
+export async function exportRun(
+  requestsPath: string,
+  outPath: string,
+  format: "parquet" | "csv",
+  textColumns: Record<string, string> = {},
+): Promise<void> {
+  const replace = Object.entries(textColumns).map(([c, expr]) => `${expr} AS ${quoteIdentifier(c)}`);
+  const select = replace.length ? `* REPLACE (${replace.join(", ")})` : "*";
+  const options = format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : "FORMAT csv, HEADER true";
+  const cast =
+    format === "csv"
+      ? `SELECT * REPLACE (to_json(itl_ms)::VARCHAR AS itl_ms) FROM (SELECT ${select} FROM read_parquet($path))`
+      : `SELECT ${select} FROM read_parquet($path)`;
+  await query(`COPY (${cast} ORDER BY request_index) TO ${sqlString(outPath)} (${options})`, {
+    path: requestsPath,
+  });
+}

@@ -1,0 +1,88 @@
+// The DuckDB the site's loaders query stored runs with: one in-memory instance per process, and
+// on each connection the views every query over a run's Parquet reads (`requests`, `measured`).
+// Formulas are not stated here: the SQL of each one lives beside its JS form in data-loaders/metrics/.
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from "@duckdb/node-api";
+
+export type QueryValue = string | number;
+
+/** A string as an SQL literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** A column name as an SQL identifier. */
+export function quoteIdentifier(column: string): string {
+  return `"${column.replaceAll('"', '""')}"`;
+}
+
+/**
+ * One in-memory DuckDB per process, created at the first query (a loader makes many). The
+ * library is loaded then too: a loader that finds everything in the memo never pays for it.
+ */
+let sharedInstance: Promise<DuckDBInstance> | null = null;
+let instanceThreads: number | null = null;
+
+/** Threads of this process's DuckDB (default: one per core). Takes effect if no query ran yet. */
+export function setQueryThreads(threads: number): void {
+  instanceThreads = threads;
+}
+
+/**
+ * Runs one query; rows as objects, BIGINTs as numbers. When `values.path` names a Parquet file,
+ * the query can read the views `requests` and `measured` over it (see `defineViews`).
+ */
+export function query(sql: string, values: Record<string, QueryValue>): Promise<Record<string, unknown>[]> {
+  return runQuery(sql, values, (result) =>
+    result.getRowObjectsJS().map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(row)) out[key] = typeof value === "bigint" ? Number(value) : value;
+      return out;
+    }),
+  );
+}
+
+/** Runs one query like `query`; the result column by column. */
+export function queryColumns(sql: string, values: Record<string, QueryValue>): Promise<Record<string, unknown[]>> {
+  return runQuery(sql, values, (result) => result.getColumnsObjectJS() as Record<string, unknown[]>);
+}
+
+/** Runs one query on its own connection, with the views of `values.path`, and reads its result with `read`. */
+async function runQuery<T>(
+  sql: string,
+  values: Record<string, QueryValue>,
+  read: (result: DuckDBResultReader) => T,
+): Promise<T> {
+  sharedInstance ??= import("@duckdb/node-api").then(({ DuckDBInstance }) =>
+    DuckDBInstance.create(":memory:", instanceThreads ? { threads: String(instanceThreads) } : {}),
+  );
+  const connection = await (await sharedInstance).connect();
+  try {
+    await defineViews(connection, values.path);
+    return read(await connection.runAndReadAll(sql, usedValues(sql, values)));
+  } finally {
+    connection.closeSync();
+  }
+}
+
+/** The values the SQL refers to (`$name`): `path` may serve only to define the views. */
+function usedValues(sql: string, values: Record<string, QueryValue>): Record<string, QueryValue> {
+  return Object.fromEntries(Object.entries(values).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));
+}
+
+/**
+ * Views over the Parquet file at `path`: `requests` (every row) and `measured` (without warm-up
+ * requests, which are stored but left out of every statistic; files written before the `warmup`
+ * column existed have none).
+ */
+async function defineViews(connection: DuckDBConnection, path: QueryValue | undefined): Promise<void> {
+  if (typeof path !== "string" || !path.endsWith(".parquet")) return;
+  // TEMP views belong to this connection: queries running at the same time do not share them.
+  await connection.run(`CREATE TEMP VIEW requests AS SELECT * FROM read_parquet(${sqlString(path)})`);
+  const described = await connection.runAndReadAll(
+    `SELECT count(*)::INTEGER AS n FROM (DESCRIBE requests) WHERE column_name = 'warmup'`,
+  );
+  const hasWarmup = Number(described.getRowObjects()[0]!.n) > 0;
+  await connection.run(
+    `CREATE TEMP VIEW measured AS SELECT * FROM requests${hasWarmup ? " WHERE NOT coalesce(warmup, false)" : ""}`,
+  );
+}

@@ -1,0 +1,31 @@
+// `results/experiments.json`: written by `tracker run` / `npm run build` after planning and
+// running; the site reads it to list every experiment file, including pending and failed ones.
+// Read, written and its entries built by store/index.ts only.
+import { z } from "zod";
+
+const EXPERIMENT_STATES = ["fresh", "stale", "pending", "failed", "partial", "invalid"] as const;
+export const experimentIndexSchema = z.object({
+  generated_at: z.string(),
+  experiments: z.array(
+    z.object({
+      id: z.string(),
+      file: z.string(),
+      title: z.string(),
+      notes: z.string(),
+      /** fresh: a complete run matches the current spec (every sweep level and repeat); stale: only runs of an older spec; pending: no run; failed: the latest run of this spec failed; partial: a run of this spec stopped early and is resumed by the next `tracker run`; invalid: the file does not validate. */
+      state: z.enum(EXPERIMENT_STATES),
+      spec_hash: z.string().nullable(),
+      /** The run the site shows: latest complete run of the current spec, else the latest run. */
+      run_id: z.string().nullable(),
+      /** The resolved spec (as in the manifest), null when invalid. */
+      spec: z.record(z.string(), z.unknown()).nullable(),
+      simulated: z.boolean(),
+      model: z.string().nullable(),
+      /** Validation or run failure message. */
+      error: z.string().nullable(),
+    }),
+  ),
+});
+export type ExperimentIndex = z.infer<typeof experimentIndexSchema>;
+export type ExperimentEntry = ExperimentIndex["experiments"][number];
+export type ExperimentState = (typeof EXPERIMENT_STATES)[number];

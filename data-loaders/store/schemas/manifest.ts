@@ -1,0 +1,116 @@
+// `manifest.json` of a run folder: what ran (spec as hashed, hashes, server, environment), how
+// it ended (status, reason, counts) and the facts gathered on the way. Read and written by
+// store/manifest.ts; optional fields are absent in runs stored before they existed.
+import { z } from "zod";
+
+const RUN_STATUSES = ["running", "complete", "partial", "failed"] as const;
+
+export const manifestSchema = z.object({
+  row_schema_version: z.number().int(),
+  tracker_version: z.string(),
+  run_id: z.string(),
+  experiment_id: z.string(),
+  /** measured: a real server; simulated: the built-in simulator; recorded: aggregates imported from elsewhere. */
+  source: z.enum(["measured", "simulated", "recorded"]),
+  status: z.enum(RUN_STATUSES),
+  /** Why a run failed or stopped early (null when complete). */
+  reason: z.string().nullable(),
+  spec_hash: z.string(),
+  prompt_hash: z.string(),
+  /** The resolved spec, as hashed (quality schema as JSON Schema; no API key). */
+  spec: z.record(z.string(), z.unknown()),
+  server: z.object({
+    kind: z.enum(["simulate", "url", "launch", "recorded"]),
+    endpoint: z.string(),
+    model: z.string(),
+    profile: z.string().nullable(),
+  }),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  counts: z.object({
+    requests: z.number().int(),
+    done: z.number().int(),
+    ok: z.number().int(),
+    error: z.number().int(),
+  }),
+  environment: z.object({
+    node: z.string(),
+    os: z.string(),
+    cpu: z.string(),
+    host: z.string(),
+    git_commit: z.string().nullable(),
+    git_dirty: z.boolean().nullable(),
+    /** GPUs from `nvidia-smi` when present (null: no nvidia-smi on the client host). */
+    gpus: z
+      .array(z.object({ name: z.string(), driver: z.string(), memory_total_mib: z.number() }))
+      .nullable()
+      .optional(),
+  }),
+  /** Position of this run inside its experiment: one run per sweep level and repeat. */
+  group: z
+    .object({
+      /** Concurrency (or request rate) of this level of a sweep; null for a single-level experiment. */
+      level: z.number().nullable(),
+      /** 0-based repeat index (`load.repeats`). */
+      repeat: z.number().int(),
+    })
+    .optional(),
+  /** Interruptions survived by this run (kill, Ctrl-C, server gone); empty when it ran straight through. */
+  interruptions: z.array(z.object({ at: z.string(), reason: z.string() })).optional(),
+  /** Facts the server reported: GET /version, /v1/models, vllm:cache_config_info labels. */
+  server_facts: z
+    .object({
+      version: z.string().nullable(),
+      root: z.string().nullable(),
+      max_model_len: z.number().nullable(),
+      cache_config: z.record(z.string(), z.string()).nullable(),
+    })
+    .optional(),
+  /** Client self-check: was the client, not the server, the bottleneck? */
+  self_check: z
+    .object({
+      send_lag_p99_ms: z.number().nullable(),
+      event_loop_delay_p99_ms: z.number().nullable(),
+      mean_in_flight: z.number().nullable(),
+      target_in_flight: z.number().nullable(),
+      client_bound: z.boolean(),
+      reason: z.string().nullable(),
+    })
+    .optional(),
+  /** A server the tracker launched (`server.launch`): load time, start-up facts, memory. */
+  launch: z
+    .object({
+      command: z.string(),
+      load_time_s: z.number().nullable(),
+      log_file: z.string(),
+      weights_gib: z.number().nullable(),
+      weights_load_s: z.number().nullable(),
+      kv_cache_gib: z.number().nullable(),
+      kv_cache_tokens: z.number().nullable(),
+      max_concurrency: z.number().nullable(),
+      cuda_graph_gib: z.number().nullable(),
+      gpu_memory_before_mib: z.number().nullable(),
+      gpu_memory_after_mib: z.number().nullable(),
+      failure: z.string().nullable(),
+    })
+    .optional(),
+  /** Recorded runs (source "recorded"): aggregates measured elsewhere; there is no requests.parquet. */
+  recorded: z
+    .object({
+      origin: z.string(),
+      requests: z.number().int(),
+      completed: z.number().int().nullable(),
+      duration_s: z.number().nullable(),
+      total_token_throughput: z.number().nullable(),
+      output_throughput: z.number().nullable(),
+      request_throughput: z.number().nullable(),
+      total_input_tokens: z.number().nullable(),
+      total_output_tokens: z.number().nullable(),
+      mean_ttft_ms: z.number().nullable(),
+      mean_tpot_ms: z.number().nullable(),
+      mean_e2el_ms: z.number().nullable(),
+      concurrency: z.number().nullable(),
+    })
+    .optional(),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
