@@ -41,7 +41,7 @@ export async function outcomeCounts(requestsPath: string): Promise<OutcomeCount[
   return rows as unknown as OutcomeCount[];
 }
 
-/** Ascending by code unit, null last (DuckDB's default order for VARCHAR). */
+/** Ascending, null last: the order DuckDB gives these columns by default. */
 function compare(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return 1;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { countOutcomes, outcomeCounts } from "../../data-loaders/metrics/outcomes.ts";
+import { join } from "node:path";
+import { makeManifest, makeRow, writeRun } from "../site/fixture-store.ts";
 import { writeStoreFixture, ROWS, type StoreFixture } from "../store/fixture.ts";
 import { measured, writeStoredRun, type StoredRun } from "./stored-run.ts";
 
@@ -39,5 +41,31 @@ describe("outcomes", () => {
     const expected = countOutcomes(measured(twin.rows));
     expect(expected.length).toBeGreaterThan(4);
     expect(await outcomeCounts(twin.requestsPath)).toEqual(expected);
+  });
+
+  test("ties are ordered by status, error class and finish reason, unknown last, in both forms", async () => {
+    const t = { run_id: "t", experiment_id: "ties" } as const;
+    const kinds = [
+      { status: "ok", error_class: null, finish_reason: null },
+      { status: "ok", error_class: null, finish_reason: "stop" },
+      { status: "error", error_class: null, finish_reason: null },
+      { status: "ok", error_class: null, finish_reason: "length" },
+      { status: "error", error_class: "reset", finish_reason: null },
+      { status: "error", error_class: "reset", finish_reason: "length" },
+    ] as const;
+    const rows = kinds.map((k, i) => makeRow({ ...t, request_index: i, ...k }));
+    const path = join(await writeRun(store.dir, makeManifest({ ...t }), rows), "requests.parquet");
+    const expected = [
+      ["error", "reset", "length"],
+      ["error", "reset", null],
+      ["error", null, null],
+      ["ok", null, "length"],
+      ["ok", null, "stop"],
+      ["ok", null, null],
+    ];
+    const keys = (list: { status: string; error_class: string | null; finish_reason: string | null }[]) =>
+      list.map((o) => [o.status, o.error_class, o.finish_reason]);
+    expect(keys(countOutcomes(rows))).toEqual(expected);
+    expect(keys(await outcomeCounts(path))).toEqual(expected);
   });
 });
