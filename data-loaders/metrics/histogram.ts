@@ -8,7 +8,7 @@
 // places a value by bisecting the bin edges instead, which can put a value on an edge, up to
 // rounding, into the neighbouring bin, and gives a constant column a bin of width 0.)
 // Warm-up requests are left out, as from every statistic.
-import { extent } from "d3-array";
+import { extent } from "d3";
 import { query, quoteIdentifier } from "../store/duckdb.ts";
 import { extentSql, histogramCountsSql } from "./sql.ts";
 

@@ -2,7 +2,7 @@
 // most frequent first, then by status, error class and finish reason (unknown, null, last).
 // A stored run is counted in DuckDB (`outcomeCountsSql` in sql.ts); `countOutcomes` is the same
 // count over rows in memory. Warm-up requests are left out, as from every statistic.
-import { rollup } from "d3-array";
+import { rollup } from "d3";
 import { query } from "../store/duckdb.ts";
 import type { RequestRow } from "../store/schemas/request-row.ts";
 import { outcomeCountsSql } from "./sql.ts";

@@ -9,7 +9,7 @@
 //                and waiting), the mean over the bin's scrapes of the total over endpoints
 //                (replicas) and label sets (`serverSeriesBins`; for a stored run in DuckDB with
 //                `serverSeriesSql` in sql.ts, the same definition).
-import { rollup, sum } from "d3-array";
+import { rollup, sum } from "d3";
 import { query } from "../store/duckdb.ts";
 import type { ServerMetricRow } from "../store/schemas/server-metric.ts";
 import { serverSeriesSql } from "./sql.ts";

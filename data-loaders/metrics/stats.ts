@@ -10,7 +10,7 @@
 // Difference from vLLM: for an empty list vLLM prints 0 (it falls back to 0 when there are no
 // values), while we return null, because our stored and displayed values use null for "unknown"
 // and 0 would read as a real measurement.
-import { mean as d3Mean, quantile, quantileSorted } from "d3-array";
+import { mean as d3Mean, quantile, quantileSorted } from "d3";
 import type { Distribution } from "./types.ts";
 
 /** Arithmetic mean (a plain sum in input order, divided by n); null for an empty list. */

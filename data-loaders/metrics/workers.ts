@@ -3,7 +3,7 @@
 // → last completion).
 // Rates reuse metrics/throughput.ts (successful requests only, as vLLM bench serve). Warm-up rows
 // (`warmup = true`) are left out, as from every statistic.
-import { group, sum } from "d3-array";
+import { group, sum } from "d3";
 import type { RequestRow } from "../store/schemas/request-row.ts";
 import type { MetricRow } from "./types.ts";
 import { throughput } from "./throughput.ts";
