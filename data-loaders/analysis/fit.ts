@@ -22,10 +22,13 @@
 //   does not fit — no room for a KV cache, or not one max_model_len sequence fits (vLLM's start-up
 //     check), or budget + CUDA graphs exceed the card;
 //   tight — it starts, but the KV cache holds fewer mean requests than the requested concurrency
-//     (requests wait, throughput is capped), or the margin is under 10% of the KV cache;
+//     (up to max_num_seqs; requests wait, throughput is capped), or the margin is under 10% of the
+//     KV cache;
 //   fits — otherwise.
-//   margin = KV cache − max(one max_model_len sequence, concurrency × a mean request), GiB.
-// largest max_model_len that starts: the longest sequence whose KV bytes fit the KV cache.
+//   margin = KV cache − max(one max_model_len sequence, min(concurrency, max_num_seqs) × a mean
+//     request), GiB.
+// Not modelled: a multimodal model's encoder activations during profiling (its weights are
+// counted), LoRA adapters, speculative decoding, more than one GPU.
 import type { ModelArch } from "../hardware/hf-config.ts";
 import {
   GIB,
@@ -178,7 +181,9 @@ export function fit(target: FitTarget, opts: FitOptions, cal: MemoryCalibration)
   const atMax = kvBytes / kv.bytesPerMaxModelLen;
   const atMean = kvBytes / kv.bytesPerMeanRequest;
   const concurrency = effectiveConcurrency(opts.concurrency, settings.maxNumSeqs, atMean);
-  const judged = judge(memory, kv, atMax, atMean, opts.concurrency, settings.maxModelLen);
+  // Requests beyond max_num_seqs wait whatever the memory: the memory verdict is for those that run.
+  const running = Math.min(opts.concurrency, settings.maxNumSeqs);
+  const judged = judge(memory, kv, atMax, atMean, running, settings.maxModelLen);
   const largest = largestMaxModelLen(target.arch, kvBytes, element);
   // A cache too small for even one block per layer cannot be fixed by a shorter max_model_len.
   if (judged.failure === "max-model-len" && largest === null) judged.failure = "no-kv-cache";

@@ -142,7 +142,7 @@ export function planJob(catalog: Catalog, cal: ProjectCalibration, req: PlanRequ
     noSpeed: speed
       ? null
       : choice
-        ? `it does not fit: ${fitted.reasons[0]}`
+        ? "it does not fit (see the fit)"
         : `no ${BACKEND} run is recorded on any GPU to calibrate on`,
     job,
     cost: job && req.gpuDollarsPerHour != null ? jobCost(req.gpuDollarsPerHour, job) : null,
@@ -257,6 +257,10 @@ function assumptions(
   if (choice)
     out.push(
       `speed: efficiency ${choice.efficiency.toFixed(3)} and ${choice.stepOverheadMs.toFixed(2)} ms per step, calibrated on ${choice.basis === "this GPU" ? "" : "other GPUs' runs: "}${choice.from.join(", ")}`,
+    );
+  if (choice?.basis === "other GPUs")
+    out.push(
+      `${req.gpu.id} has no recorded runs: its calibration and interval come from other GPUs, and its error may be larger`,
     );
   if (fitted.enforceEager)
     out.push("enforce_eager: a fixed launch cost per step (12 kernels × 5 µs per layer), not calibrated on any run");

@@ -62,7 +62,7 @@ describe("a job plan", async () => {
     const plan = planJob(catalog, cal, request("gpt-oss-20b"));
     expect(plan.speed).toBeNull();
     expect(plan.job).toBeNull();
-    expect(plan.noSpeed).toMatch(/^it does not fit: weights 12\.82 GiB/);
+    expect(plan.noSpeed).toBe("it does not fit (see the fit)");
     expect(plan.alternatives.map((a) => a.weights)).toContain("bf16");
   });
 
