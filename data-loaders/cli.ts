@@ -13,6 +13,7 @@ import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";
 import { formatSeconds } from "./run/progress.ts";
 import { experimentsFolder, resultsDir } from "./store/layout.ts";
 import { runSimCommand } from "./sim/command.ts";
+import { planCommand } from "./plan-command.ts";
 
 const EXPERIMENTS_DIR = experimentsFolder();
 
@@ -248,6 +249,8 @@ program
       await runSimCommand({ ...opts, apiKey });
     },
   );
+
+program.addCommand(planCommand(EXPERIMENTS_DIR));
 
 const importCommand = program
   .command("import")
