@@ -23,7 +23,7 @@ export default {
     { name: "Guide", path: "/guide" },
   ],
   // The downloads (data/downloads/…) are not built here: `tracker build` writes them once per
-  // change and adds them to the site (data-loaders/report/downloads.ts).
+  // change and adds them to the site (data-loaders/site/downloads.ts).
   dynamicPaths: experiments.map((e) => `/experiments/${e.id}`),
   globalStylesheets: [],
   // An empty icon, so browsers do not ask the server for /favicon.ico.

@@ -1,5 +1,5 @@
 // Site benchmark (`npm run bench:site`): writes a store of RUNS × ROWS request rows with DuckDB
-// (no simulator), builds the report site over it the way `tracker build` does (build/site.ts:
+// (no simulator), builds the report site over it the way `tracker build` does (site/build.ts:
 // digests on every core, Framework build, downloads) in a throw-away copy of the project (like
 // the site tests: src and config copied, node_modules and data-loaders linked, so the
 // developer's cache and dist are untouched), builds it again with nothing changed, and measures
@@ -8,7 +8,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { buildSite } from "../build/site.ts";
+import { buildSite } from "../site/build.ts";
 import { writeBenchStore } from "./site-store.ts";
 
 const PROJECT = resolve(import.meta.dirname, "../..");
@@ -31,7 +31,7 @@ export function pageDataBytes(outDir: string): Map<string, number> {
   return sizes;
 }
 
-/** `tracker build`'s site step (data-loaders/build/site.ts); returns seconds. */
+/** `tracker build`'s site step (data-loaders/site/build.ts); returns seconds. */
 async function build(root: string, resultsDir: string): Promise<number> {
   const started = performance.now();
   const report = await buildSite(root, resultsDir, { output: () => {} });
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     }
 
     const resultsDir = join(root, "results");
-    let started = performance.now();
+    const started = performance.now();
     await writeBenchStore(resultsDir, { runs: RUNS, rowsPerRun: ROWS });
     console.log(
       `store: ${RUNS} runs × ${ROWS.toLocaleString("en-US")} rows written in ${((performance.now() - started) / 1000).toFixed(1)} s`,

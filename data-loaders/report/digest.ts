@@ -1,10 +1,10 @@
 // The digest of one run: every aggregate the pages show about it, computed once from its
 // requests.parquet with the formulas in data-loaders/metrics/ and kept on disk, so the loaders of
 // several pages (overview, compare, projections, the experiment page) read each 50K-row run once
-// per build. The memo key covers the run's files and the code that computes the digest.
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+// per build. The memo key covers the run's files and this module's code with everything it imports
+// (site/cache.ts).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { extrapolate, extrapolateRecorded, type Projection } from "../analysis/extrapolate.ts";
 import { rowPerPrompt } from "../analysis/by-prompt.ts";
 import { qualitySummary, type QualitySummary } from "../analysis/quality-summary.ts";
@@ -19,7 +19,7 @@ import { METRIC_COLUMNS, answerSample, readRows, type SampleRow } from "../store
 import type { RunFolder } from "../store/folders.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
 import type { RequestRow } from "../store/schemas/request-row.ts";
-import { memoDir, memoExists, memoised } from "./memo.ts";
+import { digestMemoName as memoName, memoDir, memoExists, memoised } from "../site/cache.ts";
 
 const HISTOGRAM_BINS = 30;
 /** Answers an experiment page shows (paged in the browser). */
@@ -28,16 +28,6 @@ export const ANSWER_SAMPLE = 200;
 export const BOOTSTRAP_REPLICATES = 200;
 /** CDF points: the p-th percentile for p = 0, 2, …, 100. */
 const CDF_PERCENTILES = Array.from({ length: 51 }, (_, i) => 2 * i);
-const PROJECT = resolve(import.meta.dirname, "../..");
-const CODE = [
-  "data-loaders/metrics",
-  "data-loaders/analysis",
-  "data-loaders/store/columns.ts",
-  "data-loaders/store/duckdb.ts",
-  "data-loaders/store/folders.ts",
-  "data-loaders/store/schemas",
-  "data-loaders/report/digest.ts",
-];
 
 export type CdfPoint = QuantilePoint;
 
@@ -154,21 +144,6 @@ function promptRowsOf(rows: readonly Pick<RequestRow, PromptColumn>[]): PromptRo
   );
 }
 
-/**
- * The run's stored files as `path:size:mtime` lines: what a cached derivative of the run (memo
- * entries, downloads) depends on. The runner writes each file once and renames it into place, so
- * a changed file always has a new size or time.
- */
-export function runFilesKey(run: RunFolder): string {
-  return [join(run.path, "manifest.json"), run.requestsPath, serverMetricsPath(run)]
-    .filter((p): p is string => p !== null && existsSync(p))
-    .map((p) => {
-      const { size, mtimeMs } = statSync(p);
-      return `${p}:${size}:${mtimeMs}`;
-    })
-    .join("\n");
-}
-
 /** The first `ANSWER_SAMPLE` requests with their answers (as stored: publishing is the loader's job), memoised like the digest. */
 export async function runAnswers(run: RunFolder): Promise<SampleRow[]> {
   const path = run.requestsPath;
@@ -178,25 +153,6 @@ export async function runAnswers(run: RunFolder): Promise<SampleRow[]> {
 
 /** What the memo holds per run: each entry's name ends `<run id>.<key><kind>`. */
 const MEMO = { digest: ".json", prompts: ".prompts.json", answers: ".answers.json" } as const;
-
-let codeHash: string | null = null;
-/** The memo entry of `kind` for the run, keyed by the run's files and the code that computes it. */
-function memoName(run: RunFolder, kind: string): string {
-  codeHash ??= hashFiles(CODE.map((p) => join(PROJECT, p)));
-  const key = createHash("sha256").update(codeHash).update(runFilesKey(run)).digest("hex").slice(0, 16);
-  return join(run.experimentId, `${run.runId}.${key}${kind}`);
-}
-
-export function hashFiles(paths: string[]): string {
-  const hash = createHash("sha256");
-  const visit = (p: string) => {
-    if (!existsSync(p)) return;
-    if (statSync(p).isDirectory()) for (const name of readdirSync(p).sort()) visit(join(p, name));
-    else hash.update(p).update(readFileSync(p));
-  };
-  paths.forEach(visit);
-  return hash.digest("hex");
-}
 
 export function serverMetricsPath(run: RunFolder): string | null {
   const path = join(run.path, "server-metrics.parquet");

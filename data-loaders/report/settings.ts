@@ -2,10 +2,9 @@
 // publish answers, the agreement field). They are read from `experiments/<id>.ts` itself, since
 // manifests and the index store only the hashed spec. A file that is missing or does not load
 // gives the defaults (the experiment page shows the validation error from the index).
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { memoised } from "./memo.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { memoised, settingsMemoName } from "../site/cache.ts";
 
 export type PublishAnswers = "full" | "truncated" | "hashed";
 
@@ -41,32 +40,24 @@ export function publishMode(
 type FileSettings = Omit<ReportSettings, "publish"> & { publish: PublishAnswers | null };
 
 /**
- * The settings of `experiments/<id>.ts`, memoised by the file's content and the experiment
- * loading code (loading a file costs about a second, and every loader needs the settings).
+ * The settings of `experiments/<id>.ts`, memoised by the file's code and this module's (loading a
+ * file costs about a second, and every loader needs the settings; keys in site/cache.ts).
  */
 export async function reportSettings(experimentsDir: string, id: string): Promise<ReportSettings> {
   const path = join(experimentsDir, `${id}.ts`);
   const file: FileSettings = existsSync(path)
-    ? await memoised(`settings/${id}.${settingsKey(path)}.json`, () => loadSettings(path))
+    ? await memoised(settingsMemoName(id, path), () => loadSettings(path))
     : { prices: [], gpuDollarsPerHour: null, agreementField: null, publish: null };
   return { ...file, publish: publishMode(file.publish ?? undefined) };
 }
 
-function settingsKey(path: string): string {
-  const code = resolve(import.meta.dirname, "../experiment");
-  const hash = createHash("sha256").update(readFileSync(path));
-  for (const name of ["schema.ts", "load.ts"]) hash.update(readFileSync(join(code, name)));
-  return hash.digest("hex").slice(0, 16);
-}
-
 async function loadSettings(path: string): Promise<FileSettings> {
   const { loadExperiment } = await import("../experiment/load.ts");
-  let spec: Awaited<ReturnType<typeof loadExperiment>>["spec"] | null = null;
-  try {
-    spec = (await loadExperiment(path)).spec;
-  } catch {
-    spec = null; // the experiment page shows the validation error from the index
-  }
+  // An invalid file gives the defaults: the experiment page shows the validation error from the index.
+  const spec = await loadExperiment(path).then(
+    (loaded) => loaded.spec,
+    () => null,
+  );
   return {
     prices: spec?.prices ?? [],
     gpuDollarsPerHour: spec?.gpuDollarsPerHour ?? null,

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { pageDataBytes } from "../../data-loaders/bench/site.ts";
-import { buildSite } from "../../data-loaders/build/site.ts";
+import { buildSite } from "../../data-loaders/site/build.ts";
 import { PROJECT, buildFixtureSite, scratchDir, type BuiltSite } from "./site-build.ts";
 
 /** XML namespace identifiers: URIs in the bundled libraries that are never fetched. */

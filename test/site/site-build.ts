@@ -1,4 +1,4 @@
-// Builds the site the way `tracker build` does (data-loaders/build/site.ts) over a fixture store, in a throw-away copy of the
+// Builds the site the way `tracker build` does (data-loaders/site/build.ts) over a fixture store, in a throw-away copy of the
 // project (src + config, with node_modules and data-loaders linked), so the test never touches a
 // developer's `src/.observablehq/cache` or `dist`. Bundled libraries (`_node`, `_observablehq`)
 // are kept between test runs in `.tmp/site-test-cache/` to save re-bundling them.
@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { buildSite } from "../../data-loaders/build/site.ts";
+import { buildSite } from "../../data-loaders/site/build.ts";
 import { buildSiteFixture, writeSiteExperiments, type SiteFixture } from "./fixture-store.ts";
 
 export const PROJECT = resolve(import.meta.dirname, "../..");
@@ -109,7 +109,7 @@ async function buildInto(root: string): Promise<Omit<BuiltSite, "buildS">> {
     // One job: the other test files' timing checks run beside this build on the same two cores.
     await buildSite(root, resultsDir, { output: (text) => (log += text), jobs: 1 });
   } catch (error) {
-    throw new Error(`site build failed: ${(error as Error).message}\n${log}`);
+    throw new Error(`site build failed: ${(error as Error).message}\n${log}`, { cause: error });
   } finally {
     if (publish !== undefined) process.env.TRACKER_PUBLISH_ANSWERS = publish;
   }

@@ -1,4 +1,4 @@
 // Download (npm run dev; `tracker build` writes it without a loader): one run's requests as CSV (itl_ms as a JSON list), answers as the report publishes them.
-import { exportRunToStdout } from "../../../../data-loaders/report/downloads.ts";
+import { exportRunToStdout } from "../../../../data-loaders/site/downloads.ts";
 
 await exportRunToStdout("csv");

@@ -1,18 +1,18 @@
-// A child process of `tracker build` (build/prepare.ts), started with `--import tsx` and an IPC
-// channel. It receives one task, does it and answers:
+// A child process of `tracker build` (site/prepare.ts), started with tsx and an IPC channel
+// (runNode in data-loaders/child.ts). It receives one task, does it and answers:
 // - { memo: [experimentId, runId][], experiments: string[] }: computes the memoised digest,
 //   per-prompt rows and answer sample of those runs and the report settings of those experiments,
 //   so the site's loaders find them ready; answers { failed: string[] } (a failure is left for the
 //   loader that needs it to report).
 // - { downloads: cacheDir }: writes the download files (downloads.ts); answers { files }.
 // Results and memo folders come from the environment (TRACKER_RESULTS, TRACKER_DIGEST_CACHE).
+import { warmRun } from "../report/digest.ts";
+import { reportSettings } from "../report/settings.ts";
+import { EXPERIMENTS_DIR } from "../report/store.ts";
 import { findRun } from "../store/folders.ts";
 import { resultsDir } from "../store/layout.ts";
 import { setQueryThreads } from "../store/duckdb.ts";
-import { warmRun } from "./digest.ts";
 import { writeDownloads, type DownloadFile } from "./downloads.ts";
-import { reportSettings } from "./settings.ts";
-import { EXPERIMENTS_DIR } from "./store.ts";
 
 export type WarmTask = { memo: [string, string][]; experiments: string[] } | { downloads: string };
 export type WarmReply = { failed: string[] } | { files: DownloadFile[] } | { error: string };

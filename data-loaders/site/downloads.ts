@@ -1,10 +1,10 @@
 // The download files: each run's rows as Parquet or CSV, and a DuckDB database of all runs, with
-// answers as the report publishes them (publish.ts).
+// answers as the report publishes them (report/publish.ts).
 //
-// `tracker build` writes them once per change into a cache (writeDownloads, keyed by the run's
-// files and publish mode) and links them into the built site after `observable build`, so the
-// build runs no loader per run. The loaders under src/data/downloads/ serve the same files in
-// `npm run dev` (exportRunToStdout, allRunsToStdout).
+// `tracker build` writes them once per change into a cache (writeDownloads; keyed by the run's
+// files, its publish mode and this module's code, see site/cache.ts) and links them into the
+// built site after `observable build`, so the build runs no loader per run. The loaders under
+// src/data/downloads/ serve the same files in `npm run dev` (exportRunToStdout, allRunsToStdout).
 import {
   copyFileSync,
   existsSync,
@@ -17,20 +17,19 @@ import {
   rmSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { hashJson } from "../experiment/hash.ts";
 import { inPool } from "../pool.ts";
 import { exportRun } from "../store/columns.ts";
 import { sqlString } from "../store/duckdb.ts";
 import { findRun, listRuns, type RunFolder } from "../store/folders.ts";
 import { resultsDir } from "../store/layout.ts";
 import { duckdbColumns } from "../store/schemas/request-row.ts";
-import { hashFiles, runFilesKey } from "./digest.ts";
-import { redactedColumns } from "./publish.ts";
-import { reportSettings, type PublishAnswers } from "./settings.ts";
-import { EXPERIMENTS_DIR } from "./store.ts";
+import { redactedColumns } from "../report/publish.ts";
+import { reportSettings, type PublishAnswers } from "../report/settings.ts";
+import { EXPERIMENTS_DIR } from "../report/store.ts";
+import { allRunsDownloadKey, runDownloadKey } from "./cache.ts";
 
 /**
  * Where a download lives in the site: `_file/data/downloads/<experiment>/<run>.<format>` and
@@ -39,17 +38,6 @@ import { EXPERIMENTS_DIR } from "./store.ts";
  */
 export const DOWNLOADS_PATH = "_file/data/downloads";
 export const ALL_RUNS_FILE = "all-runs.duckdb";
-
-const PROJECT = resolve(import.meta.dirname, "../..");
-/** The code that shapes a download file: a change to it writes every file again. */
-const DOWNLOAD_CODE = [
-  "data-loaders/report/downloads.ts",
-  "data-loaders/report/publish.ts",
-  "data-loaders/store/columns.ts",
-  "data-loaders/store/duckdb.ts",
-  "data-loaders/store/folders.ts",
-  "data-loaders/store/schemas/request-row.ts",
-];
 
 /** One run's rows as `format` at `path`; a run published in full is its stored Parquet file. */
 export async function writeRunDownload(
@@ -124,8 +112,8 @@ export interface DownloadFile {
 
 /**
  * Writes every download that is not in `cacheDir` yet (a cached file's name holds the key of its
- * inputs: the code, the run's files and publish mode, or all of them for the database) and removes cached
- * files no longer current. Returns the current files.
+ * inputs: the code, the run's files and publish mode, or all of them for the database) and removes
+ * cached files no longer current. Returns the current files.
  */
 export async function writeDownloads(
   resultsRoot: string,
@@ -142,10 +130,9 @@ export async function writeDownloads(
   const publishOf = (id: string) => modes.get(id) ?? "full";
   const files: DownloadFile[] = [];
   const keys: string[] = [];
-  const code = hashFiles(DOWNLOAD_CODE.map((p) => join(PROJECT, p)));
   const writes: (() => Promise<void>)[] = [];
   for (const run of withRows) {
-    const key = hashJson({ code, files: runFilesKey(run), publish: publishOf(run.experimentId) }).slice(0, 16);
+    const key = runDownloadKey(run, publishOf(run.experimentId));
     keys.push(`${run.experimentId}/${run.runId}:${key}`);
     for (const format of ["parquet", "csv"] as const) {
       const cached = `${run.experimentId}/${run.runId}.${key}.${format}`;
@@ -157,7 +144,10 @@ export async function writeDownloads(
   }
   // Two at a time: DuckDB writes one CSV mostly on one thread.
   await inPool(writes, 2, (write) => write());
-  const allKey = hashJson({ keys, manifests: runs.map((r) => r.manifest) }).slice(0, 16);
+  const allKey = allRunsDownloadKey(
+    keys,
+    runs.map((r) => r.manifest),
+  );
   const allCached = `${ALL_RUNS_FILE.replace(/\.duckdb$/, "")}.${allKey}.duckdb`;
   files.push({ path: ALL_RUNS_FILE, cached: allCached });
   await cacheFile(cacheDir, allCached, (path) => writeAllRunsDatabase(runs, publishOf, path));

@@ -1,58 +1,41 @@
 // The report's heavy lifting, done by `tracker build` on every core before `observable build`,
 // which runs its loaders one at a time:
 // 1. warmMemo: every run's digest, per-prompt rows and answer sample (the memo the loaders read,
-//    report/digest.ts), by one child process (report/warm.ts) per core;
+//    report/digest.ts), by one child process (site/warm.ts) per core;
 // 2. runLoaders: the page loaders under src/data/ whose output is not in Framework's cache, run
-//    exactly as Framework runs them (`node --import tsx <loader> --id=<experiment>`), several at
-//    a time, each output renamed into the cache when complete. Framework then finds them there
-//    (its cache counts a present file as fresh; build/site.ts removes the stale ones first). A
+//    exactly as Framework runs them (runLoader in site/framework.ts), several at a time, each
+//    output renamed into the cache when complete. Framework then finds them there
+//    (its cache counts a present file as fresh; site/cache.ts removes the stale ones first). A
 //    loader that fails here leaves no output, so Framework runs it again and reports the error.
-// 3. writeDownloadFiles: the download files (report/downloads.ts), by a child process while
+// 3. writeDownloadFiles: the download files (site/downloads.ts), by a child process while
 //    `observable build` runs.
-import { fork, spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runNode } from "../child.ts";
+import { inPool } from "../pool.ts";
+import { isWarm } from "../report/digest.ts";
 import { experimentEntries } from "../store/index.ts";
 import { experimentFileIds, listRuns, type RunFolder } from "../store/folders.ts";
 import { experimentsFolder } from "../store/layout.ts";
-import { inPool } from "../pool.ts";
-import { isWarm } from "../report/digest.ts";
-import type { DownloadFile } from "../report/downloads.ts";
-import { MEMO_DIR } from "../report/memo.ts";
-import type { WarmReply, WarmTask } from "../report/warm.ts";
-import type { FrameworkOutput } from "./site.ts";
+import { CACHE_DIR, DOWNLOADS_CACHE, loaderSources, memoDir } from "./cache.ts";
+import type { DownloadFile } from "./downloads.ts";
+import { runLoader, type FrameworkOutput, type LoaderRun } from "./framework.ts";
+import type { WarmReply, WarmTask } from "./warm.ts";
 
-/** Framework's cache of loader outputs, under the project root. */
-export const CACHE_DIR = "src/.observablehq/cache";
-/** Download files, named by the key of their inputs (report/downloads.ts); the `_` keeps them out of the loader-cache invalidation (build/site.ts). */
-export const DOWNLOADS_CACHE = "src/.observablehq/cache/_tracker-downloads";
+const WARM = fileURLToPath(new URL("./warm.ts", import.meta.url));
 
-/** The memo folder of the project at `root` (TRACKER_DIGEST_CACHE, if set, relative to it). */
-function memoFolder(root: string): string {
-  return resolve(root, process.env.TRACKER_DIGEST_CACHE ?? MEMO_DIR);
-}
-
-const WARM = fileURLToPath(new URL("../report/warm.ts", import.meta.url));
-
-/** Runs one report/warm.ts task in a child process with the project's folders. */
-function warm(root: string, resultsRoot: string, task: WarmTask): Promise<WarmReply> {
-  return new Promise((resolveReply, reject) => {
-    const child = fork(WARM, [], {
-      cwd: root,
-      execArgv: ["--import", "tsx"],
-      env: { ...process.env, TRACKER_RESULTS: resolve(resultsRoot), TRACKER_DIGEST_CACHE: memoFolder(root) },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    let reply: WarmReply | null = null;
-    child.once("message", (m) => (reply = m as WarmReply));
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      reply ? resolveReply(reply) : reject(new Error(`report/warm.ts exited (${code}) without an answer`)),
-    );
-    child.send(task);
+/** Runs one site/warm.ts task in a child process with the project's folders. */
+async function warm(root: string, resultsRoot: string, task: WarmTask): Promise<WarmReply> {
+  const { code, reply } = await runNode(WARM, {
+    cwd: root,
+    tsx: true,
+    env: { TRACKER_RESULTS: resolve(resultsRoot), TRACKER_DIGEST_CACHE: memoDir(root) },
+    message: task,
   });
+  if (reply === undefined) throw new Error(`site/warm.ts exited (${code}) without an answer`);
+  return reply as WarmReply;
 }
 
 /**
@@ -61,7 +44,7 @@ function warm(root: string, resultsRoot: string, task: WarmTask): Promise<WarmRe
  * report the error when the loader tries again).
  */
 export async function warmMemo(root: string, resultsRoot: string, jobs = availableParallelism()): Promise<string[]> {
-  const memo = memoFolder(root);
+  const memo = memoDir(root);
   const runs = listRuns(resultsRoot, () => {}).filter((r) => !isWarm(r, memo));
   if (runs.length === 0) return [];
   const size = (r: RunFolder) => (r.requestsPath ? statSync(r.requestsPath).size : 0);
@@ -100,25 +83,16 @@ export async function writeDownloadFiles(
   return { cacheDir, files: "files" in reply ? reply.files : [] };
 }
 
-/** A loader run: its source under src/ and its output path (`data/….json`), with its parameter. */
-interface LoaderRun {
-  source: string;
-  target: string;
-  args: string[];
-}
-
 /**
  * The loader outputs the pages need: every loader under src/data/ (not the downloads, which
  * `tracker build` writes itself), a `[id]` loader once per experiment.
  */
 function loaderRuns(root: string, resultsRoot: string): LoaderRun[] {
-  const dataDir = join(root, "src/data");
   const experiments = experimentEntries(resultsRoot, resolve(root, experimentsFolder()), () => {});
   const runs: LoaderRun[] = [];
-  for (const entry of readdirSync(dataDir, { recursive: true, withFileTypes: true })) {
-    const source = relative(join(root, "src"), join(entry.parentPath, entry.name));
-    if (!entry.isFile() || !/\.\w+\.ts$/.test(entry.name) || source.startsWith("data/downloads/")) continue;
-    const target = source.replace(/\.ts$/, "");
+  for (const source of loaderSources(root)) {
+    if (!source.startsWith("data/") || source.startsWith("data/downloads/")) continue;
+    const target = source.replace(/\.[jt]s$/, "");
     const params = [...target.matchAll(/\[(\w+)\]/g)].map((m) => m[1]);
     if (params.length === 0) runs.push({ source, target, args: [] });
     else if (params.length === 1 && params[0] === "id") {
@@ -127,31 +101,6 @@ function loaderRuns(root: string, resultsRoot: string): LoaderRun[] {
   }
   // Pages over every run first: they take longest.
   return runs.sort((a, b) => a.args.length - b.args.length);
-}
-
-/** Runs one loader like Framework does, its stdout into `out`, its stderr to `log`; resolves with the exit code. */
-async function runLoader(
-  root: string,
-  resultsRoot: string,
-  run: LoaderRun,
-  out: string,
-  log: FrameworkOutput,
-): Promise<number> {
-  const fd = openSync(out, "w");
-  try {
-    return await new Promise<number>((resolveCode) => {
-      const child = spawn(process.execPath, ["--import", "tsx", join("src", run.source), ...run.args], {
-        cwd: root,
-        env: { ...process.env, TRACKER_RESULTS: resolve(resultsRoot) },
-        stdio: ["ignore", fd, log === "inherit" ? "inherit" : "pipe"],
-      });
-      if (typeof log === "function") child.stderr?.on("data", (b: Buffer) => log(b.toString()));
-      child.once("error", () => resolveCode(1));
-      child.once("exit", (code) => resolveCode(code ?? 1));
-    });
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
