@@ -2,6 +2,19 @@
 // school is invented by combining seeded word lists; no real people are described.
 // "short" prompts are about 300 prompt tokens (the Llama 3.2 1B study), "detailed" ones about
 // 790 (the Gemma 3 / Qwen 3 studies), as counted by the simulator's tokenizer.
+//
+// Every generated prompt carries its ground truth, `expected: { recommendation }`: the
+// recommendation a careful recruiter gives, from the facts the prompt states (`recommendationFor`).
+// Coverage = share of the required skills that the candidate's skills name (case-insensitive).
+// The role is senior when its title has the word Senior, Staff, Principal or Lead; the minimum
+// experience is then 5 years, otherwise 2. First match wins:
+//   strong_yes  coverage ≥ 0.75 and years ≥ minimum + 3
+//   yes         coverage ≥ 0.6  and years ≥ minimum
+//   maybe       coverage ≥ 0.3  and years ≥ minimum − 2
+//   no          otherwise
+// The simulator reads the same facts back from the prompt text it receives
+// (`readCandidateFacts`) and applies the same rule, so its answers are right or wrong against the
+// truth the scoring sees.
 import { z } from "zod";
 import { rngFor, type Rng } from "../random.ts";
 
@@ -13,8 +26,12 @@ export const CANDIDATE_DIMENSIONS = [
   "culture_fit",
 ] as const;
 
+/** The recommendation scale, strongest first. */
+export const RECOMMENDATIONS = ["strong_yes", "yes", "maybe", "no"] as const;
+export type Recommendation = (typeof RECOMMENDATIONS)[number];
+
 export const candidateAnswerSchema = z.object({
-  recommendation: z.enum(["strong_yes", "yes", "maybe", "no"]),
+  recommendation: z.enum(RECOMMENDATIONS),
   reasoning: z.string(),
   analysis: z.record(z.string(), z.object({ score: z.number().int().min(1).max(5), comment: z.string() })),
 });
@@ -23,6 +40,60 @@ export type CandidateAnswer = z.infer<typeof candidateAnswerSchema>;
 export interface GeneratedPrompt {
   id: string;
   messages: { role: "system" | "user"; content: string }[];
+  /** The ground truth: the recommendation `recommendationFor` gives for the facts the prompt states. */
+  expected: { recommendation: Recommendation };
+}
+
+/** What a candidate-evaluation prompt states that the recommendation rule looks at. */
+export interface CandidateFacts {
+  /** The role's title, e.g. "Senior Backend Engineer". */
+  role: string;
+  /** The "Required skills:" line. */
+  required: string[];
+  /** The candidate's "Skills:" line. */
+  skills: string[];
+  /** The "Years of experience:" line. */
+  years: number;
+}
+
+const SENIOR_ROLE = /\b(Senior|Staff|Principal|Lead)\b/;
+
+/** The ground-truth recommendation for a candidate (the rule in this module's header). */
+export function recommendationFor(facts: CandidateFacts): Recommendation {
+  const skills = new Set(facts.skills.map((s) => s.toLowerCase()));
+  const matched = facts.required.filter((s) => skills.has(s.toLowerCase())).length;
+  const coverage = facts.required.length > 0 ? matched / facts.required.length : 0;
+  const minimum = SENIOR_ROLE.test(facts.role) ? 5 : 2;
+  if (coverage >= 0.75 && facts.years >= minimum + 3) return "strong_yes";
+  if (coverage >= 0.6 && facts.years >= minimum) return "yes";
+  if (coverage >= 0.3 && facts.years >= minimum - 2) return "maybe";
+  return "no";
+}
+
+function lineAfter(label: string, text: string): string | undefined {
+  return new RegExp(`^${label}: (.*)$`, "m").exec(text)?.[1]?.trim();
+}
+
+const listOf = (line: string | undefined): string[] =>
+  (line ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/**
+ * The facts a candidate-evaluation prompt states, read from its text (one "Label: value" line
+ * each); null when it states no required skills or no years of experience.
+ */
+export function readCandidateFacts(text: string): CandidateFacts | null {
+  const required = lineAfter("Required skills", text);
+  const years = lineAfter("Years of experience", text);
+  if (required === undefined || years === undefined || !/^\d+$/.test(years)) return null;
+  return {
+    role: lineAfter("Role", text) ?? "",
+    required: listOf(required),
+    skills: listOf(lineAfter("Skills", text)),
+    years: Number(years),
+  };
 }
 
 /** The instruction the simulator recognises as a candidate evaluation. */
@@ -240,6 +311,7 @@ function candidatePrompt(index: number, seed: number, variant: "short" | "detail
   const matching = sample(role.skills, rng.int(1, role.skills.length), rng);
   const skills = [...matching, ...sample(OTHER_SKILLS, rng.int(0, 4), rng)];
   const detailed = variant === "detailed";
+  const required = role.skills.slice(0, detailed ? 8 : 5);
   const answerFormat =
     `Answer as JSON: {"recommendation": "strong_yes" | "yes" | "maybe" | "no", "reasoning": string, ` +
     `"analysis": {"<dimension>": {"score": 1-5, "comment": string}}} with the dimensions technical_skills, experience, communication, leadership and culture_fit.`;
@@ -247,7 +319,7 @@ function candidatePrompt(index: number, seed: number, variant: "short" | "detail
     `${CANDIDATE_INSTRUCTION} for the role of ${role.title} and answer as JSON with recommendation, reasoning and per-dimension analysis.`,
     "",
     `Role: ${role.title}`,
-    `Required skills: ${role.skills.slice(0, detailed ? 8 : 5).join(", ")}`,
+    `Required skills: ${required.join(", ")}`,
     `Candidate: ${name}`,
     `Years of experience: ${years}`,
     `Skills: ${skills.join(", ")}`,
@@ -272,7 +344,8 @@ function candidatePrompt(index: number, seed: number, variant: "short" | "detail
   const messages: GeneratedPrompt["messages"] = [];
   if (detailed) messages.push({ role: "system", content: RUBRIC.join(" ") });
   messages.push({ role: "user", content: lines.join("\n") });
-  return { id: `candidate-${variant}-${seed}-${index}`, messages };
+  const recommendation = recommendationFor({ role: role.title, required, skills, years });
+  return { id: `candidate-${variant}-${seed}-${index}`, messages, expected: { recommendation } };
 }
 
 /** `count` candidate-evaluation prompts, deterministic for (seed, variant). */

@@ -5,6 +5,7 @@ import { basename, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import { z } from "zod";
+import { placeholdersOf } from "../judge/rubric.ts";
 import { SpecError, specErrorsFromZod } from "./errors.ts";
 import { hashJson } from "./hash.ts";
 import { resolvePrompts, type ResolvedPrompt } from "./prompts.ts";
@@ -104,7 +105,8 @@ export async function loadExperimentOrRecorded(path: string): Promise<LoadedExpe
   const parsed = experimentSchema.safeParse(value);
   if (!parsed.success) throw specErrorsFromZod(file, parsed.error.issues);
   const spec = parsed.data;
-  const prompts = resolvePrompts(spec.workload, path);
+  const prompts = resolvePrompts(spec.workload, path, spec.quality?.schema);
+  checkRubricTruth(spec, prompts, file);
   const promptHash = hashJson(prompts);
   const resolvedSpec = hashedSpec(spec, file, promptHash);
   const answerJsonSchema = (resolvedSpec.quality as { schema: Record<string, unknown> } | undefined)?.schema ?? null;
@@ -126,21 +128,34 @@ async function importDefault(path: string, file: string): Promise<unknown> {
   return mod.default;
 }
 
+/** A rubric that shows {{expected}} needs the truth of every prompt. */
+function checkRubricTruth(spec: Experiment, prompts: ResolvedPrompt[], file: string): void {
+  const rubric = spec.quality?.judge?.rubric;
+  if (rubric === undefined || !placeholdersOf(rubric).includes("expected")) return;
+  const without = prompts.find((p) => p.expected === undefined);
+  if (without)
+    throw new SpecError(file, "quality.judge.rubric", `uses {{expected}} but prompt "${without.id}" has no expected`);
+}
+
 /**
  * The part of the spec that changes the measurement, as plain JSON: everything but the title,
  * notes, prices, GPU $/hour and publishing choice (editing prose, costs or what the site shows
- * re-runs nothing). The quality schema is stored as JSON Schema and the prompts by their
- * content hash.
+ * re-runs nothing). The quality schema is stored as JSON Schema, a function check by its source
+ * text (editing the function re-runs; a change in something it calls is not seen), and the
+ * prompts by their content hash. The judge is left out: judging is a run of its own, so a rubric
+ * edit re-judges without re-sending the requests.
  */
 function hashedSpec(spec: Experiment, file: string, promptHash: string): Record<string, unknown> {
   const { title: _t, notes: _n, prices: _p, gpuDollarsPerHour: _g, publish: _pub, quality, ...measured } = spec;
   let qualityJson: Record<string, unknown> | undefined;
   if (quality) {
+    const { judge: _judge, checks, ...scored } = quality;
     try {
-      qualityJson = { ...quality, schema: z.toJSONSchema(quality.schema) };
+      qualityJson = { ...scored, schema: z.toJSONSchema(quality.schema) };
     } catch (e) {
       throw new SpecError(file, "quality.schema", `cannot be expressed as JSON Schema (${(e as Error).message})`);
     }
+    if (checks) qualityJson.checks = checks.map((c) => (c.fn ? { ...c, fn: c.fn.toString() } : c));
   }
   return { ...measured, ...(qualityJson ? { quality: qualityJson } : {}), promptHash };
 }

@@ -1,11 +1,15 @@
 // Prompt sources: inline list, JSONL file, OpenAI batch input file, or a seeded generator → resolved prompts.
+// A prompt may carry `expected` (its ground truth), checked here against quality.schema's fields.
 import { dirname, relative, resolve } from "node:path";
+import { z } from "zod";
 import type { ChatMessage } from "../client/outcome.ts";
 import { parseBatchInput } from "../import/openai-batch.ts";
 import { generateCandidatePrompts } from "./candidate-profiles.ts";
-import { SpecError } from "./errors.ts";
+import { formatPath, SpecError } from "./errors.ts";
 import { JsonlError, parseJsonl, readTextFile } from "./jsonl.ts";
 import { promptSchema, type PromptInput, type Workload } from "./schema.ts";
+
+export type Expected = Record<string, unknown>;
 
 export interface ResolvedPrompt {
   id: string;
@@ -13,37 +17,118 @@ export interface ResolvedPrompt {
   messages: ChatMessage[];
   /** The same prompt as one text, for the completions API. */
   text: string;
+  /** The answer's expected fields (ground truth); absent when the prompt has none. */
+  expected?: Expected;
 }
 
-/** Resolves the workload's prompts. Throws SpecError naming the file and field (or JSONL line). */
-export function resolvePrompts(workload: Workload, experimentFile: string): ResolvedPrompt[] {
-  const source = workload.prompts;
-  let inputs: { id?: string; messages: ChatMessage[] }[];
-  if ("inline" in source) {
-    inputs = source.inline.map((p) => normalise(p));
-  } else if ("jsonl" in source) {
-    inputs = readPromptFile(experimentFile, "jsonl", source.jsonl, parsePromptLines);
-  } else if ("batch" in source) {
-    inputs = readPromptFile(experimentFile, "batch", source.batch, parseBatchInput);
-  } else {
-    const variant = source.generate === "candidate-profiles" ? "short" : "detailed";
-    inputs = generateCandidatePrompts(source.count, workload.seed, variant);
-  }
+interface PromptEntry {
+  id?: string;
+  messages: ChatMessage[];
+  expected?: Expected;
+  /** Line of the prompt file (JSONL and batch sources). */
+  line?: number;
+}
+
+interface Source {
+  field: "inline" | "jsonl" | "batch" | "generate";
+  /** The prompt file as shown in messages (JSONL and batch sources). */
+  shown?: string;
+  entries: PromptEntry[];
+}
+
+/**
+ * Resolves the workload's prompts. With `answerSchema` (quality.schema), every `expected` is
+ * checked against the schema's fields. Throws SpecError naming the file and field (or JSONL line).
+ */
+export function resolvePrompts(workload: Workload, experimentFile: string, answerSchema?: z.ZodType): ResolvedPrompt[] {
+  const source = readSource(workload, experimentFile, answerSchema);
   const seen = new Set<string>();
-  return inputs.map((p, i) => {
+  return source.entries.map((p, i) => {
     const id = p.id ?? `p${i}`;
     if (seen.has(id)) throw new SpecError(experimentFile, `workload.prompts[${i}].id`, `duplicate prompt id "${id}"`);
     seen.add(id);
+    if (p.expected && answerSchema && source.field !== "generate") {
+      const problem = expectedProblem(p.expected, answerSchema);
+      if (problem) throw expectedError(experimentFile, source, p, i, problem);
+    }
     const messages = workload.system
       ? [{ role: "system" as const, content: workload.system }, ...p.messages]
       : p.messages;
-    return { id, messages, text: messages.map((m) => m.content).join("\n\n") };
+    const text = messages.map((m) => m.content).join("\n\n");
+    return p.expected ? { id, messages, text, expected: p.expected } : { id, messages, text };
   });
 }
 
-function normalise(p: PromptInput): { id?: string; messages: ChatMessage[] } {
+function readSource(workload: Workload, experimentFile: string, answerSchema: z.ZodType | undefined): Source {
+  const source = workload.prompts;
+  if ("inline" in source) return { field: "inline", entries: source.inline.map((p) => normalise(p)) };
+  if ("jsonl" in source) return readPromptFile(experimentFile, "jsonl", source.jsonl, parsePromptLines);
+  if ("batch" in source) return readPromptFile(experimentFile, "batch", source.batch, parseBatchInput);
+  const variant = source.generate === "candidate-profiles" ? "short" : "detailed";
+  const entries = generateCandidatePrompts(source.count, workload.seed, variant).map((p) => ({
+    ...p,
+    expected: generatedTruth(p.expected, answerSchema, experimentFile),
+  }));
+  return { field: "generate", entries };
+}
+
+/**
+ * A generator cannot know the user's schema: its truth is kept for the fields quality.schema
+ * declares (all of it without an object schema). A declared field whose truth does not fit the
+ * schema (e.g. another recommendation scale) is an error.
+ */
+function generatedTruth(expected: Expected, schema: z.ZodType | undefined, file: string): Expected | undefined {
+  if (!(schema instanceof z.ZodObject)) return expected;
+  const kept = Object.fromEntries(Object.entries(expected).filter(([k]) => Object.hasOwn(schema.shape, k)));
+  if (Object.keys(kept).length === 0) return undefined;
+  const problem = expectedProblem(kept, schema);
+  if (problem)
+    throw new SpecError(
+      file,
+      "workload.prompts.generate",
+      `the generator's ground truth does not fit quality.schema: expected.${problem.path}: ${problem.message}`,
+    );
+  return kept;
+}
+
+/**
+ * The first field of `expected` that does not fit `schema`: a field the schema does not have, or
+ * a value its field rejects. Only object schemas are checked field by field.
+ */
+export function expectedProblem(expected: Expected, schema: z.ZodType): { path: string; message: string } | null {
+  if (!(schema instanceof z.ZodObject)) return null;
+  const shape = schema.shape as Record<string, z.ZodType>;
+  for (const [field, value] of Object.entries(expected)) {
+    if (!Object.hasOwn(shape, field))
+      return { path: field, message: `not a field of quality.schema (${Object.keys(shape).join(", ")})` };
+    const parsed = shape[field]!.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return { path: formatPath([field, ...issue.path]), message: issue.message };
+    }
+  }
+  return null;
+}
+
+function expectedError(
+  file: string,
+  source: Source,
+  entry: PromptEntry,
+  index: number,
+  problem: { path: string; message: string },
+): SpecError {
+  if (source.field === "inline")
+    return new SpecError(file, `workload.prompts.inline[${index}].expected.${problem.path}`, problem.message);
+  return new SpecError(
+    file,
+    `workload.prompts.${source.field}`,
+    `${source.shown} line ${entry.line}: expected.${problem.path}: ${problem.message}`,
+  );
+}
+
+function normalise(p: PromptInput): PromptEntry {
   if (typeof p === "string") return { messages: [{ role: "user", content: p }] };
-  return { id: p.id, messages: p.messages ?? [{ role: "user", content: p.prompt! }] };
+  return { id: p.id, messages: p.messages ?? [{ role: "user", content: p.prompt! }], expected: p.expected };
 }
 
 /**
@@ -54,18 +139,19 @@ function readPromptFile(
   experimentFile: string,
   field: "jsonl" | "batch",
   relativePath: string,
-  parse: (text: string, shown: string) => { id?: string; messages: ChatMessage[] }[],
-): { id?: string; messages: ChatMessage[] }[] {
+  parse: (text: string, shown: string) => PromptEntry[],
+): Source {
   const path = resolve(dirname(experimentFile), relativePath);
   const shown = relative(process.cwd(), path);
   try {
-    return parse(readTextFile(path, shown, field === "jsonl" ? "prompt file" : "batch file"), shown);
+    const entries = parse(readTextFile(path, shown, field === "jsonl" ? "prompt file" : "batch file"), shown);
+    return { field, shown, entries };
   } catch (e) {
     if (e instanceof JsonlError) throw new SpecError(experimentFile, `workload.prompts.${field}`, e.message);
     throw e;
   }
 }
 
-/** A prompt file: one `{id?, prompt}` or `{id?, messages}` object (or a string) per line. */
-const parsePromptLines = (text: string, shown: string) =>
-  parseJsonl(text, shown, promptSchema).map(({ value }) => normalise(value));
+/** A prompt file: one `{id?, prompt, expected?}` or `{id?, messages, expected?}` object (or a string) per line. */
+const parsePromptLines = (text: string, shown: string): PromptEntry[] =>
+  parseJsonl(text, shown, promptSchema).map(({ line, value }) => ({ ...normalise(value), line }));

@@ -1,6 +1,9 @@
 // The experiment file format: the single source of truth for what a user may write in
 // `experiments/<id>.ts`. Types are inferred from these schemas; nothing else restates them.
 import { z } from "zod";
+import type { ChatMessage } from "../client/outcome.ts";
+import { rubricProblems } from "../judge/rubric.ts";
+import { JUDGE_SCALES } from "../judge/verdict.ts";
 import { PROFILE_NAMES } from "../sim/profiles.ts";
 
 /** A safe experiment id: the file name without `.ts`. */
@@ -137,6 +140,15 @@ const messageSchema = z.strictObject({
   content: z.string(),
 });
 
+/**
+ * The ground truth of a prompt: some or all fields of the answer, e.g. `{ recommendation: "yes" }`.
+ * Each field is checked against quality.schema when there is one; the values are part of the
+ * prompt hash (they change what is scored).
+ */
+export const expectedSchema = z
+  .record(z.string(), z.json())
+  .refine((e) => Object.keys(e).length > 0, "give at least one field of the answer");
+
 /** One prompt as written inline or on a JSONL line. */
 export const promptSchema = z.union([
   z.string().min(1),
@@ -147,6 +159,8 @@ export const promptSchema = z.union([
       prompt: z.string().min(1).optional(),
       /** Full chat messages instead of `prompt`. */
       messages: z.array(messageSchema).min(1).optional(),
+      /** The answer's expected fields (ground truth), scored against quality.schema's fields. */
+      expected: expectedSchema.optional(),
     })
     .refine((p) => (p.prompt === undefined) !== (p.messages === undefined), {
       message: "give exactly one of `prompt` or `messages`",
@@ -279,14 +293,140 @@ export const timeoutsSchema = z.strictObject({
   idleS: z.number().positive().max(86_400).optional(),
 });
 
-export const qualitySchema = z.strictObject({
-  /** A zod schema the answer should satisfy when parsed as JSON. */
-  schema: z.custom<z.ZodType>((v) => v instanceof z.ZodType, {
-    message: "a zod schema, e.g. z.object({ recommendation: z.enum([...]) })",
-  }),
-  /** A categorical top-level field of the answer used to compare models (e.g. "recommendation"). */
-  agreementField: z.string().min(1).optional(),
+/** What a check function receives besides the answer. */
+export interface CheckPrompt {
+  id: string;
+  text: string;
+  messages: ChatMessage[];
+  expected?: Record<string, unknown>;
+}
+/** A check function's result: pass or fail, or that with a score and a reason. */
+export type CheckOutcome = boolean | { pass: boolean; score?: number; reason?: string };
+/** `answer` is the answer parsed as JSON (undefined when it is not JSON); `text` is the answer as sent. */
+export type CheckFunction = (answer: unknown, prompt: CheckPrompt, text: string) => CheckOutcome;
+
+/** The kinds of check: exactly one of these fields is given per check. */
+export const CHECK_KINDS = ["equals", "oneOf", "matches", "contains", "length", "range", "mentionsFact", "fn"] as const;
+/** Check kinds that test the values at `path` (which they require). */
+const VALUE_KINDS = ["equals", "oneOf", "matches", "contains", "length", "range"];
+
+const boundsSchema = z
+  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .refine((b) => b.min !== undefined || b.max !== undefined, "give min, max or both")
+  .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, "min must not exceed max");
+
+const compiles = (source: string): boolean => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** One named check of every answer; see the README's "Checks" section for what each kind tests. */
+export const checkSchema = z
+  .strictObject({
+    name: z.string().min(1).max(100),
+    /** Dotted path into the answer parsed as JSON, `*` for every key or element: "analysis.*.score". */
+    path: z
+      .string()
+      .regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a dotted path such as "recommendation" or "analysis.*.score"')
+      .optional(),
+    /** Every value at `path` equals this JSON value. */
+    equals: z.json().optional(),
+    /** Every value at `path` equals one of these. */
+    oneOf: z.array(z.json()).min(1).optional(),
+    /** Every value at `path` is a string matching this regular expression (JavaScript syntax). */
+    matches: z.string().min(1).refine(compiles, "not a valid regular expression").optional(),
+    /** Flags for `matches`, e.g. "i". */
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, "regular expression flags from i, m, s, u")
+      .optional(),
+    /** Every value at `path` is a string containing this text, or a list with this element. */
+    contains: z.union([z.string().min(1), z.number(), z.boolean()]).optional(),
+    /** Every value at `path` is a string or list whose length is within the bounds. */
+    length: boundsSchema.optional(),
+    /** Every value at `path` is a number within the bounds. */
+    range: boundsSchema.optional(),
+    /** The answer (or the values at `path`) mentions the value of the prompt's "<label>: value" line. */
+    mentionsFact: z.string().min(1).optional(),
+    /** A function `(answer, prompt, text) => boolean | { pass, score?, reason? }`; its source text is hashed. */
+    fn: z.custom<CheckFunction>((v) => typeof v === "function", "a function (answer, prompt) => boolean").optional(),
+  })
+  .superRefine((check, ctx) => {
+    const kinds = CHECK_KINDS.filter((k) => check[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: kinds.length === 0 ? [] : [kinds[1]!],
+        message:
+          kinds.length === 0
+            ? `give one of ${CHECK_KINDS.join(", ")}`
+            : `give only one of ${CHECK_KINDS.join(", ")} (found ${kinds.join(" and ")})`,
+      });
+      return;
+    }
+    const kind = kinds[0]!;
+    if (VALUE_KINDS.includes(kind) && check.path === undefined)
+      ctx.addIssue({ code: "custom", path: ["path"], message: `a ${kind} check needs the path of the value it tests` });
+    if (kind === "fn" && check.path !== undefined)
+      ctx.addIssue({ code: "custom", path: ["path"], message: "a function check receives the whole answer: no path" });
+    if (check.flags !== undefined && kind !== "matches")
+      ctx.addIssue({ code: "custom", path: ["flags"], message: "flags apply to matches checks only" });
+  });
+
+/** An LLM judge that grades every answer (judged in a run of its own; not part of the spec hash). */
+export const judgeSchema = z.strictObject({
+  /** The judge's server: any server spec, the simulator's `judge@rtx-4080` profile included. */
+  server: serverSchema,
+  /** The judge's prompt with {{answer}} and optionally {{prompt}} and {{expected}}. */
+  rubric: z
+    .string()
+    .min(1)
+    .superRefine((rubric, ctx) => {
+      for (const message of rubricProblems(rubric)) ctx.addIssue({ code: "custom", message });
+    }),
+  /** "pass-fail", or "1-5" (5 best). */
+  scale: z.enum(JUDGE_SCALES),
 });
+
+export const qualitySchema = z
+  .strictObject({
+    /** A zod schema the answer should satisfy when parsed as JSON. */
+    schema: z.custom<z.ZodType>((v) => v instanceof z.ZodType, {
+      message: "a zod schema, e.g. z.object({ recommendation: z.enum([...]) })",
+    }),
+    /** A categorical top-level field of the answer used to compare models (e.g. "recommendation"). */
+    agreementField: z.string().min(1).optional(),
+    /** Absolute tolerance per numeric field of the schema when scoring against `expected` (default 0). */
+    tolerance: z.record(z.string().min(1), z.number().min(0)).optional(),
+    /** Named checks of every answer. */
+    checks: z
+      .array(checkSchema)
+      .superRefine((checks, ctx) => {
+        const seen = new Set<string>();
+        checks.forEach((c, i) => {
+          if (seen.has(c.name))
+            ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate check name "${c.name}"` });
+          seen.add(c.name);
+        });
+      })
+      .optional(),
+    judge: judgeSchema.optional(),
+  })
+  .superRefine((quality, ctx) => {
+    const fields = quality.schema instanceof z.ZodObject ? Object.keys(quality.schema.shape) : null;
+    for (const field of Object.keys(quality.tolerance ?? {})) {
+      if (fields !== null && !fields.includes(field))
+        ctx.addIssue({
+          code: "custom",
+          path: ["tolerance", field],
+          message: `not a field of quality.schema (${fields.join(", ")})`,
+        });
+    }
+  });
 
 export const priceSchema = z.strictObject({
   /** Provider and model this price is for, e.g. "together / gemma-3-4b". */
@@ -328,6 +468,10 @@ export type LaunchSpec = z.output<typeof launchSchema>;
 export type Workload = Experiment["workload"];
 export type PromptInput = z.input<typeof promptSchema>;
 export type Faults = z.output<typeof faultsSchema>;
+export type Quality = z.output<typeof qualitySchema>;
+export type Check = z.output<typeof checkSchema>;
+export type CheckInput = z.input<typeof checkSchema>;
+export type JudgeSpec = z.output<typeof judgeSchema>;
 
 export function isSimulated(server: ServerSpec): server is SimulatedServer {
   return "simulate" in server;

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { ChatMessage } from "../client/outcome.ts";
 import { JsonlError, parseJsonl } from "../experiment/jsonl.ts";
+import { expectedSchema } from "../experiment/schema.ts";
 
 const textPart = z.strictObject({ type: z.literal("text"), text: z.string() });
 
@@ -13,7 +14,11 @@ const batchMessageSchema = z.object({
   content: z.union([z.string(), z.array(textPart, { error: "only text content parts are supported" })]),
 });
 
-/** One line of a batch input file. Body fields other than `messages` are kept by the file but not sent: the workload's settings apply. */
+/**
+ * One line of a batch input file. Body fields other than `messages` are kept by the file but not
+ * sent: the workload's settings apply. `expected`, a sibling of `body`, is the prompt's ground truth
+ * (the batch format has no place for it; OpenAI and vLLM ignore fields they do not know).
+ */
 export const batchInputLineSchema = z.object({
   custom_id: z.string().min(1).max(200),
   method: z.literal("POST", { error: 'must be "POST"' }),
@@ -24,18 +29,22 @@ export const batchInputLineSchema = z.object({
     model: z.string().optional(),
     messages: z.array(batchMessageSchema).min(1),
   }),
+  expected: expectedSchema.optional(),
 });
 export type BatchInputLine = z.infer<typeof batchInputLineSchema>;
 
 export interface BatchPrompt {
   id: string;
   messages: ChatMessage[];
+  expected?: Record<string, unknown>;
+  /** The line of the file. */
+  line: number;
 }
 
 /** Parses a batch input file's text; throws JsonlError naming the file, line and field. */
 export function parseBatchInput(text: string, file: string): BatchPrompt[] {
   const seen = new Map<string, number>();
-  return parseJsonl(text, file, batchInputLineSchema).map(({ line, value: { custom_id, body } }) => {
+  return parseJsonl(text, file, batchInputLineSchema).map(({ line, value: { custom_id, body, expected } }) => {
     const previous = seen.get(custom_id);
     if (previous !== undefined)
       throw new JsonlError(file, line, `custom_id: duplicate "${custom_id}" (also line ${previous})`);
@@ -46,6 +55,8 @@ export function parseBatchInput(text: string, file: string): BatchPrompt[] {
         role: m.role === "developer" ? "system" : m.role,
         content: typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join(""),
       })),
+      ...(expected ? { expected } : {}),
+      line,
     };
   });
 }

@@ -1,15 +1,27 @@
 // The text a simulated model answers with. Everything is a pure function of the simulator seed,
 // the profile, the request content, the request seed and the temperature (never of timing).
 //
-// Candidate-evaluation prompts (see experiment/candidate-profiles.ts) get a JSON evaluation
-// whose recommendation follows the candidate's profile (skill overlap, years, leadership,
-// interview feedback) plus a small per-model opinion and, at temperature > 0, sampling noise:
-// models mostly agree, but not always. Profiles add their own defects (prose, ```json fences,
-// missing fields, wrong enum values, rambling) and thinking (<think> block or reasoning field).
-// With a JSON schema (response_format json_schema) the answer is valid JSON for that schema.
-// Other prompts get deterministic filler prose.
-import { CANDIDATE_DIMENSIONS, CANDIDATE_INSTRUCTION } from "../experiment/candidate-profiles.ts";
+// Candidate-evaluation prompts (see experiment/candidate-profiles.ts) get a JSON evaluation. Its
+// recommendation is right against the ground truth at the profile's rate: the simulator reads the
+// facts the prompt states and applies the generator's rule (`recommendationFor`), then answers
+// that class with probability `answers.correct`, else a neighbouring class (more lenient with
+// probability `answers.lenient`). The draw depends on the model and the prompt (so a model is
+// consistent with itself at temperature 0, and models mostly but not always agree), and at
+// temperature > 0 partly on the request's sampling seed. Profiles add their own defects (prose,
+// ```json fences, missing fields, misspelt or invented enum values, rambling) and thinking
+// (<think> block or reasoning field). With a JSON schema (response_format json_schema) the answer
+// is valid JSON for that schema. The judge profile grades instead (judge.ts). Other prompts get
+// deterministic filler prose.
+import {
+  CANDIDATE_DIMENSIONS,
+  CANDIDATE_INSTRUCTION,
+  RECOMMENDATIONS,
+  readCandidateFacts,
+  recommendationFor,
+  type Recommendation,
+} from "../experiment/candidate-profiles.ts";
 import { rngFor, type Rng } from "../random.ts";
+import { isJudgeRequest, judgeAnswer } from "./judge.ts";
 import { countTokens } from "./tokenizer.ts";
 import type { SimProfile } from "./profiles.ts";
 
@@ -35,6 +47,7 @@ export interface Answer {
 export function composeAnswer(req: AnswerRequest): Answer {
   const sampling = req.temperature > 0 ? `seed:${req.requestSeed ?? "none"}` : "greedy";
   const rng = rngFor(req.simSeed, req.profile.model, req.content, req.temperature, sampling);
+  if (req.profile.judge && isJudgeRequest(req.content)) return judgeAnswer(req.profile.judge, req.content, rng);
   if (!req.content.includes(CANDIDATE_INSTRUCTION)) {
     if (req.jsonSchema !== undefined)
       return { reasoning: "", content: JSON.stringify(conform(req.jsonSchema, undefined, rng), null, 2) };
@@ -59,57 +72,53 @@ interface Candidate {
   missing: string[];
   leadership: boolean;
   feedback: number;
-  quality: number;
-}
-
-function listAfter(label: string, text: string): string[] {
-  const m = new RegExp(`^${label}: (.*)$`, "m").exec(text);
-  return m
-    ? m[1]!
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
+  /** The ground truth, by the generator's rule. */
+  truth: Recommendation;
 }
 
 function readCandidate(text: string): Candidate {
-  const required = listAfter("Required skills", text);
-  const skills = new Set(listAfter("Skills", text).map((s) => s.toLowerCase()));
-  const matched = required.filter((s) => skills.has(s.toLowerCase()));
-  const missing = required.filter((s) => !skills.has(s.toLowerCase()));
-  const years = Number(/^Years of experience: (\d+)/m.exec(text)?.[1] ?? 3);
-  const leadership = /led a team|mentored|Team Lead/.test(text);
+  const facts = readCandidateFacts(text) ?? { role: "", required: [], skills: [], years: 3 };
+  const skills = new Set(facts.skills.map((s) => s.toLowerCase()));
+  const matched = facts.required.filter((s) => skills.has(s.toLowerCase()));
+  const missing = facts.required.filter((s) => !skills.has(s.toLowerCase()));
   let feedback = 0.5;
   if (/phone screen went (well|very well)/.test(text)) feedback += 0.25;
   if (/phone screen went poorly|not submitted/.test(text)) feedback -= 0.35;
   if (/complete and well tested|strong debugging|clear explanations/.test(text)) feedback += 0.2;
-  const overlap = required.length > 0 ? matched.length / required.length : 0.5;
-  const quality =
-    0.45 * overlap +
-    (0.3 * Math.min(years, 12)) / 12 +
-    0.1 * (leadership ? 1 : 0) +
-    0.15 * Math.max(0, Math.min(1, feedback));
   return {
     name: /^Candidate: (.*)$/m.exec(text)?.[1] ?? "The candidate",
-    role: /^Role: (.*)$/m.exec(text)?.[1] ?? "the role",
-    years,
-    required,
+    role: facts.role || "the role",
+    years: facts.years,
+    required: facts.required,
     matched,
     missing,
-    leadership,
+    leadership: /led a team|mentored|Team Lead/.test(text),
     feedback,
-    quality,
+    truth: recommendationFor(facts),
   };
 }
 
-type Recommendation = "strong_yes" | "yes" | "maybe" | "no";
-
+/**
+ * The truth with probability `correct`, else a neighbouring class. The draws depend on the model
+ * and the prompt; at temperature T > 0 a share min(1, T/4) of them come from the sampling rng.
+ */
 function recommend(c: Candidate, req: AnswerRequest, rng: Rng): Recommendation {
-  const opinion = rngFor("opinion", req.profile.model, req.content).normal() * 0.045;
-  const sampling = req.temperature > 0 ? rng.normal() * 0.04 * Math.min(req.temperature, 2) : 0;
-  const q = c.quality + req.profile.answers.leniency + opinion + sampling;
-  return q >= 0.78 ? "strong_yes" : q >= 0.6 ? "yes" : q >= 0.42 ? "maybe" : "no";
+  const opinion = rngFor("opinion", req.profile.model, req.content);
+  const resample = req.temperature > 0 && rng.chance(Math.min(1, req.temperature / 4));
+  const draw = resample ? rng : opinion;
+  if (draw.next() < req.profile.answers.correct) return c.truth;
+  const i = RECOMMENDATIONS.indexOf(c.truth);
+  const lenient = i === RECOMMENDATIONS.length - 1 || (i > 0 && draw.next() < req.profile.answers.lenient);
+  return RECOMMENDATIONS[lenient ? i - 1 : i + 1]!;
 }
+
+/** A recommendation outside the enum: the class misspelt ("Strong Yes") or a word of the model's own. */
+const OFF_ENUM: Record<Recommendation, string[]> = {
+  strong_yes: ["Strong Yes", "strong yes", "hire"],
+  yes: ["Yes", "recommended", "hire"],
+  maybe: ["Maybe", "borderline"],
+  no: ["No", "reject", "not recommended"],
+};
 
 const clampScore = (x: number): number => Math.max(1, Math.min(5, Math.round(x)));
 
@@ -185,19 +194,7 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
   // Mean answer length (EOS excluded) so that mean completion tokens ≈ candidateTokens.
   const answerMean =
     (style.candidateTokens - 1 - (thinking === "none" ? 0 : style.thinkTokens)) / (1 + 2 * style.overlong);
-  const roll = rng.next();
-  let acc = 0;
-  const defect = structured
-    ? "none"
-    : ((
-        [
-          ["prose", style.prose],
-          ["fenced", style.fenced],
-          ["missingField", style.missingField],
-          ["wrongEnum", style.wrongEnum],
-          ["overlong", style.overlong],
-        ] as const
-      ).find(([, p]) => roll < (acc += p))?.[0] ?? "none");
+  const defect = pickDefect(style, structured, rng);
   const target = lengthAround(answerMean, rng) * (defect === "overlong" ? 3 : 1);
 
   const allComments = firstComments(c, rng);
@@ -212,8 +209,7 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
     ...REASONING_EXTRA,
   ];
   const answer: Record<string, unknown> = {
-    recommendation:
-      defect === "wrongEnum" ? rng.pick(["Yes", "hire", "strong yes", "Maybe", "recommended"]) : recommendation,
+    recommendation: defect === "wrongEnum" ? rng.pick(OFF_ENUM[recommendation]) : recommendation,
     reasoning: "",
     analysis,
   };
@@ -261,10 +257,37 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
     if (defect === "fenced") text = "```json\n" + text + "\n```";
   }
 
+  return withThinking(thinking, thinkTarget, recommendation, text);
+}
+
+type Defect = "none" | "prose" | "fenced" | "missingField" | "wrongEnum" | "overlong";
+
+/** One format defect or none, at the profile's rates (never under structured output). */
+function pickDefect(style: SimProfile["answers"], structured: boolean, rng: Rng): Defect {
+  const roll = rng.next();
+  if (structured) return "none";
+  let acc = 0;
+  const rates = [
+    ["prose", style.prose],
+    ["fenced", style.fenced],
+    ["missingField", style.missingField],
+    ["wrongEnum", style.wrongEnum],
+    ["overlong", style.overlong],
+  ] as const;
+  return rates.find(([, p]) => roll < (acc += p))?.[0] ?? "none";
+}
+
+/** The answer text with the profile's thinking before it: none, an inline <think> block, or the reasoning field. */
+function withThinking(
+  thinking: SimProfile["answers"]["thinking"],
+  target: number,
+  recommendation: Recommendation,
+  text: string,
+): Answer {
   if (thinking === "none") return { reasoning: "", content: text };
   const thoughts: string[] = [];
   const think = buildToLength(
-    thinkTarget,
+    target,
     () => thoughts.join(" "),
     (step) => {
       const thought =

@@ -22,8 +22,13 @@ export interface AnswerStyle {
   wrongEnum: number;
   /** Rambles to about three times the usual length (often cut by max_tokens). */
   overlong: number;
-  /** Added to the candidate's quality score before it is mapped to a recommendation. */
-  leniency: number;
+  /**
+   * Share of candidate evaluations whose recommendation is the ground truth (the generator's rule
+   * applied to the facts the prompt states), before format defects. The README lists the rates.
+   */
+  correct: number;
+  /** Share of wrong recommendations that are one class more lenient than the truth (the rest: one class stricter). */
+  lenient: number;
   /** Thinking before the answer: none, an inline `<think>` block, or vLLM's `reasoning` field. */
   thinking: "none" | "think-inline" | "reasoning-field";
   /** Mean tokens of the thinking part (counted in completion_tokens). */
@@ -32,6 +37,19 @@ export interface AnswerStyle {
   dimensions: number;
   /** JSON indentation (0 = one line). */
   indent: number;
+}
+
+/**
+ * How the judge profile grades (see judge.ts): it knows the truth (the prompt's expected answer,
+ * else the generator's rule on the prompt's facts) and reads the answer's recommendation.
+ */
+export interface JudgeStyle {
+  /** Share of pass/fail verdicts flipped, and of pairwise verdicts replaced by a random one. */
+  noise: number;
+  /** Share of 1–5 scores moved one step up or down (at random). */
+  scoreNoise: number;
+  /** Share of pairwise verdicts for the second answer, or ties, turned into a win for the first. */
+  positionBias: number;
 }
 
 export interface SimProfile {
@@ -57,6 +75,8 @@ export interface SimProfile {
   /** stop_reason reported when the answer ends normally (an extra EOS id, or null). */
   stopReason: number | null;
   answers: AnswerStyle;
+  /** Set for a judge: rubric prompts with a verdict instruction are graded instead of answered. */
+  judge?: JudgeStyle;
 }
 
 const NO_DEFECTS = { prose: 0, fenced: 0, missingField: 0, wrongEnum: 0, overlong: 0 };
@@ -81,7 +101,8 @@ export const PROFILES = {
       missingField: 0.06,
       wrongEnum: 0.05,
       overlong: 0.03,
-      leniency: 0.04,
+      correct: 0.55,
+      lenient: 0.7,
       thinking: "none",
       thinkTokens: 0,
       dimensions: 2,
@@ -107,7 +128,8 @@ export const PROFILES = {
       missingField: 0.03,
       wrongEnum: 0.02,
       overlong: 0.01,
-      leniency: 0.06,
+      correct: 0.6,
+      lenient: 0.75,
       thinking: "none",
       thinkTokens: 0,
       dimensions: 5,
@@ -132,7 +154,8 @@ export const PROFILES = {
       fenced: 0.05,
       missingField: 0.01,
       overlong: 0.005,
-      leniency: 0,
+      correct: 0.85,
+      lenient: 0.5,
       thinking: "none",
       thinkTokens: 0,
       dimensions: 5,
@@ -155,7 +178,8 @@ export const PROFILES = {
       proseTokens: 260,
       ...NO_DEFECTS,
       fenced: 0.02,
-      leniency: -0.03,
+      correct: 0.9,
+      lenient: 0.4,
       thinking: "none",
       thinkTokens: 0,
       dimensions: 5,
@@ -180,7 +204,8 @@ export const PROFILES = {
       missingField: 0.01,
       wrongEnum: 0.01,
       overlong: 0.01,
-      leniency: -0.02,
+      correct: 0.9,
+      lenient: 0.4,
       thinking: "think-inline",
       thinkTokens: 100,
       dimensions: 5,
@@ -205,12 +230,41 @@ export const PROFILES = {
       missingField: 0.01,
       wrongEnum: 0.01,
       overlong: 0.01,
-      leniency: -0.02,
+      correct: 0.9,
+      lenient: 0.4,
       thinking: "reasoning-field",
       thinkTokens: 100,
       dimensions: 5,
       indent: 0,
     },
+  },
+  /**
+   * An LLM judge that grades from the truth it knows, with the noise and position bias below
+   * (documented in the README). Its speed is Gemma 3 4B's; what it answers is not a real model's.
+   */
+  "judge@rtx-4080": {
+    model: "tracker/simulated-judge",
+    maxModelLen: 8192,
+    gpu: "NVIDIA GeForce RTX 4080",
+    speed: { fixedMs: 22, prefillMsPerToken: 0.08, decodeMsPerSeq: 0.545 },
+    maxNumSeqs: 256,
+    maxNumBatchedTokens: 8192,
+    kvCacheTokens: 42_000,
+    blockSize: 16,
+    template: { base: 4, perMessage: 4 },
+    stopReason: 106,
+    answers: {
+      candidateTokens: 302,
+      proseTokens: 240,
+      ...NO_DEFECTS,
+      correct: 0.85,
+      lenient: 0.5,
+      thinking: "none",
+      thinkTokens: 0,
+      dimensions: 5,
+      indent: 2,
+    },
+    judge: { noise: 0.05, scoreNoise: 0.2, positionBias: 0.15 },
   },
 } satisfies Record<string, SimProfile>;
 

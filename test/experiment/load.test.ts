@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { loadExperiments } from "../../data-loaders/experiment/load.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { hashJson } from "../../data-loaders/experiment/hash.ts";
+import { loadExperiment, loadExperiments } from "../../data-loaders/experiment/load.ts";
+import { smallSpec, tempDir, writeExperiment } from "../helpers/temp.ts";
 
 const BAD = "test/fixtures/bad-experiments";
 
@@ -54,3 +56,54 @@ function readdirExpectations(): { file: string; expected: string }[] {
     }))
     .filter((c) => !c.expected.startsWith("(valid"));
 }
+
+describe("quality: checks, judge and ground truth in the spec hash", async () => {
+  const tmp = tempDir("load-quality");
+  afterAll(() => tmp.cleanup());
+  const load = async (id: string, quality: string) =>
+    loadExperiment(
+      writeExperiment(
+        tmp.dir,
+        id,
+        smallSpec({ extra: "" }).replace(
+          /quality: \{[^\n]*\},\n/,
+          `quality: { schema: z.object({ recommendation: z.enum(["strong_yes", "yes", "maybe", "no"]) }), ${quality} },\n`,
+        ),
+      ),
+    );
+  const judge = (rubric: string) =>
+    `judge: { server: { simulate: "judge@rtx-4080" }, rubric: "${rubric}", scale: "pass-fail" }`;
+  const [plain, fnA, fnA2, fnB, judgedA, judgedB] = await Promise.all([
+    load("plain", ""),
+    load("fn-a", `checks: [{ name: "yes", fn: (a) => (a as { recommendation?: string })?.recommendation === "yes" }]`),
+    load(
+      "fn-a2",
+      `checks: [{ name: "yes", fn: (a: unknown) => /* a comment */ (a as  { recommendation?: string })?.recommendation   ===   "yes" }]`,
+    ),
+    load("fn-b", `checks: [{ name: "yes", fn: (a) => (a as { recommendation?: string })?.recommendation === "no" }]`),
+    load("judged-a", judge("Grade {{answer}} for {{prompt}}.")),
+    load("judged-b", judge("Grade {{answer}} against {{expected}}.")),
+  ]);
+
+  it("a function check is hashed by its source text: editing it re-runs", () => {
+    const checks = (fnA.resolvedSpec.quality as { checks: { fn: string }[] }).checks;
+    // The source as loaded: TypeScript compiled, so types, comments and formatting do not count.
+    expect(checks[0]!.fn).toMatch(/recommendation\s*===\s*"yes"/);
+    expect(fnA.specHash).not.toBe(fnB.specHash);
+    expect(fnA2.specHash).toBe(fnA.specHash);
+    expect(fnA.specHash).not.toBe(plain.specHash);
+    expect(typeof fnA.spec.quality!.checks![0]!.fn).toBe("function");
+  });
+
+  it("the judge is not part of the spec hash: a rubric edit re-judges without re-sending requests", () => {
+    expect(judgedA.specHash).toBe(plain.specHash);
+    expect(judgedB.specHash).toBe(plain.specHash);
+    expect(judgedA.resolvedSpec.quality).not.toHaveProperty("judge");
+    expect(judgedA.spec.quality!.judge!.rubric).toMatch(/\{\{prompt\}\}/);
+  });
+
+  it("generated prompts carry the truth, which is part of the prompt hash", () => {
+    expect(plain.prompts.every((p) => p.expected !== undefined)).toBe(true);
+    expect(plain.promptHash).toBe(hashJson(plain.prompts));
+  });
+});

@@ -1,9 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { candidateAnswerSchema } from "../../data-loaders/experiment/candidate-profiles.ts";
 import { SpecError } from "../../data-loaders/experiment/errors.ts";
+import { hashJson } from "../../data-loaders/experiment/hash.ts";
 import { resolvePrompts } from "../../data-loaders/experiment/prompts.ts";
-import { workloadSchema } from "../../data-loaders/experiment/schema.ts";
+import { workloadSchema, type Workload } from "../../data-loaders/experiment/schema.ts";
 import { PROJECT, tempDir } from "../helpers/temp.ts";
 
 const tmp = tempDir("prompts");
@@ -94,5 +97,116 @@ describe("OpenAI batch input as a prompt source", () => {
     );
     writeFileSync(join(tmp.dir, "empty.jsonl"), "\n");
     expect(() => resolvePrompts(workload("empty.jsonl"), experimentFile)).toThrow(/empty.jsonl: no lines to read/);
+  });
+});
+
+describe("expected answers (ground truth)", () => {
+  const schema = z.object({ recommendation: z.enum(["yes", "no"]), years: z.number().int() });
+  const of = (prompts: Workload["prompts"]) =>
+    workloadSchema.parse({ prompts, maxTokens: 64, temperature: 0, seed: 1 });
+  const error = (f: () => unknown): SpecError => {
+    try {
+      f();
+    } catch (e) {
+      return e as SpecError;
+    }
+    throw new Error("no error");
+  };
+
+  it("inline prompts carry it; prompts without it stay as they were", () => {
+    const prompts = resolvePrompts(
+      of({ inline: [{ id: "a", prompt: "x", expected: { recommendation: "yes" } }, "y"] }),
+      experimentFile,
+      schema,
+    );
+    expect(prompts[0]!.expected).toEqual({ recommendation: "yes" });
+    expect(prompts[1]).not.toHaveProperty("expected");
+  });
+
+  it("is part of the prompt hash: it changes what is scored", () => {
+    const hash = (expected?: Record<string, string>) =>
+      hashJson(
+        resolvePrompts(of({ inline: [expected ? { prompt: "x", expected } : { prompt: "x" }] }), experimentFile),
+      );
+    expect(hash({ recommendation: "yes" })).not.toBe(hash({ recommendation: "no" }));
+    expect(hash({ recommendation: "yes" })).not.toBe(hash());
+    expect(hash()).toBe(hashJson(resolvePrompts(of({ inline: ["x"] }), experimentFile)));
+  });
+
+  it("a malformed inline expected names the prompt and the field", () => {
+    const e = error(() =>
+      resolvePrompts(
+        of({ inline: ["ok", { prompt: "x", expected: { recommendation: "hire" } }] }),
+        experimentFile,
+        schema,
+      ),
+    );
+    expect(e).toBeInstanceOf(SpecError);
+    expect(e.field).toBe("workload.prompts.inline[1].expected.recommendation");
+    expect(e.message).toMatch(/Invalid option: expected one of "yes"\|"no"/);
+    expect(
+      error(() => resolvePrompts(of({ inline: [{ prompt: "x", expected: { years: 2.5 } }] }), experimentFile, schema))
+        .field,
+    ).toBe("workload.prompts.inline[0].expected.years");
+    expect(
+      error(() => resolvePrompts(of({ inline: [{ prompt: "x", expected: { level: 2 } }] }), experimentFile, schema))
+        .message,
+    ).toMatch(/expected.level: not a field of quality.schema \(recommendation, years\)/);
+    // Without a schema nothing but the shape is checked.
+    expect(
+      resolvePrompts(of({ inline: [{ prompt: "x", expected: { level: 2 } }] }), experimentFile)[0]!.expected,
+    ).toEqual({ level: 2 });
+  });
+
+  it("JSONL lines carry it; a bad one names the file and the line", () => {
+    writeFileSync(
+      join(tmp.dir, "truth.jsonl"),
+      '{"id": "a", "prompt": "x", "expected": {"recommendation": "no", "years": 3}}\n{"id": "b", "prompt": "y"}\n',
+    );
+    const prompts = resolvePrompts(of({ jsonl: "truth.jsonl" }), experimentFile, schema);
+    expect(prompts.map((p) => p.expected)).toEqual([{ recommendation: "no", years: 3 }, undefined]);
+    writeFileSync(
+      join(tmp.dir, "bad-truth.jsonl"),
+      '{"id": "a", "prompt": "x"}\n\n{"id": "b", "prompt": "y", "expected": {"recommendation": "maybe"}}\n',
+    );
+    const e = error(() => resolvePrompts(of({ jsonl: "bad-truth.jsonl" }), experimentFile, schema));
+    expect(e.field).toBe("workload.prompts.jsonl");
+    expect(e.message).toMatch(/bad-truth.jsonl line 3: expected.recommendation: Invalid option/);
+    writeFileSync(join(tmp.dir, "empty-truth.jsonl"), '{"prompt": "y", "expected": {}}\n');
+    expect(() => resolvePrompts(of({ jsonl: "empty-truth.jsonl" }), experimentFile)).toThrow(
+      /empty-truth.jsonl line 1: expected: give at least one field of the answer/,
+    );
+  });
+
+  it("OpenAI batch lines carry it as a sibling of body", () => {
+    const line = (id: string, expected: string) =>
+      `{"custom_id":"${id}","method":"POST","url":"/v1/chat/completions","body":{"messages":[{"role":"user","content":"x"}]}${expected}}`;
+    writeFileSync(
+      join(tmp.dir, "truth-batch.jsonl"),
+      `${line("a", ', "expected": {"recommendation": "yes"}')}\n${line("b", "")}\n`,
+    );
+    const prompts = resolvePrompts(of({ batch: "truth-batch.jsonl" }), experimentFile, schema);
+    expect(prompts.map((p) => [p.id, p.expected])).toEqual([
+      ["a", { recommendation: "yes" }],
+      ["b", undefined],
+    ]);
+    writeFileSync(join(tmp.dir, "bad-truth-batch.jsonl"), `${line("a", ', "expected": {"years": "3"}')}\n`);
+    expect(() => resolvePrompts(of({ batch: "bad-truth-batch.jsonl" }), experimentFile, schema)).toThrow(
+      /workload.prompts.batch: .*bad-truth-batch.jsonl line 1: expected.years: Invalid input: expected number/,
+    );
+  });
+
+  it("generated prompts carry the generator's truth, kept to the schema's fields", () => {
+    const generate = of({ generate: "candidate-profiles", count: 20 });
+    const full = resolvePrompts(generate, experimentFile, candidateAnswerSchema);
+    expect(full.every((p) => ["strong_yes", "yes", "maybe", "no"].includes(p.expected!.recommendation as string))).toBe(
+      true,
+    );
+    // A schema without the field: no truth to score against.
+    expect(resolvePrompts(generate, experimentFile, z.object({ score: z.number() }))[0]).not.toHaveProperty("expected");
+    // A schema with another scale for the field: the generator's truth does not fit, and says so.
+    expect(() => resolvePrompts(generate, experimentFile, schema)).toThrow(
+      /workload.prompts.generate: the generator's ground truth does not fit quality.schema: expected.recommendation: /,
+    );
   });
 });
