@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { LoadedExperiment } from "../experiment/load.ts";
 import type { SpecError } from "../experiment/errors.ts";
 import { isResumable } from "../run/resume.ts";
+import { redactJson } from "../server/url.ts";
 import { runUnits, type RunUnit } from "../run/schedule.ts";
 import { listRuns, type RunFolder, type Warn } from "../store/catalog.ts";
 import { INDEX_FILE, JOURNAL_FILE } from "../store/layout.ts";
@@ -126,7 +127,7 @@ export function writeExperimentIndex(
   };
   mkdirSync(resultsRoot, { recursive: true });
   const path = join(resultsRoot, INDEX_FILE);
-  writeFileSync(path + ".tmp", JSON.stringify(experimentIndexSchema.parse(index), null, 2) + "\n");
+  writeFileSync(path + ".tmp", JSON.stringify(experimentIndexSchema.parse(redactJson(index)), null, 2) + "\n");
   renameSync(path + ".tmp", path);
   return index;
 }

@@ -5,7 +5,10 @@ import { z } from "zod";
 import type { ChatMessage } from "../client/outcome.ts";
 import { JsonlError, parseJsonl } from "../experiment/jsonl.ts";
 
-const textPart = z.strictObject({ type: z.literal("text"), text: z.string() });
+const textPart = z.strictObject({
+  type: z.literal("text", { error: 'only "text" content parts are supported' }),
+  text: z.string(),
+});
 
 const batchMessageSchema = z.object({
   role: z.enum(["system", "developer", "user", "assistant"]),
@@ -14,17 +17,23 @@ const batchMessageSchema = z.object({
 });
 
 /** One line of a batch input file. Body fields other than `messages` are kept by the file but not sent: the workload's settings apply. */
-export const batchInputLineSchema = z.object({
-  custom_id: z.string().min(1).max(200),
-  method: z.literal("POST", { error: 'must be "POST"' }),
-  url: z.literal("/v1/chat/completions", {
-    error: 'must be "/v1/chat/completions" (the only batch endpoint the tracker sends)',
-  }),
-  body: z.object({
-    model: z.string().optional(),
-    messages: z.array(batchMessageSchema).min(1),
-  }),
-});
+export const batchInputLineSchema = z.object(
+  {
+    custom_id: z.string().min(1).max(200),
+    method: z.literal("POST", { error: 'must be "POST"' }),
+    url: z.literal("/v1/chat/completions", {
+      error: 'must be "/v1/chat/completions" (the only batch endpoint the tracker sends)',
+    }),
+    body: z.object({
+      model: z.string().optional(),
+      messages: z.array(batchMessageSchema).min(1),
+    }),
+  },
+  {
+    error: () =>
+      'a batch request: an object {"custom_id", "method": "POST", "url": "/v1/chat/completions", "body": {"messages": [...]}}',
+  },
+);
 export type BatchInputLine = z.infer<typeof batchInputLineSchema>;
 
 export interface BatchPrompt {

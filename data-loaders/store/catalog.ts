@@ -4,6 +4,7 @@
 import { INDEX_FILE, MANIFEST_FILE, PARQUET_FILE, resultsRoot } from "./layout.ts";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { redactJson } from "../server/url.ts";
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from "@duckdb/node-api";
 import {
   duckdbColumns,
@@ -31,7 +32,8 @@ export function readExperimentIndex(dir: string, warn: Warn = toStderr): Experim
   const path = join(dir, INDEX_FILE);
   if (!existsSync(path)) return null;
   const parsed = experimentIndexSchema.safeParse(readJson(path, warn));
-  if (parsed.success) return parsed.data;
+  // Redacted on reading too: a store written before URLs were redacted shows no key either.
+  if (parsed.success) return redactJson(parsed.data);
   warn(`${path} does not match the experiment index format; ignored (${parsed.error.issues[0]?.message})`);
   return null;
 }
@@ -81,7 +83,7 @@ function readRunFolder(path: string, experimentId: string, warn: Warn): RunFolde
     warn(`${manifestPath} is not a valid manifest; skipped (${parsed.error.issues[0]?.message})`);
     return null;
   }
-  const manifest = parsed.data;
+  const manifest = redactJson(parsed.data);
   const runId = basename(path);
   if (manifest.run_id !== runId || manifest.experiment_id !== experimentId) {
     warn(`${manifestPath} names run ${manifest.experiment_id}/${manifest.run_id}, not its folder; skipped`);
