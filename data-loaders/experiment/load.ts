@@ -74,6 +74,20 @@ export async function loadExperiments(dir: string, opts: LoadOptions = {}): Prom
   return { experiments, recorded, errors };
 }
 
+/**
+ * What `tracker validate` warns about in a valid experiment: it names an API key variable that
+ * is not set in this environment (the run would fail at once, with the same message).
+ */
+export function experimentWarnings(exp: LoadedExperiment, env: NodeJS.ProcessEnv = process.env): string[] {
+  const server = exp.spec.server;
+  const [field, name] =
+    "launch" in server
+      ? ["server.launch.apiKeyEnv", server.launch.apiKeyEnv]
+      : ["server.apiKeyEnv", "apiKeyEnv" in server ? server.apiKeyEnv : undefined];
+  if (name === undefined || env[name]) return [];
+  return [`${exp.file}: ${field}: environment variable ${name} is not set: a run fails until it is`];
+}
+
 /** Loads one experiment file; throws SpecError or SpecError[]. */
 export async function loadExperiment(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
   const loaded = await loadExperimentOrRecorded(path, opts);
