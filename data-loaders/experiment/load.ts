@@ -1,5 +1,6 @@
-// Loading experiment files: import `experiments/<id>.ts`, validate with zod, resolve prompts,
-// and compute the spec hash that decides whether stored results are still valid.
+// Loading experiment files: import `experiments/<id>.ts` (once it loaded cleanly in a worker
+// within the time limit, load-check.ts), validate with zod, resolve prompts, and compute the spec
+// hash that decides whether stored results are still valid.
 import { existsSync, readdirSync } from "node:fs";
 import { basename, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
