@@ -1,7 +1,7 @@
 // `npx tracker …`: a thin commander layer over the library. `npm run build` calls `tracker build`.
 import { writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
-import { loadExperiments, type LoadResult } from "./experiment/load.ts";
+import { experimentWarnings, loadExperiments, type LoadResult } from "./experiment/load.ts";
 import { materialiseRecorded, recordedIndexEntries } from "./experiment/recorded.ts";
 import { importVllmBench } from "./import/vllm-bench.ts";
 import { batchOutputLines, runToExport } from "./import/export-batch.ts";
@@ -152,6 +152,8 @@ program
   .action(async () => {
     const load = await loadExperiments(EXPERIMENTS_DIR);
     printErrors(load);
+    for (const warning of load.experiments.flatMap((e) => experimentWarnings(e)))
+      process.stderr.write(`warning: ${warning}\n`);
     for (const e of load.experiments)
       process.stdout.write(`ok ${e.file} (${e.prompts.length} prompts, spec ${e.specHash.slice(0, 8)})\n`);
     for (const r of load.recorded) process.stdout.write(`ok ${r.file} (recorded, spec ${r.specHash.slice(0, 8)})\n`);

@@ -13,8 +13,8 @@ export class SpecError extends Error {
 }
 
 /**
- * Turns zod issues into SpecErrors. For a union, reports the branch that came closest. `root`
- * names the value itself when an issue has an empty path.
+ * Turns zod issues into SpecErrors. For a union, reports the branch that came closest (see
+ * `branchDistance`). `root` names the value itself when an issue has an empty path.
  */
 export function specErrorsFromZod(
   file: string,
@@ -26,14 +26,12 @@ export function specErrorsFromZod(
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      // A branch whose type does not match at all (e.g. "expected string" for an object) is the
-      // worst match; among the others, the one with the fewest issues is the closest.
-      const score = (branch: z.core.$ZodIssue[]) =>
-        branch.length + (branch.some((i) => i.code === "invalid_type" && i.path.length === 0) ? 1000 : 0);
-      const closest = [...issue.errors].sort((a, b) => score(a) - score(b))[0]!;
+      const closest = [...issue.errors].sort((a, b) => branchDistance(a) - branchDistance(b))[0]!;
+      // When no branch takes the value's type, or every branch fails on the value's keys alone,
+      // the union's summary message (what the value may be) is clearer.
+      const wrongType = closest.some(isWrongType);
       const unrecognisedOnly = closest.every((i) => i.code === "unrecognized_keys");
-      // When every branch fails on its own keys the union's summary message is clearer.
-      if (!unrecognisedOnly || issue.errors.length === 1) {
+      if (!wrongType && (!unrecognisedOnly || issue.errors.length === 1)) {
         out.push(...specErrorsFromZod(file, closest, root, path));
         continue;
       }
@@ -45,6 +43,23 @@ export function specErrorsFromZod(
     out.push(new SpecError(file, formatPath(path) || root, message));
   }
   return out;
+}
+
+const isWrongType = (i: z.core.$ZodIssue) => i.code === "invalid_type" && i.path.length === 0;
+
+/**
+ * How far a union branch is from the value. The worst is a branch that rejects the value's type
+ * (an object where it takes a string). Then the keys decide: an object union's branches are told
+ * apart by which key the value has (a server block by `simulate`, `url`, `urls` or `launch`, a
+ * prompt source by `inline`, `jsonl`, `batch` or `generate`), so a branch that does not know one
+ * of the value's keys is further than one that knows them all, however many mistakes the value
+ * makes inside it. Last, the number of issues.
+ */
+function branchDistance(branch: z.core.$ZodIssue[]): number {
+  const unknownKeys = branch
+    .filter((i) => i.code === "unrecognized_keys" && i.path.length === 0)
+    .reduce((n, i) => n + (i as z.core.$ZodIssueUnrecognizedKeys).keys.length, 0);
+  return (branch.some(isWrongType) ? 1_000_000 : 0) + unknownKeys * 1000 + branch.length;
 }
 
 export function formatPath(path: PropertyKey[]): string {

@@ -1,13 +1,16 @@
-// Loading experiment files: import `experiments/<id>.ts`, validate with zod, resolve prompts,
-// and compute the spec hash that decides whether stored results are still valid.
+// Loading experiment files: import `experiments/<id>.ts` (once it loaded cleanly in a worker
+// within the time limit, load-check.ts), validate with zod, resolve prompts, and compute the spec
+// hash that decides whether stored results are still valid.
 import { existsSync, readdirSync } from "node:fs";
 import { basename, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
+import { register, type ScopedImport } from "tsx/esm/api";
 import { z } from "zod";
 import { placeholdersOf } from "../judge/rubric.ts";
 import { SpecError, specErrorsFromZod } from "./errors.ts";
 import { hashJson } from "./hash.ts";
+import { checkLoads } from "./load-check.ts";
+import { defaultExportProblem, firstLine } from "./load-check-worker.ts";
 import { resolvePrompts, type ResolvedPrompt } from "./prompts.ts";
 import { isRecordedExport, recordedSchema, toLoadedRecorded, type LoadedRecorded } from "./recorded.ts";
 import { EXPERIMENT_ID, experimentSchema, type Experiment } from "./schema.ts";
@@ -45,37 +48,51 @@ export function experimentFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+export interface LoadOptions {
+  /** Time limit per file while it loads, in seconds (default $TRACKER_LOAD_TIMEOUT_S, else 10). */
+  timeLimitS?: number;
+}
+
 /** Loads every experiment in `dir`; a bad file yields errors and does not stop the others. */
-export async function loadExperiments(dir: string): Promise<LoadResult> {
+export async function loadExperiments(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const experiments: LoadedExperiment[] = [];
   const recorded: LoadedRecorded[] = [];
   const errors: SpecError[] = [];
   const byId = new Map<string, string>();
+  const paths: string[] = [];
   for (const path of experimentFiles(dir)) {
-    const file = relative(process.cwd(), path) || path;
+    const file = shownPath(path);
     const id = basename(path, extname(path));
     const previous = byId.get(id);
-    if (previous) {
-      errors.push(new SpecError(file, "id", `duplicate experiment id "${id}" (also ${previous})`));
-      continue;
-    }
-    byId.set(id, file);
-    try {
-      const loaded = await loadExperimentOrRecorded(path);
-      if ("recorded" in loaded) recorded.push(loaded);
-      else experiments.push(loaded);
-    } catch (e) {
-      if (e instanceof SpecError) errors.push(e);
-      else if (Array.isArray(e)) errors.push(...e);
-      else throw e;
-    }
+    if (previous) errors.push(new SpecError(file, "id", `duplicate experiment id "${id}" (also ${previous})`));
+    else paths.push(path);
+    byId.set(id, previous ?? file);
+  }
+  for (const outcome of await loadFiles(paths, opts.timeLimitS)) {
+    if (Array.isArray(outcome)) errors.push(...outcome);
+    else if ("recorded" in outcome) recorded.push(outcome);
+    else experiments.push(outcome);
   }
   return { experiments, recorded, errors };
 }
 
+/**
+ * What `tracker validate` warns about in a valid experiment: it names an API key variable that
+ * is not set in this environment (the run would fail at once, with the same message).
+ */
+export function experimentWarnings(exp: LoadedExperiment, env: NodeJS.ProcessEnv = process.env): string[] {
+  const server = exp.spec.server;
+  const [field, name] =
+    "launch" in server
+      ? ["server.launch.apiKeyEnv", server.launch.apiKeyEnv]
+      : ["server.apiKeyEnv", "apiKeyEnv" in server ? server.apiKeyEnv : undefined];
+  if (name === undefined || env[name]) return [];
+  return [`${exp.file}: ${field}: environment variable ${name} is not set: a run fails until it is`];
+}
+
 /** Loads one experiment file; throws SpecError or SpecError[]. */
-export async function loadExperiment(path: string): Promise<LoadedExperiment> {
-  const loaded = await loadExperimentOrRecorded(path);
+export async function loadExperiment(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
+  const loaded = await loadExperimentOrRecorded(path, opts);
   if ("recorded" in loaded)
     throw new SpecError(
       loaded.file,
@@ -86,17 +103,73 @@ export async function loadExperiment(path: string): Promise<LoadedExperiment> {
 }
 
 /** Loads one experiment file, which may be a recorded experiment; throws SpecError or SpecError[]. */
-export async function loadExperimentOrRecorded(path: string): Promise<LoadedExperiment | LoadedRecorded> {
-  const file = relative(process.cwd(), path) || path;
+export async function loadExperimentOrRecorded(
+  path: string,
+  opts: LoadOptions = {},
+): Promise<LoadedExperiment | LoadedRecorded> {
+  const [outcome] = await loadFiles([path], opts.timeLimitS);
+  if (Array.isArray(outcome)) throw outcome.length === 1 ? outcome[0]! : outcome;
+  return outcome!;
+}
+
+type Outcome = LoadedExperiment | LoadedRecorded | SpecError[];
+
+const shownPath = (path: string) => relative(process.cwd(), path) || path;
+let loads = 0;
+
+/**
+ * Each file's experiment, or its errors. A file is imported by the tracker only once it loaded
+ * cleanly in a worker within the time limit (load-check.ts). The files of one call share a tsx
+ * namespace: the modules they import load once, and an edited file is read afresh next call.
+ */
+async function loadFiles(paths: string[], timeLimitS?: number): Promise<Outcome[]> {
+  const outcomes: (Outcome | null)[] = paths.map((path) => idProblem(path));
+  const checked = paths.flatMap((path, i) => (outcomes[i] === null ? [i] : []));
+  const problems = await checkLoads(
+    checked.map((i) => resolve(paths[i]!)),
+    timeLimitS,
+  );
+  const scope = register({ namespace: `experiments-${process.pid}-${++loads}` });
+  try {
+    for (const [k, i] of checked.entries()) {
+      const file = shownPath(paths[i]!);
+      const problem = problems[k];
+      if (problem) outcomes[i] = [new SpecError(file, "", problem)];
+      else outcomes[i] = await loadChecked(paths[i]!, file, scope.import).catch(asSpecErrors);
+    }
+  } finally {
+    await scope.unregister();
+  }
+  return outcomes as Outcome[];
+}
+
+function asSpecErrors(e: unknown): SpecError[] {
+  if (e instanceof SpecError) return [e];
+  if (Array.isArray(e)) return e as SpecError[];
+  throw e;
+}
+
+/** The unsafe-id error of a file name, or null. */
+function idProblem(path: string): SpecError[] | null {
   const id = basename(path, extname(path));
-  if (!EXPERIMENT_ID.test(id)) {
-    throw new SpecError(
-      file,
+  if (EXPERIMENT_ID.test(id)) return null;
+  return [
+    new SpecError(
+      shownPath(path),
       "id",
       `file name "${id}" is not a safe id: use lower-case letters, digits, "." and "-" (e.g. gemma-3-4b-5k)`,
-    );
-  }
-  const value = await importDefault(path, file);
+    ),
+  ];
+}
+
+/** Imports and validates a file that passed the load check; throws SpecError or SpecError[]. */
+async function loadChecked(
+  path: string,
+  file: string,
+  importer: ScopedImport,
+): Promise<LoadedExperiment | LoadedRecorded> {
+  const id = basename(path, extname(path));
+  const value = await importDefault(path, file, importer);
   if (isRecordedExport(value)) {
     const recorded = recordedSchema.safeParse(value.recorded);
     if (!recorded.success) throw specErrorsFromZod(file, recorded.error.issues);
@@ -113,18 +186,15 @@ export async function loadExperimentOrRecorded(path: string): Promise<LoadedExpe
   return { id, file, spec, prompts, promptHash, specHash: hashJson(resolvedSpec), resolvedSpec, answerJsonSchema };
 }
 
-async function importDefault(path: string, file: string): Promise<unknown> {
+async function importDefault(path: string, file: string, importer: ScopedImport): Promise<unknown> {
   let mod: Record<string, unknown>;
   try {
-    // tsImport loads the file in a fresh namespace, so an edited file is re-read in the same
-    // process, and works the same under the CLI and under vitest.
-    mod = await tsImport(pathToFileURL(resolve(path)).href, import.meta.url);
+    mod = await importer(pathToFileURL(resolve(path)).href, import.meta.url);
   } catch (e) {
-    const message = (e as Error).message.split("\n").slice(0, 3).join(" ");
-    throw new SpecError(file, "", `cannot load the file: ${message}`);
+    throw new SpecError(file, "", `cannot load the file: ${firstLine(e)}`);
   }
-  if (!("default" in mod))
-    throw new SpecError(file, "", "no default export: write `export default defineExperiment({...})`");
+  const problem = await defaultExportProblem(mod);
+  if (problem) throw new SpecError(file, "", problem);
   return mod.default;
 }
 

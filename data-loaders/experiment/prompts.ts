@@ -1,6 +1,7 @@
 // Prompt sources: inline list, JSONL file, OpenAI batch input file, or a seeded generator → resolved prompts.
 // A prompt may carry `expected` (its ground truth), checked here against quality.schema's fields.
-import { dirname, relative, resolve } from "node:path";
+import { realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { z } from "zod";
 import type { ChatMessage } from "../client/outcome.ts";
 import { parseBatchInput } from "../import/openai-batch.ts";
@@ -144,11 +145,51 @@ function readPromptFile(
   const path = resolve(dirname(experimentFile), relativePath);
   const shown = relative(process.cwd(), path);
   try {
+    const problem = placeProblem(path, dirname(resolve(experimentFile)));
+    if (problem) throw new JsonlError(relativePath, null, problem);
     const entries = parse(readTextFile(path, shown, field === "jsonl" ? "prompt file" : "batch file"), shown);
     return { field, shown, entries };
   } catch (e) {
     if (e instanceof JsonlError) throw new SpecError(experimentFile, `workload.prompts.${field}`, e.message);
     throw e;
+  }
+}
+
+/** The environment variable naming a folder outside the project that prompt files may be read from. */
+export const DATA_FOLDER_ENV = "TRACKER_DATA";
+
+/**
+ * Why a prompt file at `path` may not be read, or null when it may: it must be inside the project
+ * (the working directory), the experiment file's folder or $TRACKER_DATA, after following
+ * symbolic links, and be a regular file (a FIFO or device would block the loader). A file that
+ * does not exist is left to the read, which names it.
+ */
+function placeProblem(path: string, experimentFolder: string): string | null {
+  const roots = [process.cwd(), experimentFolder, process.env[DATA_FOLDER_ENV]].filter((r): r is string => !!r);
+  const allowed = `prompt files must be inside the project folder (${process.cwd()}), the experiment file's folder or the folder named by ${DATA_FOLDER_ENV}`;
+  if (!roots.some((root) => inside(path, resolve(root)))) return `outside the allowed folders: ${allowed}`;
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return null;
+  }
+  if (!roots.some((root) => inside(real, realRoot(root))))
+    return `a symbolic link to a file outside the allowed folders: ${allowed}`;
+  if (!statSync(real).isFile()) return "not a regular file";
+  return null;
+}
+
+function inside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+function realRoot(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return resolve(root);
   }
 }
 

@@ -19,7 +19,7 @@ const count = () => z.number().int().min(0);
 const positive = () => z.number().positive();
 
 /** The aggregates as `vllm bench serve` names them (vllm-api.md §4.4, §4.7); give what you have. */
-export const recordedFiguresSchema = z.strictObject({
+const figuresObject = z.strictObject({
   /** Requests sent. */
   requests: count(),
   /** Successful requests (unknown when not given). */
@@ -42,6 +42,58 @@ export const recordedFiguresSchema = z.strictObject({
   /** Concurrent requests (workers, or vllm bench's --max-concurrency). */
   concurrency: z.number().int().min(1).optional(),
 });
+
+export const recordedFiguresSchema = figuresObject.superRefine((f, ctx) => {
+  for (const [field, message] of contradictions(f)) ctx.addIssue({ code: "custom", path: [field], message });
+});
+
+/** How far a throughput may be from the one the counts and duration give (reports round their figures). */
+const RATE_TOLERANCE = 0.1;
+
+/**
+ * Figures that contradict one another, as [field, message]: more successes than requests, a part
+ * above its whole, or a throughput more than 10% from the one its counts and the duration give.
+ */
+function contradictions(f: z.output<typeof figuresObject>): [string, string][] {
+  const out: [string, string][] = [];
+  if (f.completed !== undefined && f.completed > f.requests)
+    out.push(["completed", `${f.completed} successful requests, more than the ${f.requests} sent (figures.requests)`]);
+  if (
+    f.outputThroughput !== undefined &&
+    f.totalTokenThroughput !== undefined &&
+    f.outputThroughput > f.totalTokenThroughput
+  )
+    out.push([
+      "outputThroughput",
+      `${f.outputThroughput} tok/s is above totalTokenThroughput (${f.totalTokenThroughput}), which includes it`,
+    ]);
+  if (f.meanTtftMs !== undefined && f.meanE2elMs !== undefined && f.meanTtftMs > f.meanE2elMs)
+    out.push([
+      "meanTtftMs",
+      `${f.meanTtftMs} ms is above meanE2elMs (${f.meanE2elMs}): the first token comes before the end`,
+    ]);
+  if (f.durationS === undefined) return out;
+  const succeeded = f.completed ?? f.requests;
+  const tokens =
+    f.totalInputTokens !== undefined && f.totalOutputTokens !== undefined
+      ? f.totalInputTokens + f.totalOutputTokens
+      : undefined;
+  const rates: [string, number | undefined, number | undefined, string][] = [
+    ["requestThroughput", f.requestThroughput, succeeded, f.completed === undefined ? "requests" : "completed"],
+    ["outputThroughput", f.outputThroughput, f.totalOutputTokens, "totalOutputTokens"],
+    ["totalTokenThroughput", f.totalTokenThroughput, tokens, "(totalInputTokens + totalOutputTokens)"],
+  ];
+  for (const [field, given, count, what] of rates) {
+    if (given === undefined || count === undefined) continue;
+    const implied = count / f.durationS;
+    if (Math.abs(given - implied) > RATE_TOLERANCE * Math.max(given, implied))
+      out.push([
+        field,
+        `${given}/s contradicts ${what} / durationS = ${implied.toPrecision(4)}/s (more than 10% apart)`,
+      ]);
+  }
+  return out;
+}
 
 /** Server start-up figures, as read from the vLLM log at the time. */
 export const recordedLaunchSchema = z.strictObject({

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { ChatMessage } from "../client/outcome.ts";
 import { rubricProblems } from "../judge/rubric.ts";
 import { JUDGE_SCALES } from "../judge/verdict.ts";
+import { baseUrl, serverUrlProblem } from "../server/url.ts";
 import { PROFILE_NAMES } from "../sim/profiles.ts";
 
 /** A safe experiment id: the file name without `.ts`. */
@@ -47,9 +48,24 @@ export const simulatedServerSchema = z.strictObject({
   faults: faultsSchema.optional(),
 });
 
+/** A server's base URL: http(s), no credentials (see `apiKeyEnv`), no endpoint path (server/url.ts). */
+const serverUrl = z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }).superRefine((url, ctx) => {
+  const problem = serverUrlProblem(url);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** Two spellings of one server's URL (with or without /v1, a trailing slash) compare equal. */
+function sameServer(url: string): string {
+  try {
+    return baseUrl(url);
+  } catch {
+    return url; // not a URL: reported by the item's own check
+  }
+}
+
 export const urlServerSchema = z.strictObject({
   /** Base URL of an OpenAI-compatible server, e.g. `http://gpu-box:8000` (with or without `/v1`). */
-  url: z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }),
+  url: serverUrl,
   /** The served model name (`--served-model-name`, or the model path vLLM was started with). */
   model: z.string().min(1),
   /** Name of the environment variable that holds the API key. The key itself never goes in the file. */
@@ -60,12 +76,9 @@ export const urlServerSchema = z.strictObject({
 export const replicasServerSchema = z.strictObject({
   /** Base URLs of the replicas, e.g. `["http://gpu-a:8000", "http://gpu-b:8000"]`. */
   urls: z
-    .array(z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }))
+    .array(serverUrl)
     .min(2, "at least two URLs (for one server write `url`)")
-    .refine(
-      (urls) => new Set(urls.map((u) => u.replace(/\/+$/, "").replace(/\/v1$/, ""))).size === urls.length,
-      "each replica once",
-    ),
+    .refine((urls) => new Set(urls.map(sameServer)).size === urls.length, "each replica once"),
   /** The served model name; every replica must serve it. */
   model: z.string().min(1),
   apiKeyEnv: envName.optional(),
@@ -140,6 +153,10 @@ const messageSchema = z.strictObject({
   content: z.string(),
 });
 
+/** What a prompt may be, for messages (inline lists and JSONL lines). */
+const PROMPT_SHAPE =
+  'a prompt: a string, or an object {"id"?, "prompt", "expected"?} or {"id"?, "messages": [...], "expected"?}';
+
 /**
  * The ground truth of a prompt: some or all fields of the answer, e.g. `{ recommendation: "yes" }`.
  * Each field is checked against quality.schema when there is one; the values are part of the
@@ -150,22 +167,25 @@ export const expectedSchema = z
   .refine((e) => Object.keys(e).length > 0, "give at least one field of the answer");
 
 /** One prompt as written inline or on a JSONL line. */
-export const promptSchema = z.union([
-  z.string().min(1),
-  z
-    .strictObject({
-      id: z.string().min(1).max(200).optional(),
-      /** The user message (chat) or the completion prompt. */
-      prompt: z.string().min(1).optional(),
-      /** Full chat messages instead of `prompt`. */
-      messages: z.array(messageSchema).min(1).optional(),
-      /** The answer's expected fields (ground truth), scored against quality.schema's fields. */
-      expected: expectedSchema.optional(),
-    })
-    .refine((p) => (p.prompt === undefined) !== (p.messages === undefined), {
-      message: "give exactly one of `prompt` or `messages`",
-    }),
-]);
+export const promptSchema = z.union(
+  [
+    z.string().min(1),
+    z
+      .strictObject({
+        id: z.string().min(1).max(200).optional(),
+        /** The user message (chat) or the completion prompt. */
+        prompt: z.string().min(1).optional(),
+        /** Full chat messages instead of `prompt`. */
+        messages: z.array(messageSchema).min(1).optional(),
+        /** The answer's expected fields (ground truth), scored against quality.schema's fields. */
+        expected: expectedSchema.optional(),
+      })
+      .refine((p) => (p.prompt === undefined) !== (p.messages === undefined), {
+        message: "give exactly one of `prompt` or `messages`",
+      }),
+  ],
+  { error: () => PROMPT_SHAPE },
+);
 
 export const GENERATORS = ["candidate-profiles", "candidate-profiles-detailed"] as const;
 
@@ -223,7 +243,26 @@ export const loadSchema = z
      * Closed loop: N workers, each sending its next request when its previous one finishes.
      * A list is a sweep: one run per level with the same prompts, grouped as one experiment.
      */
-    concurrency: z.union([concurrencyLevel, z.array(concurrencyLevel).min(1).max(64)]).optional(),
+    concurrency: z
+      .union(
+        [
+          concurrencyLevel,
+          z
+            .array(concurrencyLevel)
+            .min(1)
+            .max(64)
+            .superRefine((levels, ctx) => {
+              const twice = levels.filter((level, i) => levels.indexOf(level) !== i);
+              if (twice.length)
+                ctx.addIssue({
+                  code: "custom",
+                  message: `each level once (${[...new Set(twice)].join(", ")} listed more than once): a sweep runs every level once; use repeats for more runs of a level`,
+                });
+            }),
+        ],
+        { error: () => "a number of workers, or a list of levels for a sweep, e.g. [1, 4, 16]" },
+      )
+      .optional(),
     /** Open loop: requests per second, like `vllm bench serve --request-rate`. */
     rate: requestRate.optional(),
     /** Gamma shape of the gaps between open-loop arrivals: 1 (default) is Poisson, < 1 burstier, > 1 more regular. */
@@ -231,7 +270,13 @@ export const loadSchema = z
     /** Open loop: at most this many requests in flight; later arrivals wait for a free slot. */
     maxConcurrency: concurrencyLevel.optional(),
     /** Open loop with a rate that grows linearly per request from startRps to endRps (vLLM's linear ramp-up; no rescaling). */
-    rampUp: z.strictObject({ startRps: requestRate, endRps: requestRate }).optional(),
+    rampUp: z
+      .strictObject({ startRps: requestRate, endRps: requestRate })
+      .refine((r) => r.startRps <= r.endRps, {
+        path: ["startRps"],
+        message: "must not be above rampUp.endRps: the rate ramps up (vLLM's ramp-up rejects a start above the end)",
+      })
+      .optional(),
     /** Requests sent before the measured ones, stored with `warmup = true` and left out of every statistic (default 0). */
     warmup: z.number().int().min(0).max(100_000).optional(),
     /** Runs per level, for confidence intervals (default 1). */
@@ -392,6 +437,39 @@ export const judgeSchema = z.strictObject({
   scale: z.enum(JUDGE_SCALES),
 });
 
+/**
+ * Why `field` (a dotted path, `*` for every key or element) names nothing in `schema`, or null
+ * when it names a field (or the schema leaves that part open). A schema JSON Schema cannot
+ * express is reported by the loader; nothing is checked here then.
+ */
+function fieldProblem(schema: z.ZodType, field: string): string | null {
+  let json: unknown;
+  try {
+    json = z.toJSONSchema(schema);
+  } catch {
+    return null;
+  }
+  /** Null when one of the candidates holds the rest of the path, else the first one's problem. */
+  const anyHolds = (candidates: unknown[], keys: string[], at: string[]): string | null => {
+    const problems = candidates.map((c) => missing(c, keys, at));
+    return problems.length === 0 || problems.includes(null) ? null : problems[0]!;
+  };
+  const missing = (node: unknown, keys: string[], at: string[]): string | null => {
+    if (keys.length === 0 || typeof node !== "object" || node === null) return null;
+    const s = node as { anyOf?: unknown[]; oneOf?: unknown[]; properties?: Record<string, unknown>; items?: unknown };
+    const alternatives = [...(s.anyOf ?? []), ...(s.oneOf ?? [])];
+    if (alternatives.length) return anyHolds(alternatives, keys, at);
+    const [key, ...rest] = keys as [string, ...string[]];
+    if (key === "*")
+      return anyHolds([...Object.values(s.properties ?? {}), ...(s.items ? [s.items] : [])], rest, [...at, key]);
+    if (!s.properties) return null; // not an object with named fields (a record, any): open
+    if (Object.hasOwn(s.properties, key)) return missing(s.properties[key], rest, [...at, key]);
+    const fields = Object.keys(s.properties).join(", ") || "none";
+    return `"${field}" is not a field of quality.schema (${at.length ? `${at.join(".")} has` : "its fields"}: ${fields})`;
+  };
+  return missing(json, field.split("."), []);
+}
+
 export const qualitySchema = z
   .strictObject({
     /** A zod schema the answer should satisfy when parsed as JSON. */
@@ -417,6 +495,12 @@ export const qualitySchema = z
     judge: judgeSchema.optional(),
   })
   .superRefine((quality, ctx) => {
+    // Refinements also run when a field failed: check only what is well-formed.
+    const problem =
+      typeof quality.agreementField === "string" && quality.agreementField
+        ? fieldProblem(quality.schema, quality.agreementField)
+        : null;
+    if (problem) ctx.addIssue({ code: "custom", path: ["agreementField"], message: problem });
     const fields = quality.schema instanceof z.ZodObject ? Object.keys(quality.schema.shape) : null;
     for (const field of Object.keys(quality.tolerance ?? {})) {
       if (fields !== null && !fields.includes(field))
@@ -435,25 +519,34 @@ export const priceSchema = z.strictObject({
   outputPerMTok: z.number().min(0),
 });
 
-export const experimentSchema = z.strictObject({
-  title: z.string().min(1).max(200),
-  /** Markdown prose shown on the report: the hypothesis and context. */
-  notes: z.string().default(""),
-  server: serverSchema,
-  workload: workloadSchema,
-  /** Number of requests to send. Requests cycle through the prompts. */
-  requests: z.number().int().min(1).max(10_000_000),
-  load: loadSchema,
-  retry: retrySchema.optional(),
-  timeouts: timeoutsSchema.optional(),
-  quality: qualitySchema.optional(),
-  /** Prices to compare against (not part of the spec hash: changing them re-runs nothing). */
-  prices: z.array(priceSchema).optional(),
-  /** Self-hosting cost of the GPU in $/hour (not part of the spec hash). */
-  gpuDollarsPerHour: z.number().min(0).optional(),
-  /** How the report publishes answers: full text, truncated, or hashed (not part of the spec hash). */
-  publish: z.strictObject({ answers: z.enum(["full", "truncated", "hashed"]) }).optional(),
-});
+export const experimentSchema = z
+  .strictObject({
+    title: z.string().min(1).max(200),
+    /** Markdown prose shown on the report: the hypothesis and context. */
+    notes: z.string().default(""),
+    server: serverSchema,
+    workload: workloadSchema,
+    /** Number of requests to send. Requests cycle through the prompts. */
+    requests: z.number().int().min(1).max(10_000_000),
+    load: loadSchema,
+    retry: retrySchema.optional(),
+    timeouts: timeoutsSchema.optional(),
+    quality: qualitySchema.optional(),
+    /** Prices to compare against (not part of the spec hash: changing them re-runs nothing). */
+    prices: z.array(priceSchema).optional(),
+    /** Self-hosting cost of the GPU in $/hour (not part of the spec hash). */
+    gpuDollarsPerHour: z.number().min(0).optional(),
+    /** How the report publishes answers: full text, truncated, or hashed (not part of the spec hash). */
+    publish: z.strictObject({ answers: z.enum(["full", "truncated", "hashed"]) }).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.workload?.structuredOutput === true && spec.quality === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["workload", "structuredOutput"],
+        message: "needs quality.schema: structured output asks the server to answer in that schema",
+      });
+  });
 
 /** What a user writes (defaults may be omitted). */
 export type ExperimentInput = z.input<typeof experimentSchema>;

@@ -6,7 +6,10 @@ import type { ChatMessage } from "../client/outcome.ts";
 import { JsonlError, parseJsonl } from "../experiment/jsonl.ts";
 import { expectedSchema } from "../experiment/schema.ts";
 
-const textPart = z.strictObject({ type: z.literal("text"), text: z.string() });
+const textPart = z.strictObject({
+  type: z.literal("text", { error: 'only "text" content parts are supported' }),
+  text: z.string(),
+});
 
 const batchMessageSchema = z.object({
   role: z.enum(["system", "developer", "user", "assistant"]),
@@ -19,18 +22,24 @@ const batchMessageSchema = z.object({
  * sent: the workload's settings apply. `expected`, a sibling of `body`, is the prompt's ground truth
  * (the batch format has no place for it; OpenAI and vLLM ignore fields they do not know).
  */
-export const batchInputLineSchema = z.object({
-  custom_id: z.string().min(1).max(200),
-  method: z.literal("POST", { error: 'must be "POST"' }),
-  url: z.literal("/v1/chat/completions", {
-    error: 'must be "/v1/chat/completions" (the only batch endpoint the tracker sends)',
-  }),
-  body: z.object({
-    model: z.string().optional(),
-    messages: z.array(batchMessageSchema).min(1),
-  }),
-  expected: expectedSchema.optional(),
-});
+export const batchInputLineSchema = z.object(
+  {
+    custom_id: z.string().min(1).max(200),
+    method: z.literal("POST", { error: 'must be "POST"' }),
+    url: z.literal("/v1/chat/completions", {
+      error: 'must be "/v1/chat/completions" (the only batch endpoint the tracker sends)',
+    }),
+    body: z.object({
+      model: z.string().optional(),
+      messages: z.array(batchMessageSchema).min(1),
+    }),
+    expected: expectedSchema.optional(),
+  },
+  {
+    error: () =>
+      'a batch request: an object {"custom_id", "method": "POST", "url": "/v1/chat/completions", "body": {"messages": [...]}, "expected"?}',
+  },
+);
 export type BatchInputLine = z.infer<typeof batchInputLineSchema>;
 
 export interface BatchPrompt {

@@ -1,7 +1,10 @@
 // One writer per results folder: `tracker run` / `npm run build` hold `<results>/.lock`, created
-// with O_EXCL and holding the owner's pid and host. A second one exits with a clear message (or
-// waits, with --wait). A lock left by a process that died on this host (kill -9) is taken over.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// with O_EXCL and holding the owner's pid, host and (on Linux) process start time. A second one
+// exits with a clear message (or waits, with --wait). A lock left by a process that died on this
+// host (kill -9) is taken over; so is one whose pid is a zombie (killed, not yet reaped: for ever
+// in a container whose PID 1 reaps nothing) or now belongs to another process (a recycled pid,
+// told apart by its start time).
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 
@@ -11,6 +14,8 @@ interface LockOwner {
   pid: number;
   host: string;
   started_at: string;
+  /** The owner's start time in clock ticks after boot (/proc/<pid>/stat field 22); absent off Linux and in older locks. */
+  proc_start?: string;
 }
 
 export class LockHeld extends Error {
@@ -41,13 +46,33 @@ export interface LockOptions {
   signal?: AbortSignal;
 }
 
-function alive(pid: number): boolean {
+/** Whether /proc describes processes here (Linux); elsewhere only the signal check is made. */
+const HAS_PROC = existsSync("/proc/self/stat");
+
+/** A process's state letter and start time from /proc/<pid>/stat, or null when there is no such process. */
+export function procStat(pid: number): { state: string; startTicks: string } | null {
+  let text: string;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
   }
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so fields count from the last ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0]!, startTicks: fields[19]! };
+}
+
+/** Whether the lock's owner still runs: the pid answers a signal, is no zombie, and started when the owner did. */
+function alive(owner: LockOwner): boolean {
+  try {
+    process.kill(owner.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  if (!HAS_PROC) return true;
+  const stat = procStat(owner.pid);
+  if (stat === null || stat.state === "Z" || stat.state === "X") return false;
+  return owner.proc_start === undefined || owner.proc_start === stat.startTicks;
 }
 
 function readOwner(path: string): LockOwner | null {
@@ -63,7 +88,13 @@ function readOwner(path: string): LockOwner | null {
 export function tryLock(resultsRoot: string): Lock | LockHeld {
   mkdirSync(resultsRoot, { recursive: true });
   const path = join(resultsRoot, LOCK_FILE);
-  const me: LockOwner = { pid: process.pid, host: hostname(), started_at: new Date().toISOString() };
+  const start = HAS_PROC ? procStat(process.pid)?.startTicks : undefined;
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    started_at: new Date().toISOString(),
+    ...(start ? { proc_start: start } : {}),
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, JSON.stringify(me) + "\n", { flag: "wx" });
@@ -80,7 +111,7 @@ export function tryLock(resultsRoot: string): Lock | LockHeld {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     const owner = readOwner(path);
-    const stale = owner !== null && owner.host === me.host && owner.pid !== process.pid && !alive(owner.pid);
+    const stale = owner !== null && owner.host === me.host && owner.pid !== process.pid && !alive(owner);
     if (!stale) return new LockHeld(path, owner);
     rmSync(path, { force: true }); // a dead owner on this host: take over
   }

@@ -19,7 +19,7 @@
 // * with `load.maxDurationS`, stops sending at the cap and lets requests in flight finish; the run
 //   is `complete` with fewer requests than asked and a reason saying so (it is not resumed).
 import { setMaxListeners } from "node:events";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { checkAnswer } from "../analysis/quality.ts";
 import type { CompletionRequest, Outcome } from "../client/outcome.ts";
@@ -29,7 +29,7 @@ import { tpotMs } from "../metrics/latency.ts";
 import { unitRuns, type UnitPlan } from "../build/plan.ts";
 import { listRuns } from "../store/folders.ts";
 import { Journal, type FsyncPolicy } from "../store/journal.ts";
-import { JOURNAL_FILE, newRunId, PARQUET_FILE, runDir } from "../store/layout.ts";
+import { JOURNAL_FILE, PARQUET_FILE } from "../store/layout.ts";
 import { readManifest, writeManifest } from "../store/manifest.ts";
 import { journalToParquet } from "../store/parquet.ts";
 import { ROW_SCHEMA_VERSION, type RequestRow } from "../store/schemas/request-row.ts";
@@ -43,6 +43,7 @@ import { startTelemetry } from "../server/telemetry.ts";
 import { readServerMetrics, SERVER_METRICS_FILE, writeServerMetrics } from "../store/server-metrics.ts";
 import { HealthWatch } from "./health-watch.ts";
 import { createProgress, type Progress } from "./progress.ts";
+import { createRunFolder } from "./run-folder.ts";
 import { interruptionReason, readJournalState, type JournalState } from "./resume.ts";
 import {
   closedLoopConcurrency,
@@ -103,15 +104,6 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions): Pr
     return { ...only, runs: [] };
   }
   return { ...last, runs };
-}
-
-function uniqueRunDir(root: string, exp: LoadedExperiment, unit: RunUnit): { runId: string; dir: string } {
-  let base = newRunId(exp.specHash);
-  if (unit.level !== null) base += `-c${unit.level}`;
-  if ((exp.spec.load.repeats ?? 1) > 1) base += `-r${unit.repeat}`;
-  let runId = base;
-  for (let n = 2; existsSync(runDir(root, exp.id, runId)); n++) runId = `${base}-${n}`;
-  return { runId, dir: runDir(root, exp.id, runId) };
 }
 
 async function newManifest(
@@ -177,10 +169,8 @@ async function runUnit(
     manifest.counts = { requests: total, done: state.doneCount, ok: state.ok, error: state.error };
     log(`${exp.id}: resuming ${manifest.run_id} (${reason})`);
   } else {
-    const made = uniqueRunDir(opts.resultsRoot, exp, unit);
-    dir = made.dir;
-    mkdirSync(dir, { recursive: true });
-    manifest = await newManifest(exp, made.runId, unit, log);
+    const folder = { experimentId: exp.id, specHash: exp.specHash, unit, repeated: (load.repeats ?? 1) > 1 };
+    ({ dir, manifest } = await createRunFolder(opts.resultsRoot, folder, (id) => newManifest(exp, id, unit, log), log));
     state = readJournalState(dir, total);
   }
   writeManifest(dir, manifest);

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { request } from "undici";
 import { isLaunched, isSimulated, type ServerSpec } from "../experiment/schema.ts";
 import { launchServer, type LaunchRecord } from "../server/launch.ts";
+import { baseUrl } from "../server/url.ts";
 import { PROFILES, type ProfileName } from "../sim/profiles.ts";
 import { startSimulator } from "../sim/server.ts";
 
@@ -28,14 +29,6 @@ export class ServerUnavailable extends Error {}
 
 /** Name of a launched server's log file in the run folder. */
 export const SERVER_LOG_FILE = "server.log";
-
-/** Strips credentials, a trailing slash and a trailing /v1 from a base URL. */
-export function baseUrl(url: string): string {
-  const u = new URL(url);
-  u.username = "";
-  u.password = "";
-  return u.href.replace(/\/+$/, "").replace(/\/v1$/, "");
-}
 
 export interface OpenServerOptions {
   seed: number;

@@ -1,6 +1,7 @@
 // The run folders `results/<experiment>/<run>/` and the experiment files' ids. Read-only: a
 // malformed folder or a foreign file is reported through `warn` and skipped, never fatal and
 // never deleted.
+import { redactJson } from "../server/url.ts";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { INDEX_FILE, MANIFEST_FILE, PARQUET_FILE } from "./layout.ts";
@@ -56,7 +57,7 @@ export function readRunFolder(path: string, experimentId: string, warn: Warn = t
     warn(`${manifestPath} is not a valid manifest; skipped (${parsed.error.issues[0]?.message})`);
     return null;
   }
-  const manifest = parsed.data;
+  const manifest = redactJson(parsed.data);
   const runId = basename(path);
   if (manifest.run_id !== runId || manifest.experiment_id !== experimentId) {
     warn(`${manifestPath} names run ${manifest.experiment_id}/${manifest.run_id}, not its folder; skipped`);

@@ -1,6 +1,7 @@
 // `results/experiments.json`, the index of every experiment file the site lists: read, written
 // (atomically: a temp file, then rename) and its entries built here, in `indexEntry`, for every
 // kind of experiment (planned, recorded, invalid, and the fallback before anything ran).
+import { redactJson } from "../server/url.ts";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { experimentFileIds, listRuns, readJson, toStderr, type RunFolder, type Warn } from "./folders.ts";
@@ -53,14 +54,15 @@ export function readExperimentIndex(dir: string, warn: Warn = toStderr): Experim
   const path = join(dir, INDEX_FILE);
   if (!existsSync(path)) return null;
   const parsed = experimentIndexSchema.safeParse(readJson(path, warn));
-  if (parsed.success) return parsed.data;
+  // Redacted on reading too: a store written before URLs were redacted shows no key either.
+  if (parsed.success) return redactJson(parsed.data);
   warn(`${path} does not match the experiment index format; ignored (${parsed.error.issues[0]?.message})`);
   return null;
 }
 
 /** Writes `results/experiments.json` with these entries (validated first); returns what it wrote. */
 export function writeExperimentIndexFile(dir: string, experiments: ExperimentEntry[]): ExperimentIndex {
-  const index = experimentIndexSchema.parse({ generated_at: new Date().toISOString(), experiments });
+  const index = experimentIndexSchema.parse(redactJson({ generated_at: new Date().toISOString(), experiments }));
   mkdirSync(dir, { recursive: true });
   const path = join(dir, INDEX_FILE);
   writeFileSync(path + ".tmp", JSON.stringify(index, null, 2) + "\n");

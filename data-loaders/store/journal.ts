@@ -7,6 +7,7 @@
 // also lose what the OS had not yet written to disk: `fsync` every N rows and/or every N ms bounds
 // that loss (default: at most once a second, when rows were appended).
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { redactText } from "../server/url.ts";
 import type { RequestRow } from "./schemas/request-row.ts";
 
 export interface FsyncPolicy {
@@ -31,7 +32,7 @@ export class Journal {
   }
 
   append(row: RequestRow): void {
-    writeSync(this.fd, JSON.stringify(row) + "\n");
+    writeSync(this.fd, JSON.stringify(redacted(row)) + "\n");
     this.sinceSync++;
     const { everyRows, everyMs } = this.fsync;
     const now = performance.now();
@@ -48,6 +49,16 @@ export class Journal {
     if (this.sinceSync > 0) this.sync(performance.now());
     closeSync(this.fd);
   }
+}
+
+/** The row as stored: a URL in its endpoint or error message never carries credentials. */
+function redacted(row: RequestRow): RequestRow {
+  const clean = <T>(value: T): T => (typeof value === "string" ? (redactText(value) as T) : value);
+  const endpoint = clean(row.endpoint);
+  const message = clean(row.error_message);
+  return endpoint === row.endpoint && message === row.error_message
+    ? row
+    : { ...row, endpoint, error_message: message };
 }
 
 export interface JournalScan {

@@ -1,12 +1,14 @@
-// Reading and writing a run's manifest.json (atomically: write a temp file, then rename).
+// Reading and writing a run's manifest.json (atomically: write a temp file, then rename). URLs
+// are stored redacted: a key given in a server URL never reaches the results or the site.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { redactJson } from "../server/url.ts";
 import { MANIFEST_FILE } from "./layout.ts";
 import { manifestSchema, type Manifest } from "./schemas/manifest.ts";
 
 export function writeManifest(dir: string, manifest: Manifest): void {
   const path = join(dir, MANIFEST_FILE);
-  writeFileSync(path + ".tmp", JSON.stringify(manifestSchema.parse(manifest), null, 2) + "\n");
+  writeFileSync(path + ".tmp", JSON.stringify(manifestSchema.parse(redactJson(manifest)), null, 2) + "\n");
   renameSync(path + ".tmp", path);
 }
 

@@ -6,12 +6,31 @@ import { loadExperiment, loadExperiments } from "../../data-loaders/experiment/l
 import { smallSpec, tempDir, writeExperiment } from "../helpers/temp.ts";
 
 const BAD = "test/fixtures/bad-experiments";
+const LIMIT_S = 3;
 
 describe("loading malformed experiment files", async () => {
-  const { experiments, errors } = await loadExperiments(BAD);
+  // A short limit: one file of the corpus never finishes loading.
+  const started = performance.now();
+  const { experiments, errors } = await loadExperiments(BAD, { timeLimitS: LIMIT_S });
+  const tookS = (performance.now() - started) / 1000;
   const cases = readdirExpectations();
 
-  it("has a corpus of at least 30 malformed files", () => expect(cases.length).toBeGreaterThanOrEqual(30));
+  it("has a corpus of at least 50 malformed files", () => expect(cases.length).toBeGreaterThanOrEqual(50));
+
+  it("stops a file that never finishes loading at the limit and checks the others", () => {
+    expect(errors.map((e) => e.message)).toContain(
+      `${BAD}/load-never-finishes.ts: did not finish loading within ${LIMIT_S} s (an endless loop, or an await that never settles?)`,
+    );
+    const after = errors.filter((e) => e.file > `${BAD}/load-never-finishes.ts`);
+    expect(after.length).toBeGreaterThan(10); // the files after it were still checked
+    expect(tookS).toBeLessThan(LIMIT_S + 60);
+  });
+
+  it("quotes no key given in a server URL", () => {
+    const messages = errors.map((e) => e.message).join("\n");
+    expect(messages).toContain("credentials in the URL");
+    expect(messages).not.toContain("sk-corpus-secret");
+  });
 
   it("loads only the valid file and reports every other one", () => {
     expect(experiments.map((e) => e.id)).toEqual(["twin"]);
@@ -25,7 +44,7 @@ describe("loading malformed experiment files", async () => {
   for (const { file, expected } of cases) {
     it(`${basename(file)}: names the file and the field`, () => {
       const messages = errors.filter((e) => e.file === file).map((e) => e.message);
-      expect(messages.join("\n")).toContain(`${file}: ${expected}`);
+      for (const text of expected) expect(messages.join("\n")).toContain(`${file}: ${text}`);
     });
   }
 });
@@ -47,14 +66,15 @@ describe("loading a valid experiment", () => {
   });
 });
 
-function readdirExpectations(): { file: string; expected: string }[] {
+/** Each corpus file with its expected messages (its `// expect:` lines; "(valid …)" for a valid one). */
+function readdirExpectations(): { file: string; expected: string[] }[] {
   return readdirSync(BAD)
     .filter((f) => /\.m?ts$/.test(f))
     .map((f) => ({
       file: join(BAD, f),
-      expected: /^\/\/ expect: (.*)$/m.exec(readFileSync(join(BAD, f), "utf8"))![1]!,
+      expected: [...readFileSync(join(BAD, f), "utf8").matchAll(/^\/\/ expect: (.*)$/gm)].map((m) => m[1]!),
     }))
-    .filter((c) => !c.expected.startsWith("(valid"));
+    .filter((c) => c.expected.length > 0 && !c.expected[0]!.startsWith("(valid"));
 }
 
 describe("quality: checks, judge and ground truth in the spec hash", async () => {

@@ -1,4 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -59,7 +61,7 @@ describe("OpenAI batch input as a prompt source", () => {
     [
       "image",
       `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}}`,
-      /line 1: body.messages\[0\].content: /,
+      /line 1: body.messages\[0\].content\[0\].type: only "text" content parts are supported/,
     ],
     [
       "no-id",
@@ -210,3 +212,100 @@ describe("expected answers (ground truth)", () => {
     );
   });
 });
+
+describe("where prompt files may be read from", () => {
+  const jsonl = (path: string) =>
+    workloadSchema.parse({ prompts: { jsonl: path }, maxTokens: 64, temperature: 0, seed: 1 });
+  // A folder outside the project (the project is the working directory).
+  const outside = mkdtempSync(join(tmpdir(), "tracker-outside-"));
+  afterAll(() => rmSync(outside, { recursive: true, force: true }));
+  const line = `{"id": "a", "prompt": "hi"}\n`;
+
+  it("reads a file beside the experiment or elsewhere in the project, by a relative or absolute path", () => {
+    writeFileSync(join(tmp.dir, "beside.jsonl"), line);
+    expect(resolvePrompts(jsonl("beside.jsonl"), experimentFile)).toHaveLength(1);
+    expect(resolvePrompts(jsonl(join(tmp.dir, "beside.jsonl")), experimentFile)).toHaveLength(1);
+    const inFixtures = relative(tmp.dir, join(PROJECT, "test/fixtures/bad-experiments/unknown-field.jsonl"));
+    expect(inFixtures.startsWith("../")).toBe(true);
+    expect(() => resolvePrompts(jsonl(inFixtures), experimentFile)).toThrow(/line 1: unknown field/); // read, not refused
+  });
+
+  it("refuses a path that leaves the project, absolute or by ../, without reading it", () => {
+    writeFileSync(join(outside, "secret.jsonl"), `{"id": "a", "prompt": "sk-do-not-show"}\n`);
+    for (const path of [join(outside, "secret.jsonl"), relative(tmp.dir, join(outside, "secret.jsonl"))]) {
+      const error = catchError(() => resolvePrompts(jsonl(path), experimentFile));
+      expect(error).toBeInstanceOf(SpecError);
+      expect(error.message).toContain(
+        `workload.prompts.jsonl: ${path}: outside the allowed folders: prompt files must be inside the project folder (${process.cwd()})`,
+      );
+      expect(error.message).not.toContain("sk-do-not-show");
+    }
+  });
+
+  it("refuses a symbolic link inside the project to a file outside it", () => {
+    writeFileSync(join(outside, "linked.jsonl"), line);
+    symlinkSync(join(outside, "linked.jsonl"), join(tmp.dir, "link.jsonl"));
+    expect(() => resolvePrompts(jsonl("link.jsonl"), experimentFile)).toThrow(
+      "workload.prompts.jsonl: link.jsonl: a symbolic link to a file outside the allowed folders",
+    );
+  });
+
+  it("reads from the folder named by TRACKER_DATA", () => {
+    writeFileSync(join(outside, "data.jsonl"), line);
+    const read = () => resolvePrompts(jsonl(join(outside, "data.jsonl")), experimentFile);
+    expect(read).toThrow(/outside the allowed folders/);
+    process.env.TRACKER_DATA = outside;
+    try {
+      expect(read()).toHaveLength(1);
+    } finally {
+      delete process.env.TRACKER_DATA;
+    }
+  });
+
+  it("refuses what is not a regular file (a FIFO would block the loader)", () => {
+    execFileSync("mkfifo", [join(tmp.dir, "pipe.jsonl")]);
+    expect(() => resolvePrompts(jsonl("pipe.jsonl"), experimentFile)).toThrow(
+      "workload.prompts.jsonl: pipe.jsonl: not a regular file",
+    );
+  });
+
+  it("quotes at most a short, marked start of a line that is not JSON", () => {
+    writeFileSync(
+      join(tmp.dir, "long.jsonl"),
+      `{"id": "a", "prompt": "0123456789abcdefghij" "sk-beyond-the-excerpt"}\n`,
+    );
+    const error = catchError(() => resolvePrompts(jsonl("long.jsonl"), experimentFile));
+    expect(error.message).toMatch(
+      /long\.jsonl line 1: not valid JSON at column 46: Expected ',' or '}' after property value \(the line starts `\{"id": "a", "prompt": "0123456789abcdefg…`\)$/,
+    );
+    expect(error.message).not.toContain("sk-beyond");
+  });
+
+  it("says what a line must be when it is an array or a number", () => {
+    writeFileSync(join(tmp.dir, "kinds.jsonl"), `["a"]\n`);
+    expect(() => resolvePrompts(jsonl("kinds.jsonl"), experimentFile)).toThrow(
+      'kinds.jsonl line 1: a prompt: a string, or an object {"id"?, "prompt", "expected"?} or {"id"?, "messages": [...], "expected"?}; this line is an array',
+    );
+    writeFileSync(join(tmp.dir, "kinds.jsonl"), `42\n`);
+    expect(() => resolvePrompts(jsonl("kinds.jsonl"), experimentFile)).toThrow(
+      /kinds\.jsonl line 1: a prompt: .*; this line is a number$/,
+    );
+    writeFileSync(join(tmp.dir, "kinds.jsonl"), `{"custom_id": "a"}\n[1]\n`);
+    expect(() => resolvePrompts(workload("kinds.jsonl"), experimentFile)).toThrow(
+      /kinds\.jsonl line 1: method: must be "POST"/,
+    );
+    writeFileSync(join(tmp.dir, "kinds.jsonl"), `[1]\n`);
+    expect(() => resolvePrompts(workload("kinds.jsonl"), experimentFile)).toThrow(
+      'kinds.jsonl line 1: a batch request: an object {"custom_id", "method": "POST", "url": "/v1/chat/completions", "body": {"messages": [...]}, "expected"?}; this line is an array',
+    );
+  });
+});
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected an error");
+}

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { acquireLock, LockHeld, LOCK_FILE, tryLock } from "../../data-loaders/run/lock.ts";
+import { acquireLock, LockHeld, LOCK_FILE, procStat, tryLock } from "../../data-loaders/run/lock.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 describe("results folder lock", () => {
@@ -17,7 +17,7 @@ describe("results folder lock", () => {
     const owner = JSON.parse(readFileSync(join(root, LOCK_FILE), "utf8"));
     expect(owner).toMatchObject({ pid: process.pid, host: hostname() });
     // a live process (our own parent stands in for another tracker) holds it
-    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ ...owner, pid: process.ppid }));
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ ...owner, pid: process.ppid, proc_start: undefined }));
     const second = tryLock(root);
     expect(second).toBeInstanceOf(LockHeld);
     expect((second as LockHeld).message).toMatch(
@@ -58,5 +58,53 @@ describe("results folder lock", () => {
     expect(waited).toBe(true);
     expect(performance.now() - started).toBeGreaterThan(200);
     lock.release();
+  });
+
+  it("records the owner's start time, so a recycled pid is told apart from the owner", () => {
+    const root = join(tmp.dir, "r5");
+    const lock = tryLock(root) as { release(): void };
+    const owner = JSON.parse(readFileSync(join(root, LOCK_FILE), "utf8"));
+    expect(owner.proc_start).toBe(procStat(process.pid)!.startTicks);
+    lock.release();
+    // a live process (our parent) whose start time is not the lock owner's: the owner is gone
+    const parent = procStat(process.ppid)!;
+    writeFileSync(
+      join(root, LOCK_FILE),
+      JSON.stringify({ pid: process.ppid, host: hostname(), started_at: "x", proc_start: "1" }),
+    );
+    const taken = tryLock(root);
+    expect(taken).not.toBeInstanceOf(LockHeld);
+    (taken as { release(): void }).release();
+    // the same pid with its own start time still holds it
+    writeFileSync(
+      join(root, LOCK_FILE),
+      JSON.stringify({ pid: process.ppid, host: hostname(), started_at: "x", proc_start: parent.startTicks }),
+    );
+    expect(tryLock(root)).toBeInstanceOf(LockHeld);
+  });
+
+  it("takes over a lock whose owner is a zombie (killed, never reaped)", async () => {
+    const root = join(tmp.dir, "r6");
+    tryLock(root);
+    // sh starts a child that exits at once, then becomes `sleep`, which never reaps it: a zombie
+    const holder = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"]);
+    try {
+      const zombie = Number(
+        await new Promise<string>((resolve) => holder.stdout.once("data", (d) => resolve(String(d)))),
+      );
+      while (procStat(zombie)?.state !== "Z") await new Promise((r) => setTimeout(r, 10));
+      expect(() => process.kill(zombie, 0)).not.toThrow(); // a signal check alone calls it alive
+      const start = procStat(zombie)!.startTicks;
+      writeFileSync(
+        join(root, LOCK_FILE),
+        JSON.stringify({ pid: zombie, host: hostname(), started_at: "x", proc_start: start }),
+      );
+      const lock = tryLock(root);
+      expect(lock).not.toBeInstanceOf(LockHeld);
+      expect(JSON.parse(readFileSync(join(root, LOCK_FILE), "utf8")).pid).toBe(process.pid);
+      (lock as { release(): void }).release();
+    } finally {
+      holder.kill("SIGKILL");
+    }
   });
 });

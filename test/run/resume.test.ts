@@ -2,7 +2,7 @@
 // resume; Ctrl-C leaves a resumable partial run; a spec change starts a new run instead of
 // mixing; a second tracker on the same results folder is refused by the lock.
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,10 +22,11 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
     TRACKER_EXPERIMENTS: join(tmp.dir, "experiments"),
     TRACKER_RESULTS: join(tmp.dir, "results"),
   });
-  const start = (...args: string[]): ChildProcess & { out: string[] } => {
+  const start = (...args: string[]) => startWith({}, ...args);
+  const startWith = (extraEnv: Record<string, string>, ...args: string[]): ChildProcess & { out: string[] } => {
     const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
       cwd: PROJECT,
-      env: env(),
+      env: { ...env(), ...extraEnv },
     }) as ChildProcess & { out: string[] };
     child.out = [];
     child.stdout!.on("data", (d) => child.out.push(String(d)));
@@ -193,5 +194,34 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
     const rows = await parquet("stopped", runId);
     expect(rows.map((x) => x.request_index).sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
     expect(await stateOf("stopped")).toBe("fresh");
+  });
+
+  it("kill -9 between creating the run folder and writing its first manifest: the next run is the only run folder", async () => {
+    writeExperiment(tmp.dir, "early", spec(12));
+    const { specHash } = await loadExperiment(join(tmp.dir, "experiments", "early.ts"));
+    // An empty folder of the same spec, as a run killed at that moment by an older tracker left it.
+    const legacy = `20250101-000000Z-${specHash.slice(0, 8)}`;
+    mkdirSync(runPath("early", legacy), { recursive: true });
+    // The test hook holds the run in the window (hidden folder made, manifest not yet written).
+    const child = startWith({ TRACKER_TEST_RUN_FOLDER_DELAY_MS: "120000" }, "run", "early");
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`child exited early: ${child.out.join("")}`);
+      if (runsOf("early").some((name) => name.endsWith(".creating"))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill("SIGKILL");
+    await exited(child);
+    expect(child.out.join("")).toContain(`early: removed ${runPath("early", legacy)}, left without a manifest`);
+    expect(runsOf("early").filter((name) => !name.startsWith("."))).toEqual([]); // nothing the catalog sees
+
+    const next = await tracker("run", "early");
+    expect(next.code, next.out).toBe(0);
+    expect(next.out).toMatch(/early: removed .*\/\.\d{8}-\d{6}Z-[0-9a-f]{8}\.creating, left without a manifest/);
+    const runs = runsOf("early");
+    expect(runs).toHaveLength(1);
+    expect(manifestOf("early", runs[0]!)).toMatchObject({ status: "complete", counts: { requests: 12, done: 12 } });
+    const list = await tracker("list");
+    expect(list.out).toMatch(/fresh\s+early /);
+    expect(list.out).not.toMatch(/no manifest/);
   });
 });

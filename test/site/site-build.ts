@@ -80,7 +80,12 @@ export async function buildFixtureSite(): Promise<BuiltSite> {
   }
 }
 
-async function buildInto(root: string): Promise<Omit<BuiltSite, "buildS">> {
+/**
+ * A throw-away copy of the project in `root` to build the site in: site sources and config copied,
+ * node_modules and data-loaders linked, and the bundled libraries of earlier test builds copied
+ * into its cache. Returns its loader cache folder (`src/.observablehq/cache`).
+ */
+export function projectCopy(root: string): string {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   cpSync(join(PROJECT, "src"), join(root, "src"), {
@@ -89,13 +94,18 @@ async function buildInto(root: string): Promise<Omit<BuiltSite, "buildS">> {
   });
   for (const file of ["observablehq.config.ts", "package.json"]) cpSync(join(PROJECT, file), join(root, file));
   for (const dir of ["node_modules", "data-loaders"]) symlinkSync(join(PROJECT, dir), join(root, dir));
-  writeSiteExperiments(join(root, "experiments"), "../data-loaders/experiment/schema.ts");
-
   const cacheDir = join(root, "src/.observablehq/cache");
   const kept = keptCacheDir();
   for (const name of REUSED_CACHES) {
     if (existsSync(join(kept, name))) cpSync(join(kept, name), join(cacheDir, name), { recursive: true });
   }
+  return cacheDir;
+}
+
+async function buildInto(root: string): Promise<Omit<BuiltSite, "buildS">> {
+  const cacheDir = projectCopy(root);
+  writeSiteExperiments(join(root, "experiments"), "../data-loaders/experiment/schema.ts");
+  const kept = keptCacheDir();
 
   const resultsDir = join(root, "results");
   const fixture = await buildSiteFixture(resultsDir);

@@ -73,4 +73,21 @@ describe("journal", () => {
   it("a missing journal reads as empty", () => {
     expect(readJournal(join(tmp.dir, "none.jsonl"), () => {})).toEqual({ rows: 0, truncatedBytes: 0, cleanLength: 0 });
   });
+
+  it("stores URLs without credentials (endpoint and error message)", () => {
+    const path = join(tmp.dir, "urls.jsonl");
+    const j = new Journal(path);
+    j.append({
+      ...row(0, "error"),
+      endpoint: "http://u:sk-journal-1@h:8000",
+      error_message: "cannot reach http://h:8000/v1?api_key=sk-journal-2",
+    } as RequestRow);
+    j.close();
+    const text = readFileSync(path, "utf8");
+    expect(text).not.toMatch(/sk-journal/);
+    expect(JSON.parse(text)).toMatchObject({
+      endpoint: "http://***@h:8000/",
+      error_message: "cannot reach http://h:8000/v1?api_key=***",
+    });
+  });
 });
