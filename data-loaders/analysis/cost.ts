@@ -7,7 +7,6 @@
 import type { z } from "zod";
 import type { priceSchema } from "../experiment/schema.ts";
 import { perSecond } from "../metrics/throughput.ts";
-import type { Manifest } from "../store/rows.ts";
 import type { Projection } from "./extrapolate.ts";
 
 export type Price = z.output<typeof priceSchema>;
@@ -99,7 +98,7 @@ export function projectedGpuCosts(dollarsPerHour: number, projections: readonly 
   }));
 }
 
-/** What a finished run's cost is computed from (summarizeRun gives these; so do recorded aggregates). */
+/** What a finished run's cost is computed from (summarizeRun gives these; so does a recorded run's summary). */
 export interface RunAggregates {
   completed: number;
   durationS: number;
@@ -133,16 +132,4 @@ export function runCost(run: RunAggregates, prices: readonly Price[], gpuDollars
     };
   }
   return { api, selfHosted };
-}
-
-/** The aggregates of a recorded run (manifest `recorded`): token means = totals / completed. */
-export function recordedAggregates(recorded: NonNullable<Manifest["recorded"]>): RunAggregates {
-  const completed = recorded.completed ?? recorded.requests;
-  const perRequest = (total: number | null) => (total === null || completed === 0 ? null : total / completed);
-  return {
-    completed,
-    durationS: recorded.duration_s ?? 0,
-    meanPromptTokens: perRequest(recorded.total_input_tokens),
-    meanCompletionTokens: perRequest(recorded.total_output_tokens),
-  };
 }
