@@ -61,7 +61,7 @@ function settingsKey(path: string): string {
 
 async function loadSettings(path: string): Promise<FileSettings> {
   const { loadExperiment } = await import("../experiment/load.ts");
-  let spec: Awaited<ReturnType<typeof loadExperiment>>["spec"] | null = null;
+  let spec: Awaited<ReturnType<typeof loadExperiment>>["spec"] | null;
   try {
     spec = (await loadExperiment(path)).spec;
   } catch {
