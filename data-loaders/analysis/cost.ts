@@ -6,14 +6,13 @@
 //   self-hosted cost         = GPU $/hour · seconds / 3600
 import type { z } from "zod";
 import type { priceSchema } from "../experiment/schema.ts";
-import type { Manifest } from "../store/schemas/manifest.ts";
 import type { Projection } from "./extrapolate.ts";
 
 export type Price = z.output<typeof priceSchema>;
 
 /** Request counts the cost tables quote. */
-const PER_100K = 100_000;
-const PER_1M = 1_000_000;
+export const PER_100K = 100_000;
+export const PER_1M = 1_000_000;
 
 /** The token means a cost is computed from (successful requests with usage). */
 export interface TokenMeans {
@@ -96,24 +95,4 @@ export function projectedGpuCosts(dollarsPerHour: number, projections: readonly 
     hi: p.hi === null || !Number.isFinite(p.hi) ? null : gpuCost(dollarsPerHour, p.hi),
     basis: p.basis,
   }));
-}
-
-/** The aggregates of a finished run (summarizeRun gives these; `recordedAggregates` reads them from a recorded run). */
-export interface RunAggregates {
-  completed: number;
-  durationS: number;
-  meanPromptTokens: number | null;
-  meanCompletionTokens: number | null;
-}
-
-/** The aggregates of a recorded run (manifest `recorded`): token means = totals / completed. */
-export function recordedAggregates(recorded: NonNullable<Manifest["recorded"]>): RunAggregates {
-  const completed = recorded.completed ?? recorded.requests;
-  const perRequest = (total: number | null) => (total === null || completed === 0 ? null : total / completed);
-  return {
-    completed,
-    durationS: recorded.duration_s ?? 0,
-    meanPromptTokens: perRequest(recorded.total_input_tokens),
-    meanCompletionTokens: perRequest(recorded.total_output_tokens),
-  };
 }

@@ -2,10 +2,9 @@
 // and a backtest that checks such a prediction against a larger measured run.
 //
 // Method (also exported as EXTRAPOLATION_METHOD for the Methods page):
-//   Rate. R = the steady-state request throughput (`steadyState` in metrics/steady-state.ts:
-//     successful requests per second between the end of the warm-up ramp and the start of the
-//     drain). When the run never reached its concurrency, R is the whole-run throughput instead
-//     (`throughput` in metrics/throughput.ts) and the basis says "whole-run".
+//   Rate. R = the rate the run is judged at (`judgedRate` in metrics/rate.ts): the steady-state
+//     request throughput (successful requests per second between the end of the warm-up ramp and
+//     the start of the drain), else the whole-run throughput, and the basis names which.
 //   Overhead. The measured run took D seconds (`runDurationS`) for n successful requests; the
 //     part not explained by the steady rate, O = max(0, D − n / R), is the warm-up and drain.
 //   Point estimate. seconds(N) = O + N / R, so the run's own size is predicted as its own duration.
@@ -31,18 +30,18 @@ import {
   DEFAULT_REPLICATES,
   percentileInterval,
 } from "../metrics/bootstrap.ts";
+import { judgedRate, type JudgedRate, type RateMethod } from "../metrics/rate.ts";
 import { mean, std } from "../metrics/stats.ts";
 import { steadyState } from "../metrics/steady-state.ts";
 import { rates, runDurationS, throughput } from "../metrics/throughput.ts";
-import type { Manifest } from "../store/schemas/manifest.ts";
 import type { RequestRow } from "../store/schemas/request-row.ts";
 
 /** The request counts the site projects to. */
 export const PROJECTION_COUNTS = [1_000, 5_000, 50_000, 200_000, 1_000_000] as const;
 
-export const EXTRAPOLATION_METHOD = `Time for N requests = O + N / R. R is the steady-state request throughput (successful
-requests per second between the end of the warm-up ramp and the start of the drain; the whole-run
-throughput when the run never reached its concurrency). O is the warm-up and drain overhead of the
+export const EXTRAPOLATION_METHOD = `Time for N requests = O + N / R. R is the rate the run is judged at: the steady-state
+request throughput (successful requests per second between the end of the warm-up ramp and the
+start of the drain), else the whole-run throughput when the run never reached its concurrency. O is the warm-up and drain overhead of the
 measured run: its duration minus its successful requests / R. The prediction interval is a
 percentile bootstrap (seeded, 1000 replicates by default): each replicate resamples the per-window
 throughputs of K equal time windows of the steady state, adds the window-to-window variation a run
@@ -73,7 +72,7 @@ export interface ProjectionBasis {
   runId: string;
   /** The steady-state window the rate comes from (ms since run start); null for whole-run and recorded. */
   window: { startMs: number; endMs: number } | null;
-  method: "steady-state" | "whole-run" | "recorded";
+  method: RateMethod;
   /** R: successful requests per second. */
   requestThroughput: number;
   /** O: warm-up and drain seconds added to every projection. */
@@ -158,24 +157,19 @@ export function extrapolate(input: ProjectionInput, options: ProjectionOptions =
 }
 
 /**
- * Projection from a recorded run's aggregates (no per-request rows): N / request throughput,
- * without an interval or overhead. Empty when the aggregates give no rate.
+ * Projection from a rate alone, for a run without per-request rows (a recorded one): N / R,
+ * without an interval or overhead.
  */
-export function extrapolateRecorded(
+export function projectAtRate(
   runId: string,
-  recorded: NonNullable<Manifest["recorded"]>,
+  rate: JudgedRate,
   counts: readonly number[] = PROJECTION_COUNTS,
 ): Projection[] {
-  const R =
-    recorded.request_throughput ??
-    (recorded.completed !== null && recorded.duration_s !== null && recorded.duration_s > 0
-      ? recorded.completed / recorded.duration_s
-      : null);
-  if (R === null || !(R > 0)) return [];
+  const R = rate.requestThroughput;
   const basis: ProjectionBasis = {
     runId,
     window: null,
-    method: "recorded",
+    method: rate.method,
     requestThroughput: R,
     overheadS: 0,
     windows: 0,
@@ -233,27 +227,20 @@ interface RateWindow {
   startMs: number;
   endMs: number;
   requestThroughput: number;
-  method: "steady-state" | "whole-run";
+  method: RateMethod;
 }
 
-/** The steady-state window, else the whole run; null when there is no positive rate. */
+/** The window of the rate the run is judged at: the steady state, else the whole run; null without a rate. */
 function rateWindow(rows: readonly ProjectionRow[], concurrency: number): RateWindow | null {
   const steady = steadyState(rows, concurrency);
-  if (steady !== null && steady.requestThroughput > 0) {
-    return {
-      startMs: steady.startMs,
-      endMs: steady.endMs,
-      requestThroughput: steady.requestThroughput,
-      method: "steady-state",
-    };
-  }
-  const whole = throughput(rows);
-  if (!(whole.requestThroughput > 0)) return null;
+  const rate = judgedRate({ steady, requestThroughput: throughput(rows).requestThroughput });
+  if (rate === null) return null;
+  if (rate.method === "steady-state") return { startMs: steady!.startMs, endMs: steady!.endMs, ...rate };
   let startMs = Infinity;
   let endMs = -Infinity;
   for (const r of rows) {
     if (r.sent_ms !== null) startMs = Math.min(startMs, r.sent_ms);
     if (r.done_ms !== null) endMs = Math.max(endMs, r.done_ms);
   }
-  return { startMs, endMs, requestThroughput: whole.requestThroughput, method: "whole-run" };
+  return { startMs, endMs, ...rate };
 }

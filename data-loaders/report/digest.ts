@@ -5,16 +5,18 @@
 // (site/cache.ts).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { extrapolate, extrapolateRecorded, type Projection } from "../analysis/extrapolate.ts";
+import { extrapolate, projectAtRate, type Projection } from "../analysis/extrapolate.ts";
 import { rowPerPrompt } from "../analysis/by-prompt.ts";
 import { qualitySummary, type QualitySummary } from "../analysis/quality-summary.ts";
+import { judgedRate, type JudgedRate } from "../metrics/rate.ts";
+import { recordedSummary, type PartialSummary } from "../metrics/recorded.ts";
 import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
 import { histogram, type HistogramBin } from "../metrics/histogram.ts";
 import { itlDistribution, latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
 import { outcomeCounts, type OutcomeCount } from "../metrics/outcomes.ts";
 import { serverMetricSeries, seriesBinMs, timeSeries, type ServerMetricBin, type TimeBin } from "../metrics/series.ts";
 import { steadyState, type SteadyState } from "../metrics/steady-state.ts";
-import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
+import { summarizeRun } from "../metrics/summary.ts";
 import { METRIC_COLUMNS, answerSample, readRows, type SampleRow } from "../store/columns.ts";
 import type { RunFolder } from "../store/folders.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
@@ -48,7 +50,14 @@ export interface RunDigest {
   counts: Manifest["counts"];
   /** requests.parquet is there (false for recorded runs and runs that never finished). */
   hasRows: boolean;
-  summary: RunSummary | null;
+  /**
+   * The run's summary (metrics/summary.ts), or for a recorded run its aggregates in the same
+   * shape with null for what was not recorded (metrics/recorded.ts); null for a run without rows
+   * or record (failed before any request was stored).
+   */
+  summary: PartialSummary | null;
+  /** The rate the run is judged at (metrics/rate.ts); null without a positive rate. */
+  rate: JudgedRate | null;
   steady: SteadyState | null;
   series: TimeBin[];
   serverSeries: ServerMetricBin[];
@@ -65,8 +74,6 @@ export interface RunDigest {
   quality: QualitySummary | null;
   /** Runs with equal prompt hashes sent the same prompts: only those are paired by prompt. */
   promptHash: string;
-  /** Aggregates of a recorded run (manifest `recorded`), null otherwise. */
-  recorded: Manifest["recorded"] | null;
 }
 
 /** The digest of a run, from the memo when its files and the code are unchanged. */
@@ -168,57 +175,26 @@ export function runConcurrency(manifest: Manifest): number | null {
 
 /** The digest of a run from its rows (`DIGEST_COLUMNS`, in request order; none without requests.parquet). */
 async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColumn>[]): Promise<RunDigest> {
-  const m = run.manifest;
-  const concurrency = runConcurrency(m);
-  const base = {
-    experimentId: run.experimentId,
-    runId: run.runId,
-    source: m.source,
-    status: m.status,
-    reason: m.reason,
-    model: m.server.model,
-    startedAt: m.started_at,
-    finishedAt: m.finished_at,
-    concurrency,
-    level: m.group?.level ?? null,
-    repeat: m.group?.repeat ?? 0,
-    counts: m.counts,
-    recorded: m.recorded ?? null,
-    promptHash: m.prompt_hash,
-  };
   const path = run.requestsPath;
-  if (!path) {
-    const projections = m.recorded ? extrapolateRecorded(run.runId, m.recorded) : [];
-    return {
-      ...base,
-      hasRows: false,
-      summary: null,
-      steady: null,
-      series: [],
-      serverSeries: [],
-      histograms: null,
-      cdf: null,
-      outcomes: [],
-      projections,
-      quality: null,
-      workers: [],
-      endpoints: [],
-    };
-  }
+  if (!path) return digestWithoutRows(run);
   // itl_ms stays in DuckDB: the ITL distribution is computed there (itlDistribution), and every
   // other figure of summarizeRun from the rows without it.
   const rows = stored as (Pick<RequestRow, DigestColumn> & { itl_ms: null })[];
   // Added in place: a spread copy ({ ...r, itl_ms }) of this many fields makes V8 keep the rows as
   // slow dictionaries, and every formula below ten times slower.
   for (const r of rows) r.itl_ms = null;
+  const base = digestBase(run);
+  const { concurrency } = base;
   const summary = { ...summarizeRun(rows), itlMs: await itlDistribution(path) };
   const steady = concurrency === null ? null : steadyState(rows, concurrency);
+  const rate = judgedRate({ steady, requestThroughput: summary.requestThroughput });
   const bin = seriesBinMs(rows);
   const metricsPath = serverMetricsPath(run);
   return {
     ...base,
     hasRows: true,
     summary,
+    rate,
     steady,
     series: timeSeries(rows, bin),
     serverSeries: metricsPath ? await serverMetricSeries(metricsPath, bin) : [],
@@ -232,10 +208,57 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
     outcomes: await outcomeCounts(path),
     workers: perWorker(rows),
     endpoints: new Set(rows.map((r) => r.endpoint)).size > 1 ? perEndpoint(rows) : [],
-    quality: qualitySummary(rows, { requestThroughput: steady?.requestThroughput ?? summary.requestThroughput }),
+    quality: qualitySummary(rows, { requestThroughput: rate?.requestThroughput ?? null }),
     projections:
       concurrency === null
         ? []
         : extrapolate({ runId: run.runId, rows, concurrency }, { replicates: BOOTSTRAP_REPLICATES }),
+  };
+}
+
+/** What every digest holds about its run, from the manifest. */
+function digestBase(run: RunFolder) {
+  const m = run.manifest;
+  return {
+    experimentId: run.experimentId,
+    runId: run.runId,
+    source: m.source,
+    status: m.status,
+    reason: m.reason,
+    model: m.server.model,
+    startedAt: m.started_at,
+    finishedAt: m.finished_at,
+    concurrency: runConcurrency(m),
+    level: m.group?.level ?? null,
+    repeat: m.group?.repeat ?? 0,
+    counts: m.counts,
+    promptHash: m.prompt_hash,
+  };
+}
+
+/**
+ * The digest of a run without requests.parquet: a recorded run's summary, rate and projections
+ * come from its aggregates (the same fields a measured run fills, null where nothing was
+ * recorded); any other such run (failed before a request was stored) has none.
+ */
+function digestWithoutRows(run: RunFolder): RunDigest {
+  const recorded = run.manifest.recorded;
+  const summary = recorded ? recordedSummary(recorded) : null;
+  const rate = summary && judgedRate({ steady: null, requestThroughput: summary.requestThroughput, recorded: true });
+  return {
+    ...digestBase(run),
+    hasRows: false,
+    summary,
+    rate,
+    steady: null,
+    series: [],
+    serverSeries: [],
+    histograms: null,
+    cdf: null,
+    outcomes: [],
+    projections: rate ? projectAtRate(run.runId, rate) : [],
+    quality: null,
+    workers: [],
+    endpoints: [],
   };
 }

@@ -12,9 +12,8 @@ const SOURCES = {
   extrapolated: ["extrapolated", "Projected from a smaller run (see Methods)"],
 };
 
-/** The source badge shown next to every figure: a source name, or true/false for simulated/measured. */
+/** The badge shown next to every figure: its source, "measured", "simulated", "recorded" or "extrapolated". */
 export function SourceBadge(source) {
-  const key = source === true ? "simulated" : source === false ? "measured" : source;
-  const [label, title] = SOURCES[key] ?? [String(key), ""];
-  return Badge(label, { kind: key, title });
+  const [label, title] = SOURCES[source] ?? [String(source), ""];
+  return Badge(label, { kind: source, title });
 }

@@ -1,14 +1,18 @@
-// One horizontal bar per row for a single figure, labelled with the row's name and source, with
-// an optional interval (lo–hi) drawn as a line; simulated/recorded rows are drawn lighter.
+// One horizontal bar per row for a single figure. Rows are {name, value, source, lo?, hi?}: the
+// bar is labelled with the name, an interval lo–hi is drawn as a line, and rows whose source is
+// not "measured" (simulated, recorded) are drawn lighter. Rows without a finite value are left
+// out; with none left, the chart is the `empty` text instead.
 import * as Plot from "@observablehq/plot";
+import { html } from "htl";
 
 export function BarChart(
   rows,
-  { width, label, format = (x) => x.toLocaleString("en-US", { maximumFractionDigits: 1 }) },
+  { width, label, format = (x) => x.toLocaleString("en-US", { maximumFractionDigits: 1 }), empty = "No figures yet." },
 ) {
   const data = rows
     .filter((r) => Number.isFinite(r.value))
     .map((r) => ({ ...r, label: r.name.length > 30 ? `${r.name.slice(0, 29)}…` : r.name }));
+  if (data.length === 0) return html`<p class="sub">${empty}</p>`;
   const longest = Math.max(0, ...data.map((d) => d.label.length));
   return Plot.plot({
     width,

@@ -1,10 +1,17 @@
-// Headline figures of one run: throughput, success, latency percentiles and tokens.
+// Headline figures of one run: throughput, success, latency and tokens, each card labelled with
+// the run's source ("measured", "simulated" or "recorded"). A recorded run has the same summary
+// with what was not recorded left null, shown as "—" (its latency card has means only).
 import { html } from "htl";
 import { SourceBadge } from "./badge.js";
 import { formatDuration, formatMs, formatNumber, formatPercent, formatRatio } from "./format.js";
 
-export function SummaryCards(s, { simulated }) {
-  const badge = () => SourceBadge(simulated);
+export function SummaryCards(s, { source }) {
+  const badge = () => SourceBadge(source);
+  const latency = [
+    ["TTFT", s.ttftMs],
+    ["TPOT", s.tpotMs],
+    ["E2EL", s.e2elMs],
+  ];
   return html`<div class="grid grid-cols-4">
     <div class="card">
       <h2>Throughput ${badge()}</h2>
@@ -27,19 +34,17 @@ export function SummaryCards(s, { simulated }) {
         <thead>
           <tr>
             <th></th>
+            <th class="num">mean</th>
             <th class="num">p50</th>
             <th class="num">p99</th>
           </tr>
         </thead>
         <tbody>
-          ${[
-            ["TTFT", s.ttftMs],
-            ["TPOT", s.tpotMs],
-            ["E2EL", s.e2elMs],
-          ].map(
+          ${latency.map(
             ([label, d]) =>
               html`<tr>
                 <td>${label}</td>
+                <td class="num">${formatMs(d.mean)}</td>
                 <td class="num">${formatMs(d.p50)}</td>
                 <td class="num">${formatMs(d.p99)}</td>
               </tr>`,

@@ -1,4 +1,4 @@
-// Methods page data: every formula module's own method notes (see lib/methods.ts), the
+// Methods page data: every formula module's own method notes (data-loaders/report/methods.ts), the
 // extrapolation method as exported by analysis/extrapolate.ts, and the site's bootstrap settings.
 import { EXTRAPOLATION_METHOD } from "../../data-loaders/analysis/extrapolate.ts";
 import { BOOTSTRAP_REPLICATES } from "../../data-loaders/report/digest.ts";

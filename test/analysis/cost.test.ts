@@ -3,7 +3,6 @@ import {
   apiCosts,
   gpuCost,
   projectedGpuCosts,
-  recordedAggregates,
   selfHostedRate,
   tokenCost,
 } from "../../data-loaders/analysis/cost.ts";
@@ -68,33 +67,5 @@ describe("self-hosted cost", () => {
     expect([b!.dollars, b!.lo, b!.hi]).toEqual([5, null, null]);
     expect(c!.hi).toBeNull();
     expect(a!.basis.runId).toBe("r");
-  });
-});
-
-describe("recorded run aggregates", () => {
-  it("derives a recorded run's token means from its totals", () => {
-    const recorded = {
-      origin: "study",
-      requests: 5000,
-      completed: 5000,
-      duration_s: 2208,
-      total_token_throughput: null,
-      output_throughput: null,
-      request_throughput: null,
-      total_input_tokens: 3_940_000,
-      total_output_tokens: 1_540_000,
-      mean_ttft_ms: null,
-      mean_tpot_ms: null,
-      mean_e2el_ms: null,
-      concurrency: null,
-    };
-    expect(recordedAggregates(recorded)).toEqual({
-      completed: 5000,
-      durationS: 2208,
-      meanPromptTokens: 788,
-      meanCompletionTokens: 308,
-    });
-    const partial = recordedAggregates({ ...recorded, completed: null, total_output_tokens: null, duration_s: null });
-    expect(partial).toEqual({ completed: 5000, durationS: 0, meanPromptTokens: 788, meanCompletionTokens: null });
   });
 });

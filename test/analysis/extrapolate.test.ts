@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  backtest,
-  extrapolate,
-  extrapolateRecorded,
-  PROJECTION_COUNTS,
-} from "../../data-loaders/analysis/extrapolate.ts";
+import { backtest, extrapolate, projectAtRate, PROJECTION_COUNTS } from "../../data-loaders/analysis/extrapolate.ts";
+import { judgedRate } from "../../data-loaders/metrics/rate.ts";
+import { recordedSummary, type RecordedAggregates } from "../../data-loaders/metrics/recorded.ts";
 import { runDurationS } from "../../data-loaders/metrics/throughput.ts";
 import { closedLoop } from "./fixture.ts";
 
@@ -87,8 +84,8 @@ describe("extrapolate", () => {
   });
 });
 
-describe("extrapolateRecorded", () => {
-  const recorded = {
+describe("projectAtRate (a recorded run, at the rate it is judged at)", () => {
+  const recorded: RecordedAggregates = {
     origin: "hand-written study",
     requests: 5000,
     completed: 5000,
@@ -103,17 +100,21 @@ describe("extrapolateRecorded", () => {
     mean_e2el_ms: null,
     concurrency: 32,
   };
+  const project = (r: RecordedAggregates, counts?: number[]) => {
+    const rate = judgedRate({ steady: null, requestThroughput: recordedSummary(r).requestThroughput, recorded: true });
+    return rate ? projectAtRate("rec", rate, counts) : [];
+  };
 
   it("uses completed / duration when no request throughput was recorded", () => {
-    const [p] = extrapolateRecorded("rec", recorded, [200_000]);
+    const [p] = project(recorded, [200_000]);
     expect(p!.seconds).toBeCloseTo((200_000 * 2208) / 5000, 6);
     expect(p!.basis.method).toBe("recorded");
     expect(p!.lo).toBeNull();
   });
 
   it("prefers the recorded request throughput and gives nothing without a rate", () => {
-    expect(extrapolateRecorded("rec", { ...recorded, request_throughput: 4 }, [100])[0]!.seconds).toBe(25);
-    expect(extrapolateRecorded("rec", { ...recorded, duration_s: null })).toEqual([]);
+    expect(project({ ...recorded, request_throughput: 4 }, [100])[0]!.seconds).toBe(25);
+    expect(project({ ...recorded, duration_s: null })).toEqual([]);
   });
 });
 

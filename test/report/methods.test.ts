@@ -24,6 +24,9 @@ describe("method notes", () => {
     }
     expect(notes.find((n) => n.file.endsWith("throughput.ts"))!.text).toContain("output_throughput");
     expect(notes.find((n) => n.file.endsWith("agreement.ts"))!.text).toContain("κ");
+    // The rate a run is judged at, and what a recorded run's summary holds, are stated there too.
+    expect(notes.find((n) => n.file === "data-loaders/metrics/rate.ts")!.text).toMatch(/steady-state.*\n.*whole-run/s);
+    expect(notes.find((n) => n.file === "data-loaders/metrics/recorded.ts")!.text).toContain("completed / duration");
   });
 
   test("include the chart formulas moved out of the store: histogram bins, time and server series, outcomes", () => {

@@ -137,7 +137,7 @@ describe("observable build over a fixture store", () => {
   });
 
   test("page data redacts answers of an experiment published truncated", () => {
-    const beta = loaded<{ settings: { publish: string }; answers: { answer: string }[] }>("runs/beta.json");
+    const beta = loaded<{ settings: { publish: string }; answers: { answer: string }[] }>("experiments/beta.json");
     expect(beta.settings.publish).toBe("truncated");
     expect(beta.answers[0]!.answer).toMatch(/… \[truncated, \d+ chars\]$/);
     expect(beta.answers[0]!.answer).not.toContain("eighty characters of a truncated report");
@@ -198,7 +198,7 @@ describe("data loaders over an empty store (a new clone, nothing run yet)", () =
     expect(runs.experiments.map((e) => [e.id, e.state, e.runId])).toEqual([["zeta", "pending", null]]);
     expect(runs.runs).toEqual([]);
     mkdirSync(join(scratch.dir, "results"));
-    expect(load("runs/[id].json.ts", "--id=zeta")).toMatchObject({
+    expect(load("experiments/[id].json.ts", "--id=zeta")).toMatchObject({
       entry: { id: "zeta", state: "pending" },
       digest: null,
       manifest: null,

@@ -290,7 +290,7 @@ describe("loader output fingerprints, in a scratch copy of the project", () => {
   const root = scratch.root;
   const results = join(root, "results");
   const cache = join(root, "src/.observablehq/cache");
-  const outputs = { "data/runs/alpha.json": "runs/[id].json.ts", "data/methods.json": "methods.json.ts" };
+  const outputs = { "data/experiments/alpha.json": "experiments/[id].json.ts", "data/methods.json": "methods.json.ts" };
   const fill = () => {
     for (const output of Object.keys(outputs)) {
       mkdirSync(dirname(join(cache, output)), { recursive: true });
@@ -305,19 +305,19 @@ describe("loader output fingerprints, in a scratch copy of the project", () => {
 
   test("an output is found to come from its loader, a [param] route included", () => {
     const sources = loaderSources(root);
-    expect(loaderOf("data/runs/alpha.json", sources)).toBe("data/runs/[id].json.ts");
+    expect(loaderOf("data/experiments/alpha.json", sources)).toBe("data/experiments/[id].json.ts");
     expect(loaderOf("data/methods.json", sources)).toBe("data/methods.json.ts");
     expect(loaderOf("data/downloads/alpha/run-a.csv", sources)).toBe("data/downloads/[experiment]/[run].csv.ts");
     expect(loaderOf("data/nothing.json", sources)).toBeUndefined();
   });
 
   test("a change to each module of the experiment page loader's closure invalidates its output", () => {
-    const closure = closureOf("data/runs/alpha.json");
+    const closure = closureOf("data/experiments/alpha.json");
     expect(closure.map((f) => relative(root, f))).toContain("data-loaders/random.ts");
     for (const file of closure) {
       fill();
       const removed = changed(file, () => invalidateLoaderCache(root, results).removed);
-      expect(removed, relative(root, file)).toContain("data/runs/alpha.json");
+      expect(removed, relative(root, file)).toContain("data/experiments/alpha.json");
     }
   });
 
@@ -339,7 +339,7 @@ describe("loader output fingerprints, in a scratch copy of the project", () => {
   test("the Methods data follows every formula module's header, even one its loader does not import", () => {
     const cascade = join(root, "data-loaders/analysis/cascade.ts");
     expect(closureOf("data/methods.json")).not.toContain(cascade);
-    expect(closureOf("data/runs/alpha.json")).not.toContain(cascade);
+    expect(closureOf("data/experiments/alpha.json")).not.toContain(cascade);
     fill();
     expect(changed(cascade, () => invalidateLoaderCache(root, results).removed)).toEqual(["data/methods.json"]);
   });

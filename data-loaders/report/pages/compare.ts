@@ -1,0 +1,125 @@
+// The Compare page (src/compare.md, data/compare.json): the run each experiment shows (figures,
+// latency distributions and CDFs, the rate it is judged at), every sweep level, and for every
+// ordered pair (baseline, candidate) the speedup and time saved (analysis/paired.ts `speedup`)
+// and, when both runs sent the same prompts, the paired per-prompt differences with bootstrap
+// intervals (`pairedComparison`).
+import { pairedComparison, reversePaired, speedup, type PairedComparison } from "../../analysis/paired.ts";
+import type { ExperimentEntry } from "../../store/schemas/experiment-index.ts";
+import { promptRows, type PromptRow, type RunDigest } from "../digest.ts";
+import { runFigures } from "../figures.ts";
+import { runIdentity, storeView, type StoreDirs, type StoreView } from "../store.ts";
+
+/** Bootstrap replicates of the paired intervals: every ordered pair is computed, so fewer than the default. */
+export const PAIRED_REPLICATES = 200;
+
+export async function comparePage(dirs: StoreDirs = {}) {
+  const view = await storeView(dirs);
+  const runs = shownRuns(view);
+  return {
+    runs: runs.map((r) => r.row),
+    sweeps: sweepLevels(view),
+    pairs: await comparePairs(view, runs),
+    pairedReplicates: PAIRED_REPLICATES,
+  };
+}
+
+interface CompareRun {
+  digest: RunDigest;
+  row: ReturnType<typeof compareRow>;
+}
+
+/** The run each experiment shows, when it has figures. */
+function shownRuns({ entries, shown }: StoreView): CompareRun[] {
+  return entries.flatMap((e) => {
+    const d = shown[e.id];
+    return d && d.summary ? [{ digest: d, row: compareRow(e, d) }] : [];
+  });
+}
+
+function compareRow(e: ExperimentEntry, d: RunDigest) {
+  const s = d.hasRows ? d.summary : null;
+  return {
+    ...runIdentity(e, d),
+    figures: runFigures(d)!,
+    latency: s && { ttftMs: s.ttftMs, tpotMs: s.tpotMs, e2elMs: s.e2elMs },
+    cdf: d.cdf,
+    /** The rate speedups use: the rate the run is judged at (metrics/rate.ts). */
+    rate: d.rate?.requestThroughput ?? null,
+    rateMethod: d.rate?.method ?? null,
+  };
+}
+/** Every run of a concurrency sweep, one point per level and repeat. */
+function sweepLevels({ entries, digests }: StoreView) {
+  return digests.flatMap((d) => {
+    const s = d.summary;
+    if (d.level === null || !d.hasRows || !s) return [];
+    return [
+      {
+        id: d.experimentId,
+        title: entries.find((e) => e.id === d.experimentId)?.title ?? d.experimentId,
+        source: d.source,
+        runId: d.runId,
+        concurrency: d.level,
+        repeat: d.repeat,
+        totalTokenThroughput: s.totalTokenThroughput,
+        requestThroughput: s.requestThroughput,
+        ttftP50: s.ttftMs.p50,
+        e2elP50: s.e2elMs.p50,
+        e2elP99: s.e2elMs.p99,
+      },
+    ];
+  });
+}
+
+/**
+ * Every ordered pair of shown runs: the speedup at the runs' judged rates, and the paired
+ * per-prompt differences when both sent the same prompts (computed once per unordered pair; the
+ * other order is its reverse).
+ */
+async function comparePairs(view: StoreView, runs: readonly CompareRun[]) {
+  const rowsOf = new Map<RunDigest, Promise<PromptRow[]>>();
+  const rows = (d: RunDigest) => {
+    if (!rowsOf.has(d)) rowsOf.set(d, promptRows(view.folder(d)));
+    return rowsOf.get(d)!;
+  };
+  const pairedOf = new Map<string, PairedComparison | null>();
+  const pairs = [];
+  for (const [i, base] of runs.entries()) {
+    for (const [j, cand] of runs.entries()) {
+      if (i === j) continue;
+      let paired: PairedComparison | null;
+      if (j < i) {
+        const forward = pairedOf.get(`${j}:${i}`)!;
+        paired = forward && reversePaired(forward);
+      } else {
+        const samePrompts = base.digest.promptHash === cand.digest.promptHash;
+        paired = samePrompts ? await pairedByPrompt(base.digest, cand.digest, rows) : null;
+        pairedOf.set(`${i}:${j}`, paired);
+      }
+      const [b, c] = [base.digest.rate, cand.digest.rate];
+      pairs.push({
+        baseline: base.row.id,
+        candidate: cand.row.id,
+        speedup: b && c ? speedup(b.requestThroughput, c.requestThroughput) : null,
+        paired,
+      });
+    }
+  }
+  return pairs;
+}
+
+/** The paired differences of two runs on the same prompts; null when either has no rows. */
+async function pairedByPrompt(
+  base: RunDigest,
+  cand: RunDigest,
+  rows: (d: RunDigest) => Promise<PromptRow[]>,
+): Promise<PairedComparison | null> {
+  const baseRows = await rows(base);
+  const candRows = await rows(cand);
+  if (!baseRows.length || !candRows.length) return null;
+  return pairedComparison(
+    { runId: base.runId, rows: baseRows },
+    { runId: cand.runId, rows: candRows },
+    { replicates: PAIRED_REPLICATES },
+  );
+}

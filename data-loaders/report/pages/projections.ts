@@ -1,0 +1,126 @@
+// The Projections page (src/projections.md, data/projections.json): each shown run's projected
+// time for 1K…1M requests with intervals (analysis/extrapolate.ts, in the digest), backtests of
+// such projections against larger runs, costs at the experiments' prices and GPU $/hour
+// (analysis/cost.ts through report/figures.ts), and the cascade grids (analysis/cascade.ts:
+// every rule precomputed for each cheap → strong pair on the same prompts).
+import { cascadeGrid } from "../../analysis/cascade.ts";
+import { backtest } from "../../analysis/extrapolate.ts";
+import { readRows } from "../../store/columns.ts";
+import type { RequestRow } from "../../store/schemas/request-row.ts";
+import { promptRows, type RunDigest } from "../digest.ts";
+import { runCosts, runFigures } from "../figures.ts";
+import { runIdentity, storeView, type StoreDirs, type StoreView } from "../store.ts";
+
+export const BACKTEST_REPLICATES = 200;
+/** The job size the cascade planner prices. */
+export const CASCADE_REQUESTS = 200_000;
+
+export async function projectionsPage(dirs: StoreDirs = {}) {
+  const view = await storeView(dirs);
+  const runs = projectedRuns(view);
+  return {
+    runs: runs.map((r) => r.row),
+    backtests: await backtests(view),
+    cascades: await cascades(view, runs),
+    backtestReplicates: BACKTEST_REPLICATES,
+  };
+}
+
+interface ProjectedRun {
+  digest: RunDigest;
+  row: ReturnType<typeof projectionRow>;
+}
+
+/** The run each experiment shows, when it has projections. */
+function projectedRuns(view: StoreView): ProjectedRun[] {
+  return view.entries.flatMap((e) => {
+    const d = view.shown[e.id];
+    return d && d.projections.length ? [{ digest: d, row: projectionRow(view, e.id, d) }] : [];
+  });
+}
+
+function projectionRow(view: StoreView, id: string, d: RunDigest) {
+  const settings = view.settings[id]!;
+  return {
+    ...runIdentity(
+      view.entries.find((e) => e.id === id)!,
+      d,
+    ),
+    figures: runFigures(d),
+    projections: d.projections,
+    costs: runCosts(d, settings),
+    prices: settings.prices,
+    gpuDollarsPerHour: settings.gpuDollarsPerHour,
+  };
+}
+
+/**
+ * The backtest pairs: each complete run with rows (large), predicted from the largest run of the
+ * same model and concurrency with fewer requests (small). A projection assumes the same model
+ * and concurrency; runs of one size are repeats, not a test.
+ */
+export function backtestPartners(digests: readonly RunDigest[]): { small: RunDigest; large: RunDigest }[] {
+  const requests = (d: RunDigest) => d.summary?.requests ?? 0;
+  const complete = digests.filter((d) => d.hasRows && d.status === "complete" && d.concurrency !== null);
+  return complete.flatMap((large) => {
+    const small = complete
+      .filter((d) => d.model === large.model && d.concurrency === large.concurrency && requests(d) < requests(large))
+      .sort((a, b) => requests(b) - requests(a))[0];
+    return small ? [{ small, large }] : [];
+  });
+}
+
+const PROJECTION_COLUMNS = ["status", "sent_ms", "done_ms", "prompt_tokens", "completion_tokens"] as const;
+type ProjectionRows = Pick<RequestRow, (typeof PROJECTION_COLUMNS)[number]>[];
+
+async function backtests(view: StoreView) {
+  const rowsOf = new Map<RunDigest, Promise<ProjectionRows>>();
+  const rows = (d: RunDigest) => {
+    if (!rowsOf.has(d)) rowsOf.set(d, readRows(view.folder(d).requestsPath!, PROJECTION_COLUMNS));
+    return rowsOf.get(d)!;
+  };
+  const out = [];
+  for (const { small, large } of backtestPartners(view.digests)) {
+    const result = backtest(
+      { runId: small.runId, rows: await rows(small), concurrency: small.concurrency! },
+      { runId: large.runId, rows: await rows(large) },
+      { replicates: BACKTEST_REPLICATES },
+    );
+    if (!result) continue;
+    const experiments = { smallExperiment: small.experimentId, largeExperiment: large.experimentId };
+    out.push({ model: large.model, ...experiments, source: large.source, ...result });
+  }
+  return out;
+}
+
+/**
+ * Cascades: A screens (the run judged faster), B answers what A's rule escalates; every ordered
+ * pair of shown runs with rows on the same prompts.
+ */
+async function cascades(view: StoreView, runs: readonly ProjectedRun[]) {
+  const withRows = runs.filter((r) => r.digest.hasRows && r.digest.rate !== null);
+  const side = async ({ digest, row }: ProjectedRun) => ({
+    runId: digest.runId,
+    rows: await promptRows(view.folder(digest)),
+    requestThroughput: digest.rate!.requestThroughput,
+    price: row.prices[0] ?? null,
+    gpuDollarsPerHour: row.gpuDollarsPerHour,
+  });
+  const out = [];
+  for (const a of withRows) {
+    for (const b of withRows) {
+      const faster = a.digest.rate!.requestThroughput >= b.digest.rate!.requestThroughput;
+      if (a === b || a.digest.promptHash !== b.digest.promptHash || !faster) continue;
+      const field = view.settings[a.row.id]!.agreementField ?? view.settings[b.row.id]!.agreementField;
+      const grid = cascadeGrid(await side(a), await side(b), { agreementField: field, requests: CASCADE_REQUESTS });
+      out.push({
+        a: a.row.id,
+        b: b.row.id,
+        priceA: a.row.prices[0]?.label ?? null,
+        priceB: b.row.prices[0]?.label ?? null,
+        ...grid,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+// The "Server start-up" section of a run whose server the tracker launched (`server.launch`):
+// the command, load time and KV-cache capacity from vLLM's start-up log, and the GPU memory
+// chart. Empty for any other server.
+import { html } from "htl";
+// Framework's own standard library, served from the built site (not the npm CDN).
+import { resize } from "npm:@observablehq/stdlib";
+import { SourceBadge } from "./badge.js";
+import { formatDuration, formatNumber } from "./format.js";
+import { MemoryChart } from "./memory-chart.js";
+
+export function ServerStartup(launch, { source }) {
+  if (!launch) return "";
+  const failure = launch.failure ? html` and it <b>failed</b>: ${launch.failure}` : "";
+  const weights = launch.weights_load_s != null ? ` (weights ${formatDuration(launch.weights_load_s)})` : "";
+  const memory = `${formatNumber(launch.gpu_memory_before_mib, 0)} → ${formatNumber(launch.gpu_memory_after_mib, 0)} MiB`;
+  return html`<h2>Server start-up</h2>
+    <p>
+      The tracker started the server with <code>${launch.command}</code>${failure}. Model load took
+      <b>${formatDuration(launch.load_time_s)}</b>${weights}; KV cache holds ${formatNumber(launch.kv_cache_tokens, 0)}
+      tokens, for at most ${formatNumber(launch.max_concurrency, 1)} requests at full length.
+    </p>
+    <div class="card">
+      <h2>GPU memory ${SourceBadge(source)}</h2>
+      <h3>from vLLM's start-up log; total from nvidia-smi before and after (${memory})</h3>
+      ${resize((width) => MemoryChart(launch, { width }))}
+    </div>`;
+}
