@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  apiCosts,
-  gpuCost,
-  projectedGpuCosts,
-  selfHostedRate,
-  tokenCost,
-} from "../../data-loaders/analysis/cost.ts";
+import { apiCosts, gpuCost, projectedGpuCosts, selfHostedRate, tokenCost } from "../../data-loaders/analysis/cost.ts";
 import type { Projection } from "../../data-loaders/analysis/extrapolate.ts";
 
 const PRICE = { label: "hosted 4B", inputPerMTok: 0.04, outputPerMTok: 0.08 };
