@@ -63,7 +63,7 @@ export interface RunDigest {
   level: number | null;
   repeat: number;
   counts: Manifest["counts"];
-  /** requests.parquet is there (false for recorded runs and runs that never finished). */
+  /** requests.parquet is there (false for runs that never finished and recorded runs imported without rows). */
   hasRows: boolean;
   summary: RunSummary | null;
   steady: SteadyState | null;
@@ -210,11 +210,15 @@ export function serverMetricsPath(run: RunFolder): string | null {
   return existsSync(path) ? path : null;
 }
 
-/** The run's concurrency: its sweep level, else `spec.load.concurrency` when it is one number. */
+/**
+ * The run's concurrency: its sweep level, else `spec.load.concurrency` when it is one number, else
+ * a recorded run's concurrency (an imported run with rows then gets a steady state and projections).
+ */
 export function runConcurrency(manifest: Manifest): number | null {
   if (typeof manifest.group?.level === "number") return manifest.group.level;
   const load = manifest.spec.load as { concurrency?: unknown } | undefined;
-  return typeof load?.concurrency === "number" ? load.concurrency : null;
+  if (typeof load?.concurrency === "number") return load.concurrency;
+  return manifest.recorded?.concurrency ?? null;
 }
 
 /** The digest of a run from its rows (`DIGEST_COLUMNS`, in request order; none without requests.parquet). */

@@ -165,6 +165,30 @@ export async function readRows<K extends Column>(
   return rows as Pick<RequestRow, K>[];
 }
 
+/**
+ * The given columns of a run's rows (warm-up rows left out), in request order, `size` rows at a
+ * time: for writing a large run out without holding all of it.
+ */
+export async function* readRowBatches<K extends Column>(
+  requestsPath: string,
+  columns: readonly K[],
+  size = 10_000,
+): AsyncGenerator<Pick<RequestRow, K>[]> {
+  const types = duckdbColumns();
+  const list = columns.map((c) => (types[c] === "BIGINT" ? `${quote(c)}::DOUBLE AS ${quote(c)}` : quote(c))).join(", ");
+  for (let after = -1; ;) {
+    const byColumn = await queryColumns(
+      `SELECT request_index::DOUBLE AS "_index", ${list} FROM measured
+       WHERE request_index > $after ORDER BY request_index LIMIT $size`,
+      { path: requestsPath, after, size },
+    );
+    const index = byColumn._index as number[];
+    if (index.length === 0) return;
+    yield index.map((_, i) => Object.fromEntries(columns.map((c) => [c, byColumn[c]![i]])) as Pick<RequestRow, K>);
+    after = index.at(-1)!;
+  }
+}
+
 /** The columns `summarizeRun` and `timeSeries` read. */
 export const METRIC_COLUMNS = [
   "status",

@@ -13,6 +13,7 @@ import {
   listRuns,
   outcomeCounts,
   readExperimentIndex,
+  readRowBatches,
   readRows,
   serverMetricSeries,
 } from "../../data-loaders/store/catalog.ts";
@@ -282,6 +283,18 @@ describe("statistics leave out warm-up requests", () => {
     ]);
     expect(q.e2elMs.map((x) => x.ms)).toEqual([100, 200, 300]);
     expect((await answerSample(warm, 10)).map((r) => r.request_index)).toEqual([0, 1, 2, 3]);
+  });
+
+  test("readRowBatches gives the rows of readRows in request order, a batch at a time", async () => {
+    const batches: unknown[][] = [];
+    for await (const batch of readRowBatches(warm, ["request_index", "itl_ms"], 2)) batches.push(batch);
+    expect(batches).toEqual([
+      [
+        { request_index: 1, itl_ms: [1, 3] },
+        { request_index: 2, itl_ms: [5] },
+      ],
+      [{ request_index: 3, itl_ms: [999] }],
+    ]);
   });
 
   test("a run without values gives an empty distribution and no quantiles", async () => {
