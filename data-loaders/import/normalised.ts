@@ -1,0 +1,164 @@
+// What every import parser returns: one benchmark run of another tool, normalised. Aggregates are
+// named as `vllm bench serve` names them, per-request rows follow the stored row contract
+// (store/rows.ts) with null for everything the file does not say, and the tool is named.
+// Also the helpers the parsers share: errors that name the file and field, JSON/YAML documents,
+// time units, experiment ids.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, extname, relative } from "node:path";
+import type { z } from "zod";
+import { formatPath } from "../experiment/errors.ts";
+import type { RequestRow } from "../store/rows.ts";
+
+export class ImportError extends Error {}
+
+/** A stored row before it gets its run and experiment ids. */
+export type ImportedRow = Omit<RequestRow, "run_id" | "experiment_id">;
+
+export interface ImportedTool {
+  /** e.g. "vllm bench serve", "vllm-bench (Rust)", "GuideLLM", "AIPerf". */
+  name: string;
+  version: string | null;
+}
+
+/** The aggregates, as `vllm bench serve` names them; null when the file does not give them. */
+export interface ImportedAggregates {
+  /** Requests sent (measured ones: warm-up requests are not counted). */
+  num_prompts: number;
+  completed: number | null;
+  /** Benchmark duration, seconds. */
+  duration: number | null;
+  total_input_tokens: number | null;
+  total_output_tokens: number | null;
+  request_throughput: number | null;
+  output_throughput: number | null;
+  total_token_throughput: number | null;
+  mean_ttft_ms: number | null;
+  mean_tpot_ms: number | null;
+  mean_e2el_ms: number | null;
+}
+
+export interface ImportedRun {
+  tool: ImportedTool;
+  model: string;
+  /** Where it ran, when the file says (e.g. the accelerator of a Benchmark Report). */
+  hardware?: string | null;
+  /** Day of the measurement (YYYY-MM-DD) when the file says. */
+  measuredOn: string | null;
+  /** `YYYYMMDD-HHMMSS` of the start when known: part of the default experiment id. */
+  stamp: string | null;
+  /** Short description of the run for its title, e.g. "12 prompts, max concurrency 4". */
+  label: string;
+  /** Closed-loop concurrency (workers / max concurrency) and open-loop rate, when set. */
+  concurrency: number | null;
+  requestRate: number | "inf" | null;
+  /** Other settings worth stating in the notes, e.g. "backend openai-chat". */
+  details: string[];
+  aggregates: ImportedAggregates;
+  /** Per-request rows in request order, or null (then `rowsNote` says why). */
+  rows: Iterable<ImportedRow> | AsyncIterable<ImportedRow> | null;
+  rowsNote: string | null;
+}
+
+/** The path as shown in messages: relative to the working directory when inside it. */
+export function shownPath(path: string): string {
+  return relative(process.cwd(), path) || path;
+}
+
+/** The first zod issue as `file: field: message`. */
+export function issueError(file: string, error: z.ZodError, prefix: PropertyKey[] = []): ImportError {
+  const issue = error.issues[0]!;
+  const path = formatPath([...prefix, ...issue.path]);
+  return new ImportError(`${shownPath(file)}: ${path || "(top level)"}: ${issue.message}`);
+}
+
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, file: string, prefix: PropertyKey[] = []) {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw issueError(file, parsed.error, prefix);
+  return parsed.data as z.output<T>;
+}
+
+export function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ImportError(`${shownPath(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+interface JsYaml {
+  safeLoad(text: string, options: { schema: unknown; filename: string }): unknown;
+  JSON_SCHEMA: unknown;
+}
+
+/**
+ * A JSON document, or a YAML one for `.yaml` / `.yml` files. YAML is read with js-yaml (installed
+ * with Observable Framework) in its JSON schema, so timestamps stay strings as in the JSON form.
+ */
+export function parseDocument(text: string, file: string): unknown {
+  const yaml = [".yaml", ".yml"].includes(extname(file).toLowerCase());
+  try {
+    if (!yaml) return JSON.parse(text);
+    const jsYaml = createRequire(import.meta.url)("js-yaml") as JsYaml;
+    return jsYaml.safeLoad(text, { schema: jsYaml.JSON_SCHEMA, filename: basename(file) });
+  } catch (e) {
+    const what = yaml ? "YAML" : "JSON";
+    throw new ImportError(`${shownPath(file)}: not valid ${what} (${(e as Error).message.split("\n")[0]})`);
+  }
+}
+
+const MS_PER_UNIT: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  seconds: 1000,
+};
+
+/** A time in the given unit as milliseconds; an unknown unit is an error naming the field. */
+export function toMs(value: number, unit: string, file: string, field: string): number {
+  const factor = MS_PER_UNIT[unit.replace(/\/token$/, "")];
+  if (factor === undefined) throw new ImportError(`${shownPath(file)}: ${field}: unknown time unit "${unit}"`);
+  return value * factor;
+}
+
+/** A safe experiment id `<prefix>-<stem>` (lower-case letters, digits, "." and "-", at most 63 characters). */
+export function safeId(prefix: string, stem: string): string {
+  const safe = stem
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, "-")
+    .replace(/\.{2,}/g, ".")
+    .replace(/^[-.]+|[-.]+$/g, "");
+  return `${prefix}-${safe}`.slice(0, 63).replace(/[-.]+$/, "");
+}
+
+/** The default experiment id stem: `<model name>-<stamp>`, or the file name without its extension. */
+export function idStem(run: Pick<ImportedRun, "model" | "stamp">, file: string): string {
+  return run.stamp ? `${run.model.split("/").at(-1)}-${run.stamp}` : basename(file).replace(/\.[a-z]+$/i, "");
+}
+
+/** `YYYYMMDD-HHMMSS` and `YYYY-MM-DD` (UTC) of a time. */
+export function stampOf(at: Date): { stamp: string; day: string } {
+  const iso = at.toISOString();
+  return { stamp: iso.slice(0, 19).replace(/[-:]/g, "").replace("T", "-"), day: iso.slice(0, 10) };
+}
+
+/** The fields a row from another tool always has the same way: one attempt, no answer checks. */
+export const ROW_DEFAULTS = {
+  endpoint: "",
+  worker: 0,
+  attempts: 1,
+  warmup: false,
+  error_class: null,
+  http_status: null,
+  error_message: null,
+  first_token_ms: null,
+  finish_reason: null,
+  answer: null,
+  reasoning: null,
+  json_valid: null,
+  schema_valid: null,
+  schema_errors: null,
+} as const satisfies Partial<ImportedRow>;
