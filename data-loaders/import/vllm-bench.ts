@@ -162,12 +162,18 @@ function rowsOf(
   return { rows: Array.from({ length: requests }, (_, i) => rowOf(r, i, failed.has(i), origin)), note: null };
 }
 
-/** Failed requests: the Rust client lists them; the Python file marks them with a non-empty error. */
+/**
+ * Failed requests: the Rust client lists them; the Python file marks them with a non-empty error,
+ * except an HTTP error without a reason phrase (HTTP/2 has none), which vLLM stores as "": when
+ * the errors fall short of `failed`, requests with neither a first token nor output count too.
+ */
 function failedIndices(r: VllmBenchResult, where: string): Set<number> {
+  const expected = r.failed ?? (r.num_prompts ?? 0) - r.completed;
   const failed = r.failed_requests
     ? new Set(r.failed_requests.map((f) => f.index))
     : new Set(r.errors!.flatMap((e, i) => (e ? [i] : [])));
-  const expected = r.failed ?? (r.num_prompts ?? 0) - r.completed;
+  if (!r.failed_requests && failed.size < expected)
+    for (const [i, ttft] of r.ttfts!.entries()) if (!ttft && !r.output_lens![i]) failed.add(i);
   if (failed.size !== expected)
     throw new ImportError(
       `${where}: ${r.failed_requests ? "failed_requests" : "errors"}: ${failed.size} failed requests, but failed = ${expected}`,

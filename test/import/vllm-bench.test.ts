@@ -210,6 +210,11 @@ describe("tracker import vllm-bench: per-request rows (--save-detailed)", () => 
     expect(parse(appended).map((r) => r.model)).toEqual(["meta-llama/Llama-3.2-1B-Instruct", "Qwen/Qwen3-4B"]);
   });
 
+  it('counts an HTTP error without a reason phrase (stored as "") as failed: no first token, no output', () => {
+    const noReason = writeResult("no-reason.json", (r) => ((r.errors as string[])[7] = ""), DETAILED);
+    expect(rowsOf(noReason)[7]).toMatchObject({ status: "error", error_message: null });
+  });
+
   it("stores the rows as requests.parquet beside the manifest", async () => {
     const [r] = await importFile("vllm-bench", DETAILED, folders("rows"));
     expect(readdirSync(r!.runDir).sort()).toEqual(["manifest.json", "requests.parquet"]);
