@@ -16,12 +16,11 @@ import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { classifyHttpStatus, parseErrorBody } from "../client/errors.ts";
-import { tpotMs } from "../metrics/latency.ts";
 import { perSecond } from "../metrics/throughput.ts";
 import type { ErrorClass } from "../store/rows.ts";
 import {
   ImportError,
-  ROW_DEFAULTS,
+  importedRow,
   parseDocument,
   parseWith,
   readText,
@@ -255,13 +254,12 @@ function rowOf(r: AiperfRecord, at: RowContext): ImportedRow {
     return v === null ? null : toMs(v, metrics[name]!.unit, at.file, field(name));
   };
   const failed = failedRecord(r);
+  const failure = failed ? failureOf(r) : null;
   const sent = (m.request_start_ns - at.origin) / 1e6;
   const ttft = failed ? null : time("time_to_first_token");
   const e2e = failed ? null : (time("request_latency") ?? (m.request_end_ns - m.request_start_ns) / 1e6);
   const gaps = metrics.inter_chunk_latency;
-  const row: ImportedRow = {
-    ...ROW_DEFAULTS,
-    ...(failed ? failureOf(r) : {}),
+  return importedRow({
     request_index: at.index,
     prompt_id: m.conversation_id ?? String(m.session_num),
     request_id: m.x_request_id ?? "",
@@ -269,25 +267,25 @@ function rowOf(r: AiperfRecord, at: RowContext): ImportedRow {
     worker: at.worker,
     warmup: m.benchmark_phase === "warmup",
     status: failed ? "error" : "ok",
+    error_class: failure?.error_class ?? null,
+    http_status: failure?.http_status ?? null,
+    error_message: failure?.error_message ?? null,
     sent_ms: sent,
     first_event_ms: ttft === null ? null : sent + ttft,
     first_token_ms: ttft === null ? null : sent + ttft,
     done_ms: failed ? (m.request_end_ns - at.origin) / 1e6 : sent + e2e!,
     ttft_ms: ttft,
     e2e_ms: e2e,
-    tpot_ms: null,
     itl_ms:
       !failed && gaps && Array.isArray(gaps.value)
         ? gaps.value.map((g) => toMs(g, gaps.unit, at.file, field("inter_chunk_latency")))
         : null,
     prompt_tokens: scalar("input_sequence_length") ?? scalar("error_isl"),
     completion_tokens: failed ? null : (scalar("output_sequence_length") ?? scalar("output_token_count")),
-  };
-  row.tpot_ms = tpotMs(row);
-  return row;
+  });
 }
 
-function failureOf(r: AiperfRecord): Partial<ImportedRow> {
+function failureOf(r: AiperfRecord): Pick<ImportedRow, "error_class" | "http_status" | "error_message"> {
   const e = r.error;
   const message = e ? [e.type, e.message].filter(Boolean).join(": ") : "cancelled";
   const code = e?.code ?? null;

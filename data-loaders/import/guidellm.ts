@@ -15,11 +15,10 @@
 // (`--sample-size` unset): a sample would not give the run's throughput.
 import { z } from "zod";
 import { classifyHttpStatus, parseErrorBody } from "../client/errors.ts";
-import { tpotMs } from "../metrics/latency.ts";
 import { perSecond } from "../metrics/throughput.ts";
 import {
   ImportError,
-  ROW_DEFAULTS,
+  importedRow,
   parseDocument,
   parseWith,
   shownPath,
@@ -181,7 +180,7 @@ function rowsOf(b: Benchmark): { rows: ImportedRow[] | null; note: string | null
       note: `the report kept ${all.length} of the requests (GuideLLM --sample-size): rows not stored`,
     };
   all.sort((a, c) => (a.start ?? Infinity) - (c.start ?? Infinity));
-  const origin = Math.min(...all.map((a) => a.start ?? Infinity));
+  const origin = all[0]?.start ?? 0; // sorted by send time (a spread of a large list would overflow the stack)
   const target = b.config.backend?.target ?? "";
   const rows = all.map(({ r, status }, i) => rowOf(r, status, i, { origin, target, warmup: !inWindow(r) }));
   return { rows, note: null };
@@ -202,40 +201,40 @@ function rowOf(
   const first = ms(t.first_request_iteration ?? t.first_token_iteration);
   const done = ms(endOf(r));
   const since = (x: number | null) => (x === null || sent === null ? null : x - sent);
-  const ok = status === "successful";
-  const row: ImportedRow = {
-    ...ROW_DEFAULTS,
-    ...(ok ? {} : failureOf(r, status)),
+  const failure = status === "successful" ? NO_FAILURE : failureOf(r, status);
+  return importedRow({
     request_index: index,
     prompt_id: r.request_id,
     request_id: r.request_id,
     endpoint: at.target,
     worker: Math.max(r.info.scheduler_process_id ?? 0, 0),
     warmup: at.warmup,
-    status: ok ? "ok" : "error",
+    status: status === "successful" ? "ok" : "error",
+    error_class: failure.error_class,
+    http_status: failure.http_status,
+    error_message: failure.error_message,
     sent_ms: sent,
     first_event_ms: first,
     first_token_ms: ms(t.first_token_iteration),
     done_ms: done,
     ttft_ms: since(first),
     e2e_ms: since(done),
-    tpot_ms: null,
-    itl_ms: null,
     prompt_tokens: r.input_metrics.total_tokens ?? null,
     completion_tokens: r.output_metrics.total_tokens ?? null,
     answer: r.output ?? null,
     reasoning: r.reasoning_output ?? null,
-  };
-  row.tpot_ms = tpotMs(row);
-  return row;
+  });
 }
+
+type Failure = Pick<ImportedRow, "error_class" | "http_status" | "error_message">;
+const NO_FAILURE: Failure = { error_class: null, http_status: null, error_message: null };
 
 const HTTP_STATUS = /\b(?:HTTP|status(?: code)?)[ :]*([1-5]\d\d)\b/i;
 
-function failureOf(r: GuideLlmRequest, status: Status): Partial<ImportedRow> {
+function failureOf(r: GuideLlmRequest, status: Status): Failure {
   const message = r.info.error ?? (status === "incomplete" ? "incomplete: cancelled when the benchmark ended" : null);
-  if (status === "incomplete") return { error_class: "aborted", error_message: message };
+  if (status === "incomplete") return { error_class: "aborted", http_status: null, error_message: message };
   const code = message ? Number(HTTP_STATUS.exec(message)?.[1] ?? NaN) : NaN;
-  if (!Number.isFinite(code) || code < 400) return { error_message: message };
+  if (!Number.isFinite(code) || code < 400) return { ...NO_FAILURE, error_message: message };
   return { error_class: classifyHttpStatus(code, parseErrorBody(message!)), http_status: code, error_message: message };
 }

@@ -11,10 +11,9 @@
 // `start_times` and `latencies` (older files lack them: without send times the run's duration and
 // throughput cannot be computed from rows).
 import { z } from "zod";
-import { tpotMs } from "../metrics/latency.ts";
 import {
   ImportError,
-  ROW_DEFAULTS,
+  importedRow,
   parseWith,
   shownPath,
   type ImportedAggregates,
@@ -158,7 +157,8 @@ function rowsOf(
       throw new ImportError(`${where}: ${k}: ${length} entries, but the run sent ${requests} requests`);
   }
   const failed = failedIndices(r, where);
-  const origin = Math.min(...r.start_times!.filter((t): t is number => t !== null));
+  // A loop, not Math.min(...list): a spread of 200K arguments overflows the stack.
+  const origin = r.start_times!.reduce<number>((min, t) => (t !== null && t < min ? t : min), Infinity);
   return { rows: Array.from({ length: requests }, (_, i) => rowOf(r, i, failed.has(i), origin)), note: null };
 }
 
@@ -188,12 +188,9 @@ function rowOf(r: VllmBenchResult, i: number, failed: boolean, origin: number): 
   // A failed request's ttft is 0 (or, from the Rust client, the partial stream's): not a TTFT.
   const ttft = failed ? null : s(r.ttfts![i]);
   const e2e = s(r.latencies![i]);
-  const completion = failed ? null : (r.output_lens![i] ?? null);
-  const row: ImportedRow = {
-    ...ROW_DEFAULTS,
+  return importedRow({
     request_index: i,
     prompt_id: String(i),
-    request_id: "",
     status: failed ? "error" : "ok",
     error_message: failed ? r.errors![i] || (r.failed_requests?.find((f) => f.index === i)?.error ?? null) : null,
     sent_ms: sent,
@@ -201,12 +198,9 @@ function rowOf(r: VllmBenchResult, i: number, failed: boolean, origin: number): 
     done_ms: e2e === null ? null : sent! + e2e,
     ttft_ms: ttft,
     e2e_ms: e2e,
-    tpot_ms: null,
     itl_ms: failed ? null : (r.itls![i]?.map((g) => g * 1000) ?? null),
     prompt_tokens: r.input_lens![i] ?? null,
-    completion_tokens: completion,
+    completion_tokens: failed ? null : (r.output_lens![i] ?? null),
     answer: failed ? null : (r.generated_texts?.[i] ?? null),
-  };
-  row.tpot_ms = tpotMs(row);
-  return row;
+  });
 }

@@ -215,6 +215,28 @@ describe("tracker import vllm-bench: per-request rows (--save-detailed)", () => 
     expect(rowsOf(noReason)[7]).toMatchObject({ status: "error", error_message: null });
   });
 
+  it("reads a run of 200,000 requests (no per-request spreads that overflow the stack)", () => {
+    const n = 200_000;
+    const big = writeResult(
+      "big.json",
+      (r) => {
+        Object.assign(r, { num_prompts: n, completed: n, failed: 0 });
+        r.input_lens = new Array(n).fill(100);
+        r.output_lens = new Array(n).fill(2);
+        r.ttfts = new Array(n).fill(0.01);
+        r.itls = new Array(n).fill([0.005]);
+        r.latencies = new Array(n).fill(0.02);
+        r.start_times = Array.from({ length: n }, (_, i) => 1000 + i / 1000);
+        r.generated_texts = new Array(n).fill("ok");
+        r.errors = new Array(n).fill("");
+      },
+      DETAILED,
+    );
+    const rows = rowsOf(big);
+    expect(rows).toHaveLength(n);
+    expect(rows.at(-1)!.sent_ms).toBeCloseTo(199_999, 6);
+  });
+
   it("stores the rows as requests.parquet beside the manifest", async () => {
     const [r] = await importFile("vllm-bench", DETAILED, folders("rows"));
     expect(readdirSync(r!.runDir).sort()).toEqual(["manifest.json", "requests.parquet"]);
