@@ -3,7 +3,8 @@ import { writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { experimentWarnings, loadExperiments, type LoadResult } from "./experiment/load.ts";
 import { materialiseRecorded, recordedIndexEntries } from "./experiment/recorded.ts";
-import { importVllmBench } from "./import/vllm-bench.ts";
+import { IMPORT_FORMATS, importFile, isImportFormat } from "./import/dispatch.ts";
+import { EXPORT_FORMATS, exportRunAs } from "./import/exports.ts";
 import { batchOutputLines, runToExport } from "./import/export-batch.ts";
 import { buildSite } from "./site/build.ts";
 import { invalidateLoaderCache } from "./site/cache.ts";
@@ -256,26 +257,33 @@ program
 
 program.addCommand(planCommand(EXPERIMENTS_DIR));
 
-const importCommand = program
+program
   .command("import")
-  .description("turn results measured elsewhere into recorded experiments");
-importCommand
-  .command("vllm-bench")
-  .description("a `vllm bench serve --save-result` JSON file → experiments/<id>.ts (recorded) and its run folder")
-  .argument("<file>", "the result JSON")
-  .option("--experiment <id>", "experiment id (default: from the file name)")
-  .option("--hardware <text>", 'where it ran, e.g. "RTX 4080 16 GB"', "not recorded")
-  .action((file: string, opts: { experiment?: string; hardware: string }) => {
+  .description("turn results measured elsewhere into recorded experiments (one per run in the file)")
+  .argument("<format>", `${Object.keys(IMPORT_FORMATS).join(", ")}`)
+  .argument("<file>", "the result file")
+  .option("--experiment <id>", "experiment id (default: from the model and date, else the file name)")
+  .option("--hardware <text>", 'where it ran, e.g. "RTX 4080 16 GB" (default: what the file says)')
+  .addHelpText(
+    "after",
+    `\nFormats:\n${Object.entries(IMPORT_FORMATS)
+      .map(([k, f]) => `  ${k.padEnd(12)} ${f.what}`)
+      .join("\n")}`,
+  )
+  .action(async (format: string, file: string, opts: { experiment?: string; hardware?: string }) => {
     try {
-      const r = importVllmBench(file, {
+      if (!isImportFormat(format))
+        throw new InvalidArgumentError(`unknown format "${format}": one of ${Object.keys(IMPORT_FORMATS).join(", ")}`);
+      const results = await importFile(format, file, {
         experimentsDir: EXPERIMENTS_DIR,
         resultsRoot: resultsDir(),
         experimentId: opts.experiment,
         hardware: opts.hardware,
       });
-      process.stderr.write(
-        `${r.id}: recorded ${r.manifest.counts.requests} requests → ${r.experimentFile}, ${r.runDir}\n`,
-      );
+      for (const r of results)
+        process.stderr.write(
+          `${r.id}: recorded ${r.manifest.counts.requests} requests${r.rows ? `, ${r.rows} rows` : ` (${r.rowsNote})`} → ${r.experimentFile}, ${r.runDir}\n`,
+        );
     } catch (e) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       process.exitCode = 1;
@@ -302,5 +310,27 @@ exportCommand
       process.exitCode = 1;
     }
   });
+
+for (const format of EXPORT_FORMATS)
+  exportCommand
+    .command(format)
+    .description(
+      format === "report-v0.2"
+        ? "a run as an llm-d Benchmark Report v0.2 (JSON)"
+        : "a run as a `vllm bench serve --save-result` JSON (Python layout)",
+    )
+    .argument("<experiment-id>", "experiment id")
+    .option("--run <run-id>", "run to export (default: the run the site shows)")
+    .option("--out <file>", "output file (default: standard output)")
+    .option("--detailed", "vllm-bench: add the per-request lists, as --save-detailed does")
+    .action(async (id: string, opts: { run?: string; out?: string; detailed?: boolean }) => {
+      try {
+        const run = await exportRunAs(format, resultsDir(), id, opts);
+        if (opts.out) process.stderr.write(`${id}/${run.runId}: ${format} → ${opts.out}\n`);
+      } catch (e) {
+        process.stderr.write(`error: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    });
 
 await program.parseAsync(process.argv);

@@ -1,8 +1,9 @@
 // Recorded experiments: results measured elsewhere (by hand, by `vllm bench serve`, on another
 // machine) that the tracker cannot re-run. `experiments/<id>.ts` exports `defineRecorded({...})`;
 // the build materialises each as a run folder holding only a manifest (source "recorded", the
-// `recorded` aggregates, no requests.parquet), so the store, plan and site treat it like any
-// other run. A recorded experiment is never run; a failed one (e.g. the server never started)
+// `recorded` aggregates and the tool that measured them), so the store, plan and site treat it
+// like any other run; `tracker import` adds requests.parquet when the imported file has rows. A
+// recorded experiment is never run; a failed one (e.g. the server never started)
 // is a failed recorded run with its reason.
 import { mkdirSync } from "node:fs";
 import { z } from "zod";
@@ -95,6 +96,13 @@ function contradictions(f: z.output<typeof figuresObject>): [string, string][] {
   return out;
 }
 
+/** The benchmark tool that measured the figures (named on the site beside them). */
+export const recordedToolSchema = z.strictObject({
+  /** e.g. "vllm bench serve", "GuideLLM", "AIPerf". */
+  name: z.string().min(1),
+  version: z.string().min(1).optional(),
+});
+
 /** Server start-up figures, as read from the vLLM log at the time. */
 export const recordedLaunchSchema = z.strictObject({
   /** The command, as far as it is known. */
@@ -119,6 +127,8 @@ export const recordedSchema = z
     hardware: z.string().min(1),
     /** Where the figures come from (tool, person, document). */
     origin: z.string().min(1),
+    /** The tool that measured them, when it is a benchmark tool. */
+    tool: recordedToolSchema.optional(),
     /** Day of the measurement (YYYY-MM-DD) when known; it then names the run folder (else the day it was recorded here). */
     measuredOn: z.iso.date({ error: "a date such as 2025-10-01" }).optional(),
     /** `failed` when the run did not happen (e.g. the server did not start); give `reason`. */
@@ -199,6 +209,8 @@ export function recordedManifest(r: LoadedRecorded, runId: string, at: Date): Ma
     },
     recorded: {
       origin: r.recorded.origin,
+      tool: r.recorded.tool?.name ?? null,
+      tool_version: r.recorded.tool?.version ?? null,
       requests: f.requests,
       completed: f.completed ?? null,
       duration_s: f.durationS ?? null,

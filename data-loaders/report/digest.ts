@@ -48,7 +48,7 @@ export interface RunDigest {
   level: number | null;
   repeat: number;
   counts: Manifest["counts"];
-  /** requests.parquet is there (false for recorded runs and runs that never finished). */
+  /** requests.parquet is there (false for runs that never finished and recorded runs imported without rows). */
   hasRows: boolean;
   /**
    * The run's summary (metrics/summary.ts), or for a recorded run its aggregates in the same
@@ -74,6 +74,8 @@ export interface RunDigest {
   quality: QualitySummary | null;
   /** Runs with equal prompt hashes sent the same prompts: only those are paired by prompt. */
   promptHash: string;
+  /** The benchmark tool that measured a recorded run (`tracker import`), null for the tracker's own runs. */
+  tool: string | null;
 }
 
 /** The digest of a run, from the memo when its files and the code are unchanged. */
@@ -166,11 +168,15 @@ export function serverMetricsPath(run: RunFolder): string | null {
   return existsSync(path) ? path : null;
 }
 
-/** The run's concurrency: its sweep level, else `spec.load.concurrency` when it is one number. */
+/**
+ * The run's concurrency: its sweep level, else `spec.load.concurrency` when it is one number, else
+ * a recorded run's concurrency (an imported run with rows then gets a steady state and projections).
+ */
 export function runConcurrency(manifest: Manifest): number | null {
   if (typeof manifest.group?.level === "number") return manifest.group.level;
   const load = manifest.spec.load as { concurrency?: unknown } | undefined;
-  return typeof load?.concurrency === "number" ? load.concurrency : null;
+  if (typeof load?.concurrency === "number") return load.concurrency;
+  return manifest.recorded?.concurrency ?? null;
 }
 
 /** The digest of a run from its rows (`DIGEST_COLUMNS`, in request order; none without requests.parquet). */
@@ -233,6 +239,7 @@ function digestBase(run: RunFolder) {
     repeat: m.group?.repeat ?? 0,
     counts: m.counts,
     promptHash: m.prompt_hash,
+    tool: m.recorded?.tool ?? null,
   };
 }
 

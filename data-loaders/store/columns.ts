@@ -15,11 +15,9 @@ export async function readRows<K extends Column>(
   requestsPath: string,
   columns: readonly K[],
 ): Promise<Pick<RequestRow, K>[]> {
-  const types = duckdbColumns();
-  const list = columns
-    .map((c) => (types[c] === "BIGINT" ? `${quoteIdentifier(c)}::DOUBLE AS ${quoteIdentifier(c)}` : quoteIdentifier(c)))
-    .join(", ");
-  const byColumn = await queryColumns(`SELECT ${list} FROM measured ORDER BY request_index`, { path: requestsPath });
+  const byColumn = await queryColumns(`SELECT ${selectList(columns)} FROM measured ORDER BY request_index`, {
+    path: requestsPath,
+  });
   const n = byColumn[columns[0]!]?.length ?? 0;
   const rows = new Array<Record<string, unknown>>(n);
   for (let i = 0; i < n; i++) {
@@ -28,6 +26,36 @@ export async function readRows<K extends Column>(
     rows[i] = row;
   }
   return rows as Pick<RequestRow, K>[];
+}
+
+/** The columns as a SELECT list, BIGINT columns as DOUBLE (so they come back as numbers). */
+function selectList(columns: readonly Column[]): string {
+  const types = duckdbColumns();
+  return columns
+    .map((c) => (types[c] === "BIGINT" ? `${quoteIdentifier(c)}::DOUBLE AS ${quoteIdentifier(c)}` : quoteIdentifier(c)))
+    .join(", ");
+}
+
+/**
+ * The given columns of a run's rows (warm-up rows left out), in request order, `size` rows at a
+ * time: for writing a large run out without holding all of it.
+ */
+export async function* readRowBatches<K extends Column>(
+  requestsPath: string,
+  columns: readonly K[],
+  size = 10_000,
+): AsyncGenerator<Pick<RequestRow, K>[]> {
+  for (let after = -1; ;) {
+    const byColumn = await queryColumns(
+      `SELECT request_index::DOUBLE AS "_index", ${selectList(columns)} FROM measured
+       WHERE request_index > $after ORDER BY request_index LIMIT $size`,
+      { path: requestsPath, after, size },
+    );
+    const index = byColumn._index as number[];
+    if (index.length === 0) return;
+    yield index.map((_, i) => Object.fromEntries(columns.map((c) => [c, byColumn[c]![i]])) as Pick<RequestRow, K>);
+    after = index.at(-1)!;
+  }
 }
 
 /** The columns the run-level metrics read (`MetricRow` in metrics/types.ts is these columns of a row). */

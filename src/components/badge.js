@@ -9,11 +9,15 @@ const SOURCES = {
   measured: ["measured", "Figures were measured against a real server"],
   simulated: ["simulated", "Figures come from the built-in vLLM simulator, not a real server"],
   recorded: ["recorded, aggregates only", "Aggregates measured elsewhere and imported; no per-request rows"],
+  "recorded-rows": ["recorded", "Measured elsewhere and imported with its per-request rows; figures computed here"],
   extrapolated: ["extrapolated", "Projected from a smaller run (see Methods)"],
 };
 
-/** The badge shown next to every figure: its source, "measured", "simulated", "recorded" or "extrapolated". */
-export function SourceBadge(source) {
-  const [label, title] = SOURCES[source] ?? [String(source), ""];
+/**
+ * The badge shown next to every figure: its source, "measured", "simulated", "recorded" or
+ * "extrapolated". `rows`: a recorded run imported with its per-request rows (not aggregates only).
+ */
+export function SourceBadge(source, { rows = false } = {}) {
+  const [label, title] = SOURCES[source === "recorded" && rows ? "recorded-rows" : source] ?? [String(source), ""];
   return Badge(label, { kind: source, title });
 }

@@ -4,7 +4,8 @@
 import { html } from "htl";
 import { formatNumber } from "./format.js";
 
-export function RunNotices({ id, entry, manifest }) {
+export function RunNotices({ id, entry, manifest, digest }) {
+  const hasRows = digest?.hasRows ?? false;
   const m = manifest;
   const notices = [];
   const add = (kind, label, body) => notices.push(html`<div class=${kind} label=${label}>${body}</div>`);
@@ -49,7 +50,15 @@ export function RunNotices({ id, entry, manifest }) {
       `The client, not the server, limited this run${why}. Its throughput understates the server.`,
     );
   }
-  if (m?.source === "recorded") {
+  if (m?.source === "recorded" && hasRows) {
+    add(
+      "note",
+      "Recorded elsewhere",
+      `These figures were measured elsewhere (${m.recorded?.origin ?? "imported"}) and imported with their
+      per-request rows: the figures below are computed from those rows with this site's formulas, from the timings the
+      tool took.`,
+    );
+  } else if (m?.source === "recorded") {
     add(
       "note",
       "Recorded, aggregates only",

@@ -25,6 +25,7 @@ export function projection(runId: string, requests: number, seconds: number): Pr
 export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentId" | "runId" | "model">): RunDigest {
   return {
     source: "simulated",
+    tool: null,
     status: "complete",
     reason: null,
     startedAt: "2026-01-01T00:00:00Z",

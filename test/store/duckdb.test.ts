@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { histogram } from "../../data-loaders/metrics/histogram.ts";
 import { itlDistribution, latencyQuantiles } from "../../data-loaders/metrics/latency.ts";
 import { outcomeCounts } from "../../data-loaders/metrics/outcomes.ts";
-import { answerSample, readRows } from "../../data-loaders/store/columns.ts";
+import { answerSample, readRowBatches, readRows } from "../../data-loaders/store/columns.ts";
 import { query, quoteIdentifier, sqlString } from "../../data-loaders/store/duckdb.ts";
 import { makeManifest, makeRow, writeRun } from "../site/fixture-store.ts";
 import { writeStoreFixture, type StoreFixture } from "./fixture.ts";
@@ -93,6 +93,18 @@ describe("statistics leave out warm-up requests", () => {
     ]);
     expect(q.e2elMs.map((x) => x.ms)).toEqual([100, 200, 300]);
     expect((await answerSample(warm, 10)).map((r) => r.request_index)).toEqual([0, 1, 2, 3]);
+  });
+
+  test("readRowBatches gives the rows of readRows in request order, a batch at a time", async () => {
+    const batches: unknown[][] = [];
+    for await (const batch of readRowBatches(warm, ["request_index", "itl_ms"], 2)) batches.push(batch);
+    expect(batches).toEqual([
+      [
+        { request_index: 1, itl_ms: [1, 3] },
+        { request_index: 2, itl_ms: [5] },
+      ],
+      [{ request_index: 3, itl_ms: [999] }],
+    ]);
   });
 
   test("a run without values gives an empty distribution and no quantiles", async () => {

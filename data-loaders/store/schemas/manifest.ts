@@ -94,10 +94,13 @@ export const manifestSchema = z.object({
       failure: z.string().nullable(),
     })
     .optional(),
-  /** Recorded runs (source "recorded"): aggregates measured elsewhere; there is no requests.parquet. */
+  /** Recorded runs (source "recorded"): aggregates measured elsewhere; requests.parquet only when imported with per-request rows. */
   recorded: z
     .object({
       origin: z.string(),
+      /** The benchmark tool that measured the run (`tracker import`), null when not known. */
+      tool: z.string().nullable().optional(),
+      tool_version: z.string().nullable().optional(),
       requests: z.number().int(),
       completed: z.number().int().nullable(),
       duration_s: z.number().nullable(),
