@@ -6,7 +6,7 @@ import { materialiseRecorded, recordedIndexEntries } from "./experiment/recorded
 import { importVllmBench } from "./import/vllm-bench.ts";
 import { batchOutputLines, runToExport } from "./import/export-batch.ts";
 import { buildSite, invalidateLoaderCache, runFramework } from "./build/site.ts";
-import { needsRun, planExperiments, writeExperimentIndex, type PlanEntry } from "./build/plan.ts";
+import { needsRun, planExperiments, writeExperimentIndex, type PlanEntry } from "./run/plan.ts";
 import { runExperiment } from "./run/runner.ts";
 import { trackerVersion } from "./run/environment.ts";
 import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";

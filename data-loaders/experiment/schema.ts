@@ -2,6 +2,7 @@
 // `experiments/<id>.ts`. Types are inferred from these schemas; nothing else restates them.
 import { z } from "zod";
 import { PROFILE_NAMES } from "../sim/profiles.ts";
+import { trimBaseUrl } from "../server/url.ts";
 
 /** A safe experiment id: the file name without `.ts`. */
 export const EXPERIMENT_ID = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{0,62}$/;
@@ -59,10 +60,7 @@ export const replicasServerSchema = z.strictObject({
   urls: z
     .array(z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }))
     .min(2, "at least two URLs (for one server write `url`)")
-    .refine(
-      (urls) => new Set(urls.map((u) => u.replace(/\/+$/, "").replace(/\/v1$/, ""))).size === urls.length,
-      "each replica once",
-    ),
+    .refine((urls) => new Set(urls.map(trimBaseUrl)).size === urls.length, "each replica once"),
   /** The served model name; every replica must serve it. */
   model: z.string().min(1),
   apiKeyEnv: envName.optional(),

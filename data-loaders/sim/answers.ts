@@ -10,6 +10,7 @@
 // Other prompts get deterministic filler prose.
 import { CANDIDATE_DIMENSIONS, CANDIDATE_INSTRUCTION } from "../experiment/candidate-profiles.ts";
 import { rngFor, type Rng } from "../random.ts";
+import { schemaInstance } from "./json-schema-instance.ts";
 import { countTokens } from "./tokenizer.ts";
 import type { SimProfile } from "./profiles.ts";
 
@@ -37,7 +38,7 @@ export function composeAnswer(req: AnswerRequest): Answer {
   const rng = rngFor(req.simSeed, req.profile.model, req.content, req.temperature, sampling);
   if (!req.content.includes(CANDIDATE_INSTRUCTION)) {
     if (req.jsonSchema !== undefined)
-      return { reasoning: "", content: JSON.stringify(conform(req.jsonSchema, undefined, rng), null, 2) };
+      return { reasoning: "", content: JSON.stringify(schemaInstance(req.jsonSchema, undefined, rng, PROSE), null, 2) };
     return { reasoning: "", content: prose(rng, lengthAround(req.profile.answers.proseTokens, rng)) };
   }
   return candidateAnswer(req, rng);
@@ -186,20 +187,40 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
   const answerMean =
     (style.candidateTokens - 1 - (thinking === "none" ? 0 : style.thinkTokens)) / (1 + 2 * style.overlong);
   const roll = rng.next();
-  let acc = 0;
-  const defect = structured
-    ? "none"
-    : ((
-        [
-          ["prose", style.prose],
-          ["fenced", style.fenced],
-          ["missingField", style.missingField],
-          ["wrongEnum", style.wrongEnum],
-          ["overlong", style.overlong],
-        ] as const
-      ).find(([, p]) => roll < (acc += p))?.[0] ?? "none");
+  const defect: Defect = structured ? "none" : pickDefect(style, roll);
   const target = lengthAround(answerMean, rng) * (defect === "overlong" ? 3 : 1);
+  const text = evaluationText(req, c, recommendation, defect, target, rng);
+  if (thinking === "none") return { reasoning: "", content: text };
+  const think = thinkingText(thinkTarget, recommendation);
+  if (thinking === "reasoning-field") return { reasoning: "\n" + think + "\n", content: "\n\n" + text };
+  return { reasoning: "", content: `<think>\n${think}\n</think>\n\n${text}` };
+}
 
+type Defect = "none" | "prose" | "fenced" | "missingField" | "wrongEnum" | "overlong";
+
+/** The profile's defect for a roll in [0, 1): each defect takes its share of the range, in this order. */
+function pickDefect(style: SimProfile["answers"], roll: number): Defect {
+  let acc = 0;
+  const shares = [
+    ["prose", style.prose],
+    ["fenced", style.fenced],
+    ["missingField", style.missingField],
+    ["wrongEnum", style.wrongEnum],
+    ["overlong", style.overlong],
+  ] as const;
+  return shares.find(([, p]) => roll < (acc += p))?.[0] ?? "none";
+}
+
+/** The evaluation of about `target` tokens: JSON (with the defect, or conforming to the schema) or prose. */
+function evaluationText(
+  req: AnswerRequest,
+  c: Candidate,
+  recommendation: Recommendation,
+  defect: Defect,
+  target: number,
+  rng: Rng,
+): string {
+  const style = req.profile.answers;
   const allComments = firstComments(c, rng);
   const dims = CANDIDATE_DIMENSIONS.slice(0, style.dimensions);
   const analysis = Object.fromEntries(dims.map((d) => [d, allComments[d]!]));
@@ -235,36 +256,30 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
       lines.push(`- **${dim.replace("_", " ")}** (${v.score}/5): ${v.comment}`);
     return lines.join("\n");
   };
-  let text: string;
-  if (structured) {
-    text = buildToLength(target, renderJson, grow);
-    text = JSON.stringify(conform(req.jsonSchema, JSON.parse(text), rng), null, style.indent);
-  } else if (defect === "prose") {
-    text = buildToLength(target, renderProse, grow);
-  } else {
-    if (defect === "missingField") {
-      const drop = rng.chance(0.5) ? "reasoning" : "analysis";
-      const base = renderJson;
-      text = buildToLength(
-        target,
-        () => {
-          base();
-          const copy = { ...answer };
-          delete copy[drop];
-          return JSON.stringify(copy, null, style.indent);
-        },
-        grow,
-      );
-    } else {
-      text = buildToLength(target, renderJson, grow);
-    }
-    if (defect === "fenced") text = "```json\n" + text + "\n```";
+  if (req.jsonSchema !== undefined) {
+    const text = buildToLength(target, renderJson, grow);
+    return JSON.stringify(schemaInstance(req.jsonSchema, JSON.parse(text), rng, PROSE), null, style.indent);
   }
+  if (defect === "prose") return buildToLength(target, renderProse, grow);
+  if (defect === "missingField") {
+    const drop = rng.chance(0.5) ? "reasoning" : "analysis";
+    const renderMissing = (): string => {
+      renderJson();
+      const copy = { ...answer };
+      delete copy[drop];
+      return JSON.stringify(copy, null, style.indent);
+    };
+    return buildToLength(target, renderMissing, grow);
+  }
+  const text = buildToLength(target, renderJson, grow);
+  return defect === "fenced" ? "```json\n" + text + "\n```" : text;
+}
 
-  if (thinking === "none") return { reasoning: "", content: text };
+/** The model's thinking before its answer, about `target` tokens, arriving at the recommendation. */
+function thinkingText(target: number, recommendation: Recommendation): string {
   const thoughts: string[] = [];
-  const think = buildToLength(
-    thinkTarget,
+  return buildToLength(
+    target,
     () => thoughts.join(" "),
     (step) => {
       const thought =
@@ -273,8 +288,6 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
       return " " + thought;
     },
   );
-  if (thinking === "reasoning-field") return { reasoning: "\n" + think + "\n", content: "\n\n" + text };
-  return { reasoning: "", content: `<think>\n${think}\n</think>\n\n${text}` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,62 +316,4 @@ function prose(rng: Rng, target: number): string {
       return " " + sentence;
     },
   );
-}
-
-type JsonSchema = Record<string, unknown>;
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** A value valid for the (JSON) schema, reusing the hint's values where they fit. */
-export function conform(schemaIn: unknown, hint: unknown, rng: Rng): unknown {
-  const schema: JsonSchema = isRecord(schemaIn) ? schemaIn : {};
-  if ("const" in schema) return schema.const;
-  if (Array.isArray(schema.enum)) return schema.enum.includes(hint) ? hint : schema.enum[0];
-  const alternatives = (schema.anyOf ?? schema.oneOf) as unknown[] | undefined;
-  if (Array.isArray(alternatives) && alternatives.length > 0) return conform(alternatives[0], hint, rng);
-  const type = Array.isArray(schema.type)
-    ? schema.type[0]
-    : (schema.type ?? (schema.properties ? "object" : undefined));
-  const num = (key: string): number | undefined =>
-    typeof schema[key] === "number" ? (schema[key] as number) : undefined;
-  switch (type) {
-    case "object": {
-      const out: Record<string, unknown> = {};
-      const props = isRecord(schema.properties) ? schema.properties : {};
-      const h = isRecord(hint) ? hint : {};
-      for (const [key, sub] of Object.entries(props)) out[key] = conform(sub, h[key], rng);
-      if (isRecord(schema.additionalProperties)) {
-        for (const [key, value] of Object.entries(h))
-          if (!(key in props)) out[key] = conform(schema.additionalProperties, value, rng);
-      }
-      return out;
-    }
-    case "array": {
-      const items = Array.isArray(hint) ? hint : [undefined];
-      const min = num("minItems") ?? 0;
-      const max = num("maxItems") ?? Infinity;
-      const list = items.slice(0, max).map((v) => conform(schema.items, v, rng));
-      while (list.length < min) list.push(conform(schema.items, undefined, rng));
-      return list;
-    }
-    case "integer":
-    case "number": {
-      const lo = num("minimum") ?? (num("exclusiveMinimum") !== undefined ? num("exclusiveMinimum")! + 1 : 1);
-      const hi =
-        num("maximum") ?? (num("exclusiveMaximum") !== undefined ? num("exclusiveMaximum")! - 1 : Math.max(lo, 5));
-      const v = typeof hint === "number" ? hint : rng.int(Math.ceil(lo), Math.floor(hi));
-      const clamped = Math.max(lo, Math.min(hi, v));
-      return type === "integer" ? Math.round(clamped) : clamped;
-    }
-    case "boolean":
-      return typeof hint === "boolean" ? hint : rng.chance(0.5);
-    case "null":
-      return null;
-    case "string": {
-      const text = typeof hint === "string" ? hint : rng.pick(PROSE);
-      const max = num("maxLength");
-      return max !== undefined ? text.slice(0, max) : text;
-    }
-    default:
-      return hint ?? null;
-  }
 }

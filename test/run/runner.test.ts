@@ -7,8 +7,8 @@ import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { readManifest } from "../../data-loaders/store/manifest.ts";
 import { REQUEST_COLUMNS } from "../../data-loaders/store/rows.ts";
 import { perWorker } from "../../data-loaders/metrics/workers.ts";
-import { planExperiments } from "../../data-loaders/build/plan.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
+import { planExperiments } from "../../data-loaders/run/plan.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { smallSpec, tempDir, writeExperiment } from "../helpers/temp.ts";
 
 type Row = Record<string, unknown> & { request_index: number; worker: number; attempts: number };

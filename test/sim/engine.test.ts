@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { generateCandidatePrompts } from "../../data-loaders/experiment/candidate-profiles.ts";
 import { PROFILES } from "../../data-loaders/sim/profiles.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { jsonEvents, metricValue, postJson, readSse } from "./http.ts";
 import { runClosedLoop } from "./load.ts";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { ERROR_CLASSES } from "../../data-loaders/store/rows.ts";
 import { tempDir, writeExperiment } from "../helpers/temp.ts";
 

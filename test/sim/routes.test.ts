@@ -2,7 +2,7 @@
 // JSON layout (key order, null handling) of the recorded 0.28-era transcripts.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { jsonEvents, metricValue, parseMetrics, postJson, readSse } from "./http.ts";
 
 const FIXTURES = "test/fixtures/vllm";

@@ -8,10 +8,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { serverSchema } from "../../data-loaders/experiment/schema.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
-import { openServer, SERVER_LOG_FILE } from "../../data-loaders/run/server.ts";
+import { openServer } from "../../data-loaders/server/kinds.ts";
+import { SERVER_LOG_FILE } from "../../data-loaders/server/kinds/launch.ts";
 import { readRows } from "../../data-loaders/store/catalog.ts";
 import { PARQUET_FILE } from "../../data-loaders/store/layout.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { tempDir, writeExperiment } from "../helpers/temp.ts";
 
 const quiet = { tick() {}, stop() {} };
@@ -167,7 +168,7 @@ describe("a launched server", () => {
     const open = await openServer(
       serverSchema.parse({
         launch: {
-          command: join(import.meta.dirname, "../server/stand-in/vllm"),
+          command: join(import.meta.dirname, "stand-in/vllm"),
           model: "meta-llama/Llama-3.2-1B-Instruct",
           env: { FAKE_VLLM_LOAD_MS: "100" },
           readyTimeoutS: 30,
@@ -191,7 +192,7 @@ describe("a launched server", () => {
 
 describe("a launched server that does not start", () => {
   it("becomes a failed run whose reason comes from the server's log", async () => {
-    const stand_in = join(import.meta.dirname, "../server/stand-in/vllm");
+    const stand_in = join(import.meta.dirname, "stand-in/vllm");
     const file = writeExperiment(
       tmp.dir,
       "launch-oom",

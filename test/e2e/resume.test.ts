@@ -6,9 +6,9 @@ import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { LockHeld, tryLock } from "../../data-loaders/run/lock.ts";
-import { planExperiments } from "../../data-loaders/build/plan.ts";
+import { planExperiments } from "../../data-loaders/run/plan.ts";
 import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { PROJECT, tempDir, writeExperiment } from "../helpers/temp.ts";
 

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planExperiments, writeExperimentIndex } from "../../data-loaders/build/plan.ts";
+import { planExperiments, writeExperimentIndex } from "../../data-loaders/run/plan.ts";
 import { loadExperiment, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
 import { writeManifest } from "../../data-loaders/store/manifest.ts";
 import { ROW_SCHEMA_VERSION, type Manifest } from "../../data-loaders/store/rows.ts";
