@@ -7,7 +7,8 @@ import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { ERROR_CLASSES } from "../../data-loaders/store/rows.ts";
-import { tempDir, writeExperiment } from "../helpers/temp.ts";
+import { urlSpec, writeSpec } from "../helpers/spec.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 describe("fault mix with a server restart", () => {
   const tmp = tempDir("faults");
@@ -30,18 +31,19 @@ describe("fault mix with a server restart", () => {
     const logs: string[] = [];
     try {
       const n = 240;
-      const file = writeExperiment(
+      const file = writeSpec(
         tmp.dir,
         "mix",
-        `{
+        urlSpec(sim.url, sim.model, {
           title: "fault mix",
-          server: { url: "${sim.url}", model: "${sim.model}" },
-          workload: { prompts: { generate: "candidate-profiles", count: 20 }, maxTokens: 24, temperature: 0, seed: 5 },
-          requests: ${n},
+          promptCount: 20,
+          maxTokens: 24,
+          seed: 5,
+          requests: n,
           load: { concurrency: 8 },
           retry: { attempts: 3, backoffMs: 20, maxBackoffMs: 100, serverGoneS: 20 },
           timeouts: { idleS: 0.5 },
-        }`,
+        }),
       );
       const exp = await loadExperiment(file);
       let done = 0;

@@ -5,7 +5,8 @@ import { planExperiments, writeExperimentIndex } from "../../data-loaders/run/pl
 import { loadExperiment, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
 import { writeManifest } from "../../data-loaders/store/manifest.ts";
 import { ROW_SCHEMA_VERSION, type Manifest } from "../../data-loaders/store/rows.ts";
-import { smallSpec, tempDir, writeExperiment } from "../helpers/temp.ts";
+import { simulatedSpec, writeSpec } from "../helpers/spec.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 describe("plan: sweeps, partial runs, client-bound flags", () => {
   const tmp = tempDir("plan");
@@ -44,11 +45,7 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
 
   beforeAll(async () => {
     exp = await loadExperiment(
-      writeExperiment(
-        tmp.dir,
-        "sw",
-        smallSpec({ requests: 6 }).replace("load: { concurrency: 4 }", "load: { concurrency: [1, 4], repeats: 2 }"),
-      ),
+      writeSpec(tmp.dir, "sw", simulatedSpec({ requests: 6, load: { concurrency: [1, 4], repeats: 2 } })),
     );
   });
 
@@ -111,7 +108,7 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
   });
 
   it("runs without a group (stored before sweeps) are the single unit of a single-level load", async () => {
-    const single = await loadExperiment(writeExperiment(tmp.dir, "one", smallSpec({ requests: 6 })));
+    const single = await loadExperiment(writeSpec(tmp.dir, "one", simulatedSpec({ requests: 6 })));
     const root = join(tmp.dir, "r5");
     const saved = exp;
     exp = single;

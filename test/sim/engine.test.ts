@@ -73,18 +73,16 @@ describe("engine", () => {
         }
       })();
       const bodies = await Promise.all(
-        prompts
-          .slice(0, 20)
-          .map(
-            async (p) =>
-              (await (
-                await postJson(`${sim.url}/v1/chat/completions`, {
-                  messages: p.messages,
-                  max_completion_tokens: 2000,
-                  temperature: 0,
-                })
-              ).json()) as any,
-          ),
+        prompts.slice(0, 20).map(
+          async (p) =>
+            (await (
+              await postJson(`${sim.url}/v1/chat/completions`, {
+                messages: p.messages,
+                max_completion_tokens: 2000,
+                temperature: 0,
+              })
+            ).json()) as any,
+        ),
       );
       done = true;
       await scrape;
