@@ -3,11 +3,10 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { ERROR_CLASSES } from "../../data-loaders/store/rows.ts";
-import { urlSpec, writeSpec } from "../helpers/spec.ts";
+import { loadSpec, urlSpec } from "../helpers/spec.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 describe("fault mix with a server restart", () => {
@@ -31,7 +30,7 @@ describe("fault mix with a server restart", () => {
     const logs: string[] = [];
     try {
       const n = 240;
-      const file = writeSpec(
+      const exp = await loadSpec(
         tmp.dir,
         "mix",
         urlSpec(sim.url, sim.model, {
@@ -45,7 +44,6 @@ describe("fault mix with a server restart", () => {
           timeouts: { idleS: 0.5 },
         }),
       );
-      const exp = await loadExperiment(file);
       let done = 0;
       let restarted: Promise<void> | null = null;
       const progress = () => ({

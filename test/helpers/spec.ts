@@ -4,6 +4,7 @@
 // so it is given as source. For a file that must be malformed, use `writeExperiment` (temp.ts).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { loadExperiment, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
 import type { ExperimentInput } from "../../data-loaders/experiment/schema.ts";
 import { PROJECT } from "./temp.ts";
 
@@ -71,3 +72,11 @@ export function writeSpec(dir: string, id: string, spec: TestSpec): string {
   );
   return file;
 }
+
+/** Writes the experiment file and loads it, as the tracker does. */
+export function loadSpec(dir: string, id: string, spec: TestSpec): Promise<LoadedExperiment> {
+  return loadExperiment(writeSpec(dir, id, spec));
+}
+
+/** runExperiment options that keep the console quiet (no progress bar, no log lines). */
+export const QUIET = { progress: () => ({ tick() {}, stop() {} }), log: () => {} };

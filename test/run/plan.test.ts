@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planExperiments, writeExperimentIndex } from "../../data-loaders/run/plan.ts";
-import { loadExperiment, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
+import type { LoadedExperiment } from "../../data-loaders/experiment/load.ts";
 import { writeManifest } from "../../data-loaders/store/manifest.ts";
 import { ROW_SCHEMA_VERSION, type Manifest } from "../../data-loaders/store/rows.ts";
-import { simulatedSpec, writeSpec } from "../helpers/spec.ts";
+import { loadSpec, simulatedSpec } from "../helpers/spec.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 describe("plan: sweeps, partial runs, client-bound flags", () => {
@@ -44,9 +44,7 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
   }
 
   beforeAll(async () => {
-    exp = await loadExperiment(
-      writeSpec(tmp.dir, "sw", simulatedSpec({ requests: 6, load: { concurrency: [1, 4], repeats: 2 } })),
-    );
+    exp = await loadSpec(tmp.dir, "sw", simulatedSpec({ requests: 6, load: { concurrency: [1, 4], repeats: 2 } }));
   });
 
   const stateIn = (root: string) => planExperiments([exp], root, () => {})[0]!;
@@ -108,7 +106,7 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
   });
 
   it("runs without a group (stored before sweeps) are the single unit of a single-level load", async () => {
-    const single = await loadExperiment(writeSpec(tmp.dir, "one", simulatedSpec({ requests: 6 })));
+    const single = await loadSpec(tmp.dir, "one", simulatedSpec({ requests: 6 }));
     const root = join(tmp.dir, "r5");
     const saved = exp;
     exp = single;

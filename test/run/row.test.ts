@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Outcome } from "../../data-loaders/client/outcome.ts";
-import { loadExperiment, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
+import type { LoadedExperiment } from "../../data-loaders/experiment/load.ts";
 import { buildRequest, toRow } from "../../data-loaders/run/row.ts";
 import { requestRowSchema } from "../../data-loaders/store/rows.ts";
-import { simulatedSpec, writeSpec } from "../helpers/spec.ts";
+import { loadSpec, simulatedSpec } from "../helpers/spec.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const tmp = tempDir("row");
@@ -12,15 +12,13 @@ let exp: LoadedExperiment;
 const target = { endpoint: "http://127.0.0.1:8000", model: "meta-llama/Llama-3.2-1B-Instruct", apiKey: "k" };
 
 beforeAll(async () => {
-  exp = await loadExperiment(
-    writeSpec(
-      tmp.dir,
-      "rows",
-      simulatedSpec({
-        workload: { prompts: { inline: ["a", "b"] }, maxTokens: 64, temperature: 0, seed: 2 ** 31 - 1 },
-        timeouts: { requestS: 2, idleS: 0.5 },
-      }),
-    ),
+  exp = await loadSpec(
+    tmp.dir,
+    "rows",
+    simulatedSpec({
+      workload: { prompts: { inline: ["a", "b"] }, maxTokens: 64, temperature: 0, seed: 2 ** 31 - 1 },
+      timeouts: { requestS: 2, idleS: 0.5 },
+    }),
   );
 });
 

@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { serverSchema } from "../../data-loaders/experiment/schema.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { declaredServer, kindName, openServer } from "../../data-loaders/server/kinds.ts";
@@ -14,10 +13,9 @@ import { SERVER_LOG_FILE } from "../../data-loaders/server/kinds/launch.ts";
 import { readRows } from "../../data-loaders/store/catalog.ts";
 import { PARQUET_FILE } from "../../data-loaders/store/layout.ts";
 import { startSimulator } from "../../data-loaders/sim/simulator.ts";
-import { writeSpec, type TestSpec } from "../helpers/spec.ts";
+import { QUIET, loadSpec, type TestSpec } from "../helpers/spec.ts";
 import { tempDir } from "../helpers/temp.ts";
 
-const quiet = { tick() {}, stop() {} };
 const tmp = tempDir("server");
 afterAll(() => tmp.cleanup());
 
@@ -70,18 +68,16 @@ describe("several replicas of one model", () => {
     const a = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 50 });
     const b = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 50 });
     try {
-      const file = writeSpec(tmp.dir, "replicas", {
+      const exp = await loadSpec(tmp.dir, "replicas", {
         title: "two replicas",
         server: { urls: [a.url, `${b.url}/v1`], model: a.model },
         workload,
         requests: 12,
         load: { concurrency: 3 },
       });
-      const exp = await loadExperiment(file);
       const { dir, manifest } = await runExperiment(exp, {
         resultsRoot: join(tmp.dir, "results"),
-        progress: () => quiet,
-        log: () => {},
+        ...QUIET,
       });
       expect(manifest.status).toBe("complete");
       expect(manifest.server.endpoint).toBe(`${a.url} ${b.url}`);
@@ -167,18 +163,16 @@ describe("an Ollama-like OpenAI endpoint", () => {
   it("completes the run; usage it does not report is null, never 0", async () => {
     const ollama = await ollamaLike();
     try {
-      const file = writeSpec(tmp.dir, "ollama", {
+      const exp = await loadSpec(tmp.dir, "ollama", {
         title: "ollama",
         server: { url: `${ollama.url}/v1`, model: "llama3.2:1b" },
         workload,
         requests: 4,
         load: { concurrency: 2 },
       });
-      const exp = await loadExperiment(file);
       const { dir, manifest } = await runExperiment(exp, {
         resultsRoot: join(tmp.dir, "results"),
-        progress: () => quiet,
-        log: () => {},
+        ...QUIET,
       });
       expect(manifest.status).toBe("complete");
       expect(manifest.counts).toMatchObject({ requests: 4, ok: 4, error: 0 });
@@ -239,7 +233,7 @@ describe("a launched server", () => {
 describe("a launched server that does not start", () => {
   it("becomes a failed run whose reason comes from the server's log", async () => {
     const stand_in = join(import.meta.dirname, "stand-in/vllm");
-    const file = writeSpec(tmp.dir, "launch-oom", {
+    const exp = await loadSpec(tmp.dir, "launch-oom", {
       title: "oom",
       server: {
         launch: {
@@ -254,14 +248,12 @@ describe("a launched server that does not start", () => {
       requests: 4,
       load: { concurrency: 2 },
     });
-    const exp = await loadExperiment(file);
     expect(exp.resolvedSpec.server).toMatchObject({
       launch: { model: "google/gemma-3-12b-it", args: { "--max-model-len": 8192 } },
     });
     const { manifest } = await runExperiment(exp, {
       resultsRoot: join(tmp.dir, "results"),
-      progress: () => quiet,
-      log: () => {},
+      ...QUIET,
     });
     expect(manifest.status).toBe("failed");
     expect(manifest.reason).toMatch(/out of memory: torch.OutOfMemoryError: CUDA out of memory/);

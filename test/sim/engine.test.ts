@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { generateCandidatePrompts } from "../../data-loaders/experiment/candidate-profiles.ts";
 import { PROFILES } from "../../data-loaders/sim/profiles.ts";
 import { startSimulator } from "../../data-loaders/sim/simulator.ts";
-import { jsonEvents, metricValue, postJson, readSse } from "./http.ts";
+import { jsonEvents, metricValue, postJson, readSse, type Json } from "./http.ts";
 import { runClosedLoop } from "./load.ts";
 
 const prompts = generateCandidatePrompts(100, 21, "detailed");
@@ -81,7 +81,7 @@ describe("engine", () => {
                 max_completion_tokens: 2000,
                 temperature: 0,
               })
-            ).json()) as any,
+            ).json()) as Json,
         ),
       );
       done = true;
