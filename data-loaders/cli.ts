@@ -9,7 +9,7 @@ import { batchOutputLines, runToExport } from "./import/export-batch.ts";
 import { buildSite } from "./site/build.ts";
 import { invalidateLoaderCache } from "./site/cache.ts";
 import { runFramework } from "./site/framework.ts";
-import { needsRun, planExperiments, writeExperimentIndex, type PlanEntry } from "./build/plan.ts";
+import { needsRun, planExperiments, writeExperimentIndex, type PlanEntry } from "./run/plan.ts";
 import { runExperiment } from "./run/runner.ts";
 import { trackerVersion } from "./run/environment.ts";
 import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";

@@ -36,7 +36,7 @@ import { createDispatcher, endpointUrl, requestBody, requestHeaders, send } from
 import { generateCandidatePrompts } from "../experiment/candidate-profiles.ts";
 import { percentile } from "../metrics/stats.ts";
 import type { GroundTruthRecord } from "../sim/ground-truth.ts";
-import type { SimulatorOptions } from "../sim/server.ts";
+import type { SimulatorOptions } from "../sim/simulator.ts";
 import { monotonicOffsetMs } from "./clock.ts";
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1024);

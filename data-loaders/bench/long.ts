@@ -6,10 +6,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { request } from "undici";
 import { loadExperiment } from "../experiment/load.ts";
 import { runExperiment } from "../run/runner.ts";
+import { waitReady } from "../server/health.ts";
+import { freePort } from "../server/http.ts";
 
 const requests = Number(process.env.BENCH_LONG_REQUESTS ?? 200_000);
 const concurrency = Number(process.env.BENCH_LONG_CONCURRENCY ?? 32);
@@ -46,7 +46,7 @@ const sim = spawn(
   { stdio: ["ignore", "ignore", "inherit"] },
 );
 try {
-  await waitForHealth(`http://127.0.0.1:${port}`);
+  await waitReady(`http://127.0.0.1:${port}`, undefined, 60_000);
   mkdirExperiments();
   const exp = await loadExperiment(join(dir, "experiments", "long.ts"));
   let done = 0;
@@ -92,28 +92,6 @@ try {
   clearInterval(sampler);
   sim.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await request(`${url}/health`);
-      await res.body.dump();
-      if (res.statusCode === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the simulator at ${url} did not start within 60 s`);
 }
 
 function mkdirExperiments(): void {

@@ -5,7 +5,7 @@
 // { url, model } over IPC once listening; closes and exits on the message "close"; answers the
 // message "groundTruth" with the ground-truth records, their times on the machine-wide monotonic
 // clock (monotonicMs in bench/clock.ts) so the parent can compare them with its own.
-import { startSimulator, type SimulatorOptions } from "../sim/server.ts";
+import { startSimulator, type SimulatorOptions } from "../sim/simulator.ts";
 import { monotonicOffsetMs } from "./clock.ts";
 
 const sim = await startSimulator(JSON.parse(process.argv[2]!) as SimulatorOptions);

@@ -6,6 +6,7 @@
 // * API-key middleware:     {"error":"Unauthorized"} (error is a string)
 // Anything else (HTML from a proxy, empty body) keeps a short excerpt of the text as message.
 import type { ErrorClass } from "../store/schemas/request-row.ts";
+import { isRecord } from "../json.ts";
 
 export interface ErrorInfo {
   message: string | null;
@@ -152,8 +153,4 @@ function infoFrom(o: Record<string, unknown>): ErrorInfo {
 
 function clip(text: string): string {
   return text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE) + "…" : text;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null;
 }

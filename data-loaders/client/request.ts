@@ -16,6 +16,7 @@ import { classifyHttpStatus, classifyNetworkError, httpErrorMessage, parseErrorB
 import { SseDecoder } from "./sse.ts";
 import { parseResponseBody, StreamState, type ResponseFields } from "./stream-state.ts";
 import type { ErrorClass } from "../store/schemas/request-row.ts";
+import { serverUrl } from "../server/url.ts";
 
 export interface SendOptions {
   dispatcher: Dispatcher;
@@ -36,8 +37,7 @@ export function createDispatcher(concurrency: number): Agent {
 
 /** `<base>/v1/<path>`, whether or not the base already ends in `/v1` or `/`. */
 export function endpointUrl(baseUrl: string, path: string): string {
-  const base = baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
-  return `${base}/v1/${path}`;
+  return serverUrl(baseUrl, `/v1/${path}`);
 }
 
 /** The JSON request body (OpenAI chat or completions shape). */

@@ -11,6 +11,7 @@
 // * An `{"error":…}` event fails the request (`in_band_error`) even though HTTP said 200; a
 //   payload that is not a JSON object is `malformed_stream`, and so is a stream without `[DONE]`.
 import type { ErrorClass } from "../store/schemas/request-row.ts";
+import { isRecord } from "../json.ts";
 import type { Outcome, ToolCall } from "./outcome.ts";
 import { errorInfoOf, type Failure } from "./errors.ts";
 
@@ -183,7 +184,7 @@ export function parseResponseBody(text: string): ResponseFields {
 function parseObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
-    return isRecord(value) && !Array.isArray(value) ? value : null;
+    return isRecord(value) ? value : null;
   } catch {
     return null;
   }
@@ -199,8 +200,4 @@ function nonEmpty(v: unknown): v is string {
 
 function excerpt(text: string): string {
   return text.length > 200 ? text.slice(0, 200) + "…" : text;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null;
 }

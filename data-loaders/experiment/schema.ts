@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { ChatMessage } from "../client/outcome.ts";
 import { rubricProblems } from "../judge/rubric.ts";
 import { JUDGE_SCALES } from "../judge/verdict.ts";
-import { baseUrl, serverUrlProblem } from "../server/url.ts";
+import { serverUrlProblem, trimBaseUrl } from "../server/url.ts";
 import { PROFILE_NAMES } from "../sim/profiles.ts";
 
 /** A safe experiment id: the file name without `.ts`. */
@@ -54,15 +54,6 @@ const serverUrl = z.url({ protocol: /^https?$/, error: "an http:// or https:// U
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
-/** Two spellings of one server's URL (with or without /v1, a trailing slash) compare equal. */
-function sameServer(url: string): string {
-  try {
-    return baseUrl(url);
-  } catch {
-    return url; // not a URL: reported by the item's own check
-  }
-}
-
 export const urlServerSchema = z.strictObject({
   /** Base URL of an OpenAI-compatible server, e.g. `http://gpu-box:8000` (with or without `/v1`). */
   url: serverUrl,
@@ -78,7 +69,7 @@ export const replicasServerSchema = z.strictObject({
   urls: z
     .array(serverUrl)
     .min(2, "at least two URLs (for one server write `url`)")
-    .refine((urls) => new Set(urls.map(sameServer)).size === urls.length, "each replica once"),
+    .refine((urls) => new Set(urls.map(trimBaseUrl)).size === urls.length, "each replica once"),
   /** The served model name; every replica must serve it. */
   model: z.string().min(1),
   apiKeyEnv: envName.optional(),

@@ -8,7 +8,7 @@
 import { retryable } from "../client/errors.ts";
 import type { CompletionRequest, Outcome } from "../client/outcome.ts";
 import type { Experiment } from "../experiment/schema.ts";
-import type { HealthWatch } from "./health-watch.ts";
+import type { HealthWatch } from "../server/health-watch.ts";
 
 export interface RetryPolicy {
   /** Attempts for retryable failures (1 = no retry). */

@@ -1,6 +1,6 @@
 // Picking a run up where it stopped: which request indices its journal already holds, what they
 // counted, and where its clock was. Only runs of the same spec hash and the same (level, repeat)
-// are ever resumed (build/plan.ts `unitRuns` decides which folder).
+// are ever resumed (run/plan.ts `unitRuns` decides which folder).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { dropTruncatedTail, readJournal } from "../store/journal.ts";

@@ -10,8 +10,9 @@
 // has `parent` set and no usable max_model_len; its facts come from the parent card.
 import { z } from "zod";
 import type { Manifest } from "../store/schemas/manifest.ts";
-import { getText, serverUrl } from "./http.ts";
+import { getText } from "./http.ts";
 import { parsePrometheus, values } from "./prometheus.ts";
+import { serverUrl } from "./url.ts";
 
 export type ServerFacts = NonNullable<Manifest["server_facts"]>;
 

@@ -1,6 +1,6 @@
 // vLLM's start-up log, read line by line: the facts users used to copy by hand (weights, KV cache,
-// CUDA graphs, version) and, when the server did not come up, why. Formats:
-// ../shared/reference/vllm-api.md §5.3. A value the log does not state is null, never 0.
+// CUDA graphs, version) and, when the server did not come up, why. Each field below quotes the
+// log line it is read from. A value the log does not state is null, never 0.
 
 export interface StartupFacts {
   /** "vLLM server version X" / "vLLM API server version X". */
@@ -34,10 +34,14 @@ export interface StartupFacts {
   ready: boolean;
 }
 
+// An ANSI colour code: the control character ESC (\x1b), "[", its parameters, "m".
+// eslint-disable-next-line no-control-regex
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 /** Removes ANSI colours, a `docker compose logs` prefix and a `(Proc pid=N) ` prefix. */
 export function cleanLine(line: string): string {
   return line
-    .replace(/\x1b\[[0-9;]*m/g, "")
+    .replace(ANSI_COLOUR, "")
     .replace(/^[\w.-]+\s+\|\s/, "")
     .replace(/^\([\w-]+ pid=\d+\)\s/, "")
     .replace(/\r$/, "");

@@ -18,8 +18,9 @@
 // endpoint and gives no rows; a connection error, timeout or unparsable body skips that scrape
 // only (a restarting server comes back). Telemetry never fails a run.
 import type { ServerMetricRow } from "../store/schemas/server-metric.ts";
-import { getText, serverUrl } from "./http.ts";
+import { getText } from "./http.ts";
 import { kvCacheUsage, parsePrometheus, values, KV_CACHE_USAGE, type Exposition, type Sample } from "./prometheus.ts";
+import { serverUrl } from "./url.ts";
 
 export const KEPT_SERIES = [
   KV_CACHE_USAGE,

@@ -1,6 +1,9 @@
 // Server URLs: the one base-URL rule, what a server URL in an experiment file may hold, and the
-// redaction of credentials wherever a URL is stored, logged or shown. Keys come from the
-// environment variable named by `apiKeyEnv`; a URL never carries one.
+// redaction of credentials wherever a URL is stored, logged or shown. A server is named by its
+// base URL without a trailing `/` or `/v1` (`http://gpu-box:8000`, `http://gpu-box:8000/` and
+// `http://gpu-box:8000/v1` are one server), and every route is that base plus the route's own path
+// (`/v1/chat/completions`, `/health`, `/metrics`). Keys come from the environment variable named by
+// `apiKeyEnv`; a URL never carries one.
 
 /** Query parameters whose value is a secret (`?api_key=…`, `?token=…`, `?sig=…`). */
 const SECRET_PARAM = /key|token|secret|passw|auth|sig|credential|session/i;
@@ -9,14 +12,24 @@ const SECRET_PARAM = /key|token|secret|passw|auth|sig|credential|session/i;
 const ENDPOINT_PATH =
   /(?:\/v1)?\/(?:chat\/completions|completions|models|embeddings|responses|tokenize|detokenize|health|metrics|version)\/*$/;
 
-/** Strips credentials, query, fragment, a trailing slash and a trailing /v1 from a base URL. */
+/** `url` without a trailing `/` or `/v1` (no parsing: cheap enough for every request). */
+export function trimBaseUrl(url: string): string {
+  return url.replace(/\/+$/, "").replace(/\/v1$/, "");
+}
+
+/** The base URL stored for a server: credentials, query and fragment stripped, no trailing `/` or `/v1`. Throws on a malformed URL. */
 export function baseUrl(url: string): string {
   const u = new URL(url);
   u.username = "";
   u.password = "";
   u.search = "";
   u.hash = "";
-  return u.href.replace(/\/+$/, "").replace(/\/v1$/, "");
+  return trimBaseUrl(u.href);
+}
+
+/** `<base><path>` for a base URL given with or without a trailing `/` or `/v1`; `path` starts with `/`. */
+export function serverUrl(endpoint: string, path: string): string {
+  return `${trimBaseUrl(endpoint)}${path}`;
 }
 
 /**

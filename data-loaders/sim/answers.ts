@@ -21,6 +21,7 @@ import {
   type Recommendation,
 } from "../experiment/candidate-profiles.ts";
 import { rngFor, type Rng } from "../random.ts";
+import { schemaInstance } from "./json-schema-instance.ts";
 import { isJudgeRequest, judgeAnswer } from "./judge.ts";
 import { countTokens } from "./tokenizer.ts";
 import type { SimProfile } from "./profiles.ts";
@@ -50,7 +51,7 @@ export function composeAnswer(req: AnswerRequest): Answer {
   if (req.profile.judge && isJudgeRequest(req.content)) return judgeAnswer(req.profile.judge, req.content, rng);
   if (!req.content.includes(CANDIDATE_INSTRUCTION)) {
     if (req.jsonSchema !== undefined)
-      return { reasoning: "", content: JSON.stringify(conform(req.jsonSchema, undefined, rng), null, 2) };
+      return { reasoning: "", content: JSON.stringify(schemaInstance(req.jsonSchema, undefined, rng, PROSE), null, 2) };
     return { reasoning: "", content: prose(rng, lengthAround(req.profile.answers.proseTokens, rng)) };
   }
   return candidateAnswer(req, rng);
@@ -234,7 +235,7 @@ function candidateAnswer(req: AnswerRequest, rng: Rng): Answer {
   let text: string;
   if (structured) {
     text = buildToLength(target, renderJson, grow);
-    text = JSON.stringify(conform(req.jsonSchema, JSON.parse(text), rng), null, style.indent);
+    text = JSON.stringify(schemaInstance(req.jsonSchema, JSON.parse(text), rng, PROSE), null, style.indent);
   } else if (defect === "prose") {
     text = buildToLength(target, renderProse, grow);
   } else {
@@ -326,62 +327,4 @@ function prose(rng: Rng, target: number): string {
       return " " + sentence;
     },
   );
-}
-
-type JsonSchema = Record<string, unknown>;
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** A value valid for the (JSON) schema, reusing the hint's values where they fit. */
-export function conform(schemaIn: unknown, hint: unknown, rng: Rng): unknown {
-  const schema: JsonSchema = isRecord(schemaIn) ? schemaIn : {};
-  if ("const" in schema) return schema.const;
-  if (Array.isArray(schema.enum)) return schema.enum.includes(hint) ? hint : schema.enum[0];
-  const alternatives = (schema.anyOf ?? schema.oneOf) as unknown[] | undefined;
-  if (Array.isArray(alternatives) && alternatives.length > 0) return conform(alternatives[0], hint, rng);
-  const type = Array.isArray(schema.type)
-    ? schema.type[0]
-    : (schema.type ?? (schema.properties ? "object" : undefined));
-  const num = (key: string): number | undefined =>
-    typeof schema[key] === "number" ? (schema[key] as number) : undefined;
-  switch (type) {
-    case "object": {
-      const out: Record<string, unknown> = {};
-      const props = isRecord(schema.properties) ? schema.properties : {};
-      const h = isRecord(hint) ? hint : {};
-      for (const [key, sub] of Object.entries(props)) out[key] = conform(sub, h[key], rng);
-      if (isRecord(schema.additionalProperties)) {
-        for (const [key, value] of Object.entries(h))
-          if (!(key in props)) out[key] = conform(schema.additionalProperties, value, rng);
-      }
-      return out;
-    }
-    case "array": {
-      const items = Array.isArray(hint) ? hint : [undefined];
-      const min = num("minItems") ?? 0;
-      const max = num("maxItems") ?? Infinity;
-      const list = items.slice(0, max).map((v) => conform(schema.items, v, rng));
-      while (list.length < min) list.push(conform(schema.items, undefined, rng));
-      return list;
-    }
-    case "integer":
-    case "number": {
-      const lo = num("minimum") ?? (num("exclusiveMinimum") !== undefined ? num("exclusiveMinimum")! + 1 : 1);
-      const hi =
-        num("maximum") ?? (num("exclusiveMaximum") !== undefined ? num("exclusiveMaximum")! - 1 : Math.max(lo, 5));
-      const v = typeof hint === "number" ? hint : rng.int(Math.ceil(lo), Math.floor(hi));
-      const clamped = Math.max(lo, Math.min(hi, v));
-      return type === "integer" ? Math.round(clamped) : clamped;
-    }
-    case "boolean":
-      return typeof hint === "boolean" ? hint : rng.chance(0.5);
-    case "null":
-      return null;
-    case "string": {
-      const text = typeof hint === "string" ? hint : rng.pick(PROSE);
-      const max = num("maxLength");
-      return max !== undefined ? text.slice(0, max) : text;
-    }
-    default:
-      return hint ?? null;
-  }
 }

@@ -1,6 +1,6 @@
 // `npx tracker sim --profile … --port …`: serve a simulated vLLM until SIGINT/SIGTERM.
 import { isProfileName, PROFILE_NAMES } from "./profiles.ts";
-import { startSimulator } from "./server.ts";
+import { startSimulator } from "./simulator.ts";
 
 export async function runSimCommand(opts: {
   profile: string;

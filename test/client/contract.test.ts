@@ -6,7 +6,7 @@ import type { CompletionRequest, Outcome } from "../../data-loaders/client/outco
 import { createDispatcher, send } from "../../data-loaders/client/request.ts";
 import { generateCandidatePrompts, candidateAnswerSchema } from "../../data-loaders/experiment/candidate-profiles.ts";
 import { percentile } from "../../data-loaders/metrics/stats.ts";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 
 const API_KEY = "sk-contract-test-key";
 let sim: Simulator;

@@ -10,11 +10,11 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planExperiments, writeExperimentIndex } from "../../data-loaders/build/plan.ts";
+import { planExperiments, writeExperimentIndex } from "../../data-loaders/run/plan.ts";
 import { buildSite } from "../../data-loaders/site/build.ts";
 import { loadExperiments, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { PROJECT, tempDir, writeExperiment } from "../helpers/temp.ts";
 import { projectCopy } from "../site/site-build.ts";
 

@@ -9,7 +9,7 @@ import {
   recordedSchema,
   toLoadedRecorded,
 } from "../../data-loaders/experiment/recorded.ts";
-import { planExperiments, writeExperimentIndex } from "../../data-loaders/build/plan.ts";
+import { planExperiments, writeExperimentIndex } from "../../data-loaders/run/plan.ts";
 import { listRuns } from "../../data-loaders/store/folders.ts";
 import { readExperimentIndex } from "../../data-loaders/store/index.ts";
 import { PROJECT, tempDir } from "../helpers/temp.ts";

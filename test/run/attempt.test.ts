@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CompletionRequest, Outcome } from "../../data-loaders/client/outcome.ts";
 import { attemptRequestId, backoffDelayMs, retryPolicy, sendWithRetry } from "../../data-loaders/run/attempt.ts";
-import { HealthWatch } from "../../data-loaders/run/health-watch.ts";
+import { HealthWatch } from "../../data-loaders/server/health-watch.ts";
 import type { ErrorClass } from "../../data-loaders/store/schemas/request-row.ts";
 
 const outcome = (errorClass: ErrorClass | null): Outcome => ({

@@ -1,15 +1,16 @@
 import { DuckDBInstance } from "@duckdb/node-api";
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { readManifest } from "../../data-loaders/store/manifest.ts";
 import { REQUEST_COLUMNS } from "../../data-loaders/store/schemas/request-row.ts";
 import { perWorker } from "../../data-loaders/metrics/workers.ts";
-import { planExperiments } from "../../data-loaders/build/plan.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
-import { smallSpec, tempDir, writeExperiment } from "../helpers/temp.ts";
+import { planExperiments } from "../../data-loaders/run/plan.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
+import { QUIET, loadSpec, simulatedSpec, urlSpec } from "../helpers/spec.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 type Row = Record<string, unknown> & { request_index: number; worker: number; attempts: number };
 
@@ -32,33 +33,14 @@ async function parquetRows(dir: string): Promise<Row[]> {
   }
 }
 
-/** A fast experiment against a simulator at `url` (started by the test). */
-function urlSpec(
-  url: string,
-  model: string,
-  over: { requests: number; load: string; extra?: string; maxTokens?: number },
-): string {
-  return `{
-    title: "t",
-    server: { url: "${url}", model: "${model}" },
-    workload: { prompts: { generate: "candidate-profiles", count: 5 }, maxTokens: ${over.maxTokens ?? 16}, temperature: 0, seed: 3 },
-    requests: ${over.requests},
-    load: ${over.load},
-    ${over.extra ?? ""}
-  }`;
-}
-
-const quiet = { tick() {}, stop() {} };
-
 describe("runner against the simulator, through the store", () => {
   const tmp = tempDir("runner");
   afterAll(() => tmp.cleanup());
 
   it("stores one Parquet row per request with client timings, usage and quality columns", async () => {
-    const file = writeExperiment(tmp.dir, "small", smallSpec({ requests: 24, concurrency: 4 }));
-    const exp = await loadExperiment(file);
+    const exp = await loadSpec(tmp.dir, "small", simulatedSpec({ requests: 24, load: { concurrency: 4 } }));
     const results = join(tmp.dir, "results");
-    const { dir, manifest } = await runExperiment(exp, { resultsRoot: results, progress: () => quiet, log: () => {} });
+    const { dir, manifest } = await runExperiment(exp, { resultsRoot: results, ...QUIET });
 
     expect(manifest.status).toBe("complete");
     expect(manifest.source).toBe("simulated");
@@ -101,18 +83,17 @@ describe("runner against the simulator, through the store", () => {
   });
 
   it("fails an unreachable server within seconds with a clear reason", async () => {
-    const file = writeExperiment(
-      tmp.dir,
-      "unreachable",
-      `{ title: "t", server: { url: "http://127.0.0.1:9", model: "m" },
-         workload: { prompts: { inline: ["hi"] }, maxTokens: 8, temperature: 0, seed: 1 }, requests: 3, load: { concurrency: 1 } }`,
-    );
-    const exp = await loadExperiment(file);
+    const exp = await loadSpec(tmp.dir, "unreachable", {
+      title: "t",
+      server: { url: "http://127.0.0.1:9", model: "m" },
+      workload: { prompts: { inline: ["hi"] }, maxTokens: 8, temperature: 0, seed: 1 },
+      requests: 3,
+      load: { concurrency: 1 },
+    });
     const started = performance.now();
     const { dir, manifest } = await runExperiment(exp, {
       resultsRoot: join(tmp.dir, "results"),
-      progress: () => quiet,
-      log: () => {},
+      ...QUIET,
     });
     expect(performance.now() - started).toBeLessThan(15_000);
     expect(manifest.status).toBe("failed");
@@ -121,19 +102,10 @@ describe("runner against the simulator, through the store", () => {
   });
 
   it("warm-up requests go first, are stored with warmup = true and left out of statistics", async () => {
-    const file = writeExperiment(
-      tmp.dir,
-      "warm",
-      smallSpec({ requests: 8, concurrency: 2, extra: "" }).replace(
-        "load: { concurrency: 2 }",
-        "load: { concurrency: 2, warmup: 3 }",
-      ),
-    );
-    const exp = await loadExperiment(file);
+    const exp = await loadSpec(tmp.dir, "warm", simulatedSpec({ requests: 8, load: { concurrency: 2, warmup: 3 } }));
     const { dir, manifest } = await runExperiment(exp, {
       resultsRoot: join(tmp.dir, "results"),
-      progress: () => quiet,
-      log: () => {},
+      ...QUIET,
     });
     expect(manifest.status).toBe("complete");
     expect(manifest.counts).toEqual({ requests: 11, done: 11, ok: 11, error: 0 });
@@ -163,14 +135,13 @@ describe("runner against the simulator, through the store", () => {
   });
 
   it("a sweep makes one grouped run per level and repeat; the plan is fresh only when all are complete", async () => {
-    const file = writeExperiment(
+    const exp = await loadSpec(
       tmp.dir,
       "sweep",
-      smallSpec({ requests: 6 }).replace("load: { concurrency: 4 }", "load: { concurrency: [1, 3], repeats: 2 }"),
+      simulatedSpec({ requests: 6, load: { concurrency: [1, 3], repeats: 2 } }),
     );
-    const exp = await loadExperiment(file);
     const results = join(tmp.dir, "results");
-    const { runs } = await runExperiment(exp, { resultsRoot: results, progress: () => quiet, log: () => {} });
+    const { runs } = await runExperiment(exp, { resultsRoot: results, ...QUIET });
     expect(runs.map((r) => r.manifest.group)).toEqual([
       { level: 1, repeat: 0 },
       { level: 1, repeat: 1 },
@@ -188,7 +159,7 @@ describe("runner against the simulator, through the store", () => {
     }
     expect(planExperiments([exp], results)[0]!.state).toBe("fresh");
     // nothing left to run
-    expect((await runExperiment(exp, { resultsRoot: results, progress: () => quiet, log: () => {} })).runs).toEqual([]);
+    expect((await runExperiment(exp, { resultsRoot: results, ...QUIET })).runs).toEqual([]);
   });
 
   it("retries 5xx with backoff, records attempts, and keeps only the successful attempt's timings", async () => {
@@ -199,20 +170,18 @@ describe("runner against the simulator, through the store", () => {
       groundTruth: true,
     });
     try {
-      const file = writeExperiment(
+      const exp = await loadSpec(
         tmp.dir,
         "retry",
         urlSpec(sim.url, sim.model, {
           requests: 40,
-          load: "{ concurrency: 4 }",
-          extra: "retry: { attempts: 8, backoffMs: 400, maxBackoffMs: 400 },",
+          load: { concurrency: 4 },
+          retry: { attempts: 8, backoffMs: 400, maxBackoffMs: 400 },
         }),
       );
-      const exp = await loadExperiment(file);
       const { dir, manifest } = await runExperiment(exp, {
         resultsRoot: join(tmp.dir, "results"),
-        progress: () => quiet,
-        log: () => {},
+        ...QUIET,
       });
       expect(manifest.status).toBe("complete");
       const rows = await parquetRows(dir);
@@ -244,42 +213,28 @@ describe("runner against the simulator, through the store", () => {
       faults: { stall: 1, stallMs: 40_000 },
     });
     try {
-      const idle = await loadExperiment(
-        writeExperiment(
-          tmp.dir,
-          "idle",
-          urlSpec(sim.url, sim.model, {
-            requests: 3,
-            load: "{ concurrency: 3 }",
-            extra: "timeouts: { idleS: 0.3 },",
-          }),
-        ),
+      const idle = await loadSpec(
+        tmp.dir,
+        "idle",
+        urlSpec(sim.url, sim.model, { requests: 3, load: { concurrency: 3 }, timeouts: { idleS: 0.3 } }),
       );
       const a = await runExperiment(idle, {
         resultsRoot: join(tmp.dir, "results"),
-        progress: () => quiet,
-        log: () => {},
+        ...QUIET,
       });
       const rows = await parquetRows(a.dir);
       expect(rows.map((r) => [r.error_class, r.error_message])).toEqual(
         Array(3).fill(["timeout", "no bytes for 300 ms"]),
       );
       for (const r of rows) expect((r.done_ms as number) - (r.sent_ms as number)).toBeLessThan(1500);
-      const total = await loadExperiment(
-        writeExperiment(
-          tmp.dir,
-          "total",
-          urlSpec(sim.url, sim.model, {
-            requests: 2,
-            load: "{ concurrency: 2 }",
-            extra: "timeouts: { requestS: 0.4 },",
-          }),
-        ),
+      const total = await loadSpec(
+        tmp.dir,
+        "total",
+        urlSpec(sim.url, sim.model, { requests: 2, load: { concurrency: 2 }, timeouts: { requestS: 0.4 } }),
       );
       const b = await runExperiment(total, {
         resultsRoot: join(tmp.dir, "results"),
-        progress: () => quiet,
-        log: () => {},
+        ...QUIET,
       });
       expect((await parquetRows(b.dir)).map((r) => [r.error_class, r.error_message])).toEqual(
         Array(2).fill(["timeout", "no complete response within 400 ms"]),
@@ -291,19 +246,14 @@ describe("runner against the simulator, through the store", () => {
   });
 
   it("maxDurationS stops sending at the cap: complete with fewer requests and a reason", async () => {
-    const file = writeExperiment(
+    const exp = await loadSpec(
       tmp.dir,
       "capped",
-      smallSpec({ requests: 5000, concurrency: 2 }).replace(
-        "load: { concurrency: 2 }",
-        "load: { concurrency: 2, maxDurationS: 0.8 }",
-      ),
+      simulatedSpec({ requests: 5000, load: { concurrency: 2, maxDurationS: 0.8 } }),
     );
-    const exp = await loadExperiment(file);
     const { dir, manifest } = await runExperiment(exp, {
       resultsRoot: join(tmp.dir, "results"),
-      progress: () => quiet,
-      log: () => {},
+      ...QUIET,
     });
     expect(manifest.status).toBe("complete");
     expect(manifest.reason).toMatch(/duration cap \(load\.maxDurationS = 0\.8\) after \d+ of 5000 requests/);
@@ -317,21 +267,18 @@ describe("runner against the simulator, through the store", () => {
   it("open loop: arrivals follow the rate; maxConcurrency caps requests in flight", async () => {
     const sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 5 });
     try {
-      const exp = await loadExperiment(
-        writeExperiment(
-          tmp.dir,
-          "open",
-          urlSpec(sim.url, sim.model, {
-            requests: 30,
-            load: "{ rate: 40, burstiness: 2, maxConcurrency: 3 }",
-            maxTokens: 8,
-          }),
-        ),
+      const exp = await loadSpec(
+        tmp.dir,
+        "open",
+        urlSpec(sim.url, sim.model, {
+          requests: 30,
+          load: { rate: 40, burstiness: 2, maxConcurrency: 3 },
+          maxTokens: 8,
+        }),
       );
       const { dir } = await runExperiment(exp, {
         resultsRoot: join(tmp.dir, "results"),
-        progress: () => quiet,
-        log: () => {},
+        ...QUIET,
       });
       const rows = await parquetRows(dir);
       expect(rows).toHaveLength(30);
@@ -346,21 +293,12 @@ describe("runner against the simulator, through the store", () => {
       for (const [, d] of events) peak = Math.max(peak, (inFlight += d!));
       expect(peak).toBeLessThanOrEqual(3);
       expect(new Set(rows.map((r) => r.worker)).size).toBeLessThanOrEqual(3);
-      const free = await loadExperiment(
-        writeExperiment(
-          tmp.dir,
-          "open2",
-          urlSpec(sim.url, sim.model, {
-            requests: 30,
-            load: "{ rate: 60 }",
-            maxTokens: 2,
-          }),
-        ),
+      const free = await loadSpec(
+        tmp.dir,
+        "open2",
+        urlSpec(sim.url, sim.model, { requests: 30, load: { rate: 60 }, maxTokens: 2 }),
       );
-      const f = await parquetRows(
-        (await runExperiment(free, { resultsRoot: join(tmp.dir, "results"), progress: () => quiet, log: () => {} }))
-          .dir,
-      );
+      const f = await parquetRows((await runExperiment(free, { resultsRoot: join(tmp.dir, "results"), ...QUIET })).dir);
       const sends = f.map((r) => r.sent_ms as number).sort((a, b) => a - b);
       // the last of N requests goes at N/R = 500 ms after the first arrival's schedule
       expect(sends.at(-1)! - sends[0]!).toBeGreaterThan(300);
@@ -373,16 +311,10 @@ describe("runner against the simulator, through the store", () => {
   it("a server gone past retry.serverGoneS ends the run failed but resumable; the resume completes it", async () => {
     const sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 10 });
     try {
-      const exp = await loadExperiment(
-        writeExperiment(
-          tmp.dir,
-          "gone",
-          urlSpec(sim.url, sim.model, {
-            requests: 40,
-            load: "{ concurrency: 2 }",
-            extra: "retry: { serverGoneS: 0.8 },",
-          }),
-        ),
+      const exp = await loadSpec(
+        tmp.dir,
+        "gone",
+        urlSpec(sim.url, sim.model, { requests: 40, load: { concurrency: 2 }, retry: { serverGoneS: 0.8 } }),
       );
       const results = join(tmp.dir, "results");
       let done = 0;
@@ -406,7 +338,7 @@ describe("runner against the simulator, through the store", () => {
       expect(planExperiments([exp], results)[0]!.state).toBe("partial");
 
       await sim.restart();
-      const second = await runExperiment(exp, { resultsRoot: results, progress: () => quiet, log: () => {} });
+      const second = await runExperiment(exp, { resultsRoot: results, ...QUIET });
       expect(second.runId).toBe(first.runId);
       expect(second.manifest.status).toBe("complete");
       expect(second.manifest.interruptions).toHaveLength(1);
@@ -416,5 +348,43 @@ describe("runner against the simulator, through the store", () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+// The reproducibility manifest every run writes, automatically.
+describe("run manifest", () => {
+  const tmp = tempDir("manifest");
+  afterAll(() => tmp.cleanup());
+
+  it("records code, spec, prompts, machine, server facts, seeds, times and the self-check", async () => {
+    const exp = await loadSpec(tmp.dir, "facts", simulatedSpec({ requests: 8, load: { concurrency: 2 } }));
+    const { dir } = await runExperiment(exp, {
+      resultsRoot: join(tmp.dir, "results"),
+      progress: () => ({ tick() {}, stop() {} }),
+      log: () => {},
+    });
+    const m = readManifest(dir);
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+    expect(m.environment.git_commit).toBe(head);
+    expect(typeof m.environment.git_dirty).toBe("boolean");
+    expect(m.spec_hash).toBe(exp.specHash);
+    expect(m.prompt_hash).toBe(exp.promptHash);
+    expect(m.tracker_version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(m.environment.node).toBe(process.version);
+    expect(m.environment.os).toMatch(/^linux /);
+    expect(m.environment.cpu).toMatch(/×/);
+    expect(m.environment.host.length).toBeGreaterThan(0);
+    expect(m.environment.gpus).toBeNull(); // no nvidia-smi on this machine
+    expect(m.server_facts).toMatchObject({
+      version: expect.stringMatching(/^\d+\.\d+/),
+      root: m.server.model,
+      max_model_len: 8192,
+    });
+    expect(m.server_facts!.cache_config).toHaveProperty("block_size");
+    expect((m.spec as { workload: { seed: number } }).workload.seed).toBe(7);
+    expect(Date.parse(m.finished_at!)).toBeGreaterThanOrEqual(Date.parse(m.started_at));
+    expect(m.self_check).toMatchObject({ client_bound: expect.any(Boolean), target_in_flight: 2 });
+    expect(m.group).toEqual({ level: null, repeat: 0 });
+    expect(m.interruptions).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDispatcher, send } from "../../data-loaders/client/request.ts";
-import { EVENT_LOOP_P90_MS, startSelfCheck, type SelfCheckResult } from "../../data-loaders/run/self-check.ts";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSelfCheck, type SelfCheckResult } from "../../data-loaders/run/self-check.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 
 /** A closed loop of `workers` workers sending `requests` streamed requests through the tracker's client. */
 async function closedLoop(

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheConfig, fetchServerFacts, modelFacts } from "../../data-loaders/server/facts.ts";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { VLLM_VERSION } from "../../data-loaders/sim/chunks.ts";
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, "../fixtures/vllm", name), "utf8");

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 import { launchSchema } from "../../data-loaders/experiment/schema.ts";
-import { argsToFlags, describeEnv, freePort, launchServer, StartFailed } from "../../data-loaders/server/launch.ts";
+import { freePort } from "../../data-loaders/server/http.ts";
+import { argsToFlags, describeEnv, launchServer, StartFailed } from "../../data-loaders/server/launch.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const VLLM = join(import.meta.dirname, "stand-in/vllm");

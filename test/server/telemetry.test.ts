@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEPT_SERIES, keptSamples, startTelemetry } from "../../data-loaders/server/telemetry.ts";
 import { parsePrometheus } from "../../data-loaders/server/prometheus.ts";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { serverMetricRowSchema } from "../../data-loaders/store/schemas/server-metric.ts";
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { baseUrl, redactJson, redactText, redactUrl, serverUrlProblem } from "../../data-loaders/server/url.ts";
+import {
+  baseUrl,
+  redactJson,
+  redactText,
+  redactUrl,
+  serverUrl,
+  serverUrlProblem,
+  trimBaseUrl,
+} from "../../data-loaders/server/url.ts";
 
 describe("server URLs", () => {
   it("baseUrl drops credentials, query, fragment, a trailing slash and /v1", () => {
@@ -70,5 +78,32 @@ describe("server URLs", () => {
       flag: null,
     });
     expect(manifest.server.endpoint).toBe("http://a:sk-1@h"); // a copy: the value itself is left as it was
+  });
+});
+
+
+describe("the base-URL rule", () => {
+  it("names one server by its base URL, with or without a trailing / or /v1", () => {
+    for (const url of [
+      "http://gpu-box:8000",
+      "http://gpu-box:8000/",
+      "http://gpu-box:8000/v1",
+      "http://gpu-box:8000/v1/",
+    ])
+      expect(trimBaseUrl(url)).toBe("http://gpu-box:8000");
+    expect(trimBaseUrl("https://proxy.example/llm/v1")).toBe("https://proxy.example/llm");
+    // only a trailing /v1 is the API prefix
+    expect(trimBaseUrl("http://h:8000/v1/models")).toBe("http://h:8000/v1/models");
+  });
+
+  it("stores base URLs without credentials", () => {
+    expect(baseUrl("http://user:secret@gpu-box:8000/v1/")).toBe("http://gpu-box:8000");
+    expect(baseUrl("http://gpu-box:8000")).toBe("http://gpu-box:8000");
+    expect(() => baseUrl("not a url")).toThrow();
+  });
+
+  it("joins a route to the base", () => {
+    expect(serverUrl("http://h:8000/v1", "/metrics")).toBe("http://h:8000/metrics");
+    expect(serverUrl("http://h:8000/", "/v1/models")).toBe("http://h:8000/v1/models");
   });
 });

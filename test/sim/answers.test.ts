@@ -5,7 +5,7 @@ import { z } from "zod";
 import { candidateAnswerSchema, generateCandidatePrompts } from "../../data-loaders/experiment/candidate-profiles.ts";
 import { composeAnswer } from "../../data-loaders/sim/answers.ts";
 import { PROFILES, type ProfileName } from "../../data-loaders/sim/profiles.ts";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { chatPromptTokens, countTokens, splitTokens } from "../../data-loaders/sim/tokenizer.ts";
 import { jsonEvents, postJson, readSse, streamedText } from "./http.ts";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { generateCandidatePrompts } from "../../data-loaders/experiment/candidate-profiles.ts";
 import type { ProfileName } from "../../data-loaders/sim/profiles.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { saturatedThroughput } from "./load.ts";
 
 interface Target {

@@ -1,15 +1,7 @@
 // `npx tracker sim`: prints where it serves and stops on SIGINT.
-import { createServer } from "node:net";
 import { describe, expect, it, vi } from "vitest";
+import { freePort } from "../../data-loaders/server/http.ts";
 import { runSimCommand } from "../../data-loaders/sim/command.ts";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("runSimCommand", () => {
   it("serves the profile until SIGINT", async () => {

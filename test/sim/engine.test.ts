@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { generateCandidatePrompts } from "../../data-loaders/experiment/candidate-profiles.ts";
 import { PROFILES } from "../../data-loaders/sim/profiles.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
-import { jsonEvents, metricValue, postJson, readSse } from "./http.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
+import { jsonEvents, metricValue, postJson, readSse, type Json } from "./http.ts";
 import { runClosedLoop } from "./load.ts";
 
 const prompts = generateCandidatePrompts(100, 21, "detailed");
@@ -73,18 +73,16 @@ describe("engine", () => {
         }
       })();
       const bodies = await Promise.all(
-        prompts
-          .slice(0, 20)
-          .map(
-            async (p) =>
-              (await (
-                await postJson(`${sim.url}/v1/chat/completions`, {
-                  messages: p.messages,
-                  max_completion_tokens: 2000,
-                  temperature: 0,
-                })
-              ).json()) as any,
-          ),
+        prompts.slice(0, 20).map(
+          async (p) =>
+            (await (
+              await postJson(`${sim.url}/v1/chat/completions`, {
+                messages: p.messages,
+                max_completion_tokens: 2000,
+                temperature: 0,
+              })
+            ).json()) as Json,
+        ),
       );
       done = true;
       await scrape;

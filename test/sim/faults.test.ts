@@ -2,7 +2,7 @@
 import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import type { Faults } from "../../data-loaders/sim/faults.ts";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { metricValue, postJson, readSse } from "./http.ts";
 
 const messages = [{ role: "user", content: "Explain continuous batching in a few sentences." }];

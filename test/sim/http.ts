@@ -31,13 +31,20 @@ export async function readSse(res: Response): Promise<SseEvent[]> {
   return events;
 }
 
+/**
+ * A JSON value from the simulator, read field by field in assertions: the assertions are what
+ * check its shape, so it is not typed here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
 /** JSON events of a stream (without [DONE]). */
-export function jsonEvents(events: SseEvent[]): Record<string, any>[] {
-  return events.filter((e) => e.data !== "[DONE]").map((e) => JSON.parse(e.data) as Record<string, any>);
+export function jsonEvents(events: SseEvent[]): Record<string, Json>[] {
+  return events.filter((e) => e.data !== "[DONE]").map((e) => JSON.parse(e.data) as Record<string, Json>);
 }
 
 /** Concatenated `delta.content` (chat) or `text` (completions). */
-export function streamedText(events: Record<string, any>[]): string {
+export function streamedText(events: Record<string, Json>[]): string {
   return events.map((e) => e.choices?.[0]?.delta?.content ?? e.choices?.[0]?.text ?? "").join("");
 }
 

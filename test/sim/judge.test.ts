@@ -9,7 +9,7 @@ import { judgePrompt, pairwiseJudgePrompt } from "../../data-loaders/judge/rubri
 import { parsePairwiseVerdict, parseVerdict, type JudgeScale } from "../../data-loaders/judge/verdict.ts";
 import { composeAnswer } from "../../data-loaders/sim/answers.ts";
 import { PROFILES, type ProfileName } from "../../data-loaders/sim/profiles.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { postJson } from "./http.ts";
 
 const JUDGE = PROFILES["judge@rtx-4080"];

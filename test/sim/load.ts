@@ -1,6 +1,6 @@
 // A small closed-loop load generator for the simulator tests (plain fetch, non-streaming).
 import { performance } from "node:perf_hooks";
-import type { Simulator } from "../../data-loaders/sim/server.ts";
+import type { Simulator } from "../../data-loaders/sim/simulator.ts";
 
 export interface LoadPrompt {
   messages: { role: string; content: string }[];

@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { isProfileName } from "../../../data-loaders/sim/profiles.ts";
-import { startSimulator } from "../../../data-loaders/sim/server.ts";
+import { startSimulator } from "../../../data-loaders/sim/simulator.ts";
 
 const argv = process.argv.slice(2);
 if (argv[0] !== "serve" || !argv[1]) {

@@ -55,7 +55,7 @@ export interface EngineGauges {
   kvUsage: number;
 }
 
-export class Metrics implements EngineObserver {
+export class PrometheusMetrics implements EngineObserver {
   private promptTokens = 0;
   private generationTokens = 0;
   private preemptions = 0;

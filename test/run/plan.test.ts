@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planExperiments, writeExperimentIndex } from "../../data-loaders/build/plan.ts";
-import { loadExperiment, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
+import { planExperiments, writeExperimentIndex } from "../../data-loaders/run/plan.ts";
+import type { LoadedExperiment } from "../../data-loaders/experiment/load.ts";
 import { writeManifest } from "../../data-loaders/store/manifest.ts";
 import { ROW_SCHEMA_VERSION } from "../../data-loaders/store/schemas/request-row.ts";
-import type { Manifest } from "../../data-loaders/store/schemas/manifest.ts";
-import { smallSpec, tempDir, writeExperiment } from "../helpers/temp.ts";
+import { type Manifest } from "../../data-loaders/store/schemas/manifest.ts";
+import { loadSpec, simulatedSpec } from "../helpers/spec.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 describe("plan: sweeps, partial runs, client-bound flags", () => {
   const tmp = tempDir("plan");
@@ -44,13 +45,7 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
   }
 
   beforeAll(async () => {
-    exp = await loadExperiment(
-      writeExperiment(
-        tmp.dir,
-        "sw",
-        smallSpec({ requests: 6 }).replace("load: { concurrency: 4 }", "load: { concurrency: [1, 4], repeats: 2 }"),
-      ),
-    );
+    exp = await loadSpec(tmp.dir, "sw", simulatedSpec({ requests: 6, load: { concurrency: [1, 4], repeats: 2 } }));
   });
 
   const stateIn = (root: string) => planExperiments([exp], root, () => {})[0]!;
@@ -112,7 +107,7 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
   });
 
   it("runs without a group (stored before sweeps) are the single unit of a single-level load", async () => {
-    const single = await loadExperiment(writeExperiment(tmp.dir, "one", smallSpec({ requests: 6 })));
+    const single = await loadSpec(tmp.dir, "one", simulatedSpec({ requests: 6 }));
     const root = join(tmp.dir, "r5");
     const saved = exp;
     exp = single;

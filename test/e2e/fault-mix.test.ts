@@ -3,11 +3,11 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { ERROR_CLASSES } from "../../data-loaders/store/schemas/request-row.ts";
-import { tempDir, writeExperiment } from "../helpers/temp.ts";
+import { loadSpec, urlSpec } from "../helpers/spec.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 describe("fault mix with a server restart", () => {
   const tmp = tempDir("faults");
@@ -30,20 +30,20 @@ describe("fault mix with a server restart", () => {
     const logs: string[] = [];
     try {
       const n = 240;
-      const file = writeExperiment(
+      const exp = await loadSpec(
         tmp.dir,
         "mix",
-        `{
+        urlSpec(sim.url, sim.model, {
           title: "fault mix",
-          server: { url: "${sim.url}", model: "${sim.model}" },
-          workload: { prompts: { generate: "candidate-profiles", count: 20 }, maxTokens: 24, temperature: 0, seed: 5 },
-          requests: ${n},
+          promptCount: 20,
+          maxTokens: 24,
+          seed: 5,
+          requests: n,
           load: { concurrency: 8 },
           retry: { attempts: 3, backoffMs: 20, maxBackoffMs: 100, serverGoneS: 20 },
           timeouts: { idleS: 0.5 },
-        }`,
+        }),
       );
-      const exp = await loadExperiment(file);
       let done = 0;
       let restarted: Promise<void> | null = null;
       const progress = () => ({

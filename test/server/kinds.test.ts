@@ -1,40 +1,83 @@
-// openServer's variants: several replicas of one model, an Ollama-like OpenAI endpoint (no usage
-// without include_usage support, no /metrics, 404 on /version), and a launched server.
+// The server kinds behind openServer: several replicas of one model, an Ollama-like OpenAI
+// endpoint (no usage without include_usage support, no /metrics, 404 on /version), and a
+// launched server.
 import { readServerMetrics } from "../../data-loaders/store/server-metrics.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadExperiment } from "../../data-loaders/experiment/load.ts";
 import { serverSchema } from "../../data-loaders/experiment/schema.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
-import { openServer, SERVER_LOG_FILE } from "../../data-loaders/run/server.ts";
+import { declaredServer, kindName, openServer } from "../../data-loaders/server/kinds.ts";
+import { SERVER_LOG_FILE } from "../../data-loaders/server/kinds/launch.ts";
 import { readRows } from "../../data-loaders/store/columns.ts";
 import { PARQUET_FILE } from "../../data-loaders/store/layout.ts";
-import { startSimulator } from "../../data-loaders/sim/server.ts";
-import { tempDir, writeExperiment } from "../helpers/temp.ts";
+import { startSimulator } from "../../data-loaders/sim/simulator.ts";
+import { QUIET, loadSpec, type TestSpec } from "../helpers/spec.ts";
+import { tempDir } from "../helpers/temp.ts";
 
-const quiet = { tick() {}, stop() {} };
 const tmp = tempDir("server");
 afterAll(() => tmp.cleanup());
 
-const workload = `workload: { prompts: { inline: ["Say hi.", "Say bye.", "Count to three."] }, maxTokens: 32, temperature: 0, seed: 1 }`;
+const workload: TestSpec["workload"] = {
+  prompts: { inline: ["Say hi.", "Say bye.", "Count to three."] },
+  maxTokens: 32,
+  temperature: 0,
+  seed: 1,
+};
+
+describe("the kinds table", () => {
+  it("dispatches each server spec to its kind and declares what the manifest records before opening", () => {
+    const specs = [
+      { simulate: "gemma-3-1b@rtx-4080" },
+      { url: "http://gpu-box:8000", model: "m" },
+      { urls: ["http://a:8000", "http://b:8000"], model: "m" },
+      { launch: { command: "vllm", model: "google/gemma-3-4b-it" } },
+    ].map((s) => serverSchema.parse(s));
+    expect(specs.map(kindName)).toEqual(["simulate", "url", "replicas", "launch"]);
+    expect(specs.map(declaredServer)).toEqual([
+      { kind: "simulate", endpoint: "", model: "google/gemma-3-1b-it", profile: "gemma-3-1b@rtx-4080" },
+      { kind: "url", endpoint: "", model: "m", profile: null },
+      { kind: "url", endpoint: "", model: "m", profile: null },
+      { kind: "launch", endpoint: "", model: "google/gemma-3-4b-it", profile: null },
+    ]);
+  });
+
+  it("opens the simulator on a free loopback port, with its facts, and closes it", async () => {
+    const open = await openServer(serverSchema.parse({ simulate: "gemma-3-1b@rtx-4080", speedup: 50 }), { seed: 1 });
+    try {
+      expect(open).toMatchObject({ kind: "simulate", simulated: true, profile: "gemma-3-1b@rtx-4080" });
+      expect(open.endpoints[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(open.facts).toMatchObject({ root: open.model, max_model_len: expect.any(Number) });
+    } finally {
+      await open.close();
+    }
+    await expect(fetch(`${open.endpoints[0]}/health`)).rejects.toThrow();
+  });
+
+  it("a url server needs its API key variable set", async () => {
+    delete process.env.TRACKER_TEST_UNSET_KEY;
+    await expect(
+      openServer({ url: "http://127.0.0.1:9", model: "m", apiKeyEnv: "TRACKER_TEST_UNSET_KEY" }, { seed: 0 }),
+    ).rejects.toThrow("environment variable TRACKER_TEST_UNSET_KEY (server.apiKeyEnv) is not set");
+  });
+});
 
 describe("several replicas of one model", () => {
   it("spreads requests round-robin over every replica and stores the endpoint per request", async () => {
     const a = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 50 });
     const b = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 50 });
     try {
-      const file = writeExperiment(
-        tmp.dir,
-        "replicas",
-        `{ title: "two replicas", server: { urls: ["${a.url}", "${b.url}/v1"], model: "${a.model}" }, ${workload}, requests: 12, load: { concurrency: 3 } }`,
-      );
-      const exp = await loadExperiment(file);
+      const exp = await loadSpec(tmp.dir, "replicas", {
+        title: "two replicas",
+        server: { urls: [a.url, `${b.url}/v1`], model: a.model },
+        workload,
+        requests: 12,
+        load: { concurrency: 3 },
+      });
       const { dir, manifest } = await runExperiment(exp, {
         resultsRoot: join(tmp.dir, "results"),
-        progress: () => quiet,
-        log: () => {},
+        ...QUIET,
       });
       expect(manifest.status).toBe("complete");
       expect(manifest.server.endpoint).toBe(`${a.url} ${b.url}`);
@@ -86,14 +129,12 @@ function ollamaLike(): Promise<{ url: string; server: Server; paths: string[] }>
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     paths.push(`${req.method} ${req.url}`);
     if (req.url === "/v1/models") {
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(
-          JSON.stringify({
-            object: "list",
-            data: [{ id: "llama3.2:1b", object: "model", created: 1, owned_by: "library" }],
-          }),
-        );
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          object: "list",
+          data: [{ id: "llama3.2:1b", object: "model", created: 1, owned_by: "library" }],
+        }),
+      );
       return;
     }
     if (req.url === "/v1/chat/completions" && req.method === "POST") {
@@ -122,16 +163,16 @@ describe("an Ollama-like OpenAI endpoint", () => {
   it("completes the run; usage it does not report is null, never 0", async () => {
     const ollama = await ollamaLike();
     try {
-      const file = writeExperiment(
-        tmp.dir,
-        "ollama",
-        `{ title: "ollama", server: { url: "${ollama.url}/v1", model: "llama3.2:1b" }, ${workload}, requests: 4, load: { concurrency: 2 } }`,
-      );
-      const exp = await loadExperiment(file);
+      const exp = await loadSpec(tmp.dir, "ollama", {
+        title: "ollama",
+        server: { url: `${ollama.url}/v1`, model: "llama3.2:1b" },
+        workload,
+        requests: 4,
+        load: { concurrency: 2 },
+      });
       const { dir, manifest } = await runExperiment(exp, {
         resultsRoot: join(tmp.dir, "results"),
-        progress: () => quiet,
-        log: () => {},
+        ...QUIET,
       });
       expect(manifest.status).toBe("complete");
       expect(manifest.counts).toMatchObject({ requests: 4, ok: 4, error: 0 });
@@ -167,7 +208,7 @@ describe("a launched server", () => {
     const open = await openServer(
       serverSchema.parse({
         launch: {
-          command: join(import.meta.dirname, "../server/stand-in/vllm"),
+          command: join(import.meta.dirname, "stand-in/vllm"),
           model: "meta-llama/Llama-3.2-1B-Instruct",
           env: { FAKE_VLLM_LOAD_MS: "100" },
           readyTimeoutS: 30,
@@ -191,20 +232,28 @@ describe("a launched server", () => {
 
 describe("a launched server that does not start", () => {
   it("becomes a failed run whose reason comes from the server's log", async () => {
-    const stand_in = join(import.meta.dirname, "../server/stand-in/vllm");
-    const file = writeExperiment(
-      tmp.dir,
-      "launch-oom",
-      `{ title: "oom", server: { launch: { command: ${JSON.stringify(stand_in)}, model: "google/gemma-3-12b-it", args: { "--max-model-len": 8192 }, env: { FAKE_VLLM_MODE: "oom", FAKE_VLLM_LOAD_MS: "50" }, readyTimeoutS: 30 } }, ${workload}, requests: 4, load: { concurrency: 2 } }`,
-    );
-    const exp = await loadExperiment(file);
+    const stand_in = join(import.meta.dirname, "stand-in/vllm");
+    const exp = await loadSpec(tmp.dir, "launch-oom", {
+      title: "oom",
+      server: {
+        launch: {
+          command: stand_in,
+          model: "google/gemma-3-12b-it",
+          args: { "--max-model-len": 8192 },
+          env: { FAKE_VLLM_MODE: "oom", FAKE_VLLM_LOAD_MS: "50" },
+          readyTimeoutS: 30,
+        },
+      },
+      workload,
+      requests: 4,
+      load: { concurrency: 2 },
+    });
     expect(exp.resolvedSpec.server).toMatchObject({
       launch: { model: "google/gemma-3-12b-it", args: { "--max-model-len": 8192 } },
     });
     const { manifest } = await runExperiment(exp, {
       resultsRoot: join(tmp.dir, "results"),
-      progress: () => quiet,
-      log: () => {},
+      ...QUIET,
     });
     expect(manifest.status).toBe("failed");
     expect(manifest.reason).toMatch(/out of memory: torch.OutOfMemoryError: CUDA out of memory/);

@@ -6,11 +6,12 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { LockHeld, tryLock } from "../../data-loaders/run/lock.ts";
-import { planExperiments } from "../../data-loaders/build/plan.ts";
+import { planExperiments } from "../../data-loaders/run/plan.ts";
 import { loadExperiment } from "../../data-loaders/experiment/load.ts";
-import { PROJECT, tempDir, writeExperiment } from "../helpers/temp.ts";
+import { urlSpec, writeSpec } from "../helpers/spec.ts";
+import { PROJECT, tempDir } from "../helpers/temp.ts";
 
 const CLI = join(PROJECT, "data-loaders/cli.ts");
 
@@ -88,13 +89,15 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
   const stateOf = async (id: string) =>
     planExperiments([await loadExperiment(join(tmp.dir, "experiments", `${id}.ts`))], join(tmp.dir, "results"))[0]!
       .state;
-  const spec = (requests: number, concurrency = 4, maxTokens = 16) => `{
-    title: "resume",
-    server: { url: "${sim.url}", model: "${sim.model}" },
-    workload: { prompts: { generate: "candidate-profiles", count: 10 }, maxTokens: ${maxTokens}, temperature: 0, seed: 1 },
-    requests: ${requests},
-    load: { concurrency: ${concurrency} },
-  }`;
+  const spec = (requests: number, concurrency = 4, maxTokens = 16) =>
+    urlSpec(sim.url, sim.model, {
+      title: "resume",
+      promptCount: 10,
+      maxTokens,
+      seed: 1,
+      requests,
+      load: { concurrency },
+    });
 
   beforeAll(async () => {
     sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 3, groundTruth: true });
@@ -106,7 +109,7 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
 
   it("kill -9 at random points, then resume: exactly one row per index and no journaled request sent again", async () => {
     const n = 160;
-    writeExperiment(tmp.dir, "killed", spec(n));
+    writeSpec(tmp.dir, "killed", spec(n));
     // three kill points, one in each third of the run (random within it), logged for the report
     const points = [0, 1, 2].map((k) => Math.floor(((k + Math.random() * 0.8 + 0.1) * n) / 3));
     const sentBefore = new Map<string, number>(); // request id → server arrival time when the kill happened
@@ -145,7 +148,7 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
   it("a held lock refuses a second tracker (or makes it wait); Ctrl-C leaves a resumable partial run; a spec change starts a new run; the old spec resumes", async () => {
     const n = 100;
     const slow = () => spec(n, 2, 24);
-    writeExperiment(tmp.dir, "stopped", slow());
+    writeSpec(tmp.dir, "stopped", slow());
     // this test process holds the results folder, as another tracker would
     const held = tryLock(join(tmp.dir, "results"));
     if (held instanceof LockHeld) throw held;
@@ -171,7 +174,7 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
     expect(existsSync(join(tmp.dir, "results", ".lock"))).toBe(false);
 
     // the spec changes while the partial run exists: a new run, the partial one untouched
-    writeExperiment(tmp.dir, "stopped", spec(30));
+    writeSpec(tmp.dir, "stopped", spec(30));
     expect(await stateOf("stopped")).toBe("stale");
     expect((await tracker("run")).code).toBe(0);
     const runs = runsOf("stopped");
@@ -182,7 +185,7 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
     expect((await parquet("stopped", newer)).every((r) => r.run_id === newer)).toBe(true);
 
     // back to the first spec: its partial run is resumed, not restarted
-    writeExperiment(tmp.dir, "stopped", slow());
+    writeSpec(tmp.dir, "stopped", slow());
     expect((await tracker("list")).out).toMatch(/partial\s+stopped .*interrupted after/);
     const r = await tracker("run");
     expect(r.code, r.out).toBe(0);
@@ -197,7 +200,7 @@ describe("resume after kill -9 and Ctrl-C, spec changes, lock", () => {
   });
 
   it("kill -9 between creating the run folder and writing its first manifest: the next run is the only run folder", async () => {
-    writeExperiment(tmp.dir, "early", spec(12));
+    writeSpec(tmp.dir, "early", spec(12));
     const { specHash } = await loadExperiment(join(tmp.dir, "experiments", "early.ts"));
     // An empty folder of the same spec, as a run killed at that moment by an older tracker left it.
     const legacy = `20250101-000000Z-${specHash.slice(0, 8)}`;

@@ -2,7 +2,9 @@
 // endpoint pauses while one poller asks GET /health with a growing backoff. Any HTTP answer other
 // than 503 counts as back (servers without /health answer 404); connection errors and vLLM's 503
 // (dead engine) count as gone. Past `limitMs` the outage is final and the run ends resumable.
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { healthStatus } from "./health.ts";
+import { pollUntil } from "./http.ts";
 
 export interface HealthWatchOptions {
   /** How long to wait for the server to come back. */
@@ -20,17 +22,8 @@ export type HealthState = "up" | "back" | "gone";
 
 /** One GET /health: true when the server answered (anything but 503). */
 export async function healthy(endpoint: string, apiKey?: string, dispatcher?: Dispatcher): Promise<boolean> {
-  try {
-    const res = await request(`${endpoint}/health`, {
-      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
-      signal: AbortSignal.timeout(5000),
-      dispatcher,
-    });
-    await res.body.dump();
-    return res.statusCode !== 503;
-  } catch {
-    return false;
-  }
+  const status = await healthStatus(endpoint, { apiKey, dispatcher });
+  return status !== null && status !== 503;
 }
 
 export class HealthWatch {
@@ -63,24 +56,24 @@ export class HealthWatch {
   }
 
   private async poll(): Promise<HealthState> {
-    const { limitMs, apiKey, signal, log } = this.opts;
-    if (await healthy(this.endpoint, apiKey, this.opts.dispatcher)) return "up";
+    const { limitMs, apiKey, signal, log, dispatcher } = this.opts;
+    if (await healthy(this.endpoint, apiKey, dispatcher)) return "up";
     const started = performance.now();
     log?.(
       `${this.endpoint}: server not reachable; pausing and polling /health for up to ${(limitMs / 1000).toFixed(0)} s`,
     );
-    let delay = this.opts.firstPollMs ?? 100;
-    for (;;) {
-      const left = limitMs - (performance.now() - started);
-      if (left <= 0 || signal?.aborted) break;
-      await new Promise((r) => setTimeout(r, Math.min(delay, left)));
-      delay = Math.min(delay * 2, this.opts.maxPollMs ?? 1000);
-      if (await healthy(this.endpoint, apiKey, this.opts.dispatcher)) {
-        log?.(
-          `${this.endpoint}: server back after ${((performance.now() - started) / 1000).toFixed(1)} s; sending again`,
-        );
-        return "back";
-      }
+    const back = await pollUntil(async () => ((await healthy(this.endpoint, apiKey, dispatcher)) ? true : undefined), {
+      timeoutMs: limitMs,
+      delayMs: this.opts.firstPollMs ?? 100,
+      maxDelayMs: this.opts.maxPollMs ?? 1000,
+      waitFirst: true,
+      signal,
+    });
+    if (back) {
+      log?.(
+        `${this.endpoint}: server back after ${((performance.now() - started) / 1000).toFixed(1)} s; sending again`,
+      );
+      return "back";
     }
     this.gone = signal?.aborted
       ? "stopped while the server was unreachable"

@@ -2,16 +2,16 @@
 // JSON layout (key order, null handling) of the recorded 0.28-era transcripts.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../data-loaders/sim/server.ts";
-import { jsonEvents, metricValue, parseMetrics, postJson, readSse } from "./http.ts";
+import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
+import { jsonEvents, metricValue, parseMetrics, postJson, readSse, type Json } from "./http.ts";
 
 const FIXTURES = "test/fixtures/vllm";
-const fixtureEvents = (file: string): Record<string, any>[] =>
+const fixtureEvents = (file: string): Record<string, Json>[] =>
   readFileSync(`${FIXTURES}/${file}`, "utf8")
     .split("\n\n")
     .filter((e) => e.startsWith("data: {"))
     .map((e) => JSON.parse(e.slice(6)));
-const fixtureJson = (file: string): Record<string, any> => JSON.parse(readFileSync(`${FIXTURES}/${file}`, "utf8"));
+const fixtureJson = (file: string): Record<string, Json> => JSON.parse(readFileSync(`${FIXTURES}/${file}`, "utf8"));
 
 /** The key layout of a JSON value: keys in order, recursively (values ignored, nulls kept apart). */
 function layout(v: unknown): unknown {
@@ -20,7 +20,7 @@ function layout(v: unknown): unknown {
   if (typeof v === "object") return Object.entries(v as object).map(([k, x]) => [k, layout(x)]);
   return typeof v;
 }
-const keys = (v: Record<string, any>): string[] => Object.keys(v);
+const keys = (v: Record<string, Json>): string[] => Object.keys(v);
 
 let sim: Simulator;
 beforeAll(async () => {

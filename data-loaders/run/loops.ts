@@ -1,0 +1,113 @@
+// The two ways a run sends its requests, over a range [from, to) of request indices, skipping
+// those already done (a resumed run):
+// * closedLoop: N workers, each sending its next request when its previous one finished;
+// * openLoop: requests at scheduled times (gamma arrivals or a ramp, run/schedule.ts), at most
+//   `maxInFlight` at once; a request whose time has come waits for a free slot. A worker number
+//   is a slot (reused once free), so it still names "who sent it" in the stored rows.
+// Both stop taking new indices once the stop controller says so and wait for what is in flight.
+import { sleepUnless } from "./attempt.ts";
+import type { StopController } from "./stop.ts";
+
+/** Sends request `index` to the end (and journals it); `scheduledMs` is when it was due. */
+export type SendOne = (index: number, worker: number, scheduledMs: number) => Promise<void>;
+
+export interface LoopContext {
+  send: SendOne;
+  stop: StopController;
+  /** done[i] = 1 when request index i is already journaled. */
+  done: Uint8Array;
+  /** The run's clock. */
+  now: () => number;
+}
+
+/** The next index in [from, to) that is not done yet, from a shared cursor. */
+export function cursor(done: Uint8Array, from: number, to: number): () => number | null {
+  let next = from;
+  return (): number | null => {
+    while (next < to && done[next]) next++;
+    return next < to ? next++ : null;
+  };
+}
+
+export async function closedLoop(ctx: LoopContext, from: number, to: number, workers: number): Promise<void> {
+  const take = cursor(ctx.done, from, to);
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (;;) {
+        if (ctx.stop.stopped()) return;
+        const i = take();
+        if (i === null) return;
+        await ctx.send(i, w, ctx.now());
+      }
+    }),
+  );
+}
+
+/** `times[i - from]` is when request i is due, in ms from the first one. */
+export async function openLoop(
+  ctx: LoopContext,
+  from: number,
+  to: number,
+  times: Float64Array,
+  maxInFlight: number,
+): Promise<void> {
+  const { stop, now } = ctx;
+  const take = cursor(ctx.done, from, to);
+  const slots = new Slots();
+  const tasks = new Set<Promise<void>>();
+  let startAt: number | null = null;
+  let startOffset = 0;
+  stop.signal.addEventListener("abort", () => slots.wakeUp(), { once: true });
+  for (;;) {
+    if (stop.stopped()) break;
+    const i = take();
+    if (i === null) break;
+    const at = times[i - from]!;
+    if (startAt === null) {
+      startAt = now();
+      startOffset = at; // a resumed run sends its missing requests on the original gaps, from now
+    }
+    const due = startAt + (at - startOffset);
+    const wait = due - now();
+    if (wait > 0) await sleepUnless(wait, stop.signal);
+    while (slots.inFlight >= maxInFlight && !stop.signal.aborted) await slots.freed();
+    if (stop.stopped()) break;
+    const worker = slots.take();
+    const task = ctx.send(i, worker, due).finally(() => {
+      slots.release(worker);
+      tasks.delete(task);
+    });
+    tasks.add(task);
+  }
+  await Promise.all(tasks);
+}
+
+/** Worker numbers of an open loop: the most recently freed one is reused, a new one when none is free. */
+class Slots {
+  private readonly free: number[] = [];
+  private count = 0;
+  inFlight = 0;
+  private wake: (() => void) | null = null;
+
+  take(): number {
+    this.inFlight++;
+    return this.free.pop() ?? this.count++;
+  }
+
+  release(worker: number): void {
+    this.inFlight--;
+    this.free.push(worker);
+    this.wakeUp();
+  }
+
+  /** Resolves at the next release (or wake-up). */
+  freed(): Promise<void> {
+    return new Promise<void>((r) => (this.wake = r));
+  }
+
+  wakeUp(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}

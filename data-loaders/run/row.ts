@@ -1,0 +1,97 @@
+// One request of a run, going out and coming back: the completion request for a prompt of the
+// sequence, and the stored row of a finished request (store/rows.ts `requestRowSchema`).
+import { checkAnswer } from "../analysis/quality.ts";
+import type { CompletionRequest } from "../client/outcome.ts";
+import type { LoadedExperiment } from "../experiment/load.ts";
+import { tpotMs } from "../metrics/latency.ts";
+import type { RequestRow } from "../store/schemas/request-row.ts";
+import type { Finished } from "./attempt.ts";
+
+export type Prompt = LoadedExperiment["prompts"][number];
+
+/** Where a request goes: one endpoint of the opened server. */
+export interface Target {
+  endpoint: string;
+  model: string;
+  apiKey?: string;
+}
+
+/**
+ * The request for prompt `position` of the sequence (its sampling seed is workload.seed +
+ * position), with the experiment's timeouts; `signal` aborts it.
+ */
+export function buildRequest(
+  exp: LoadedExperiment,
+  target: Target,
+  requestId: string,
+  position: number,
+  prompt: Prompt,
+  signal: AbortSignal | undefined,
+): CompletionRequest {
+  const w = exp.spec.workload;
+  const timeouts = exp.spec.timeouts;
+  return {
+    baseUrl: target.endpoint,
+    apiKey: target.apiKey,
+    model: target.model,
+    api: w.api,
+    messages: w.api === "chat" ? prompt.messages : undefined,
+    prompt: w.api === "completions" ? prompt.text : undefined,
+    maxTokens: w.maxTokens,
+    temperature: w.temperature,
+    seed: (w.seed + position) % 2 ** 31,
+    stream: w.stream,
+    jsonSchema: w.structuredOutput && exp.answerJsonSchema ? exp.answerJsonSchema : undefined,
+    requestId,
+    signal,
+    timeoutMs: timeouts?.requestS ? timeouts.requestS * 1000 : undefined,
+    idleTimeoutMs: timeouts?.idleS ? timeouts.idleS * 1000 : undefined,
+  };
+}
+
+/** Who sent a request and which one it was. */
+export interface RowSource {
+  runId: string;
+  endpoint: string;
+  worker: number;
+  index: number;
+  promptId: string;
+  warmup: boolean;
+}
+
+/** The stored row of a finished request: the final attempt's outcome (so latency is the successful attempt's). */
+export function toRow(exp: LoadedExperiment, source: RowSource, finished: Finished): RequestRow {
+  const o = finished.outcome;
+  const ttft = o.firstEventMs === null ? null : o.firstEventMs - o.sentMs;
+  const e2e = o.doneMs === null ? null : o.doneMs - o.sentMs;
+  const quality = checkAnswer(o.ok ? o.answer : null, exp.spec.quality?.schema);
+  return {
+    run_id: source.runId,
+    experiment_id: exp.id,
+    request_index: source.index,
+    prompt_id: source.promptId,
+    request_id: finished.requestId,
+    endpoint: source.endpoint,
+    worker: source.worker,
+    attempts: finished.attempts,
+    warmup: source.warmup,
+    status: o.ok ? "ok" : "error",
+    error_class: o.errorClass,
+    http_status: o.httpStatus,
+    error_message: o.errorMessage,
+    sent_ms: o.sentMs,
+    first_event_ms: o.firstEventMs,
+    first_token_ms: o.firstTokenMs,
+    done_ms: o.doneMs,
+    ttft_ms: ttft,
+    e2e_ms: e2e,
+    tpot_ms: tpotMs({ ttft_ms: ttft, e2e_ms: e2e, completion_tokens: o.completionTokens }),
+    itl_ms: o.itlMs,
+    prompt_tokens: o.promptTokens,
+    completion_tokens: o.completionTokens,
+    finish_reason: o.finishReason,
+    answer: o.answer,
+    reasoning: o.reasoning,
+    ...quality,
+  };
+}
