@@ -81,7 +81,6 @@ describe("server URLs", () => {
   });
 });
 
-
 describe("the base-URL rule", () => {
   it("names one server by its base URL, with or without a trailing / or /v1", () => {
     for (const url of [
