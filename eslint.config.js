@@ -6,7 +6,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".dist-*/", "results/", "src/.observablehq/", "test/fixtures/"] },
+  { ignores: ["node_modules/", "dist/", ".dist-*/", ".tmp/", "results/", "src/.observablehq/", "test/fixtures/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
