@@ -19,7 +19,7 @@ import { hashJson } from "./hash.ts";
 const count = () => z.number().int().min(0);
 const positive = () => z.number().positive();
 
-/** The aggregates as `vllm bench serve` names them (vllm-api.md §4.4, §4.7); give what you have. */
+/** The aggregates as `vllm bench serve` names them (the keys of its --save-result file); give what you have. */
 const figuresObject = z.strictObject({
   /** Requests sent. */
   requests: count(),

@@ -1,6 +1,6 @@
 // The OpenAI Batch file format (also read by `vllm run-batch`): input lines
 // {custom_id, method, url, body} and output lines {id, custom_id, response: {status_code,
-// request_id, body}, error}. See ../shared/reference/vllm-api.md §4.9.
+// request_id, body}, error}.
 import { z } from "zod";
 import type { ChatMessage } from "../client/outcome.ts";
 import { JsonlError, parseJsonl } from "../experiment/jsonl.ts";

@@ -1,5 +1,6 @@
 // Response bodies in vLLM's current (0.28-era) layouts: key order and null handling follow
-// the recorded transcripts in /work/shared/fixtures/vllm (see vllm-api.md §1.6, §2.2, §2.3).
+// the recorded transcripts in test/fixtures/vllm/ (streamed chat and completions chunks, the
+// usage chunk, non-streaming bodies).
 // Streaming chunks are "exclude unset" (only the keys vLLM sets); non-streaming bodies list
 // every field with null for unset ones.
 
