@@ -269,7 +269,11 @@ function startSending(
     ...{ exp, runId: run.manifest.run_id, server, warmup: warmupCount(load), policy, dispatcher, now, stop },
     ...{ health, check, journal, state: run.state, counts: run.manifest.counts, progress },
   });
-  const loop = { send: sender.send, stop, done: run.state.done, now };
+  const onScheduleStart = (ms: number) => {
+    run.manifest.load_started_ms ??= ms;
+    writeManifest(run.dir, run.manifest);
+  };
+  const loop = { send: sender.send, stop, done: run.state.done, now, onScheduleStart };
   return { stop, sender, loop, journal, progress, dispatcher, telemetry, check, health };
 }
 

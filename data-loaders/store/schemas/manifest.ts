@@ -55,6 +55,12 @@ export const manifestSchema = z.object({
       repeat: z.number().int(),
     })
     .optional(),
+  /**
+   * Run-clock ms at which an open-loop load's arrival schedule started, before its first gap: the
+   * start of the run's duration, as vllm bench serve counts it. Absent for closed loops (their
+   * duration starts at the first send) and for runs stored before it was recorded.
+   */
+  load_started_ms: z.number().optional(),
   /** Interruptions survived by this run (kill, Ctrl-C, server gone); empty when it ran straight through. */
   interruptions: z.array(z.object({ at: z.string(), reason: z.string() })).optional(),
   /** Facts the server reported: GET /version, /v1/models, vllm:cache_config_info labels. */
