@@ -3,6 +3,7 @@
 import { checkAnswer } from "../analysis/quality.ts";
 import type { CompletionRequest, Outcome } from "../client/outcome.ts";
 import type { LoadedExperiment } from "../experiment/load.ts";
+import { samplingParams } from "../experiment/sampling.ts";
 import { tpotMs } from "../metrics/latency.ts";
 import type { RequestRow } from "../store/schemas/request-row.ts";
 import type { Finished } from "./attempt.ts";
@@ -42,6 +43,7 @@ export function buildRequest(
     seed: (w.seed + position) % 2 ** 31,
     stream: w.stream,
     jsonSchema: w.structuredOutput && exp.answerJsonSchema ? exp.answerJsonSchema : undefined,
+    params: samplingParams(w),
     requestId,
     signal,
     timeoutMs: timeouts?.requestS ? timeouts.requestS * 1000 : undefined,

@@ -69,6 +69,28 @@ describe("buildRequest", () => {
       idleTimeoutMs: 500,
     });
     expect(req.signal).toBe(signal);
+    expect(req.params).toEqual({});
+  });
+
+  it("carries the workload's sampling fields and extras in vLLM's names (fixed-length: ignore_eos + min_tokens)", async () => {
+    const fixed = await loadSpec(
+      tmp.dir,
+      "fixed",
+      simulatedSpec({
+        workload: {
+          prompts: { inline: ["a"] },
+          maxTokens: 128,
+          temperature: 0,
+          seed: 1,
+          ignoreEos: true,
+          minTokens: 128,
+          topP: 0.95,
+          extraBody: { priority: 2 },
+        },
+      }),
+    );
+    const req = buildRequest(fixed, target, "r", 0, fixed.prompts[0]!, undefined);
+    expect(req.params).toEqual({ top_p: 0.95, ignore_eos: true, min_tokens: 128, priority: 2 });
   });
 });
 
