@@ -65,17 +65,13 @@ export const requestRowSchema = z.object({
   overflow_limit_tokens: int()
     .nullable()
     .meta({ description: "context_length errors: the model's context length the message states." }),
-  overflow_requested_tokens: int()
-    .nullable()
-    .meta({
-      description: "context_length errors: prompt + requested output tokens, as stated (or the sum of the two stated).",
-    }),
-  overflow_prompt_tokens: int()
-    .nullable()
-    .meta({
-      description:
-        "context_length errors: the prompt's tokens as stated (null when refused by its length in characters).",
-    }),
+  overflow_requested_tokens: int().nullable().meta({
+    description: "context_length errors: prompt + requested output tokens, as stated (or the sum of the two stated).",
+  }),
+  overflow_prompt_tokens: int().nullable().meta({
+    description:
+      "context_length errors: the prompt's tokens as stated (null when refused by its length in characters).",
+  }),
   overflow_completion_tokens: int()
     .nullable()
     .meta({ description: "context_length errors: the output tokens the request asked for, as stated." }),
@@ -126,7 +122,10 @@ export const requestRowSchema = z.object({
     .nullable()
     .meta({ description: "vLLM's stop_reason when it is a number: the stop token id that ended the answer." }),
   system_fingerprint: text().meta({ description: "system_fingerprint of the response (e.g. vllm-0.28.0-54757788)." }),
-  answer: z.string().nullable().meta({ description: "Answer text (content). Untrusted model output." }),
+  answer: z
+    .string()
+    .nullable()
+    .meta({ description: 'Answer text (content); "" when the only output was tool calls. Untrusted model output.' }),
   reasoning: z
     .string()
     .nullable()
