@@ -125,6 +125,8 @@ export const launchSchema = z.strictObject({
   readyTimeoutS: z.number().positive().max(86_400).default(1200),
   /** Environment variable holding an API key: given to the server as VLLM_API_KEY and used by the client. */
   apiKeyEnv: envName.optional(),
+  /** Send the requests to this LoRA adapter (a name given in args `--lora-modules name=path`) instead of the base model. */
+  adapter: z.string().min(1).optional(),
 });
 
 export const launchServerSchema = z.strictObject({
@@ -538,6 +540,13 @@ export const experimentSchema = z
     if (typeof spec.workload?.maxTokens === "number")
       for (const [path, message] of samplingProblems(spec.workload))
         ctx.addIssue({ code: "custom", path: ["workload", ...path], message });
+    const launch = (spec.server as { launch?: { adapter?: unknown; args?: unknown } } | undefined)?.launch;
+    if (typeof launch?.adapter === "string" && !Object.hasOwn(Object(launch.args), "--lora-modules"))
+      ctx.addIssue({
+        code: "custom",
+        path: ["server", "launch", "adapter"],
+        message: 'needs the adapter in launch.args: "--enable-lora": true and "--lora-modules": "<name>=<path>"',
+      });
     if (spec.workload?.structuredOutput === true && spec.quality === undefined)
       ctx.addIssue({
         code: "custom",
