@@ -7,6 +7,7 @@
 // Anything else (HTML from a proxy, empty body) keeps a short excerpt of the text as message.
 import type { ErrorClass } from "../store/schemas/request-row.ts";
 import { isRecord } from "../json.ts";
+import type { ServerError } from "./outcome.ts";
 
 export interface ErrorInfo {
   message: string | null;
@@ -18,10 +19,11 @@ export interface ErrorInfo {
 export interface Failure {
   errorClass: ErrorClass;
   message: string;
+  /** What the server said about it (type, code, param), when it sent an error object. */
+  info?: ErrorInfo;
 }
 
 const MAX_MESSAGE = 1000;
-const CONTEXT_LENGTH = /maximum context length/i;
 
 /** The error described by a parsed JSON value, or null when it is not an error object. */
 export function errorInfoOf(value: unknown): ErrorInfo | null {
@@ -31,6 +33,11 @@ export function errorInfoOf(value: unknown): ErrorInfo | null {
   if (isRecord(inner)) return infoFrom(inner);
   if (value.object === "error") return infoFrom(value);
   return null;
+}
+
+/** The server's own words of an error object (its code as text). */
+export function serverError(info: ErrorInfo): ServerError {
+  return { type: info.type, code: info.code === null ? null : String(info.code), param: info.param };
 }
 
 /** Parses an error response body; never throws. */
@@ -50,9 +57,107 @@ export function parseErrorBody(text: string): ErrorInfo {
 /** Class of a non-2xx HTTP response. */
 export function classifyHttpStatus(status: number, info: ErrorInfo): ErrorClass {
   if (status === 401 || status === 403) return "auth";
-  if (status === 400 && info.message !== null && CONTEXT_LENGTH.test(info.message)) return "context_length";
+  if (isContextOverflow(status, info)) return "context_length";
   if (status >= 500) return "http_5xx";
   return "http_4xx";
+}
+
+// Context overflow. vLLM rejects a prompt that does not fit with HTTP 400, in wordings that changed
+// over the releases; the current renderers also name the offending parameter (`input_tokens`, or
+// `input_text` when a text prompt is refused before tokenization by its length in characters).
+// Either the parameter or the wording is enough.
+const CONTEXT_PARAMS = new Set(["input_tokens", "input_text"]);
+const CONTEXT_WORDING = /maximum context length|context length is only/i;
+
+/** Whether an HTTP error says the prompt (with the requested output) does not fit the model's context. */
+export function isContextOverflow(status: number, info: ErrorInfo): boolean {
+  if (status !== 400) return false;
+  if (info.param !== null && CONTEXT_PARAMS.has(info.param)) return true;
+  return info.message !== null && CONTEXT_WORDING.test(info.message);
+}
+
+/**
+ * The token counts a context-overflow message states: the model's context length (`limit`), the
+ * prompt, the requested output (`completion`) and their total (`requested`, as stated, or the sum
+ * of the two when the message states both). Null where the message does not say (a prompt refused
+ * for its length in characters has no prompt token count).
+ */
+export interface Overflow {
+  limit: number | null;
+  requested: number | null;
+  prompt: number | null;
+  completion: number | null;
+}
+
+const N = "(\\d[\\d,]*)";
+/** Each wording vLLM has used, newest first, with the field each captured number fills (null: not kept). */
+const OVERFLOW_WORDINGS: [RegExp, (keyof Overflow | null)[]][] = [
+  // current renderers (token check): "You passed P input tokens and requested M output tokens. However, the model's context length is only L tokens, …"
+  [
+    new RegExp(
+      `You passed ${N} input tokens and requested ${N} output tokens\\. However, the model's context length is only ${N} tokens`,
+    ),
+    ["prompt", "completion", "limit"],
+  ],
+  // current renderers (text check, before tokenization): the prompt is counted in characters
+  [
+    new RegExp(
+      `You passed ${N} input characters and requested ${N} output tokens\\. However, the model's context length is only ${N} tokens`,
+    ),
+    [null, "completion", "limit"],
+  ],
+  // 2026: "… maximum context length is L tokens. However, you requested M output tokens and your prompt contains [at least] P input tokens, for a total of [at least] T tokens."
+  [
+    new RegExp(
+      `maximum context length is ${N} tokens\\. However, you requested ${N} output tokens and your prompt contains (?:at least )?${N} input tokens, for a total of (?:at least )?${N} tokens`,
+    ),
+    ["limit", "completion", "prompt", "requested"],
+  ],
+  // ≤ 0.10: "… maximum context length is L tokens. However, you requested T tokens (P in the messages, M in the completion)."
+  [
+    new RegExp(
+      `maximum context length is ${N} tokens\\. However, you requested ${N} tokens \\(${N} in the \\w+, ${N} in the completion\\)`,
+    ),
+    ["limit", "requested", "prompt", "completion"],
+  ],
+  // ≈ 0.11: "'max_tokens' or 'max_completion_tokens' is too large: M. This model's maximum context length is L tokens and your request has P input tokens"
+  [
+    new RegExp(
+      `is too large: ${N}\\. This model's maximum context length is ${N} tokens and your request has ${N} input tokens`,
+    ),
+    ["completion", "limit", "prompt"],
+  ],
+  // ≈ 0.11, no output limit requested: "… maximum context length is L tokens. However, your request has P input tokens."
+  [
+    new RegExp(`maximum context length is ${N} tokens\\. However, your request has ${N} input tokens`),
+    ["limit", "prompt"],
+  ],
+  // older, no output limit requested: "… maximum context length is L tokens. However, you requested P tokens in the messages"
+  [
+    new RegExp(`maximum context length is ${N} tokens\\. However, you requested ${N} tokens in the messages`),
+    ["limit", "prompt"],
+  ],
+];
+const LIMIT_ONLY = new RegExp(`(?:maximum context length is|context length is only) ${N} tokens`);
+
+/** The numbers of a context-overflow message (every field null when it states none). */
+export function overflowNumbers(message: string | null): Overflow {
+  const out: Overflow = { limit: null, requested: null, prompt: null, completion: null };
+  if (message === null) return out;
+  const number = (text: string) => Number(text.replaceAll(",", ""));
+  for (const [pattern, fields] of OVERFLOW_WORDINGS) {
+    const m = pattern.exec(message);
+    if (!m) continue;
+    fields.forEach((field, i) => {
+      if (field !== null) out[field] = number(m[i + 1]!);
+    });
+    if (out.requested === null && out.prompt !== null && out.completion !== null)
+      out.requested = out.prompt + out.completion;
+    return out;
+  }
+  const limit = LIMIT_ONLY.exec(message);
+  if (limit) out.limit = number(limit[1]!);
+  return out;
 }
 
 /** Message stored for a non-2xx response: the server's message, else the status. */

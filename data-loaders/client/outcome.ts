@@ -1,6 +1,7 @@
 // What one HTTP request to an OpenAI-compatible server produced, as observed by the client.
 // The runner turns an Outcome into a stored RequestRow (store/schemas/request-row.ts).
 import type { ErrorClass } from "../store/schemas/request-row.ts";
+import type { Overflow } from "./errors.ts";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -23,6 +24,12 @@ export interface CompletionRequest {
   stream: boolean;
   /** JSON Schema for response_format {type:"json_schema"} (structured output), if any. */
   jsonSchema?: Record<string, unknown>;
+  /**
+   * Further body fields in the server's own names (sampling parameters, `ignore_eos`, `tools`, the
+   * workload's `extraBody`, …). They never replace a field the tracker sets itself: the workload
+   * schema refuses those.
+   */
+  params?: Record<string, unknown>;
   /** Sent as X-Request-Id. */
   requestId: string;
   /** Total time limit for the request in ms (0 = none). */
@@ -37,9 +44,19 @@ export interface CompletionRequest {
 export interface ToolCall {
   index: number;
   id: string | null;
+  /** The call's `type` ("function"), as the server sent it. */
+  type: string | null;
   name: string | null;
   /** JSON text as sent by the server (not parsed). */
   arguments: string;
+}
+
+/** What the server said about a failure in its error object: its own type, code and param. */
+export interface ServerError {
+  type: string | null;
+  /** The error's `code` (vLLM sends the HTTP status as a number), as text. */
+  code: string | null;
+  param: string | null;
 }
 
 export interface Outcome {
@@ -53,12 +70,19 @@ export interface Outcome {
   firstEventMs: number | null;
   /** First event with non-empty content / reasoning / tool-call delta. */
   firstTokenMs: number | null;
-  /** End of the response body. */
+  /** End of the response body (after the usage chunk and [DONE]). */
   doneMs: number | null;
+  /**
+   * The last event with non-empty `choices` (where vllm bench serve ends a request: the usage
+   * chunk and [DONE] come later); for a non-streaming response, the body. Null when no choices arrived.
+   */
+  lastChunkMs: number | null;
   /** Gaps between consecutive events that had choices, in ms. Non-streaming: []. */
   itlMs: number[];
   promptTokens: number | null;
   completionTokens: number | null;
+  /** usage.total_tokens as reported. */
+  totalTokens: number | null;
   finishReason: string | null;
   /** Content text (null when none arrived). */
   answer: string | null;
@@ -69,7 +93,17 @@ export interface Outcome {
   /** `system_fingerprint` when reported (e.g. vllm-0.28.0-54757788). */
   systemFingerprint: string | null;
   /** vLLM `stop_reason`: the stop string or stop token id that ended generation (null for EOS, length, or not reported). */
-  stopReason?: string | number | null;
+  stopReason: string | number | null;
   /** Tool calls in the answer (empty when none). */
-  toolCalls?: ToolCall[];
+  toolCalls: ToolCall[];
+  /** The server's error type, code and param of a failure (null when it sent no error object). */
+  serverError: ServerError | null;
+  /** The numbers of a context-overflow error (null for any other outcome). */
+  overflow: Overflow | null;
+  /**
+   * Whether `vllm bench serve` would count the request as successful: HTTP 200, at least one event
+   * with choices, and a body that ended without a network error and parsed as JSON. vLLM's client
+   * does not notice an in-band error event or a missing [DONE], which the tracker counts as failures.
+   */
+  vllmSuccess: boolean;
 }

@@ -12,7 +12,16 @@
 // measures what that buys: the time of the first event against the simulator's write time.
 import { Agent, type Dispatcher } from "undici";
 import type { CompletionRequest, Outcome } from "./outcome.ts";
-import { classifyHttpStatus, classifyNetworkError, httpErrorMessage, parseErrorBody, redact } from "./errors.ts";
+import {
+  classifyHttpStatus,
+  classifyNetworkError,
+  httpErrorMessage,
+  overflowNumbers,
+  parseErrorBody,
+  redact,
+  serverError,
+  type Failure,
+} from "./errors.ts";
 import { SseDecoder } from "./sse.ts";
 import { parseResponseBody, StreamState, type ResponseFields } from "./stream-state.ts";
 import type { ErrorClass } from "../store/schemas/request-row.ts";
@@ -52,6 +61,7 @@ export function requestBody(req: CompletionRequest): Record<string, unknown> {
   }
   body.temperature = req.temperature;
   if (req.seed !== undefined) body.seed = req.seed;
+  Object.assign(body, req.params);
   body.stream = req.stream;
   if (req.stream) body.stream_options = { include_usage: true };
   if (req.jsonSchema) {
@@ -126,12 +136,11 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
     const doneMs = now();
     const status = httpStatus ?? 0;
     if (status < 200 || status >= 300) {
-      const info = parseErrorBody(Buffer.concat(collected).toString("utf8"));
-      return failed(req, sentMs, doneMs, httpStatus, classifyHttpStatus(status, info), httpErrorMessage(status, info));
+      const failure = httpFailure(status, Buffer.concat(collected).toString("utf8"));
+      return failed(req, sentMs, doneMs, httpStatus, failure);
     }
-    if (stream === null)
-      return outcome(req, sentMs, doneMs, httpStatus, parseResponseBody(Buffer.concat(collected).toString("utf8")));
-    return outcome(req, sentMs, doneMs, httpStatus, stream.end(doneMs));
+    const body = stream === null ? parseResponseBody(Buffer.concat(collected).toString("utf8"), doneMs) : null;
+    return outcome(req, sentMs, doneMs, httpStatus, body ?? stream!.end(doneMs));
   } catch (err) {
     const doneMs = now();
     const failure = classifyNetworkError(err);
@@ -146,8 +155,10 @@ export async function send(req: CompletionRequest, opts: SendOptions): Promise<O
         ok: false,
         errorClass,
         errorMessage: message,
+        serverError: null,
+        vllmSuccess: false,
       });
-    return failed(req, sentMs, doneMs, httpStatus, errorClass, message);
+    return failed(req, sentMs, doneMs, httpStatus, { errorClass, message });
   } finally {
     if (timer) clearTimeout(timer);
     if (idleTimer) clearTimeout(idleTimer);
@@ -256,6 +267,7 @@ function transfer(
   });
 }
 
+/** A 2xx response's outcome; vllm bench serve counts only HTTP 200 (not any 2xx) as a possible success. */
 function outcome(
   req: CompletionRequest,
   sentMs: number,
@@ -264,29 +276,43 @@ function outcome(
   fields: ResponseFields,
 ): Outcome {
   const errorMessage = fields.errorMessage === null ? null : redact(fields.errorMessage, req.apiKey);
-  return { ...fields, errorMessage, sentMs, doneMs, httpStatus };
+  const vllmSuccess = fields.vllmSuccess && httpStatus === 200;
+  return { ...fields, errorMessage, vllmSuccess, sentMs, doneMs, httpStatus };
 }
 
+/** The failure a non-2xx response body describes: class, message, the server's words and an overflow's numbers. */
+function httpFailure(status: number, body: string): Failure & { overflow: Outcome["overflow"] } {
+  const info = parseErrorBody(body);
+  const errorClass = classifyHttpStatus(status, info);
+  const overflow = errorClass === "context_length" ? overflowNumbers(info.message) : null;
+  return { errorClass, message: httpErrorMessage(status, info), info, overflow };
+}
+
+/** A request that failed before any response content arrived. */
 function failed(
   req: CompletionRequest,
   sentMs: number,
   doneMs: number,
   httpStatus: number | null,
-  errorClass: ErrorClass,
-  message: string,
+  failure: Failure & { overflow?: Outcome["overflow"] },
 ): Outcome {
   return {
     ok: false,
-    errorClass,
+    errorClass: failure.errorClass,
     httpStatus,
-    errorMessage: redact(message, req.apiKey),
+    errorMessage: redact(failure.message, req.apiKey),
+    serverError: failure.info ? serverError(failure.info) : null,
+    overflow: failure.overflow ?? null,
+    vllmSuccess: false,
     sentMs,
     doneMs,
     firstEventMs: null,
     firstTokenMs: null,
+    lastChunkMs: null,
     itlMs: [],
     promptTokens: null,
     completionTokens: null,
+    totalTokens: null,
     finishReason: null,
     stopReason: null,
     answer: null,

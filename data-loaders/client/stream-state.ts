@@ -10,16 +10,21 @@
 //   not reported, so the counts stay null.
 // * An `{"error":…}` event fails the request (`in_band_error`) even though HTTP said 200; a
 //   payload that is not a JSON object is `malformed_stream`, and so is a stream without `[DONE]`.
+//   `vllmSuccess` says how vllm bench serve would count the same body: it needs one event with
+//   choices and every payload to parse, and notices neither an error event nor a missing [DONE].
+// * lastChunkMs: the last event with choices, where vllm bench serve ends a request's E2EL.
+// * The answer is the content text; a response whose only output is tool calls has answer "".
 import type { ErrorClass } from "../store/schemas/request-row.ts";
 import { isRecord } from "../json.ts";
 import type { Outcome, ToolCall } from "./outcome.ts";
-import { errorInfoOf, type Failure } from "./errors.ts";
+import { errorInfoOf, serverError, type ErrorInfo, type Failure } from "./errors.ts";
 
 /** The part of an Outcome that comes from the response content. */
 export type ResponseFields = Required<Omit<Outcome, "sentMs" | "doneMs" | "httpStatus">>;
 
 interface ToolCallParts {
   id: string | null;
+  type: string | null;
   name: string | null;
   arguments: string[];
 }
@@ -30,12 +35,15 @@ export class StreamState {
   /** Events (or bodies) with a non-empty `choices` array. */
   choiceEvents = 0;
   private failure: Failure | null = null;
+  /** A payload did not parse as a JSON object (vllm bench serve's client fails on that too). */
+  private unparsable = false;
   private firstEventMs: number | null = null;
   private firstTokenMs: number | null = null;
   private lastChoiceMs: number | null = null;
   private readonly itlMs: number[] = [];
   private promptTokens: number | null = null;
   private completionTokens: number | null = null;
+  private totalTokens: number | null = null;
   private finishReason: string | null = null;
   private stopReason: string | number | null = null;
   private readonly answer: string[] = [];
@@ -50,20 +58,23 @@ export class StreamState {
     if (this.failure) return;
     const value = parseObject(data);
     if (value === null) {
+      this.unparsable = true;
       this.fail("malformed_stream", `SSE data is not a JSON object: ${excerpt(data)}`);
       return;
     }
     this.accumulate(value, atMs);
   }
 
-  /** A complete non-streaming response body (no per-token timing). */
-  addBody(text: string): void {
+  /** A complete non-streaming response body that arrived at `atMs` (no per-token timing). */
+  addBody(text: string, atMs: number | null = null): void {
     const value = parseObject(text);
     if (value === null) {
+      this.unparsable = true;
       this.fail("malformed_stream", `response body is not a JSON object: ${excerpt(text)}`);
       return;
     }
     this.accumulate(value, null);
+    if (this.choiceEvents > 0) this.lastChoiceMs = atMs;
   }
 
   /** Final fields. `complete`: the stream ended with `[DONE]` (always true for a whole body). */
@@ -74,19 +85,25 @@ export class StreamState {
       failure = { errorClass: "malformed_stream", message: "response has no choices" };
     const toolCalls: ToolCall[] = [...this.toolCalls.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([index, t]) => ({ index, id: t.id, name: t.name, arguments: t.arguments.join("") }));
+      .map(([index, t]) => ({ index, id: t.id, type: t.type, name: t.name, arguments: t.arguments.join("") }));
+    const answer = this.answer.length > 0 ? this.answer.join("") : toolCalls.length > 0 ? "" : null;
     return {
       ok: failure === null,
       errorClass: failure?.errorClass ?? null,
       errorMessage: failure?.message ?? null,
+      serverError: failure?.info ? serverError(failure.info) : null,
+      overflow: null,
+      vllmSuccess: this.choiceEvents > 0 && !this.unparsable,
       firstEventMs: this.firstEventMs,
       firstTokenMs: this.firstTokenMs,
+      lastChunkMs: this.lastChoiceMs,
       itlMs: [...this.itlMs],
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
+      totalTokens: this.totalTokens,
       finishReason: this.finishReason,
       stopReason: this.stopReason,
-      answer: this.answer.length > 0 ? this.answer.join("") : null,
+      answer,
       reasoning: this.reasoning.length > 0 ? this.reasoning.join("") : null,
       responseId: this.responseId,
       systemFingerprint: this.systemFingerprint,
@@ -94,15 +111,15 @@ export class StreamState {
     };
   }
 
-  private fail(errorClass: ErrorClass, message: string): void {
-    this.failure ??= { errorClass, message };
+  private fail(errorClass: ErrorClass, message: string, info?: ErrorInfo): void {
+    this.failure ??= { errorClass, message, info };
   }
 
-  /** `atMs` is null for a non-streaming body. */
+  /** `atMs` is null for a non-streaming body (timed as the whole body by the caller). */
   private accumulate(value: Record<string, unknown>, atMs: number | null): void {
     const error = errorInfoOf(value);
     if (error) {
-      this.fail("in_band_error", error.message ?? "error event without a message");
+      this.fail("in_band_error", error.message ?? "error event without a message", error);
       return;
     }
     if (this.responseId === null && typeof value.id === "string") this.responseId = value.id;
@@ -110,6 +127,7 @@ export class StreamState {
     if (isRecord(value.usage)) {
       this.promptTokens = count(value.usage.prompt_tokens);
       this.completionTokens = count(value.usage.completion_tokens);
+      this.totalTokens = count(value.usage.total_tokens);
     }
     const choices = Array.isArray(value.choices) ? value.choices : [];
     if (choices.length === 0) return;
@@ -164,20 +182,21 @@ export class StreamState {
     const index = typeof call.index === "number" ? call.index : position;
     let parts = this.toolCalls.get(index);
     if (!parts) {
-      parts = { id: null, name: null, arguments: [] };
+      parts = { id: null, type: null, name: null, arguments: [] };
       this.toolCalls.set(index, parts);
     }
     if (typeof call.id === "string") parts.id = call.id;
+    if (typeof call.type === "string") parts.type = call.type;
     const fn = isRecord(call.function) ? call.function : {};
     if (typeof fn.name === "string") parts.name = fn.name;
     if (typeof fn.arguments === "string") parts.arguments.push(fn.arguments);
   }
 }
 
-/** Outcome fields of a complete non-streaming response body. */
-export function parseResponseBody(text: string): ResponseFields {
+/** Outcome fields of a complete non-streaming response body that arrived at `atMs`. */
+export function parseResponseBody(text: string, atMs: number | null = null): ResponseFields {
   const state = new StreamState();
-  state.addBody(text);
+  state.addBody(text, atMs);
   return state.result(true);
 }
 

@@ -6,6 +6,7 @@ import { rubricProblems } from "../judge/rubric.ts";
 import { JUDGE_SCALES } from "../judge/verdict.ts";
 import { serverUrlProblem, trimBaseUrl } from "../server/url.ts";
 import { PROFILE_NAMES } from "../sim/profiles.ts";
+import { samplingFields, samplingProblems } from "./sampling.ts";
 
 /** A safe experiment id: the file name without `.ts`. */
 export const EXPERIMENT_ID = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{0,62}$/;
@@ -124,6 +125,8 @@ export const launchSchema = z.strictObject({
   readyTimeoutS: z.number().positive().max(86_400).default(1200),
   /** Environment variable holding an API key: given to the server as VLLM_API_KEY and used by the client. */
   apiKeyEnv: envName.optional(),
+  /** Send the requests to this LoRA adapter (a name given in args `--lora-modules name=path`) instead of the base model. */
+  adapter: z.string().min(1).optional(),
 });
 
 export const launchServerSchema = z.strictObject({
@@ -218,6 +221,8 @@ export const workloadSchema = z.strictObject({
     .max(2 ** 31 - 1),
   /** Ask the server to constrain the answer to `quality.schema` (response_format json_schema). */
   structuredOutput: z.boolean().default(false),
+  /** Sampling parameters and vLLM extras (topP, topK, …, ignoreEos, minTokens, logprobs, tools, extraBody): experiment/sampling.ts. */
+  ...samplingFields,
 });
 
 const concurrencyLevel = z.number().int().min(1).max(100_000);
@@ -531,6 +536,17 @@ export const experimentSchema = z
     publish: z.strictObject({ answers: z.enum(["full", "truncated", "hashed"]) }).optional(),
   })
   .superRefine((spec, ctx) => {
+    // Refinements also run when a field failed: check the workload's fields together only when it is well-formed.
+    if (typeof spec.workload?.maxTokens === "number")
+      for (const [path, message] of samplingProblems(spec.workload))
+        ctx.addIssue({ code: "custom", path: ["workload", ...path], message });
+    const launch = (spec.server as { launch?: { adapter?: unknown; args?: unknown } } | undefined)?.launch;
+    if (typeof launch?.adapter === "string" && !Object.hasOwn(Object(launch.args), "--lora-modules"))
+      ctx.addIssue({
+        code: "custom",
+        path: ["server", "launch", "adapter"],
+        message: 'needs the adapter in launch.args: "--enable-lora": true and "--lora-modules": "<name>=<path>"',
+      });
     if (spec.workload?.structuredOutput === true && spec.quality === undefined)
       ctx.addIssue({
         code: "custom",

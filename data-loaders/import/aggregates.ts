@@ -5,6 +5,7 @@
 import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
 import { METRIC_COLUMNS, readRows } from "../store/columns.ts";
 import { itlDistribution, latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
+import { peaks, type PeakFigures } from "../metrics/peaks.ts";
 import { type RunFolder } from "../store/folders.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
 
@@ -17,19 +18,27 @@ export interface RunAggregates {
   summary: RunSummary | null;
   /** EXTRA_PERCENTILES of TTFT, TPOT and E2EL (empty lists without rows). */
   quantiles: Record<"ttftMs" | "tpotMs" | "e2elMs", QuantilePoint[]>;
+  /** Peak output tokens/s and peak concurrent requests (null without rows). */
+  peaks: PeakFigures | null;
 }
 
 export async function runAggregates(run: RunFolder): Promise<RunAggregates> {
   const path = run.requestsPath;
-  if (!path) return { manifest: run.manifest, summary: null, quantiles: { ttftMs: [], tpotMs: [], e2elMs: [] } };
+  if (!path)
+    return { manifest: run.manifest, summary: null, quantiles: { ttftMs: [], tpotMs: [], e2elMs: [] }, peaks: null };
   const rows = await readRows(
     path,
     METRIC_COLUMNS.filter((c) => c !== "itl_ms"),
   );
   // The gaps stay in DuckDB (a run holds millions): the ITL distribution is computed there.
+  const loadStartMs = run.manifest.load_started_ms ?? null;
   const summary = {
-    ...summarizeRun(rows.map((r) => Object.assign(r, { itl_ms: null }))),
+    ...summarizeRun(
+      rows.map((r) => Object.assign(r, { itl_ms: null })),
+      { loadStartMs },
+    ),
     itlMs: await itlDistribution(path),
   };
-  return { manifest: run.manifest, summary, quantiles: await latencyQuantiles(path, EXTRA_PERCENTILES) };
+  const quantiles = await latencyQuantiles(path, EXTRA_PERCENTILES);
+  return { manifest: run.manifest, summary, quantiles, peaks: await peaks(path) };
 }

@@ -2,10 +2,10 @@
 // in the Python layout (keys in vLLM's order; test/fixtures/vllm-bench/README.md), so vLLM's tooling and
 // `tracker import vllm-bench` read it. Figures come from the project's formulas over the stored
 // rows (aggregates.ts); percentiles are p50, p90, p95 and p99 of TTFT, TPOT, ITL and E2EL, as
-// `--percentile-metrics ttft,tpot,itl,e2el --metric-percentiles 50,90,95,99` writes them. Two
-// differences from vLLM, both deliberate: a statistic of no values is null (vLLM writes 0), and
-// the peak figures (`max_output_tokens_per_s`, `max_concurrent_requests`) are left out until the
-// project computes them. With `detailed`, the per-request lists (`--save-detailed`) are written
+// `--percentile-metrics ttft,tpot,itl,e2el --metric-percentiles 50,90,95,99` writes them; the
+// peak figures (`max_output_tokens_per_s`, `max_concurrent_requests`) come from metrics/peaks.ts.
+// One difference from vLLM, deliberate: a figure of no values is null (vLLM writes 0), and so are
+// the peaks of a recorded run without rows. With `detailed`, the per-request lists (`--save-detailed`) are written
 // from DuckDB a batch at a time: times in seconds, `start_times` from the run's start; failed
 // requests carry ttft 0, no gaps, output length 0 and their error, as vLLM writes them.
 import { readRowBatches } from "../store/columns.ts";
@@ -66,6 +66,8 @@ function results(agg: RunAggregates): Record<string, Json> {
       request_goodput: null,
       output_throughput: s.outputThroughput,
       total_token_throughput: s.totalTokenThroughput,
+      max_output_tokens_per_s: agg.peaks?.peakOutputTokensPerS ?? null,
+      max_concurrent_requests: agg.peaks?.peakConcurrentRequests ?? null,
     };
   const r = agg.manifest.recorded!;
   return {
@@ -79,6 +81,8 @@ function results(agg: RunAggregates): Record<string, Json> {
     request_goodput: null,
     output_throughput: r.output_throughput,
     total_token_throughput: r.total_token_throughput,
+    max_output_tokens_per_s: null,
+    max_concurrent_requests: null,
   };
 }
 

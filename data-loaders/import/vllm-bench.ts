@@ -195,7 +195,10 @@ function rowOf(r: VllmBenchResult, i: number, failed: boolean, origin: number): 
     error_message: failed ? r.errors![i] || (r.failed_requests?.find((f) => f.index === i)?.error ?? null) : null,
     sent_ms: sent,
     first_event_ms: ttft === null ? null : sent! + ttft,
+    // vLLM's latency ends at the last chunk with choices; the end of the body is not recorded.
     done_ms: e2e === null ? null : sent! + e2e,
+    last_chunk_ms: e2e === null ? null : sent! + e2e,
+    vllm_success: !failed,
     ttft_ms: ttft,
     e2e_ms: e2e,
     itl_ms: failed ? null : (r.itls![i]?.map((g) => g * 1000) ?? null),

@@ -1,6 +1,7 @@
 // Per-request latency metrics, as defined by vLLM bench serve:
 //   TTFT = first event with choices − send   (stored as ttft_ms)
-//   E2EL = end of stream − send              (stored as e2e_ms)
+//   E2EL = last event with choices − send    (stored as e2e_ms; the usage chunk and [DONE] come
+//          after it and are not counted, as in vllm bench serve; without choices, end of body − send)
 //   TPOT = (E2EL − TTFT) / (output tokens − 1), only for requests with more than 1 output token
 //   ITL  = the flat concatenation of every request's gaps between events (per chunk, not per token)
 // Failed requests never enter latency statistics; null values (unknown) are skipped.

@@ -29,9 +29,9 @@ export function countOutcomes(rows: readonly OutcomeRow[]): OutcomeCount[] {
   return out.sort(
     (a, b) =>
       b.count - a.count ||
-      compare(a.status, b.status) ||
-      compare(a.error_class, b.error_class) ||
-      compare(a.finish_reason, b.finish_reason),
+      compareNullLast(a.status, b.status) ||
+      compareNullLast(a.error_class, b.error_class) ||
+      compareNullLast(a.finish_reason, b.finish_reason),
   );
 }
 
@@ -42,7 +42,7 @@ export async function outcomeCounts(requestsPath: string): Promise<OutcomeCount[
 }
 
 /** Ascending, null last: the order DuckDB gives these columns by default. */
-function compare(a: string | null, b: string | null): number {
+export function compareNullLast(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;

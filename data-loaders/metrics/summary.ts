@@ -32,14 +32,15 @@ export interface RunSummary {
 
 /**
  * Summary of one run. Throughput and token figures follow vLLM bench serve (successful requests
- * over first send → last completion); latency distributions use successful requests only.
+ * over first send → last completion, or from `loadStartMs`, the origin of an open loop's schedule);
+ * latency distributions use successful requests only.
  * With no timed rows the duration and throughputs are 0 and the success rate is 0.
  * Token means are over successful requests whose server reported that count.
  */
-export function summarizeRun(rows: Iterable<MetricRow>): RunSummary {
+export function summarizeRun(rows: Iterable<MetricRow>, opts: { loadStartMs?: number | null } = {}): RunSummary {
   const all = [...rows];
   const ok = all.filter((r) => r.status === "ok");
-  const t = throughput(all);
+  const t = throughput(all, opts.loadStartMs ?? null);
   const meanPromptTokens = mean(ok.flatMap((r) => (r.prompt_tokens === null ? [] : [r.prompt_tokens])));
   const meanCompletionTokens = mean(ok.flatMap((r) => (r.completion_tokens === null ? [] : [r.completion_tokens])));
   const lat = latency(all);

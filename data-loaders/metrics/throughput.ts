@@ -26,11 +26,13 @@ export interface Throughput {
 
 /**
  * First send → last completion, in seconds: min sent_ms over all requests (failed ones included)
- * to max done_ms over all requests. Null times are skipped; 0 when there is no such span.
- * (vLLM measures its duration from just before the first dispatch to the end of the last task.)
+ * to max done_ms (the end of the body) over all requests. Null times are skipped; 0 when there is
+ * no such span. vLLM measures its duration from just before the first dispatch to the end of the
+ * last task; for an open loop that is the origin of the arrival schedule, before the first gap:
+ * `loadStartMs` (the manifest's `load_started_ms`), when given, starts the span there.
  */
-export function runDurationS(rows: Iterable<TimedRow>): number {
-  let first = Infinity;
+export function runDurationS(rows: Iterable<TimedRow>, loadStartMs: number | null = null): number {
+  let first = loadStartMs ?? Infinity;
   let last = -Infinity;
   for (const row of rows) {
     if (row.sent_ms !== null) first = Math.min(first, row.sent_ms);
@@ -69,7 +71,7 @@ export function rates(rows: Iterable<CountedRow>, durationS: number): Throughput
   };
 }
 
-/** Whole-run throughput over `runDurationS`. */
-export function throughput(rows: readonly (TimedRow & CountedRow)[]): Throughput {
-  return rates(rows, runDurationS(rows));
+/** Whole-run throughput over `runDurationS` (from `loadStartMs` for an open loop that recorded it). */
+export function throughput(rows: readonly (TimedRow & CountedRow)[], loadStartMs: number | null = null): Throughput {
+  return rates(rows, runDurationS(rows, loadStartMs));
 }

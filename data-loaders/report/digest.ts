@@ -14,6 +14,8 @@ import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "..
 import { histogram, type HistogramBin } from "../metrics/histogram.ts";
 import { itlDistribution, latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
 import { outcomeCounts, type OutcomeCount } from "../metrics/outcomes.ts";
+import { peaks, type PeakFigures } from "../metrics/peaks.ts";
+import { successAccounting, type SuccessAccounting } from "../metrics/success.ts";
 import { serverMetricSeries, seriesBinMs, timeSeries, type ServerMetricBin, type TimeBin } from "../metrics/series.ts";
 import { steadyState, type SteadyState } from "../metrics/steady-state.ts";
 import { summarizeRun } from "../metrics/summary.ts";
@@ -64,6 +66,10 @@ export interface RunDigest {
   histograms: Record<"prompt_tokens" | "completion_tokens" | "ttft_ms" | "e2e_ms", HistogramBin[]> | null;
   cdf: Record<"ttftMs" | "tpotMs" | "e2elMs", CdfPoint[]> | null;
   outcomes: OutcomeCount[];
+  /** Peak output tokens/s and peak concurrent requests, as vllm bench serve computes them (metrics/peaks.ts); null without rows. */
+  peaks: PeakFigures | null;
+  /** Successful requests by the tracker's rules and as vllm bench serve counts them (metrics/success.ts); null without rows. */
+  success: SuccessAccounting | null;
   /** Time for 1K…1M requests with prediction intervals (data-loaders/analysis/extrapolate.ts). */
   projections: Projection[];
   /** Per-worker statistics (data-loaders/metrics/workers.ts). */
@@ -191,7 +197,8 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
   for (const r of rows) r.itl_ms = null;
   const base = digestBase(run);
   const { concurrency } = base;
-  const summary = { ...summarizeRun(rows), itlMs: await itlDistribution(path) };
+  const loadStartMs = run.manifest.load_started_ms ?? null;
+  const summary = { ...summarizeRun(rows, { loadStartMs }), itlMs: await itlDistribution(path) };
   const steady = concurrency === null ? null : steadyState(rows, concurrency);
   const rate = judgedRate({ steady, requestThroughput: summary.requestThroughput });
   const bin = seriesBinMs(rows);
@@ -212,6 +219,8 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
     },
     cdf: await latencyQuantiles(path, CDF_PERCENTILES),
     outcomes: await outcomeCounts(path),
+    peaks: await peaks(path),
+    success: await successAccounting(path),
     workers: perWorker(rows),
     endpoints: new Set(rows.map((r) => r.endpoint)).size > 1 ? perEndpoint(rows) : [],
     quality: qualitySummary(rows, { requestThroughput: rate?.requestThroughput ?? null }),
@@ -263,6 +272,8 @@ function digestWithoutRows(run: RunFolder): RunDigest {
     histograms: null,
     cdf: null,
     outcomes: [],
+    peaks: null,
+    success: null,
     projections: rate ? projectAtRate(run.runId, rate) : [],
     quality: null,
     workers: [],

@@ -59,7 +59,11 @@ export function slim(d: RunDigest) {
   return rest;
 }
 
-/** The fields every cross-experiment page uses to name the run an experiment shows. */
+/**
+ * The fields every cross-experiment page uses to name the run an experiment shows: its source, and
+ * for an imported run the tool that measured it and whether its per-request rows came along.
+ */
 export function runIdentity(e: ExperimentEntry, d: RunDigest) {
-  return { id: e.id, title: e.title, model: d.model, source: d.source, runId: d.runId, promptHash: d.promptHash };
+  const { model, source, tool, hasRows, runId, promptHash } = d;
+  return { id: e.id, title: e.title, model, source, tool, hasRows, runId, promptHash };
 }

@@ -3,7 +3,10 @@
 // * closedLoop: N workers, each sending its next request when its previous one finished;
 // * openLoop: requests at scheduled times (gamma arrivals or a ramp, run/schedule.ts), at most
 //   `maxInFlight` at once; a request whose time has come waits for a free slot. A worker number
-//   is a slot (reused once free), so it still names "who sent it" in the stored rows.
+//   is a slot (reused once free), so it still names "who sent it" in the stored rows. As in
+//   `vllm bench serve`, the schedule starts at its origin: the first request waits its own gap,
+//   and the run's duration is counted from the origin (`onScheduleStart`), not from the first send
+//   (which would leave the first gap out and over-report a small run's throughput by about 1/N).
 // Both stop taking new indices once the stop controller says so and wait for what is in flight.
 import { sleepUnless } from "./attempt.ts";
 import type { StopController } from "./stop.ts";
@@ -18,6 +21,8 @@ export interface LoopContext {
   done: Uint8Array;
   /** The run's clock. */
   now: () => number;
+  /** Called once when an open loop's schedule starts from its origin (not on a resume), with the run-clock time. */
+  onScheduleStart?: (ms: number) => void;
 }
 
 /** The next index in [from, to) that is not done yet, from a shared cursor. */
@@ -43,7 +48,11 @@ export async function closedLoop(ctx: LoopContext, from: number, to: number, wor
   );
 }
 
-/** `times[i - from]` is when request i is due, in ms from the first one. */
+/**
+ * `times[i - from]` is when request i is due, in ms from the schedule's origin. A resumed run
+ * (request `from` already done) sends its first missing request at once and the rest on their
+ * original gaps from it.
+ */
 export async function openLoop(
   ctx: LoopContext,
   from: number,
@@ -65,7 +74,8 @@ export async function openLoop(
     const at = times[i - from]!;
     if (startAt === null) {
       startAt = now();
-      startOffset = at; // a resumed run sends its missing requests on the original gaps, from now
+      startOffset = i === from ? 0 : at;
+      if (i === from) ctx.onScheduleStart?.(startAt);
     }
     const due = startAt + (at - startOffset);
     const wait = due - now();

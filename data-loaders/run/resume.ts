@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { dropTruncatedTail, readJournal } from "../store/journal.ts";
 import { JOURNAL_FILE } from "../store/layout.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
+import { ROW_SCHEMA_VERSION } from "../store/schemas/request-row.ts";
 
 export interface JournalState {
   /** done[i] = 1 when request index i has a journaled row. */
@@ -59,10 +60,13 @@ export function readJournalState(dir: string, total: number): JournalState {
  * Whether a run folder can be resumed: it stopped early and kept its journal (partial, failed
  * with server gone, or still "running" because its process was killed). A "running" run killed
  * before its journal existed is resumable too (nothing was done). Runs finalised without a
- * journal (complete, all-failed, duration cap) are not.
+ * journal (complete, all-failed, duration cap) are not, and neither is a run whose rows were
+ * written under another row contract (`row_schema_version`): its rows would mean other things than
+ * the new ones (a new run replaces it).
  */
 export function isResumable(manifest: Manifest, hasJournal: boolean): boolean {
   if (manifest.status === "complete") return false;
+  if (manifest.row_schema_version !== ROW_SCHEMA_VERSION) return false;
   return hasJournal || manifest.status === "running";
 }
 

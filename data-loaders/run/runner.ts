@@ -29,6 +29,7 @@ import { createDispatcher } from "../client/request.ts";
 import type { LoadedExperiment } from "../experiment/load.ts";
 import { HealthWatch } from "../server/health-watch.ts";
 import { declaredServer, openServer, type OpenServer } from "../server/kinds.ts";
+import { withFingerprint } from "../server/facts.ts";
 import { StartFailed } from "../server/launch.ts";
 import { startTelemetry, type Telemetry } from "../server/telemetry.ts";
 import { listRuns } from "../store/folders.ts";
@@ -269,7 +270,11 @@ function startSending(
     ...{ exp, runId: run.manifest.run_id, server, warmup: warmupCount(load), policy, dispatcher, now, stop },
     ...{ health, check, journal, state: run.state, counts: run.manifest.counts, progress },
   });
-  const loop = { send: sender.send, stop, done: run.state.done, now };
+  const onScheduleStart = (ms: number) => {
+    run.manifest.load_started_ms ??= ms;
+    writeManifest(run.dir, run.manifest);
+  };
+  const loop = { send: sender.send, stop, done: run.state.done, now, onScheduleStart };
   return { stop, sender, loop, journal, progress, dispatcher, telemetry, check, health };
 }
 
@@ -300,6 +305,7 @@ async function stopSending(run: OpenRun, sending: Sending, server: OpenServer): 
 /** Writes the Parquet of what is done and decides the run's status and reason. */
 async function finishRun(exp: LoadedExperiment, run: OpenRun, sending: Sending): Promise<RunResult> {
   const { dir, manifest, total } = run;
+  if (manifest.server_facts) manifest.server_facts = withFingerprint(manifest.server_facts, sending.sender.fingerprint);
   const gone = [...sending.health.values()].find((h) => h.gone !== null)?.gone ?? null;
   const { done, ok } = manifest.counts;
   const journalPath = join(dir, JOURNAL_FILE);

@@ -40,6 +40,8 @@ export interface SenderContext {
 export class Sender {
   /** Requests that were sent but did not finish. */
   abandoned = 0;
+  /** The first system_fingerprint a response carried (the server's version when /version is not served). */
+  fingerprint: string | null = null;
 
   constructor(private readonly ctx: SenderContext) {}
 
@@ -80,6 +82,7 @@ export class Sender {
     const { journal, state, counts, progress } = this.ctx;
     const ok = row.status === "ok";
     journal.append(row);
+    this.fingerprint ??= row.system_fingerprint;
     state.done[i] = 1;
     state.doneCount++;
     counts.done++;

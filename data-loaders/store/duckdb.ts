@@ -2,6 +2,7 @@
 // on each connection the views every query over a run's Parquet reads (`requests`, `measured`).
 // Formulas are not stated here: the SQL of each one lives beside its JS form in data-loaders/metrics/.
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from "@duckdb/node-api";
+import { duckdbColumns } from "./schemas/request-row.ts";
 
 export type QueryValue = string | number;
 
@@ -71,18 +72,19 @@ function usedValues(sql: string, values: Record<string, QueryValue>): Record<str
 
 /**
  * Views over the Parquet file at `path`: `requests` (every row) and `measured` (without warm-up
- * requests, which are stored but left out of every statistic; files written before the `warmup`
- * column existed have none).
+ * requests, which are stored but left out of every statistic). A file written before a column of
+ * the row contract existed reads that column as null (typed), so every query sees the current
+ * columns whatever the file's age.
  */
 async function defineViews(connection: DuckDBConnection, path: QueryValue | undefined): Promise<void> {
   if (typeof path !== "string" || !path.endsWith(".parquet")) return;
+  const file = `read_parquet(${sqlString(path)})`;
+  const described = await connection.runAndReadAll(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${file})`);
+  const present = new Set(described.getRowObjects().map((r) => String(r.column_name)));
+  const missing = Object.entries(duckdbColumns())
+    .filter(([column]) => !present.has(column))
+    .map(([column, type]) => `, NULL::${type} AS ${quoteIdentifier(column)}`);
   // TEMP views belong to this connection: queries running at the same time do not share them.
-  await connection.run(`CREATE TEMP VIEW requests AS SELECT * FROM read_parquet(${sqlString(path)})`);
-  const described = await connection.runAndReadAll(
-    `SELECT count(*)::INTEGER AS n FROM (DESCRIBE requests) WHERE column_name = 'warmup'`,
-  );
-  const hasWarmup = Number(described.getRowObjects()[0]!.n) > 0;
-  await connection.run(
-    `CREATE TEMP VIEW measured AS SELECT * FROM requests${hasWarmup ? " WHERE NOT coalesce(warmup, false)" : ""}`,
-  );
+  await connection.run(`CREATE TEMP VIEW requests AS SELECT *${missing.join("")} FROM ${file}`);
+  await connection.run(`CREATE TEMP VIEW measured AS SELECT * FROM requests WHERE NOT coalesce(warmup, false)`);
 }

@@ -16,8 +16,10 @@ const SOURCES = {
 /**
  * The badge shown next to every figure: its source, "measured", "simulated", "recorded" or
  * "extrapolated". `rows`: a recorded run imported with its per-request rows (not aggregates only).
+ * `tool`: the benchmark tool that measured a recorded run (`tracker import`), named in the badge.
  */
-export function SourceBadge(source, { rows = false } = {}) {
+export function SourceBadge(source, { rows = false, tool = null } = {}) {
   const [label, title] = SOURCES[source === "recorded" && rows ? "recorded-rows" : source] ?? [String(source), ""];
-  return Badge(label, { kind: source, title });
+  if (source !== "recorded" || !tool) return Badge(label, { kind: source, title });
+  return Badge(`${label} · ${tool}`, { kind: source, title: `${title}; measured with ${tool}` });
 }

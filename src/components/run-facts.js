@@ -62,7 +62,21 @@ export function RunFacts(m) {
         <dt>GPUs</dt>
         <dd>${gpus}</dd>
         <dt>vLLM version</dt>
-        <dd>${facts?.version ?? "—"}</dd>
+        <dd>
+          ${facts?.version ?? "—"}${
+            facts?.version_source === "system_fingerprint"
+              ? html` <span class="sub">(from system_fingerprint ${facts.system_fingerprint}; no /version)</span>`
+              : ""
+          }
+        </dd>
+        ${
+          facts?.adapter
+            ? html`<dt>LoRA adapter</dt>
+                <dd>${facts.adapter.name}${facts.adapter.path ? ` (${facts.adapter.path})` : ""}</dd>
+                <dt>base model</dt>
+                <dd>${facts.adapter.base_model}${facts.root ? ` (${facts.root})` : ""}</dd>`
+            : null
+        }
         <dt>max model len</dt>
         <dd>${formatNumber(facts?.max_model_len, 0)}</dd>
         <dt>self-check</dt>

@@ -1,10 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, test } from "vitest";
 import { errors as undiciErrors } from "undici";
 import {
   classifyHttpStatus,
   classifyNetworkError,
   errorInfoOf,
   httpErrorMessage,
+  isContextOverflow,
+  overflowNumbers,
   parseErrorBody,
   redact,
   retryable,
@@ -27,6 +29,7 @@ describe("error bodies (fixtures)", () => {
     );
     expect(classifyHttpStatus(400, info)).toBe("context_length");
     expect(httpErrorMessage(400, info)).toBe(info.message);
+    expect(overflowNumbers(info.message)).toEqual({ limit: 4096, requested: 5016, prompt: 5000, completion: 16 });
   });
 
   it("error-400-tool-choice-legacy-0.9.2.json: legacy flat shape, not a context overflow", () => {
@@ -46,6 +49,83 @@ describe("error bodies (fixtures)", () => {
     const info = parseErrorBody(fixtureText("error-401-unauthorized.json"));
     expect(info).toEqual({ message: "Unauthorized", type: null, param: null, code: null });
     expect(classifyHttpStatus(401, info)).toBe("auth");
+  });
+});
+
+// Context-overflow wordings of vLLM's releases, each as vLLM's format string fills it in (the
+// current renderers: `vllm/renderers/params.py`; ≈0.11: the serving engine's input validation),
+// plus the real legacy log line. Classified by `param` or by the wording, numbers kept.
+const nested = (message: string, param: string | null) =>
+  JSON.stringify({ error: { message, type: "BadRequestError", param, code: 400 } });
+
+describe("context overflow", () => {
+  test.each([
+    [
+      "current renderers, token check (param input_tokens)",
+      nested(
+        "You passed 5000 input tokens and requested 16 output tokens. However, the model's context length is only 4096 tokens, resulting in a maximum input length of 4080 tokens. Please reduce the length of the input prompt.",
+        "input_tokens",
+      ),
+      { limit: 4096, requested: 5016, prompt: 5000, completion: 16 },
+    ],
+    [
+      "current renderers, text check before tokenization (param input_text): the prompt is in characters",
+      nested(
+        "You passed 20000 input characters and requested 16 output tokens. However, the model's context length is only 4096 tokens, resulting in a maximum input length of 4080 tokens (at most 16320 characters). Please reduce the length of the input prompt.",
+        "input_text",
+      ),
+      { limit: 4096, requested: null, prompt: null, completion: 16 },
+    ],
+    [
+      "2026 wording with 'at least' (the tokenizer truncated at max + 1)",
+      nested(
+        "This model's maximum context length is 4096 tokens. However, you requested 16 output tokens and your prompt contains at least 4081 input tokens, for a total of at least 4097 tokens. Please reduce the length of the input prompt or the number of requested output tokens.",
+        "input_tokens",
+      ),
+      { limit: 4096, requested: 4097, prompt: 4081, completion: 16 },
+    ],
+    [
+      "≤ 0.10, legacy flat shape (a real benchmark log)",
+      '{"object":"error","message":"This model\'s maximum context length is 512 tokens. However, you requested 806 tokens (678 in the messages, 128 in the completion). Please reduce the length of the messages or completion.","type":"BadRequestError","param":null,"code":400}',
+      { limit: 512, requested: 806, prompt: 678, completion: 128 },
+    ],
+    [
+      "≈ 0.11, output limit too large for the prompt",
+      nested(
+        "'max_tokens' or 'max_completion_tokens' is too large: 1000. This model's maximum context length is 1024 tokens and your request has 503 input tokens (1000 > 1024 - 503).",
+        null,
+      ),
+      { limit: 1024, requested: 1503, prompt: 503, completion: 1000 },
+    ],
+    [
+      "≈ 0.11, no output limit requested",
+      nested(
+        "This model's maximum context length is 1024 tokens. However, your request has 2000 input tokens. Please reduce the length of the input messages.",
+        null,
+      ),
+      { limit: 1024, requested: null, prompt: 2000, completion: null },
+    ],
+    [
+      "a wording not seen before, classified by its param alone",
+      nested("Prompt too long for this deployment.", "input_tokens"),
+      { limit: null, requested: null, prompt: null, completion: null },
+    ],
+  ])("%s", (_name, body, numbers) => {
+    const info = parseErrorBody(body);
+    expect(isContextOverflow(400, info)).toBe(true);
+    expect(classifyHttpStatus(400, info)).toBe("context_length");
+    expect(retryable(classifyHttpStatus(400, info))).toBe(false);
+    expect(overflowNumbers(info.message)).toEqual(numbers);
+  });
+
+  test("other 400s and other statuses are not overflows", () => {
+    const toolChoice = parseErrorBody(fixtureText("error-400-tool-choice-legacy-0.9.2.json"));
+    expect(isContextOverflow(400, toolChoice)).toBe(false);
+    const otherParam = parseErrorBody(nested("top_p must be in (0, 1], got 0.0.", "top_p"));
+    expect(classifyHttpStatus(400, otherParam)).toBe("http_4xx");
+    // The same words under another status are the server's trouble, not the prompt's length.
+    const wording = parseErrorBody(fixtureText("error-400-current.json"));
+    expect(classifyHttpStatus(500, wording)).toBe("http_5xx");
   });
 });
 

@@ -17,6 +17,7 @@ export const SSE_FIXTURES = [
   "chat-stream-0.9.2-no-usage.sse",
   "chat-stream-0.21.0-single-chunk.sse",
   "chat-stream-0.28.0-include-usage.sse",
+  "chat-stream-0.28.0-tool-call.sse",
   "completions-stream-2026-04.sse",
 ] as const;
 

@@ -128,6 +128,13 @@ describe("request shape", () => {
     expect(r.body).toEqual({ model: "test-model", prompt: "Once upon", max_tokens: 64, temperature: 0, stream: false });
   });
 
+  it("sends the workload's extra fields (sampling, vLLM extras) beside the tracker's own", async () => {
+    handler = streamEvents(fixtureText("chat-stream-0.28.0-include-usage.sse"));
+    const params = { top_p: 0.9, top_k: 20, ignore_eos: true, min_tokens: 64, stop: ["</answer>"] };
+    await send(chatRequest({ params }), { dispatcher, now });
+    expect(recorded[0]!.body).toMatchObject({ ...params, max_completion_tokens: 64, stream: true });
+  });
+
   it("accepts base URLs with or without a trailing /v1 or /", async () => {
     handler = reply(200, fixtureText("chat-nonstream-2026-03.json"));
     for (const baseUrl of [base, `${base}/`, `${base}/v1`, `${base}/v1/`]) {
@@ -165,12 +172,28 @@ describe("successful responses", () => {
     const out = await send(chatRequest(), { dispatcher, now });
     expect(out).toMatchObject({
       ok: true,
+      vllmSuccess: true,
       answer: " mercure",
       promptTokens: 34,
       completionTokens: 22,
+      totalTokens: 56,
       stopReason: 106,
       systemFingerprint: "vllm-0.28.0-54757788",
     });
+  });
+
+  it("E2EL ends at the last chunk with choices; the usage chunk and [DONE] arrive later, at the body's end", async () => {
+    const events = fixtureText("chat-stream-0.28.0-include-usage.sse").split(/(?<=\n\n)/);
+    handler = async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(events[0]! + events[1]!); // content and finish chunks
+      await sleep(60);
+      res.end(events[2]! + events[3]!); // usage chunk and [DONE]
+    };
+    const out = await send(chatRequest(), { dispatcher, now });
+    expect(out.ok).toBe(true);
+    expect(out.lastChunkMs).not.toBeNull();
+    expect(out.doneMs! - out.lastChunkMs!).toBeGreaterThanOrEqual(50);
   });
 
   it("non-streaming chat fixture: no per-token timing", async () => {
@@ -202,6 +225,10 @@ describe("failures become Outcomes", () => {
       httpStatus: 400,
       answer: null,
       firstEventMs: null,
+      lastChunkMs: null,
+      vllmSuccess: false,
+      serverError: { type: "BadRequestError", code: "400", param: "input_tokens" },
+      overflow: { limit: 4096, requested: 5016, prompt: 5000, completion: 16 },
     });
     expect(out.errorMessage).toMatch(/maximum context length is 4096/);
   });
@@ -233,6 +260,8 @@ describe("failures become Outcomes", () => {
       errorClass: "http_4xx",
       httpStatus: 404,
       errorMessage: "The model `test-model` does not exist.",
+      serverError: { type: "NotFoundError", code: "404", param: "model" },
+      overflow: null,
     });
   });
 
@@ -261,7 +290,10 @@ describe("failures become Outcomes", () => {
       errorClass: "in_band_error",
       httpStatus: 200,
       errorMessage: "KV load failed",
+      serverError: { type: "InternalServerError", code: "500", param: null },
       answer: "a",
+      // vllm bench serve does not read the error event: a success by its count.
+      vllmSuccess: true,
     });
   });
 
@@ -271,6 +303,7 @@ describe("failures become Outcomes", () => {
       ok: false,
       errorClass: "malformed_stream",
       httpStatus: 200,
+      vllmSuccess: true,
     });
   });
 
@@ -283,7 +316,14 @@ describe("failures become Outcomes", () => {
       res.socket!.destroy();
     };
     const out = await send(chatRequest(), { dispatcher, now });
-    expect(out).toMatchObject({ ok: false, errorClass: "reset", httpStatus: 200, answer: "<think>" });
+    // aiohttp raises on a broken body too: vllm bench serve counts it failed.
+    expect(out).toMatchObject({
+      ok: false,
+      errorClass: "reset",
+      httpStatus: 200,
+      answer: "<think>",
+      vllmSuccess: false,
+    });
     expect(out.firstEventMs).not.toBeNull();
     expect(out.doneMs).toBeGreaterThanOrEqual(out.firstEventMs!);
   });

@@ -14,6 +14,7 @@ const EVENT_COUNTS: Record<(typeof SSE_FIXTURES)[number], number> = {
   "chat-stream-0.9.2-no-usage.sse": 6,
   "chat-stream-0.21.0-single-chunk.sse": 2,
   "chat-stream-0.28.0-include-usage.sse": 3,
+  "chat-stream-0.28.0-tool-call.sse": 6,
   "completions-stream-2026-04.sse": 2,
 };
 

@@ -47,8 +47,11 @@ describe("recorded streams parse to the README's Derive values", () => {
       firstTokenMs: 110,
       // Every event with choices counts, including the empty-content one.
       itlMs: [10, 10, 10, 10, 10],
+      // The finish chunk (event 6) is the last with choices: where vllm bench serve ends E2EL.
+      lastChunkMs: 150,
       promptTokens: null,
       completionTokens: null,
+      totalTokens: null,
       finishReason: "stop",
       stopReason: null,
       answer: "<think>\n 😊",
@@ -56,6 +59,9 @@ describe("recorded streams parse to the README's Derive values", () => {
       responseId: "chatcmpl-dc461701bc424bac9de697c529922071",
       systemFingerprint: null,
       toolCalls: [],
+      serverError: null,
+      overflow: null,
+      vllmSuccess: true,
     });
   });
 
@@ -93,10 +99,12 @@ describe("recorded streams parse to the README's Derive values", () => {
       errorMessage: null,
       firstEventMs: 100,
       firstTokenMs: 100,
-      // The usage chunk (no choices) adds no gap.
+      // The usage chunk (no choices) adds no gap and does not end E2EL: the finish chunk (110) does.
       itlMs: [10],
+      lastChunkMs: 110,
       promptTokens: 34,
       completionTokens: 22,
+      totalTokens: 56,
       finishReason: "stop",
       stopReason: 106,
       answer: " mercure",
@@ -104,6 +112,40 @@ describe("recorded streams parse to the README's Derive values", () => {
       responseId: "chatcmpl-9c160edd762b3fa6",
       systemFingerprint: "vllm-0.28.0-54757788",
       toolCalls: [],
+      serverError: null,
+      overflow: null,
+      vllmSuccess: true,
+    });
+  });
+
+  it('chat-stream-0.28.0-tool-call.sse (only a tool call: answer "", fragments joined, type kept)', () => {
+    const r = decodePerEvent(fixtureText("chat-stream-0.28.0-tool-call.sse"));
+    expect(r.events).toBe(6);
+    expect(r.fields).toMatchObject({
+      ok: true,
+      vllmSuccess: true,
+      answer: "",
+      finishReason: "tool_calls",
+      stopReason: 50,
+      systemFingerprint: "vllm-0.28.0-54757788",
+      promptTokens: null,
+      totalTokens: null,
+      firstEventMs: 100,
+      // The tool-call delta is the first output.
+      firstTokenMs: 110,
+      lastChunkMs: 150,
+    });
+    expect(r.fields.toolCalls).toEqual([
+      {
+        index: 0,
+        id: "chatcmpl-tool-8194d2d4a1cec831",
+        type: "function",
+        name: "search_vectors",
+        arguments: '{"query": "régime indemnitaire des astreintes de nuit en foyer médicalisé"}',
+      },
+    ]);
+    expect(JSON.parse(r.fields.toolCalls[0]!.arguments)).toEqual({
+      query: "régime indemnitaire des astreintes de nuit en foyer médicalisé",
     });
   });
 
@@ -171,6 +213,31 @@ describe("recorded non-streaming bodies parse to the README's Derive values", ()
     expect(f.answer).toMatch(/^<think>\n/);
     expect(f.answer).toContain("</think>\n\nHello! How can I assist you today? 😊");
     expect(text).not.toMatch(/system_fingerprint|service_tier|token_ids/);
+  });
+
+  it("chat-nonstream-0.9.2-tool-call.json (message.tool_calls, arguments a JSON string)", () => {
+    const f = parseResponseBody(fixtureText("chat-nonstream-0.9.2-tool-call.json"), 900);
+    expect(f).toMatchObject({
+      ok: true,
+      vllmSuccess: true,
+      finishReason: "tool_calls",
+      promptTokens: 194,
+      completionTokens: 136,
+      totalTokens: 330,
+      // A whole body: no per-chunk timing, its arrival is its last chunk.
+      firstEventMs: null,
+      lastChunkMs: 900,
+    });
+    expect(f.answer).toMatch(/^<think>\nOkay, the user is asking about the weather in Seoul\..*<\/think>\n\n$/s);
+    expect(f.toolCalls).toEqual([
+      {
+        index: 0,
+        id: "chatcmpl-tool-0e7aedb0c1e543d592c2ba92cb77d4d5",
+        type: "function",
+        name: "get_weather",
+        arguments: '{"location": "Seoul"}',
+      },
+    ]);
   });
 
   it("chat-nonstream-0.9.2-reasoning-content.json (reasoning_content)", () => {
@@ -258,10 +325,21 @@ describe("synthetic streams", () => {
       ok: false,
       errorClass: "in_band_error",
       errorMessage: "KV cache load failed",
+      // The server's own words, beside the tracker's class.
+      serverError: { type: "InternalServerError", code: "500", param: null },
       answer: "Hel",
       firstEventMs: 100,
       firstTokenMs: 110,
+      // vllm bench serve reads no error events: choices arrived, so it counts a success.
+      vllmSuccess: true,
     });
+  });
+
+  it("synthetic: an in-band error before any choices is a failure for vLLM's count too", () => {
+    const r = decodePerEvent(
+      sse([{ error: { message: "boom", type: "InternalServerError", param: null, code: 500 } }]),
+    );
+    expect(r.fields).toMatchObject({ ok: false, errorClass: "in_band_error", vllmSuccess: false, answer: null });
   });
 
   it("synthetic: a legacy flat in-band error event", () => {
@@ -346,11 +424,12 @@ describe("synthetic streams", () => {
       firstEventMs: 100,
       firstTokenMs: 110,
       finishReason: "tool_calls",
-      answer: null,
+      // The only output is tool calls: the text content is "", not unknown.
+      answer: "",
     });
     expect(f.toolCalls).toEqual([
-      { index: 0, id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' },
-      { index: 1, id: "call_2", name: "get_time", arguments: "{}" },
+      { index: 0, id: "call_1", type: "function", name: "get_weather", arguments: '{"city":"Paris"}' },
+      { index: 1, id: "call_2", type: "function", name: "get_time", arguments: "{}" },
     ]);
   });
 
@@ -375,6 +454,8 @@ describe("synthetic streams", () => {
       ok: false,
       errorClass: "malformed_stream",
       answer: "a",
+      // vllm bench serve's json.loads fails on it too.
+      vllmSuccess: false,
     });
     expect(decodePerEvent(sse(["[1,2]"])).fields).toMatchObject({ ok: false, errorClass: "malformed_stream" });
   });
@@ -386,7 +467,13 @@ describe("synthetic streams", () => {
       errorClass: "malformed_stream",
       errorMessage: "stream ended without [DONE]",
       answer: "partial",
+      // vllm bench serve does not wait for [DONE]: a success by its count.
+      vllmSuccess: true,
     });
-    expect(decodePerEvent(sse([])).fields).toMatchObject({ ok: false, errorClass: "malformed_stream" });
+    expect(decodePerEvent(sse([])).fields).toMatchObject({
+      ok: false,
+      errorClass: "malformed_stream",
+      vllmSuccess: false,
+    });
   });
 });

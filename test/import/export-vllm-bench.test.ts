@@ -54,6 +54,12 @@ describe("export vllm-bench", () => {
     expect(out).toMatchObject({ completed: 11, failed: 1, request_goodput: null, label: "qwen" });
     close(out.mean_ttft_ms, source.mean_ttft_ms);
     close(out.p90_e2el_ms, source.p90_e2el_ms);
+    // The peak figures, computed by the project from the imported rows as vLLM computes them.
+    expect(out.max_output_tokens_per_s).toBe(source.max_output_tokens_per_s);
+    expect(out.max_concurrent_requests).toBe(source.max_concurrent_requests);
+    expect(Object.keys(out).indexOf("max_output_tokens_per_s")).toBe(
+      Object.keys(out).indexOf("total_token_throughput") + 1,
+    );
   });
 
   it("writes a recorded run without rows from its recorded aggregates", async () => {
@@ -67,6 +73,9 @@ describe("export vllm-bench", () => {
       mean_ttft_ms: 41.27,
       backend: null,
       max_concurrency: 32,
+      // Not recorded, and not computable without rows.
+      max_output_tokens_per_s: null,
+      max_concurrent_requests: null,
     });
     expect(out.ttfts).toBeUndefined();
   });

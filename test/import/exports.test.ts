@@ -56,6 +56,12 @@ beforeAll(async () => {
   expect(original.failed).toBeGreaterThan(0);
 });
 
+/**
+ * The summary of the re-imported rows equals the original's. vLLM's per-request lists end each
+ * request at its last chunk with choices (its E2EL), not at the end of the body: the last
+ * request's usage chunk and [DONE] (well under a millisecond from the simulator) are not in the
+ * file, so the re-imported span may end that much earlier; the rates move by as little.
+ */
 function expectSameSummary(actual: RunSummary, expected: RunSummary): void {
   expect(actual).toMatchObject({
     requests: expected.requests,
@@ -64,8 +70,10 @@ function expectSameSummary(actual: RunSummary, expected: RunSummary): void {
     totalInputTokens: expected.totalInputTokens,
     totalOutputTokens: expected.totalOutputTokens,
   });
-  for (const k of ["durationS", "requestThroughput", "outputThroughput", "totalTokenThroughput"] as const)
-    expect(actual[k]).toBeCloseTo(expected[k], 9);
+  expect(actual.durationS).toBeLessThanOrEqual(expected.durationS);
+  expect(actual.durationS).toBeGreaterThan(expected.durationS - 0.01);
+  for (const k of ["requestThroughput", "outputThroughput", "totalTokenThroughput"] as const)
+    expect(actual[k] * actual.durationS).toBeCloseTo(expected[k] * expected.durationS, 6);
   for (const k of ["ttftMs", "tpotMs", "itlMs", "e2elMs"] as const) {
     expect(actual[k].n).toBe(expected[k].n);
     for (const stat of ["mean", "median", "std", "p90", "p99", "min", "max"] as const)

@@ -11,6 +11,7 @@ import { materialiseRecorded } from "../../data-loaders/experiment/recorded.ts";
 import { importFile } from "../../data-loaders/import/dispatch.ts";
 import { idStem, safeId, type ImportedRow } from "../../data-loaders/import/normalised.ts";
 import { parseVllmBench } from "../../data-loaders/import/vllm-bench.ts";
+import { peakFigures } from "../../data-loaders/metrics/peaks.ts";
 import { summarizeRun } from "../../data-loaders/metrics/summary.ts";
 import { PROJECT, tempDir } from "../helpers/temp.ts";
 
@@ -177,6 +178,12 @@ describe("tracker import vllm-bench: per-request rows (--save-detailed)", () => 
     // vLLM's duration starts before the first dispatch and ends after the last task: a little longer.
     expect(s.durationS).toBeLessThan(file.duration as number);
     expect(s.durationS).toBeGreaterThan((file.duration as number) - 0.005);
+    expect(peakFigures(rowsOf(DETAILED))).toEqual({
+      peakOutputTokensPerS: file.max_output_tokens_per_s,
+      peakConcurrentRequests: file.max_concurrent_requests,
+    });
+    // vLLM counts every imported success as its own: its own verdicts.
+    expect(rowsOf(DETAILED).map((r) => r.vllm_success)).toEqual(rowsOf(DETAILED).map((r) => r.status === "ok"));
   });
 
   it("reads the Rust client's layout: failed_requests, max_model_len, steady_state", () => {
@@ -190,6 +197,10 @@ describe("tracker import vllm-bench: per-request rows (--save-detailed)", () => 
     expect(s.ttftMs.mean).toBeCloseTo(file.mean_ttft_ms as number, 9);
     expect(s.tpotMs.p99).toBeCloseTo(file.p99_tpot_ms as number, 9);
     expect(s.itlMs.mean).toBeCloseTo(file.mean_itl_ms as number, 9);
+    expect(peakFigures(rows)).toEqual({
+      peakOutputTokensPerS: file.max_output_tokens_per_s,
+      peakConcurrentRequests: file.max_concurrent_requests,
+    });
   });
 
   it("keeps aggregates only when the lists lack send times (older vLLM), and reads --append-result files", () => {

@@ -9,6 +9,17 @@ describe("runDurationS", () => {
     near(runDurationS(ROWS.filter((r) => r.status === "ok")), 4.7);
   });
 
+  it("starts at an open loop's schedule origin when given (vllm bench serve counts the first gap)", () => {
+    // N = 4 requests at 4/s: the schedule's origin at 0, the first arrival after its gap at 180 ms.
+    const rows = [180, 400, 700, 1000].map((sent) => ({ sent_ms: sent, done_ms: sent + 100 }));
+    expect(runDurationS(rows)).toBeCloseTo(0.92, 12); // first send → last completion: the gap left out
+    expect(runDurationS(rows, 0)).toBeCloseTo(1.1, 12);
+    // A start after the first send (it cannot be) never shortens the span.
+    expect(runDurationS(rows, 500)).toBeCloseTo(0.92, 12);
+    const counted = rows.map((r) => ({ ...r, status: "ok" as const, prompt_tokens: 1, completion_tokens: 1 }));
+    expect(throughput(counted, 0).requestThroughput).toBeCloseTo(4 / 1.1, 12);
+  });
+
   it("is 0 when nothing was timed", () => {
     expect(runDurationS([])).toBe(0);
     expect(runDurationS([ROWS[12]!])).toBe(0);

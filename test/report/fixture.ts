@@ -58,6 +58,8 @@ export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentI
     histograms: null,
     cdf: null,
     outcomes: [],
+    peaks: null,
+    success: null,
     workers: [],
     endpoints: [],
     quality: null,

@@ -13,14 +13,21 @@ const outcome = (errorClass: ErrorClass | null): Outcome => ({
   doneMs: 1,
   firstEventMs: null,
   firstTokenMs: null,
+  lastChunkMs: null,
   itlMs: [],
   promptTokens: null,
   completionTokens: null,
+  totalTokens: null,
   finishReason: null,
+  stopReason: null,
   answer: null,
   reasoning: null,
   responseId: null,
   systemFingerprint: null,
+  toolCalls: [],
+  serverError: null,
+  overflow: null,
+  vllmSuccess: errorClass === null,
 });
 
 /** A fake server answering with the given classes in turn; records the request ids it saw. */

@@ -86,13 +86,29 @@ describe("openLoop", () => {
     expect(due[0]! - t0).toBeLessThan(20);
   });
 
+  it("starts the schedule at its origin, as vllm bench serve: the first request waits its gap, the start is reported", async () => {
+    const due: number[] = [];
+    const starts: number[] = [];
+    const ctx = context(3, async (_i, _w, scheduledMs) => void due.push(scheduledMs));
+    ctx.onScheduleStart = (ms) => starts.push(ms);
+    await openLoop(ctx, 0, 3, Float64Array.from([80, 120, 200]), Infinity);
+    expect(starts).toHaveLength(1);
+    // each request is due at origin + its time, the first one included (80 ms after the origin)
+    expect(due.map((d) => Math.round(d - starts[0]!))).toEqual([80, 120, 200]);
+  });
+
   it("a resumed run sends only the missing requests, on their original gaps from now", async () => {
     const sent: [number, number][] = [];
     const times = Float64Array.from([0, 100, 200, 300]);
     const ctx = context(4, async (i, _w, scheduledMs) => void sent.push([i, scheduledMs]), { done: [0, 1] });
+    const starts: number[] = [];
+    ctx.onScheduleStart = (ms) => starts.push(ms);
+    const t0 = ctx.now();
     await openLoop(ctx, 0, 4, times, Infinity);
     expect(sent.map(([i]) => i)).toEqual([2, 3]);
     expect(Math.round(sent[1]![1] - sent[0]![1])).toBe(100);
+    expect(sent[0]![1] - t0).toBeLessThan(20);
+    expect(starts).toEqual([]); // the origin was recorded by the run's first session
   });
 
   it("a stop wakes a loop that waits for its next arrival", async () => {

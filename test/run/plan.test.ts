@@ -99,6 +99,12 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
     expect(index.experiments[0]!.state).toBe("partial");
   });
 
+  it("a run stopped under another row contract is not resumed: a new run replaces it", () => {
+    const root = join(tmp.dir, "r3v");
+    run(root, { group: { level: 1, repeat: 0 }, status: "running", row_schema_version: ROW_SCHEMA_VERSION - 1 }, true);
+    expect(stateIn(root).units[0]!.action).toBe("new");
+  });
+
   it("failed when no run is resumable and the latest of a unit failed", () => {
     const root = join(tmp.dir, "r4");
     run(root, { group: { level: 1, repeat: 0 }, status: "failed", reason: "server: cannot reach" });

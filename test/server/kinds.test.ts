@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { serverSchema } from "../../data-loaders/experiment/schema.ts";
+import { experimentSchema, serverSchema } from "../../data-loaders/experiment/schema.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { declaredServer, kindName, openServer } from "../../data-loaders/server/kinds.ts";
 import { SERVER_LOG_FILE } from "../../data-loaders/server/kinds/launch.ts";
@@ -41,6 +41,31 @@ describe("the kinds table", () => {
       { kind: "url", endpoint: "", model: "m", profile: null },
       { kind: "launch", endpoint: "", model: "google/gemma-3-4b-it", profile: null },
     ]);
+  });
+
+  it("a launched server may be asked through one of its LoRA adapters, declared in its args", () => {
+    const lora = {
+      launch: {
+        model: "Qwen/Qwen3-0.6B",
+        args: { "--enable-lora": true, "--lora-modules": "phh/Qwen3-0.6B-TLDR-Lora=phh/Qwen3-0.6B-TLDR-Lora" },
+        adapter: "phh/Qwen3-0.6B-TLDR-Lora",
+      },
+    };
+    expect(declaredServer(serverSchema.parse(lora))).toMatchObject({
+      kind: "launch",
+      model: "phh/Qwen3-0.6B-TLDR-Lora",
+    });
+    const spec = {
+      title: "t",
+      server: { launch: { model: "Qwen/Qwen3-0.6B", adapter: "phh/Qwen3-0.6B-TLDR-Lora" } },
+      workload: { prompts: { inline: ["hi"] }, maxTokens: 8, temperature: 0, seed: 1 },
+      requests: 1,
+      load: { concurrency: 1 },
+    };
+    const parsed = experimentSchema.safeParse(spec);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues.map((i) => i.path.join("."))).toEqual(["server.launch.adapter"]);
+    expect(experimentSchema.safeParse({ ...spec, server: lora }).success).toBe(true);
   });
 
   it("opens the simulator on a free loopback port, with its facts, and closes it", async () => {
@@ -227,6 +252,27 @@ describe("a launched server", () => {
     }
     expect(existsSync(join(runDir, SERVER_LOG_FILE))).toBe(true);
     expect(readFileSync(join(runDir, SERVER_LOG_FILE), "utf8")).toContain("Application startup complete.");
+  });
+
+  it("with launch.adapter, requests name the adapter", async () => {
+    const open = await openServer(
+      serverSchema.parse({
+        launch: {
+          command: join(import.meta.dirname, "stand-in/vllm"),
+          model: "meta-llama/Llama-3.2-1B-Instruct",
+          args: { "--enable-lora": true, "--lora-modules": "sql-lora=/adapters/sql" },
+          adapter: "sql-lora",
+          env: { FAKE_VLLM_LOAD_MS: "100" },
+          readyTimeoutS: 30,
+        },
+      }),
+      { seed: 0, runDir: join(tmp.dir, "launch-lora") },
+    );
+    try {
+      expect(open.model).toBe("sql-lora");
+    } finally {
+      await open.close();
+    }
   });
 });
 

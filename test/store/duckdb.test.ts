@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { histogram } from "../../data-loaders/metrics/histogram.ts";
 import { itlDistribution, latencyQuantiles } from "../../data-loaders/metrics/latency.ts";
 import { outcomeCounts } from "../../data-loaders/metrics/outcomes.ts";
+import { successAccounting } from "../../data-loaders/metrics/success.ts";
 import { answerSample, readRowBatches, readRows } from "../../data-loaders/store/columns.ts";
 import { query, quoteIdentifier, sqlString } from "../../data-loaders/store/duckdb.ts";
 import { makeManifest, makeRow, writeRun } from "../site/fixture-store.ts";
@@ -117,5 +118,36 @@ describe("statistics leave out warm-up requests", () => {
     );
     expect(await itlDistribution(empty)).toMatchObject({ n: 0, mean: null, p99: null });
     expect(await latencyQuantiles(empty, [50])).toEqual({ ttftMs: [], tpotMs: [], e2elMs: [] });
+  });
+});
+
+describe("files written before a column existed", () => {
+  test("read every newer column as null, typed, so current queries still run", async () => {
+    const o = { run_id: "o", experiment_id: "old" } as const;
+    const path = join(
+      await writeRun(dir, makeManifest({ ...o, row_schema_version: 1 }), [
+        makeRow({ ...o, request_index: 0, sent_ms: 0, done_ms: 500, e2e_ms: 500, ttft_ms: 50, itl_ms: [10] }),
+        makeRow({ ...o, request_index: 1, status: "error", error_class: "in_band_error", sent_ms: 5, done_ms: 90 }),
+      ]),
+      "requests.parquet",
+    );
+    // Rewrite the file with the first contract's columns only (no warmup, vllm_success, last_chunk_ms, …).
+    const v1 = ["run_id", "experiment_id", "request_index", "status", "error_class", "sent_ms", "done_ms", "e2e_ms"];
+    const old = path.replace(/requests\.parquet$/, "old.parquet");
+    await query(
+      `COPY (SELECT ${v1.join(", ")} FROM read_parquet(${sqlString(path)})) TO ${sqlString(old)} (FORMAT parquet)`,
+      {},
+    );
+    const rows = await readRows(old, ["request_index", "status", "vllm_success", "last_chunk_ms", "tool_call_names"]);
+    expect(rows).toEqual([
+      { request_index: 0, status: "ok", vllm_success: null, last_chunk_ms: null, tool_call_names: null },
+      { request_index: 1, status: "error", vllm_success: null, last_chunk_ms: null, tool_call_names: null },
+    ]);
+    const [types] = await query(
+      `SELECT typeof(vllm_success) AS b, typeof(tool_call_names) AS l, typeof(overflow_limit_tokens) AS n FROM measured LIMIT 1`,
+      { path: old },
+    );
+    expect(types).toEqual({ b: "BOOLEAN", l: "VARCHAR[]", n: "BIGINT" });
+    expect(await successAccounting(old)).toEqual({ completed: 1, vllmCompleted: null, differences: [] });
   });
 });

@@ -35,6 +35,9 @@ function leaderboardRow(e: ExperimentEntry, d: RunDigest | null, s: ReportSettin
     error: e.error,
     runId: e.run_id,
     source: d?.source ?? (e.simulated ? "simulated" : null),
+    /** The tool that measured an imported run, and whether its per-request rows came along. */
+    tool: d?.tool ?? null,
+    hasRows: d?.hasRows ?? false,
     runStatus: d?.status ?? null,
     settings: s,
     figures: d && runFigures(d),

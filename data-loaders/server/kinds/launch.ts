@@ -1,6 +1,7 @@
 // `server: { launch: {...} }`: a vLLM server the tracker starts for the run (launch.ts) and
 // stops after it. Its log goes to the run folder; the manifest's `launch` object records the load
-// time, the start-up facts and the GPU memory.
+// time, the start-up facts and the GPU memory. With `launch.adapter`, requests name that LoRA
+// adapter (one of the server's --lora-modules) instead of the base model.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LaunchServer } from "../../experiment/schema.ts";
@@ -12,7 +13,7 @@ import { launchServer } from "../launch.ts";
 export const SERVER_LOG_FILE = "server.log";
 
 export const launchKind: ServerKind<LaunchServer> = {
-  declared: (spec) => ({ kind: "launch", model: spec.launch.model, profile: null }),
+  declared: (spec) => ({ kind: "launch", model: spec.launch.adapter ?? spec.launch.model, profile: null }),
 
   async open(spec, opts) {
     const logFile = join(
@@ -28,7 +29,7 @@ export const launchKind: ServerKind<LaunchServer> = {
     }
     return {
       endpoints: [launched.url],
-      model: launched.model,
+      model: spec.launch.adapter ?? launched.model,
       apiKey: launched.apiKey,
       simulated: false,
       profile: null,

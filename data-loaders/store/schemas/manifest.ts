@@ -55,15 +55,29 @@ export const manifestSchema = z.object({
       repeat: z.number().int(),
     })
     .optional(),
+  /**
+   * Run-clock ms at which an open-loop load's arrival schedule started, before its first gap: the
+   * start of the run's duration, as vllm bench serve counts it. Absent for closed loops (their
+   * duration starts at the first send) and for runs stored before it was recorded.
+   */
+  load_started_ms: z.number().optional(),
   /** Interruptions survived by this run (kill, Ctrl-C, server gone); empty when it ran straight through. */
   interruptions: z.array(z.object({ at: z.string(), reason: z.string() })).optional(),
   /** Facts the server reported: GET /version, /v1/models, vllm:cache_config_info labels. */
   server_facts: z
     .object({
       version: z.string().nullable(),
+      /** Where the version came from: /version, or the responses' system_fingerprint when /version did not answer. */
+      version_source: z.enum(["version", "system_fingerprint"]).optional(),
+      /** The first system_fingerprint of the run's responses (e.g. vllm-0.28.0-54757788). */
+      system_fingerprint: z.string().optional(),
+      /** The base model's path or Hugging Face id (its /v1/models card's root). */
       root: z.string().nullable(),
+      /** The context length (an adapter's is its base model's). */
       max_model_len: z.number().nullable(),
       cache_config: z.record(z.string(), z.string()).nullable(),
+      /** When the experiment's model is a LoRA adapter: its name, path (its card's root) and base model (its parent card). */
+      adapter: z.object({ name: z.string(), path: z.string().nullable(), base_model: z.string() }).optional(),
     })
     .optional(),
   /** Client self-check: was the client, not the server, the bottleneck? */

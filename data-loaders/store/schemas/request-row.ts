@@ -1,13 +1,21 @@
 // One row of `requests.parquet`, the per-request contract users query with DuckDB.
 // `requests.parquet` has exactly the columns of `requestRowSchema`, in this order; the DuckDB
 // column types are derived from the zod types (see `duckdbColumns`). Unknown values are null,
-// never 0. Bump ROW_SCHEMA_VERSION when a column changes meaning or is removed.
+// never 0. Bump ROW_SCHEMA_VERSION when a column changes meaning or is removed. A column added
+// later is absent from older files: readers see it as null (store/duckdb.ts).
+//
+// Versions: 1 — the first contract. 2 — e2e_ms (and so tpot_ms) end at the last event with
+// choices (last_chunk_ms), as vllm bench serve measures them, no longer at the end of the body
+// (done_ms, which keeps that meaning); added: the server's error words (error_type, error_code,
+// error_param), a context overflow's numbers (overflow_*), vllm_success, last_chunk_ms,
+// total_tokens, usage_mismatch, stop_reason, stop_token_id, system_fingerprint and tool_call_*.
 import { z } from "zod";
 
-export const ROW_SCHEMA_VERSION = 1;
+export const ROW_SCHEMA_VERSION = 2;
 
 const ms = () => z.number().nullable();
 const int = () => z.number().int();
+const text = () => z.string().nullable();
 
 export const ERROR_CLASSES = [
   "timeout",
@@ -47,14 +55,47 @@ export const requestRowSchema = z.object({
     .string()
     .nullable()
     .meta({ description: "Error text of the final attempt, from the server when it sent one." }),
+  error_type: text().meta({
+    description: "The server's own error `type` (e.g. BadRequestError), when it sent an error object.",
+  }),
+  error_code: text().meta({
+    description: "The server's own error `code` (vLLM sends the HTTP status, e.g. 400), as text.",
+  }),
+  error_param: text().meta({ description: "The request parameter the server blamed (`param`, e.g. input_tokens)." }),
+  overflow_limit_tokens: int()
+    .nullable()
+    .meta({ description: "context_length errors: the model's context length the message states." }),
+  overflow_requested_tokens: int().nullable().meta({
+    description: "context_length errors: prompt + requested output tokens, as stated (or the sum of the two stated).",
+  }),
+  overflow_prompt_tokens: int().nullable().meta({
+    description:
+      "context_length errors: the prompt's tokens as stated (null when refused by its length in characters).",
+  }),
+  overflow_completion_tokens: int()
+    .nullable()
+    .meta({ description: "context_length errors: the output tokens the request asked for, as stated." }),
+  vllm_success: z.boolean().nullable().meta({
+    description:
+      "vllm bench serve would count it successful: HTTP 200 and an event with choices (it misses in-band errors and a missing [DONE]).",
+  }),
   sent_ms: ms().meta({ description: "When the request was sent, ms since run start (monotonic clock)." }),
   first_event_ms: ms().meta({
     description: "First SSE event with choices (vLLM bench's TTFT point; for chat the role chunk).",
   }),
   first_token_ms: ms().meta({ description: "First event with non-empty content, reasoning or tool-call text." }),
-  done_ms: ms().meta({ description: "Last byte of the response (end of stream), ms since run start." }),
+  done_ms: ms().meta({
+    description: "End of the response body (after the usage chunk and [DONE]), ms since run start.",
+  }),
+  last_chunk_ms: ms().meta({
+    description:
+      "Last SSE event with choices (the body for a non-streaming response): where vLLM bench ends a request.",
+  }),
   ttft_ms: ms().meta({ description: "first_event_ms − sent_ms (vLLM bench definition)." }),
-  e2e_ms: ms().meta({ description: "End-to-end latency: done_ms − sent_ms." }),
+  e2e_ms: ms().meta({
+    description:
+      "End-to-end latency as vLLM bench measures it: last_chunk_ms − sent_ms (done_ms − sent_ms without choices).",
+  }),
   tpot_ms: ms().meta({ description: "(e2e_ms − ttft_ms) / (completion_tokens − 1), only when completion_tokens > 1." }),
   itl_ms: z
     .array(z.number())
@@ -66,12 +107,44 @@ export const requestRowSchema = z.object({
   completion_tokens: int()
     .nullable()
     .meta({ description: "usage.completion_tokens reported by the server (null when not reported)." }),
+  total_tokens: int()
+    .nullable()
+    .meta({ description: "usage.total_tokens reported by the server (null when not reported)." }),
+  usage_mismatch: z
+    .boolean()
+    .nullable()
+    .meta({ description: "total_tokens ≠ prompt_tokens + completion_tokens (null unless all three were reported)." }),
   finish_reason: z.string().nullable().meta({ description: "stop, length, … as reported by the server." }),
-  answer: z.string().nullable().meta({ description: "Answer text (content). Untrusted model output." }),
+  stop_reason: text().meta({
+    description: "vLLM's stop_reason when it is a string: the stop string that ended the answer.",
+  }),
+  stop_token_id: int()
+    .nullable()
+    .meta({ description: "vLLM's stop_reason when it is a number: the stop token id that ended the answer." }),
+  system_fingerprint: text().meta({ description: "system_fingerprint of the response (e.g. vllm-0.28.0-54757788)." }),
+  answer: z
+    .string()
+    .nullable()
+    .meta({ description: 'Answer text (content); "" when the only output was tool calls. Untrusted model output.' }),
   reasoning: z
     .string()
     .nullable()
     .meta({ description: "Reasoning text (reasoning / reasoning_content) when the server separates it." }),
+  tool_call_count: int()
+    .nullable()
+    .meta({ description: "Tool calls in the answer (0 when none; null when no choices arrived)." }),
+  tool_call_names: z
+    .array(z.string())
+    .nullable()
+    .meta({ description: 'Function name of each tool call, in index order (an unnamed call as "").' }),
+  tool_call_types: z
+    .array(z.string())
+    .nullable()
+    .meta({ description: '`type` of each tool call as sent ("function"; "" when absent).' }),
+  tool_call_args_json: z
+    .array(z.boolean())
+    .nullable()
+    .meta({ description: "Whether each tool call's concatenated arguments parse as JSON." }),
   json_valid: z
     .boolean()
     .nullable()

@@ -1,7 +1,11 @@
 // The Compare page data over the site's fixture store: the shown runs at the rate each is judged
 // at, sweep levels, and every ordered pair with its speedup and (same prompts only) paired differences.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { importFile } from "../../../data-loaders/import/dispatch.ts";
 import { comparePage, PAIRED_REPLICATES } from "../../../data-loaders/report/pages/compare.ts";
+import { PROJECT, tempDir } from "../../helpers/temp.ts";
 import { fixtureStore, type FixtureStore } from "./fixture.ts";
 
 let store: FixtureStore;
@@ -50,5 +54,39 @@ describe("comparePage", () => {
       ["sweep", 2, "run-s2"],
       ["sweep", 4, "run-s4"],
     ]);
+  });
+});
+
+describe("comparePage with imported runs", () => {
+  const tmp = tempDir("compare-imported");
+  afterAll(() => tmp.cleanup());
+
+  test("names the tool that measured each imported run, beside the fixture's own runs", async () => {
+    const experiments = join(tmp.dir, "experiments");
+    const results = join(tmp.dir, "results");
+    mkdirSync(experiments, { recursive: true });
+    const fixtures = join(PROJECT, "test/fixtures");
+    await importFile(
+      "vllm-bench",
+      join(fixtures, "vllm-bench/openai-chat-infqps-concurrency4-Qwen3-4B-20260301-090000.json"),
+      {
+        experimentsDir: experiments,
+        resultsRoot: results,
+        experimentId: "from-vllm",
+      },
+    );
+    await importFile("report-v0.2", join(fixtures, "report-v0.2/br-v0.2-guidellm.json"), {
+      experimentsDir: experiments,
+      resultsRoot: results,
+      experimentId: "from-llmd",
+    });
+    const page = await comparePage({ results, experiments });
+    const byId = Object.fromEntries(page.runs.map((r) => [r.id, r]));
+    expect(byId["from-vllm"]).toMatchObject({ source: "recorded", tool: "vllm bench serve", hasRows: true });
+    // A Benchmark Report names its load generator: the tool is GuideLLM, the figures aggregates only.
+    expect(byId["from-llmd"]).toMatchObject({ source: "recorded", tool: "guidellm", hasRows: false });
+    // The shown runs of the fixture store carry the same fields (no tool: measured here).
+    expect(data.runs.find((r) => r.id === "alpha")).toMatchObject({ tool: null, hasRows: true });
+    expect(data.runs.find((r) => r.id === "zeta")).toMatchObject({ tool: null, hasRows: false });
   });
 });

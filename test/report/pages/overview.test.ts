@@ -104,6 +104,9 @@ describe("overviewPage over the fixture store", () => {
   test("shows a recorded run through the same figures, labelled recorded", () => {
     const zeta = data.experiments.find((e) => e.id === "zeta")!;
     expect(zeta.source).toBe("recorded");
+    // Aggregates only, from a hand-written report (no tool named); the badge says so.
+    expect(zeta).toMatchObject({ hasRows: false, tool: null });
+    expect(data.experiments.find((e) => e.id === "alpha")).toMatchObject({ hasRows: true, tool: null });
     expect(zeta.figures).toMatchObject({
       requests: 5000,
       successRate: 1,
