@@ -32,6 +32,10 @@ export interface SimulatorOptions {
   apiKey?: string;
   /** Like `vllm serve --max-num-seqs` (default: the profile's). */
   maxNumSeqs?: number;
+  /** Like `vllm serve --enable-auto-tool-choice --tool-call-parser <name>` (default: the profile's). */
+  toolCallParser?: string;
+  /** Serve /metrics (default true; false answers 404, like a server whose /metrics is not reachable). */
+  metrics?: boolean;
 }
 
 export interface Simulator {
@@ -55,7 +59,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const base: SimProfile = PROFILES[opts.profile];
-  const profile: SimProfile = opts.maxNumSeqs ? { ...base, maxNumSeqs: opts.maxNumSeqs } : base;
+  const profile: SimProfile = {
+    ...base,
+    ...(opts.maxNumSeqs ? { maxNumSeqs: opts.maxNumSeqs } : {}),
+    ...(opts.toolCallParser ? { toolCallParser: opts.toolCallParser } : {}),
+  };
   const host = opts.host ?? "127.0.0.1";
   const seed = opts.seed ?? 0;
   const speedup = opts.speedup ?? 1;
@@ -138,6 +146,7 @@ function routeContext(
     groundTruth,
     fingerprint: `vllm-${VLLM_VERSION}-${hashParts(opts.profile, seed).toString(16).padStart(8, "0")}`,
     apiKey: opts.apiKey,
+    serveMetrics: opts.metrics ?? true,
     created: Math.floor(Date.now() / 1000),
     get engine() {
       return state.current;
