@@ -13,6 +13,7 @@ import type { Faults } from "./faults.ts";
 import { GroundTruth, type GroundTruthRecord } from "./ground-truth.ts";
 import { PROFILES, type ProfileName, type SimProfile } from "./profiles.ts";
 import { PrometheusMetrics } from "./prometheus.ts";
+import type { EngineStats } from "./stats-log.ts";
 import { requestListener, type RouteContext } from "./routes.ts";
 
 export interface SimulatorOptions {
@@ -52,6 +53,8 @@ export interface Simulator {
   restart(opts?: { downMs?: number }): Promise<void>;
   /** A dead engine: /health 503, in-flight and new generation requests fail with 500. */
   setDead(dead: boolean): void;
+  /** What vLLM's periodic stats line reports, as of now (token counts since the engine started). */
+  engineStats(): EngineStats;
   groundTruth(): GroundTruthRecord[];
 }
 
@@ -98,6 +101,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       await loading;
     },
     setDead: (d) => engine.setDead(d),
+    engineStats: () => {
+      const { numRunning, numWaiting, kvUsage } = engine.current;
+      const totals = engine.metrics.tokenTotals;
+      return { promptTokens: totals.prompt, generationTokens: totals.generation, numRunning, numWaiting, kvUsage };
+    },
     groundTruth: () => truth.all(),
   };
 }

@@ -1,6 +1,6 @@
 // `server: { launch: {...} }`: a vLLM server the tracker starts for the run (launch.ts) and
 // stops after it. Its log goes to the run folder; the manifest's `launch` object records the load
-// time, the start-up facts and the GPU memory.
+// time, the start-up facts and the GPU memory; its stats lines are offered to the telemetry.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LaunchServer } from "../../experiment/schema.ts";
@@ -34,6 +34,7 @@ export const launchKind: ServerKind<LaunchServer> = {
       profile: null,
       kind: "launch",
       launch: launched.record,
+      logStats: launched.logStats,
       close: () => launched.stop(),
     };
   },
