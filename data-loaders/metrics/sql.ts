@@ -15,6 +15,9 @@
 //     reason), most frequent first.
 //   serverSeriesSql ↔ series.ts `serverSeriesBins`: per metric and scrape the sum over endpoints
 //     and label sets, then per bin floor(t_ms / binMs)·binMs the mean of those sums.
+//   histogramIncreasesSql ↔ server-latency.ts `histogramIncreases`: per series (endpoint, metric,
+//     labels) the sum over consecutive samples of v − prev, or v when the value fell; summed per
+//     metric and `le` label.
 // The `$name` parameters are bound by the caller (store/duckdb.ts `query`).
 import type { Distribution } from "./types.ts";
 
@@ -92,4 +95,16 @@ export function serverSeriesSql(metrics: readonly string[]): string {
        WHERE metric IN (${names}) GROUP BY metric, t_ms)
      SELECT metric, (floor(t_ms / $bin) * $bin)::DOUBLE AS "startMs", avg(value)::DOUBLE AS value
      FROM per_scrape GROUP BY ALL ORDER BY metric, "startMs"`;
+}
+
+/** Rows `(metric, le, increase)` of the server-metrics file `$path` for the given histogram samples. */
+export function histogramIncreasesSql(metrics: readonly string[]): string {
+  const names = metrics.map((m) => `'${m.replaceAll("'", "''")}'`).join(", ");
+  return `WITH s AS (
+       SELECT metric, json_extract_string(labels, '$.le') AS le, value,
+              lag(value) OVER (PARTITION BY endpoint, metric, labels ORDER BY t_ms) AS prev
+       FROM read_parquet($path) WHERE metric IN (${names}))
+     SELECT metric, le,
+            sum(CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END)::DOUBLE AS increase
+     FROM s GROUP BY metric, le ORDER BY metric, le`;
 }
