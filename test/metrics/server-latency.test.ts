@@ -7,13 +7,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   histogramIncreases,
   histogramQuantile,
+  LATENCY_FAMILIES,
   LATENCY_HISTOGRAM_METRICS,
   serverLatency,
   serverLatencyFrom,
   type ServerLatency,
 } from "../../data-loaders/metrics/server-latency.ts";
 import { parsePrometheus } from "../../data-loaders/server/prometheus.ts";
-import { keptHistogramSamples } from "../../data-loaders/server/telemetry.ts";
+import { KEPT_HISTOGRAMS, keptHistogramSamples } from "../../data-loaders/server/telemetry.ts";
 import { query } from "../../data-loaders/store/duckdb.ts";
 import type { ServerMetricRow } from "../../data-loaders/store/schemas/server-metric.ts";
 import { writeServerMetrics } from "../../data-loaders/store/server-metrics.ts";
@@ -24,6 +25,10 @@ const tmp = tempDir("server-latency");
 afterAll(() => tmp.cleanup());
 
 const TTFT = "vllm:time_to_first_token_seconds";
+
+it("reads the histograms under the names the telemetry stores them", () => {
+  expect(Object.values(LATENCY_FAMILIES)).toEqual([...KEPT_HISTOGRAMS]);
+});
 
 describe("histogramQuantile", () => {
   it("interpolates within the bucket holding the rank, from the previous bound (0 for the first)", () => {
