@@ -202,6 +202,7 @@ export const PROFILES = {
     blockSize: 16,
     template: { base: 9, perMessage: 5 },
     stopReason: null,
+    toolCallParser: "hermes",
     answers: {
       candidateTokens: 285,
       proseTokens: 260,
@@ -228,6 +229,7 @@ export const PROFILES = {
     blockSize: 16,
     template: { base: 9, perMessage: 5 },
     stopReason: null,
+    toolCallParser: "hermes",
     answers: {
       candidateTokens: 285,
       proseTokens: 260,

@@ -16,7 +16,8 @@ const open = (s: Simulator, apiKey = "unused") => new OpenAI({ baseURL: `${s.url
 
 beforeAll(async () => {
   sim = await startSimulator({ profile: "gemma-3-4b@rtx-4080", speedup: 200, seed: 11 });
-  tools = await startSimulator({ profile: "qwen3-4b@rtx-4080", speedup: 200, seed: 11, toolCallParser: "hermes" });
+  // The qwen3-4b profiles run with vLLM's --enable-auto-tool-choice --tool-call-parser hermes.
+  tools = await startSimulator({ profile: "qwen3-4b@rtx-4080", speedup: 200, seed: 11 });
   client = open(sim);
   toolClient = open(tools);
 });
