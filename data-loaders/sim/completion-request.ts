@@ -59,9 +59,16 @@ export function parseRequest(profile: SimProfile, api: Api, body: unknown): Pars
     throw new HttpError(404, errorBody(404, `The model \`${String(b.model)}\` does not exist.`, "model"));
   }
   const tools = api === "chat" ? toolRequest(profile, b) : null;
-  const texts = api === "chat" ? [chatPrompt(profile, b)] : completionPrompts(b);
-  const prompts = texts.map((p) => ({ ...p, limit: outputLimit(profile, api, fields.maxTokens, p.promptTokens) }));
+  const texts: { text: string; promptTokens: number; ids?: number[] }[] =
+    api === "chat" ? [chatPrompt(profile, b)] : completionPrompts(b);
+  const prompts = texts.map((p) => ({
+    text: p.text,
+    promptTokens: p.promptTokens,
+    limit: outputLimit(profile, api, fields.maxTokens, p.promptTokens),
+  }));
   const sampling = prompts.map((p) => checkSampling(fields.sampling, p.limit))[0]!;
+  // vLLM checks token-id prompts against the vocabulary once the sampling parameters are made.
+  for (const p of texts) if (p.ids) checkTokenPrompt(p.ids);
   const so = (typeof b.stream_options === "object" && b.stream_options !== null ? b.stream_options : {}) as Body;
   const kwargs = (
     typeof b.chat_template_kwargs === "object" && b.chat_template_kwargs !== null ? b.chat_template_kwargs : {}
@@ -148,25 +155,30 @@ function chatPrompt(profile: SimProfile, b: Body): { text: string; promptTokens:
 }
 
 /** A string, a list of strings, a list of token ids, or a list of token-id lists: one prompt each. */
-function completionPrompts(b: Body): { text: string; promptTokens: number }[] {
+function completionPrompts(b: Body): { text: string; promptTokens: number; ids?: number[] }[] {
   const p = b.prompt;
   const isIds = (v: unknown): v is number[] =>
-    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number" && Number.isInteger(x));
+    Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isInteger(x));
   let items: (string | number[])[];
   if (typeof p === "string") items = [p];
   else if (isIds(p)) items = [p];
-  else if (Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === "string" || isIds(x)))
-    items = p as (string | number[])[];
+  else if (Array.isArray(p) && p.every((x) => typeof x === "string" || isIds(x))) items = p as (string | number[])[];
   else {
     const msg = "Input should be a valid string";
     throw requestValidationError([fieldError("string_type", ["prompt"], msg, p)], "prompt");
   }
   return items.map((item) => {
     if (typeof item === "string") return { text: item, promptTokens: completionPromptTokens(item) };
-    const oov = outOfVocabulary(item);
-    if (oov !== undefined) throw validationError(`Token id ${oov} is out of vocabulary`);
-    return { text: detokenize(item), promptTokens: item.length };
+    const text = outOfVocabulary(item) === undefined ? detokenize(item) : "";
+    return { text, promptTokens: item.length, ids: item };
   });
+}
+
+/** A token-id prompt must hold tokens, all of the vocabulary (vLLM's input processor). */
+function checkTokenPrompt(ids: readonly number[]): void {
+  if (ids.length === 0) throw validationError("The decoder prompt cannot be empty");
+  const oov = outOfVocabulary(ids);
+  if (oov !== undefined) throw validationError(`Token id ${oov} is out of vocabulary`);
 }
 
 /** The output limit (vLLM's get_max_tokens), after the renderer's checks against the context. */

@@ -99,7 +99,12 @@ export function detokenize(ids: readonly number[]): string {
   return ids.map(tokenText).join("");
 }
 
-/** The first id that is not a token of the vocabulary, or undefined. */
+/**
+ * An id that is not a token of the vocabulary, or undefined: the largest when one is too large
+ * (vLLM names the largest id of a prompt), else a negative one.
+ */
 export function outOfVocabulary(ids: readonly number[]): number | undefined {
-  return ids.find((id) => !Number.isInteger(id) || id < 0 || id >= VOCAB_SIZE);
+  const max = ids.reduce((m, id) => Math.max(m, id), -Infinity);
+  if (max >= VOCAB_SIZE) return max;
+  return ids.find((id) => id < 0);
 }

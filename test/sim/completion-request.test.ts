@@ -123,9 +123,14 @@ describe("parseRequest", () => {
       ["Once upon a time", ids.length - 1],
       ["Once upon", 2],
     ]);
-    expect(refused("completions", { prompt: [1, 200_000] })).toEqual(
-      handlerError("Token id 200000 is out of vocabulary"),
+    // vLLM names the largest id, and checks once the sampling parameters are made.
+    expect(refused("completions", { prompt: [1, 200_000, 300_000] })).toEqual(
+      handlerError("Token id 300000 is out of vocabulary"),
     );
+    expect(refused("completions", { prompt: [], max_tokens: 4 })).toEqual(
+      handlerError("The decoder prompt cannot be empty"),
+    );
+    expect(refused("completions", { prompt: [1, 300_000], top_p: 0 }).param).toBe("top_p");
     expect(refused("completions", { prompt: { text: "x" } })).toMatchObject({
       status: 400,
       type: "Bad Request",
