@@ -15,7 +15,7 @@ import { trackerVersion } from "./run/environment.ts";
 import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";
 import { formatSeconds } from "./run/progress.ts";
 import { experimentsFolder, resultsDir } from "./store/layout.ts";
-import { runSimCommand } from "./sim/command.ts";
+import { runSimCommand, withSimFlags, type SimCommandOptions } from "./sim/command.ts";
 import { planCommand } from "./plan-command.ts";
 
 const EXPERIMENTS_DIR = experimentsFolder();
@@ -228,32 +228,22 @@ program
     process.exitCode = await runFramework(process.cwd(), ["preview", "--port", String(opts.port)]);
   });
 
-program
-  .command("sim")
-  .description("serve the vLLM simulator until stopped")
-  .requiredOption("--profile <profile>", "simulator profile, e.g. gemma-3-4b@rtx-4080")
-  .option("--port <port>", "port", int, 8000)
-  .option("--host <host>", "address to listen on", "127.0.0.1")
-  .option("--seed <seed>", "seed", int, 0)
-  .option("--speedup <n>", "simulated GPU speed multiplier", Number, 1)
-  .option("--load-time-ms <ms>", "simulated model load time", int, 0)
-  .option("--api-key-env <name>", "require the API key held in this environment variable")
-  .action(
-    async (opts: {
-      profile: string;
-      port: number;
-      host: string;
-      seed: number;
-      speedup: number;
-      loadTimeMs: number;
-      apiKeyEnv?: string;
-    }) => {
-      const apiKey = opts.apiKeyEnv ? process.env[opts.apiKeyEnv] : undefined;
-      if (opts.apiKeyEnv && !apiKey)
-        throw new InvalidArgumentError(`environment variable ${opts.apiKeyEnv} is not set`);
-      await runSimCommand({ ...opts, apiKey });
-    },
-  );
+withSimFlags(
+  program
+    .command("sim")
+    .description("serve the vLLM simulator until stopped")
+    .requiredOption("--profile <profile>", "simulator profile, e.g. gemma-3-4b@rtx-4080")
+    .option("--port <port>", "port", int, 8000)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--seed <seed>", "seed", int, 0)
+    .option("--speedup <n>", "simulated GPU speed multiplier", Number, 1)
+    .option("--load-time-ms <ms>", "simulated model load time", int, 0)
+    .option("--api-key-env <name>", "require the API key held in this environment variable"),
+).action(async (opts: SimCommandOptions & { apiKeyEnv?: string }) => {
+  const apiKey = opts.apiKeyEnv ? process.env[opts.apiKeyEnv] : undefined;
+  if (opts.apiKeyEnv && !apiKey) throw new InvalidArgumentError(`environment variable ${opts.apiKeyEnv} is not set`);
+  await runSimCommand({ ...opts, apiKey });
+});
 
 program.addCommand(planCommand(EXPERIMENTS_DIR));
 

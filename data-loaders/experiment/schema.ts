@@ -14,7 +14,7 @@ export const EXPERIMENT_ID = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{0,62}$/;
 /** An environment variable name (API keys are read from here, never written in the file). */
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name such as VLLM_API_KEY");
 
-const faultsSchema = z
+export const faultsSchema = z
   .strictObject({
     /** Share of requests answered with an HTTP error, by status code, e.g. `{ 500: 0.05 }`. */
     httpErrors: z

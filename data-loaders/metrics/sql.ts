@@ -23,6 +23,9 @@
 //   successCountsSql, successDifferencesSql ↔ success.ts `accountSuccess`: ok requests and those
 //     vllm_success says vllm bench serve counts; the requests the two count differently, per
 //     (status, error class, vllm_success), most first.
+//   histogramIncreasesSql ↔ server-latency.ts `histogramIncreases`: per series (endpoint, metric,
+//     labels) the sum over consecutive samples of v − prev, or v when the value fell; summed per
+//     metric and `le` label.
 // The `$name` parameters are bound by the caller (store/duckdb.ts `query`).
 import type { Distribution } from "./types.ts";
 
@@ -139,4 +142,16 @@ export function successDifferencesSql(table: string): string {
   return `SELECT status, error_class, vllm_success, count(*)::DOUBLE AS requests FROM ${table}
      WHERE vllm_success IS NOT NULL AND (status = 'ok') <> vllm_success
      GROUP BY ALL ORDER BY requests DESC, status, error_class NULLS LAST`;
+}
+
+/** Rows `(metric, le, increase)` of the server-metrics file `$path` for the given histogram samples. */
+export function histogramIncreasesSql(metrics: readonly string[]): string {
+  const names = metrics.map((m) => `'${m.replaceAll("'", "''")}'`).join(", ");
+  return `WITH s AS (
+       SELECT metric, json_extract_string(labels, '$.le') AS le, value,
+              lag(value) OVER (PARTITION BY endpoint, metric, labels ORDER BY t_ms) AS prev
+       FROM read_parquet($path) WHERE metric IN (${names}))
+     SELECT metric, le,
+            sum(CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END)::DOUBLE AS increase
+     FROM s GROUP BY metric, le ORDER BY metric, le`;
 }

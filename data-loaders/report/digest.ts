@@ -16,6 +16,7 @@ import { itlDistribution, latencyQuantiles, type QuantilePoint } from "../metric
 import { outcomeCounts, type OutcomeCount } from "../metrics/outcomes.ts";
 import { peaks, type PeakFigures } from "../metrics/peaks.ts";
 import { successAccounting, type SuccessAccounting } from "../metrics/success.ts";
+import { serverLatency, type ServerLatency } from "../metrics/server-latency.ts";
 import { serverMetricSeries, seriesBinMs, timeSeries, type ServerMetricBin, type TimeBin } from "../metrics/series.ts";
 import { steadyState, type SteadyState } from "../metrics/steady-state.ts";
 import { summarizeRun } from "../metrics/summary.ts";
@@ -63,6 +64,8 @@ export interface RunDigest {
   steady: SteadyState | null;
   series: TimeBin[];
   serverSeries: ServerMetricBin[];
+  /** The server's view of latency from its /metrics histograms (metrics/server-latency.ts); null when none was scraped. */
+  serverLatency: ServerLatency | null;
   histograms: Record<"prompt_tokens" | "completion_tokens" | "ttft_ms" | "e2e_ms", HistogramBin[]> | null;
   cdf: Record<"ttftMs" | "tpotMs" | "e2elMs", CdfPoint[]> | null;
   outcomes: OutcomeCount[];
@@ -211,6 +214,7 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
     steady,
     series: timeSeries(rows, bin),
     serverSeries: metricsPath ? await serverMetricSeries(metricsPath, bin) : [],
+    serverLatency: metricsPath ? await serverLatency(metricsPath) : null,
     histograms: {
       prompt_tokens: await histogram(path, "prompt_tokens", HISTOGRAM_BINS),
       completion_tokens: await histogram(path, "completion_tokens", HISTOGRAM_BINS),
@@ -269,6 +273,7 @@ function digestWithoutRows(run: RunFolder): RunDigest {
     steady: null,
     series: [],
     serverSeries: [],
+    serverLatency: null,
     histograms: null,
     cdf: null,
     outcomes: [],

@@ -257,8 +257,16 @@ function startSending(
   const t0 = performance.now();
   const clockOffset = run.state.lastMs;
   const now = () => performance.now() - t0 + clockOffset;
-  const { endpoints, apiKey } = server;
-  const telemetry = startTelemetry({ endpoints, intervalMs: 1000, now, runId: run.manifest.run_id, apiKey, log });
+  const { endpoints, apiKey, logStats } = server;
+  const telemetry = startTelemetry({
+    endpoints,
+    intervalMs: 1000,
+    now,
+    runId: run.manifest.run_id,
+    apiKey,
+    log,
+    logStats,
+  });
   const check = startSelfCheck({ targetInFlight: workers, totalRequests: pending, now });
   const capMs = load.maxDurationS === undefined ? null : load.maxDurationS * 1000;
   const stop = new StopController({ signal: opts.signal, graceMs: opts.graceMs, capMs, now });

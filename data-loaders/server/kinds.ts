@@ -12,6 +12,7 @@ import { replicasKind } from "./kinds/replicas.ts";
 import { simulateKind } from "./kinds/simulate.ts";
 import { urlKind } from "./kinds/url.ts";
 import type { LaunchRecord } from "./launch.ts";
+import type { LogStats } from "./stats-log.ts";
 
 /** An opened server: where to send, what the manifest records about it, and how to let it go. */
 export interface OpenServer {
@@ -25,6 +26,8 @@ export interface OpenServer {
   kind: ManifestKind;
   /** For a launched server: the manifest's `launch` object (load time, start-up facts, memory), completed by close(). */
   launch?: LaunchRecord;
+  /** A launched server's periodic stats lines (telemetry stores them when /metrics has no gauges). */
+  logStats?: LogStats;
   /** What the (first) server reports about itself: the manifest's `server_facts`. */
   facts: ServerFacts;
   close(): Promise<void>;

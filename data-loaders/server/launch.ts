@@ -1,7 +1,8 @@
 // A vLLM server the tracker starts itself (`server: { launch: {...} }`): spawn `vllm serve …`,
 // keep its log, wait for GET /health (connection refused while loading, 200 ready, 503 dead),
-// measure the load time, read the start-up facts from the log, and stop it with SIGINT, then
-// SIGKILL after a grace period. A server that does not come up becomes a StartFailed error whose
+// measure the load time, read the start-up facts from the log (and when its ready line came),
+// pass its periodic stats lines on (`logStats`, for the server series when /metrics cannot be
+// scraped), and stop it with SIGINT, then SIGKILL after a grace period. A server that does not come up becomes a StartFailed error whose
 // reason comes from the log (out of memory, tokenizer/architecture, port taken, crash, timeout).
 import { relative } from "node:path";
 import { SECRET_ENV, type LaunchSpec } from "../experiment/schema.ts";
@@ -10,7 +11,15 @@ import { healthStatus } from "./health.ts";
 import { freePort, pollUntil } from "./http.ts";
 import { queryGpus } from "./nvidia-smi.ts";
 import { spawnServer, type ServerProcess } from "./server-process.ts";
-import { classifyStartFailure, emptyFacts, readLine, type StartFailure, type StartupFacts } from "./startup-log.ts";
+import {
+  classifyStartFailure,
+  emptyFacts,
+  finishFacts,
+  readLine,
+  type StartFailure,
+  type StartupFacts,
+} from "./startup-log.ts";
+import { logStatsFeed, type LogStats } from "./stats-log.ts";
 
 export type LaunchRecord = NonNullable<Manifest["launch"]>;
 type Gpus = Awaited<ReturnType<typeof queryGpus>>;
@@ -34,6 +43,8 @@ export interface LaunchedServer {
   pid: number;
   apiKey?: string;
   facts: StartupFacts;
+  /** The server's periodic stats lines, as they are logged. */
+  logStats: LogStats;
   /** The manifest's `launch` object. */
   record: LaunchRecord;
   /** SIGINT, then SIGKILL after the grace period; resolves when the process has exited. */
@@ -69,6 +80,9 @@ export function describeEnv(env: Record<string, string>): string {
     .join(" ");
 }
 
+/** Milliseconds as seconds with two decimals. */
+const seconds = (ms: number): number => Math.round(ms / 10) / 100;
+
 const usedMib = (gpus: Gpus): number | null => (gpus ? gpus.reduce((sum, g) => sum + g.memory_used_mib, 0) : null);
 
 export async function launchServer(spec: LaunchSpec, opts: LaunchOptions): Promise<LaunchedServer> {
@@ -84,10 +98,17 @@ export async function launchServer(spec: LaunchSpec, opts: LaunchOptions): Promi
   log(`launch: ${record.command}${env}; log in ${record.log_file}`);
 
   const started = performance.now();
+  const logStats = logStatsFeed();
+  const onLine = (line: string): void => {
+    const wasReady = facts.ready;
+    readLine(facts, line);
+    if (facts.ready && !wasReady) record.ready_line_s = seconds(performance.now() - started);
+    logStats.feed(line);
+  };
   const proc = spawnServer(spec.command, argv, {
     env: { ...process.env, ...spec.env, ...(apiKey ? { VLLM_API_KEY: apiKey } : {}) },
     logFile: opts.logFile,
-    onLine: (line) => readLine(facts, line),
+    onLine,
   });
   const grace = opts.stopGraceMs ?? 30_000;
   const stop = async (): Promise<void> => {
@@ -103,11 +124,11 @@ export async function launchServer(spec: LaunchSpec, opts: LaunchOptions): Promi
     log(`launch failed: ${failure.reason}`);
     throw new StartFailed(failure, record);
   }
-  record.load_time_s = Math.round((performance.now() - started) / 10) / 100;
+  record.load_time_s = seconds(performance.now() - started);
   fillRecord(record, facts);
   record.gpu_memory_after_mib = usedMib(await gpus());
   log(`launch: ready after ${record.load_time_s} s`);
-  return { url, model: spec.model, pid: proc.child.pid!, apiKey, facts, record, stop };
+  return { url, model: spec.model, pid: proc.child.pid!, apiKey, facts, logStats, record, stop };
 }
 
 /** How a start went wrong, for the failure classification (null when the server became ready). */
@@ -169,15 +190,24 @@ function emptyRecord(command: string, logFile: string, gpuMemoryBefore: number |
     gpu_memory_before_mib: gpuMemoryBefore,
     gpu_memory_after_mib: null,
     failure: null,
+    ready_line_s: null,
   };
 }
 
 /** Copies the start-up facts read from the log so far into the manifest's launch record. */
-function fillRecord(record: LaunchRecord, facts: StartupFacts): void {
+function fillRecord(record: LaunchRecord, read: StartupFacts): void {
+  const facts = finishFacts(read);
   record.weights_gib = facts.weights_gib;
-  record.weights_load_s = facts.weights_load_s ?? facts.model_load_s;
+  record.weights_load_s = facts.weights_load_s;
   record.kv_cache_gib = facts.kv_cache_gib;
   record.kv_cache_tokens = facts.kv_cache_tokens;
   record.max_concurrency = facts.max_concurrency;
   record.cuda_graph_gib = facts.cuda_graph_gib;
+  record.model_load_s = facts.model_load_s;
+  record.torch_compile_s = facts.torch_compile_s;
+  record.cuda_graph_s = facts.cuda_graph_s;
+  record.init_engine_s = facts.init_engine_s;
+  record.prefix_caching = { ...facts.prefix_caching };
+  record.kv_block_size = facts.kv_block_size;
+  record.routes = facts.routes.map((r) => ({ path: r.path, methods: [...r.methods] }));
 }

@@ -255,6 +255,8 @@ export function histogram(expo: Exposition, name: string, want?: Labels): Histog
 
 export const KV_CACHE_USAGE = "vllm:kv_cache_usage_perc";
 export const KV_CACHE_USAGE_OLD = "vllm:gpu_cache_usage_perc";
+export const TIME_TO_FIRST_TOKEN = "vllm:time_to_first_token_seconds";
+export const E2E_REQUEST_LATENCY = "vllm:e2e_request_latency_seconds";
 export const INTER_TOKEN_LATENCY = "vllm:inter_token_latency_seconds";
 export const INTER_TOKEN_LATENCY_OLD = "vllm:time_per_output_token_seconds";
 

@@ -37,16 +37,35 @@ export interface AnswerRequest {
   jsonSchema: unknown;
   /** chat_template_kwargs.enable_thinking (default true). */
   enableThinking: boolean;
+  /**
+   * Which of the request's `n` choices this is (default 0). vLLM samples each choice on its own
+   * (with seed + index when a seed is given), so at temperature > 0 the choices differ.
+   */
+  choice?: number;
 }
 
 export interface Answer {
   /** Text for the `reasoning` field (empty unless the profile uses a reasoning parser). */
   reasoning: string;
   content: string;
+  /** Set when the model calls a tool: `content` is then the call's arguments (a JSON text). */
+  toolName?: string;
+}
+
+/**
+ * A call of the tool `name`: its arguments are a value valid for the tool's `parameters`
+ * schema, drawn like any other answer (a function of the seeds and the request).
+ */
+export function toolCallAnswer(req: AnswerRequest, name: string, parameters: unknown): Answer {
+  const seed = req.temperature > 0 ? (req.requestSeed ?? "none") : "greedy";
+  const rng = rngFor(req.simSeed, req.profile.model, req.content, seed, "tool", name, req.choice ?? 0);
+  return { reasoning: "", content: JSON.stringify(schemaInstance(parameters, undefined, rng, PROSE)), toolName: name };
 }
 
 export function composeAnswer(req: AnswerRequest): Answer {
-  const sampling = req.temperature > 0 ? `seed:${req.requestSeed ?? "none"}` : "greedy";
+  const choice = req.choice ?? 0;
+  const seed = req.requestSeed === undefined ? `none${choice > 0 ? `/${choice}` : ""}` : req.requestSeed + choice;
+  const sampling = req.temperature > 0 ? `seed:${seed}` : "greedy";
   const rng = rngFor(req.simSeed, req.profile.model, req.content, req.temperature, sampling);
   if (req.profile.judge && isJudgeRequest(req.content)) return judgeAnswer(req.profile.judge, req.content, rng);
   if (!req.content.includes(CANDIDATE_INSTRUCTION)) {
@@ -315,6 +334,14 @@ const PROSE = [
   "Several trade-offs are involved, mainly between speed, cost and simplicity.",
   "For most cases the default settings are a reasonable starting point.",
 ];
+
+/**
+ * What a model writes after its answer when it may not stop yet (`min_tokens`, `ignore_eos`):
+ * filler prose of at least `tokens` tokens, a function of `key` alone.
+ */
+export function continuationText(key: string, tokens: number): string {
+  return " " + prose(rngFor("continuation", key), tokens);
+}
 
 function prose(rng: Rng, target: number): string {
   const sentences: string[] = [];

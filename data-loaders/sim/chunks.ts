@@ -2,7 +2,11 @@
 // the recorded transcripts in test/fixtures/vllm/ (streamed chat and completions chunks, the
 // usage chunk, non-streaming bodies).
 // Streaming chunks are "exclude unset" (only the keys vLLM sets); non-streaming bodies list
-// every field with null for unset ones.
+// every field with null for unset ones. Each choice carries its index (n > 1, or several
+// completions prompts: index = prompt · n + choice).
+import type { Finish } from "./generation.ts";
+
+export type { Finish };
 
 export const VLLM_VERSION = "0.28.0";
 
@@ -26,9 +30,11 @@ export interface ChunkHeader {
   model: string;
 }
 
-export interface Finish {
-  reason: "stop" | "length";
-  stopReason: number | null;
+/** One tool call, as the answer's `message.tool_calls` lists it (arguments: a JSON string). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 type Json = Record<string, unknown>;
@@ -44,9 +50,9 @@ function extras(u: Usage | undefined, fingerprint: string | undefined): Json {
   return out;
 }
 
-/** First chat chunk, sent with the first token. */
-export function chatRoleChunk(h: ChunkHeader, u?: Usage): string {
-  const choice = { index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null };
+/** First chat chunk of a choice, sent with the request's first token. */
+export function chatRoleChunk(h: ChunkHeader, index: number, u?: Usage): string {
+  const choice = { index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null };
   return chunk(h, "chat.completion.chunk", [choice], {
     ...extras(u, undefined),
     prompt_token_ids: null,
@@ -54,15 +60,17 @@ export function chatRoleChunk(h: ChunkHeader, u?: Usage): string {
   });
 }
 
-/** A chat token chunk (`delta` content or reasoning), or the finish chunk when `finish` is set. */
+/** A chat token chunk (`delta` content, reasoning or tool calls), or the finish chunk when `finish` is set. */
 export function chatDeltaChunk(
   h: ChunkHeader,
+  index: number,
   delta: Json,
-  finish: Finish | null,
+  logprobs: unknown,
+  finish: { reason: string; stopReason: Finish["stopReason"] } | null,
   u?: Usage,
   fingerprint?: string,
 ): string {
-  const choice: Json = { index: 0, delta, logprobs: null, finish_reason: finish ? finish.reason : null };
+  const choice: Json = { index, delta, logprobs, finish_reason: finish ? finish.reason : null };
   if (finish) choice.stop_reason = finish.stopReason;
   choice.token_ids = null;
   return chunk(h, "chat.completion.chunk", [choice], extras(u, fingerprint));
@@ -70,15 +78,17 @@ export function chatDeltaChunk(
 
 export function completionChunk(
   h: ChunkHeader,
+  index: number,
   text: string,
+  logprobs: unknown,
   finish: Finish | null,
   u?: Usage,
   fingerprint?: string,
 ): string {
   const choice = {
-    index: 0,
+    index,
     text,
-    logprobs: null,
+    logprobs,
     finish_reason: finish ? finish.reason : null,
     stop_reason: finish ? finish.stopReason : null,
     prompt_token_ids: null,
@@ -97,38 +107,44 @@ export function usageChunk(
   return chunk(h, object, [], { usage: u, system_fingerprint: fingerprint });
 }
 
-export function chatResponse(
-  h: ChunkHeader,
-  content: string,
-  reasoning: string | null,
-  finish: Finish,
-  u: Usage,
-  fingerprint: string,
-): string {
+/** One choice of a non-streaming chat response. */
+export interface ChatChoice {
+  index: number;
+  content: string | null;
+  reasoning: string | null;
+  toolCalls: ToolCall[];
+  logprobs: unknown;
+  finishReason: string;
+  stopReason: Finish["stopReason"];
+}
+
+/** `message.tool_calls` entries. */
+export const toolCallsJson = (calls: readonly ToolCall[]): Json[] =>
+  calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } }));
+
+export function chatResponse(h: ChunkHeader, choices: ChatChoice[], u: Usage, fingerprint: string): string {
   return JSON.stringify({
     id: h.id,
     object: "chat.completion",
     created: h.created,
     model: h.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content,
-          refusal: null,
-          annotations: null,
-          audio: null,
-          function_call: null,
-          tool_calls: [],
-          reasoning,
-        },
-        logprobs: null,
-        finish_reason: finish.reason,
-        stop_reason: finish.stopReason,
-        token_ids: null,
+    choices: choices.map((c) => ({
+      index: c.index,
+      message: {
+        role: "assistant",
+        content: c.content,
+        refusal: null,
+        annotations: null,
+        audio: null,
+        function_call: null,
+        tool_calls: toolCallsJson(c.toolCalls),
+        reasoning: c.reasoning,
       },
-    ],
+      logprobs: c.logprobs,
+      finish_reason: c.finishReason,
+      stop_reason: c.stopReason,
+      token_ids: null,
+    })),
     service_tier: null,
     system_fingerprint: fingerprint,
     usage: { ...u, prompt_tokens_details: null },
@@ -138,30 +154,30 @@ export function chatResponse(
   });
 }
 
-export function completionResponse(
-  h: ChunkHeader,
-  text: string,
-  finish: Finish,
-  u: Usage,
-  fingerprint: string,
-): string {
+/** One choice of a non-streaming completions response. */
+export interface CompletionChoice {
+  index: number;
+  text: string;
+  logprobs: unknown;
+  finish: Finish;
+}
+
+export function completionResponse(h: ChunkHeader, choices: CompletionChoice[], u: Usage, fingerprint: string): string {
   return JSON.stringify({
     id: h.id,
     object: "text_completion",
     created: h.created,
     model: h.model,
-    choices: [
-      {
-        index: 0,
-        text,
-        logprobs: null,
-        finish_reason: finish.reason,
-        stop_reason: finish.stopReason,
-        token_ids: null,
-        prompt_logprobs: null,
-        prompt_token_ids: null,
-      },
-    ],
+    choices: choices.map((c) => ({
+      index: c.index,
+      text: c.text,
+      logprobs: c.logprobs,
+      finish_reason: c.finish.reason,
+      stop_reason: c.finish.stopReason,
+      token_ids: null,
+      prompt_logprobs: null,
+      prompt_token_ids: null,
+    })),
     service_tier: null,
     system_fingerprint: fingerprint,
     usage: { ...u, prompt_tokens_details: null },

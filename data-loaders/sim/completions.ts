@@ -1,32 +1,32 @@
 // POST /v1/chat/completions and /v1/completions: the validated request (completion-request.ts),
-// the answer (answers.ts) cut into token pieces, the engine sequence and the injected faults
-// (faults.ts), answered either as one JSON body or as SSE events (event-writer.ts). Both paths
-// share the exchange set-up, the submit (after an injected slow first token) and the handling of
-// a client that goes away; they differ only in what the engine's token and finish callbacks write.
+// one answer per choice (answers.ts; `n` choices per prompt, each completions prompt its own
+// group), each turned into the tokens it generates (generation.ts) and run as its own engine
+// sequence, with the injected faults (faults.ts). The answer is one JSON body once every choice
+// finished, or SSE events as tokens arrive (streamed.ts). Both paths share the exchange set-up,
+// the submit (after an injected slow first token) and the handling of a client that goes away.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
-import { composeAnswer, type Answer } from "./answers.ts";
+import { hashParts } from "../random.ts";
+import { composeAnswer, toolCallAnswer, type Answer } from "./answers.ts";
 import {
-  chatDeltaChunk,
   chatResponse,
-  chatRoleChunk,
-  completionChunk,
   completionResponse,
   errorBody,
   usage,
-  usageChunk,
   type ChunkHeader,
-  type Finish,
+  type ToolCall,
+  type Usage,
 } from "./chunks.ts";
-import { parseRequest, type Api, type ParsedRequest } from "./completion-request.ts";
-import type { Engine, SequenceHandle, SequenceSpec } from "./engine.ts";
-import { EventWriter } from "./event-writer.ts";
+import { parseRequest, type Api, type ParsedRequest, type PromptInput } from "./completion-request.ts";
+import type { Engine, SequenceCallbacks, SequenceHandle } from "./engine.ts";
 import { decideFaults, type Faults, type RequestFaults } from "./faults.ts";
+import { generate, type Generation } from "./generation.ts";
 import type { GroundTruth, GroundTruthRecord } from "./ground-truth.ts";
 import { ENGINE_DEAD, HttpError } from "./http-error.ts";
+import { chatLogprobs, completionLogprobs, tokenLogprob, type TokenLogprob } from "./logprobs.ts";
 import type { SimProfile } from "./profiles.ts";
-import { splitTokens } from "./tokenizer.ts";
+import { streamedResponse } from "./streamed.ts";
 
 export interface CompletionsContext {
   profile: SimProfile;
@@ -39,32 +39,39 @@ export interface CompletionsContext {
   isDead(): boolean;
 }
 
-interface Piece {
-  text: string;
-  reasoning: boolean;
+/** One choice of a request: its answer, tokens and engine sequence. */
+export interface Choice {
+  /** The choice's index on the wire (prompt · n + choice). */
+  index: number;
+  prompt: PromptInput;
+  gen: Generation;
+  /** The answer has a reasoning part (the profile's reasoning parser fills `reasoning`). */
+  hasReasoning: boolean;
+  /** The tool call the choice makes instead of writing content, if any. */
+  toolCall: ToolCall | null;
+  /** finish_reason sent: "tool_calls" for a call under tool choice auto or required. */
+  finishReason: string;
+  /** Names the choice's logprobs. */
+  key: string;
+  handle: SequenceHandle | null;
+  done: boolean;
 }
 
 /** One completion request being answered. */
-interface Exchange {
+export interface Exchange {
   ctx: CompletionsContext;
   parsed: ParsedRequest;
   res: ServerResponse;
-  answer: Answer;
-  /** The answer's tokens: reasoning first, then content. */
-  pieces: Piece[];
-  /** Tokens the engine generates (the EOS token included when the answer ends with "stop"). */
-  outputTokens: number;
-  finish: Finish;
   header: ChunkHeader;
   record: GroundTruthRecord;
   faults: RequestFaults;
-  handle: SequenceHandle | null;
+  choices: Choice[];
+  /** Tokens generated so far over every choice (stream faults count these). */
+  generated: number;
   delayTimer: NodeJS.Timeout | null;
   /** Set once the response is complete or abandoned: later engine callbacks do nothing. */
   completed: boolean;
 }
-
-type SequenceCallbacks = Pick<SequenceSpec, "onToken" | "onFinish">;
 
 export function handleCompletions(
   ctx: CompletionsContext,
@@ -95,12 +102,12 @@ export function handleCompletions(
     x.completed = true;
     if (x.delayTimer) clearTimeout(x.delayTimer);
     end(x, "abort", parsed.stream ? 200 : null);
-    x.handle?.abort("abort");
+    for (const c of x.choices) c.handle?.abort("abort");
   });
   submit(x, parsed.stream ? streamedResponse(x) : wholeResponse(x));
 }
 
-/** The answer, its token pieces and length, the ground-truth record and the faults of one request. */
+/** The choices, the ground-truth record and the faults of one request. */
 function startExchange(
   ctx: CompletionsContext,
   parsed: ParsedRequest,
@@ -109,39 +116,62 @@ function startExchange(
   arrivalMs: number,
   faultKey: string,
 ): Exchange {
-  const p = ctx.profile;
-  const answer = composeAnswer({
-    profile: p,
-    simSeed: ctx.seed,
-    content: parsed.text,
-    temperature: parsed.temperature,
-    requestSeed: parsed.seed,
-    jsonSchema: parsed.jsonSchema,
-    enableThinking: parsed.enableThinking,
-  });
-  const pieces: Piece[] = [
-    ...(answer.reasoning ? splitTokens(answer.reasoning).map((text) => ({ text, reasoning: true })) : []),
-    ...splitTokens(answer.content).map((text) => ({ text, reasoning: false })),
-  ];
-  const limit = Math.min(parsed.maxTokens ?? Infinity, p.maxModelLen - parsed.promptTokens);
-  const finishesNormally = pieces.length + 1 <= limit;
-  const outputTokens = finishesNormally ? pieces.length + 1 : limit;
-  const finish: Finish = finishesNormally
-    ? { reason: "stop", stopReason: p.stopReason }
-    : { reason: "length", stopReason: null };
-  const record = ctx.groundTruth.start(requestId, arrivalMs, parsed.promptTokens);
+  const choices = parsed.prompts.flatMap((prompt, p) =>
+    Array.from({ length: parsed.sampling.n }, (_, i) => makeChoice(ctx, parsed, prompt, p * parsed.sampling.n + i, i)),
+  );
+  const promptTokens = parsed.prompts.reduce((n, p) => n + p.promptTokens, 0);
+  const outputTokens = choices.reduce((n, c) => n + c.gen.tokens.length, 0);
+  const record = ctx.groundTruth.start(requestId, arrivalMs, promptTokens);
   const faults = decideFaults(ctx.faults, ctx.seed, faultKey, parsed.stream, outputTokens);
   const header: ChunkHeader = {
     id: `${parsed.api === "chat" ? "chatcmpl" : "cmpl"}-${requestId}`,
     created: Math.floor(Date.now() / 1000),
-    model: p.model,
+    model: ctx.profile.model,
   };
-  const started = { handle: null, delayTimer: null, completed: false };
-  return { ctx, parsed, res, answer, pieces, outputTokens, finish, header, record, faults, ...started };
+  return { ctx, parsed, res, header, record, faults, choices, generated: 0, delayTimer: null, completed: false };
+}
+
+/** Choice `i` of a prompt: its answer (a tool call when the request asks for one) and tokens. */
+function makeChoice(ctx: CompletionsContext, parsed: ParsedRequest, prompt: PromptInput, index: number, i: number) {
+  const request = {
+    profile: ctx.profile,
+    simSeed: ctx.seed,
+    content: prompt.text,
+    temperature: parsed.sampling.temperature,
+    requestSeed: parsed.sampling.seed,
+    jsonSchema: parsed.jsonSchema,
+    enableThinking: parsed.enableThinking,
+    choice: i,
+  };
+  const tool = chosenTool(parsed);
+  const answer: Answer = tool ? toolCallAnswer(request, tool.name, tool.parameters) : composeAnswer(request);
+  const key = `${ctx.seed}:${hashParts(prompt.text)}:${parsed.sampling.seed ?? ""}:${index}`;
+  const gen = generate({
+    answer,
+    limit: prompt.limit,
+    sampling: parsed.sampling,
+    eosStopReason: ctx.profile.stopReason,
+    key,
+  });
+  const toolCall = tool
+    ? { id: `chatcmpl-tool-${randomBytes(8).toString("hex")}`, name: tool.name, arguments: gen.text.content }
+    : null;
+  const byTool = toolCall && parsed.tools?.choice !== undefined && typeof parsed.tools.choice === "string";
+  const finishReason = byTool && gen.finish.reason === "stop" ? "tool_calls" : gen.finish.reason;
+  const hasReasoning = answer.reasoning.length > 0;
+  return { index, prompt, gen, hasReasoning, toolCall, finishReason, key, handle: null, done: false } satisfies Choice;
+}
+
+/** The tool the model calls: the named one, else the first (tool choice auto or required). */
+function chosenTool(parsed: ParsedRequest): { name: string; parameters: unknown } | null {
+  const t = parsed.tools;
+  if (!t || t.tools.length === 0) return null;
+  if (typeof t.choice === "object") return t.tools.find((x) => x.name === (t.choice as { name: string }).name) ?? null;
+  return t.tools[0]!;
 }
 
 /** Ends the request's ground-truth record (once). */
-function end(x: Exchange, reason: string, status: number | null): void {
+export function end(x: Exchange, reason: string, status: number | null): void {
   const record = x.record;
   if (record.endMs !== null) return;
   record.endMs = performance.now();
@@ -149,135 +179,107 @@ function end(x: Exchange, reason: string, status: number | null): void {
   record.httpStatus = status;
 }
 
-/** Hands the sequence to the engine, after the injected slow first token when there is one. */
-function submit(x: Exchange, callbacks: SequenceCallbacks): void {
+/** The logprobs of tokens [from, to) of a choice, when asked for. */
+export function tokenLogprobs(x: Exchange, c: Choice, from: number, to: number): TokenLogprob[] | null {
+  const k = x.parsed.sampling.logprobs;
+  if (k === null) return null;
+  return c.gen.tokens.slice(from, to).map((t, j) => tokenLogprob(c.key, from + j, t.piece, k));
+}
+
+/** Logprobs in the API's layout (completions offsets from `offset`), or null. */
+export function logprobsJson(x: Exchange, tokens: TokenLogprob[] | null, offset: number): unknown {
+  if (tokens === null) return null;
+  return x.parsed.api === "chat" ? chatLogprobs(tokens) : completionLogprobs(tokens, offset);
+}
+
+/** Usage of the whole request: each prompt once, every choice's tokens. */
+export function requestUsage(x: Exchange): Usage {
+  const prompt = x.parsed.prompts.reduce((n, p) => n + p.promptTokens, 0);
+  return usage(
+    prompt,
+    x.choices.reduce((n, c) => n + c.gen.tokens.length, 0),
+  );
+}
+
+/** Hands every choice to the engine, after the injected slow first token when there is one. */
+function submit(x: Exchange, callbacks: (c: Choice) => SequenceCallbacks): void {
   const go = (): void => {
-    x.handle = x.ctx.engine.submit({
-      promptTokens: x.parsed.promptTokens,
-      outputTokens: x.outputTokens,
-      finishReason: x.finish.reason,
-      ...callbacks,
-    });
+    for (const c of x.choices) {
+      c.handle = x.ctx.engine.submit({
+        promptTokens: c.prompt.promptTokens,
+        outputTokens: c.gen.tokens.length,
+        finishReason: c.gen.finish.reason,
+        ...callbacks(c),
+      });
+    }
   };
   if (x.faults.slowFirstTokenMs > 0) x.delayTimer = setTimeout(go, x.faults.slowFirstTokenMs / x.ctx.speedup);
   else go();
 }
 
-/** Non-streaming: one JSON body once the sequence finished (500 with vLLM's message when the engine died). */
-function wholeResponse(x: Exchange): SequenceCallbacks {
+/** Non-streaming: one JSON body once every choice finished (500 with vLLM's message when the engine died). */
+function wholeResponse(x: Exchange): (c: Choice) => SequenceCallbacks {
   const { record, res, parsed, ctx } = x;
-  return {
+  return (c) => ({
     onToken: (_i, atMs) => {
       record.tokenMs.push(atMs);
       record.firstTokenMs ??= atMs;
     },
     onFinish: (reason) => {
       if (x.completed) return;
-      x.completed = true;
-      record.completionTokens = record.tokenMs.length;
+      c.done = true;
       if (reason === "error") {
+        x.completed = true;
+        for (const other of x.choices) other.handle?.abort("abort");
         end(x, "error", 500);
         res.writeHead(500, { "content-type": "application/json" }).end(errorBody(500, ENGINE_DEAD));
         return;
       }
-      end(x, reason, 200);
-      const shown = x.pieces.slice(0, Math.min(x.outputTokens, x.pieces.length));
-      const text = (reasoning: boolean): string =>
-        shown
-          .filter((piece) => piece.reasoning === reasoning)
-          .map((piece) => piece.text)
-          .join("");
-      const u = usage(parsed.promptTokens, x.outputTokens);
-      const bodyText =
-        parsed.api === "chat"
-          ? chatResponse(x.header, text(false), x.answer.reasoning ? text(true) : null, x.finish, u, ctx.fingerprint)
-          : completionResponse(x.header, text(false), x.finish, u, ctx.fingerprint);
-      res.writeHead(200, { "content-type": "application/json" }).end(bodyText);
-    },
-  };
-}
-
-/**
- * Streaming: headers right after validation, one event per token as the engine produces it,
- * the stream faults (reset, in-band error, stall, malformed chunk), then usage and [DONE].
- */
-function streamedResponse(x: Exchange): SequenceCallbacks {
-  const { record, parsed, faults, ctx } = x;
-  // Like vLLM (uvicorn writes http.response.start at once), the headers leave now, before any
-  // token exists: time-to-headers is not TTFT. Node would otherwise hold them for the first write.
-  x.res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-  x.res.flushHeaders();
-  const writer = new EventWriter(x.res, firstWriteClock(record));
-  const failInBand = (): void => {
-    writer.event(errorBody(500, "Simulated in-band error (fault injection).", null, "InternalServerError"));
-    writer.event("[DONE]");
-    writer.end();
-  };
-  const onToken = (i: number, atMs: number): void => {
-    if (x.completed) return;
-    if (faults.resetMidStreamAt === i || faults.inBandErrorAt === i) {
+      if (!x.choices.every((o) => o.done)) return;
       x.completed = true;
-      const reset = faults.resetMidStreamAt === i;
-      end(x, reset ? "abort" : "error", 200);
-      if (reset) writer.reset();
-      else failInBand();
-      x.handle?.abort(reset ? "abort" : "error");
-      return;
-    }
-    if (faults.stallAt === i) writer.stall(atMs + faults.stallMs / ctx.speedup);
-    const writtenAt = writer.releaseTime(atMs);
-    record.tokenMs.push(writtenAt);
-    record.firstTokenMs ??= writtenAt;
-    record.completionTokens = i + 1;
-    if (parsed.api === "chat" && i === 0) writer.event(chatRoleChunk(x.header, runningUsage(x, 0)));
-    const data = tokenEvent(x, i);
-    writer.event(faults.malformedAt === i ? data.slice(0, Math.floor(data.length / 2)) : data);
-  };
-  const onFinish = (reason: string): void => {
-    if (x.completed) return;
-    x.completed = true;
-    if (reason === "error") {
-      end(x, "error", 200);
-      failInBand();
-      return;
-    }
-    end(x, reason, 200);
-    const objectName = parsed.api === "chat" ? "chat.completion.chunk" : "text_completion";
-    if (parsed.includeUsage)
-      writer.event(usageChunk(x.header, objectName, usage(parsed.promptTokens, x.outputTokens), ctx.fingerprint));
-    writer.event("[DONE]");
-    writer.end();
-  };
-  return { onToken, onFinish };
+      record.completionTokens = record.tokenMs.length;
+      end(x, x.choices[0]!.gen.finish.reason, 200);
+      const u = requestUsage(x);
+      const body =
+        parsed.api === "chat"
+          ? chatResponse(
+              x.header,
+              x.choices.map((o) => chatChoice(x, o)),
+              u,
+              ctx.fingerprint,
+            )
+          : completionResponse(
+              x.header,
+              x.choices.map((o) => ({
+                index: o.index,
+                // Completions have no reasoning parser: the text is all the model wrote.
+                text: o.gen.text.reasoning + o.gen.text.content,
+                logprobs: logprobsJson(x, tokenLogprobs(x, o, 0, o.gen.tokens.length), 0),
+                finish: o.gen.finish,
+              })),
+              u,
+              ctx.fingerprint,
+            );
+      res.writeHead(200, { "content-type": "application/json" }).end(body);
+    },
+  });
 }
 
-/** The event of token `i`: a delta (chat) or text (completions) chunk; the last one carries the finish. */
-function tokenEvent(x: Exchange, i: number): string {
-  const last = i === x.outputTokens - 1;
-  const piece: Piece | undefined = x.pieces[i];
-  // With usage in a chunk of its own, the fingerprint goes there; else on the finishing chunk.
-  const fingerprint = last && !x.parsed.includeUsage ? x.ctx.fingerprint : undefined;
-  const finish = last ? x.finish : null;
-  if (x.parsed.api === "chat") {
-    const delta = piece ? (piece.reasoning ? { reasoning: piece.text } : { content: piece.text }) : {};
-    return chatDeltaChunk(x.header, delta, finish, runningUsage(x, i + 1), fingerprint);
-  }
-  return completionChunk(x.header, piece?.text ?? "", finish, runningUsage(x, i + 1), fingerprint);
-}
-
-/** Usage so far, on every chunk when continuous_usage_stats was asked for. */
-function runningUsage(x: Exchange, completionTokens: number): ReturnType<typeof usage> | undefined {
-  return x.parsed.continuousUsage ? usage(x.parsed.promptTokens, completionTokens) : undefined;
-}
-
-/** Records when the first token's event reached the kernel (what a client can observe). */
-function firstWriteClock(record: GroundTruthRecord): () => void {
-  let seen = false;
-  return () => {
-    if (record.firstTokenMs === null || seen) return;
-    seen = true;
-    // Node corks a response's socket on write and uncorks it in a nextTick queued then: a tick
-    // queued after it runs once the bytes went to the kernel, which is what a client can observe.
-    process.nextTick(() => (record.firstWriteMs = performance.now()));
+function chatChoice(x: Exchange, c: Choice) {
+  const { text } = c.gen;
+  // A called tool's arguments are not content; vLLM sends "" beside a required or named call.
+  const content = c.toolCall
+    ? c.finishReason === "tool_calls" && x.parsed.tools?.choice === "auto"
+      ? null
+      : ""
+    : text.content;
+  return {
+    index: c.index,
+    content,
+    reasoning: c.hasReasoning ? text.reasoning : null,
+    toolCalls: c.toolCall ? [c.toolCall] : [],
+    logprobs: logprobsJson(x, tokenLogprobs(x, c, 0, c.gen.tokens.length), 0),
+    finishReason: c.finishReason,
+    stopReason: c.gen.finish.stopReason,
   };
 }

@@ -39,6 +39,9 @@ export interface SequenceSpec {
   onFinish(reason: FinishReason, atMs: number): void;
 }
 
+/** What a caller of `submit` is told about its sequence. */
+export type SequenceCallbacks = Pick<SequenceSpec, "onToken" | "onFinish">;
+
 /** What the engine tells the metrics about. Times in ms on the performance.now() clock. */
 export interface EngineObserver {
   scheduledFirstTime(promptTokens: number): void;

@@ -74,6 +74,11 @@ export interface SimProfile {
   template: { base: number; perMessage: number };
   /** stop_reason reported when the answer ends normally (an extra EOS id, or null). */
   stopReason: number | null;
+  /**
+   * The server runs with `--enable-auto-tool-choice --tool-call-parser <this>`: tool choice
+   * "auto" is accepted and the model may call tools. Unset: "auto" is refused, as vLLM does.
+   */
+  toolCallParser?: string;
   answers: AnswerStyle;
   /** Set for a judge: rubric prompts with a verdict instruction are graded instead of answered. */
   judge?: JudgeStyle;
@@ -197,6 +202,7 @@ export const PROFILES = {
     blockSize: 16,
     template: { base: 9, perMessage: 5 },
     stopReason: null,
+    toolCallParser: "hermes",
     answers: {
       candidateTokens: 285,
       proseTokens: 260,
@@ -223,6 +229,7 @@ export const PROFILES = {
     blockSize: 16,
     template: { base: 9, perMessage: 5 },
     stopReason: null,
+    toolCallParser: "hermes",
     answers: {
       candidateTokens: 285,
       proseTokens: 260,

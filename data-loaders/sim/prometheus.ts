@@ -67,6 +67,11 @@ export class PrometheusMetrics implements EngineObserver {
 
   constructor(private readonly profile: SimProfile) {}
 
+  /** Prompt and generated tokens so far (what vLLM's stats line turns into throughputs). */
+  get tokenTotals(): { prompt: number; generation: number } {
+    return { prompt: this.promptTokens, generation: this.generationTokens };
+  }
+
   scheduledFirstTime(promptTokens: number): void {
     this.promptTokens += promptTokens;
   }

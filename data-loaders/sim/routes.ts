@@ -1,5 +1,6 @@
 // vLLM's HTTP routes on the simulator: /health (503 once the engine is dead), /version,
-// /v1/models, /metrics, the two completion routes and /tokenize; `--api-key` protects /v1/*
+// /v1/models, /metrics (unless the simulator runs without it), the two completion routes,
+// /tokenize and /detokenize; `--api-key` protects /v1/*
 // (and /v2, /inference) like vLLM's middleware. A route that exists answers other methods with
 // 405, anything else is 404. An HttpError thrown by a handler becomes its status and body; any
 // other error a 500 (or, once a stream started, a dropped connection).
@@ -7,9 +8,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { hashParts } from "../random.ts";
 import { errorBody, VLLM_VERSION } from "./chunks.ts";
 import { handleCompletions, type CompletionsContext } from "./completions.ts";
-import { HttpError } from "./http-error.ts";
+import { fieldError, HttpError, requestValidationError } from "./http-error.ts";
 import type { PrometheusMetrics } from "./prometheus.ts";
-import { tokenize } from "./tokenize.ts";
+import { detokenize, tokenize } from "./tokenize.ts";
 
 export interface RouteContext extends CompletionsContext {
   /** Like `vllm serve --api-key`. */
@@ -17,9 +18,20 @@ export interface RouteContext extends CompletionsContext {
   /** The model card's `created` (seconds). */
   created: number;
   metrics: PrometheusMetrics;
+  /** /metrics is served (false: 404, like a server behind a proxy that hides it). */
+  serveMetrics: boolean;
 }
 
-const KNOWN = ["/health", "/version", "/v1/models", "/metrics", "/v1/chat/completions", "/v1/completions", "/tokenize"];
+const KNOWN = [
+  "/health",
+  "/version",
+  "/v1/models",
+  "/metrics",
+  "/v1/chat/completions",
+  "/v1/completions",
+  "/tokenize",
+  "/detokenize",
+];
 
 /** The request listener of the simulator's node:http server. */
 export function requestListener(ctx: RouteContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -43,20 +55,22 @@ async function route(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
     if (path === "/health") return send(res, ctx.isDead() ? 503 : 200, "", "text/plain");
     if (path === "/version") return send(res, 200, JSON.stringify({ version: VLLM_VERSION }));
     if (path === "/v1/models") return send(res, 200, JSON.stringify(modelCard(ctx)));
-    if (path === "/metrics") {
+    if (path === "/metrics" && ctx.serveMetrics) {
       const { numRunning, numWaiting, kvUsage } = ctx.engine;
       const text = ctx.metrics.render({ numRunning, numWaiting, kvUsage });
       return send(res, 200, text, "text/plain; version=0.0.4; charset=utf-8");
     }
   }
   const api = path === "/v1/chat/completions" ? "chat" : path === "/v1/completions" ? "completions" : null;
-  if ((api || path === "/tokenize") && method === "POST") {
+  if ((api || path === "/tokenize" || path === "/detokenize") && method === "POST") {
     const body = await readJson(req, res);
     if (body === NO_BODY) return;
     if (api) return handleCompletions(ctx, api, body, req, res);
-    return send(res, 200, JSON.stringify(tokenize(ctx.profile, body)));
+    const answer = path === "/tokenize" ? tokenize(ctx.profile, body) : detokenize(ctx.profile, body);
+    return send(res, 200, JSON.stringify(answer));
   }
-  if (KNOWN.includes(path)) return send(res, 405, JSON.stringify({ detail: "Method Not Allowed" }));
+  if (KNOWN.includes(path) && (path !== "/metrics" || ctx.serveMetrics))
+    return send(res, 405, JSON.stringify({ detail: "Method Not Allowed" }));
   return send(res, 404, JSON.stringify({ detail: "Not Found" }));
 }
 
@@ -72,8 +86,14 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unkn
   }
   try {
     return JSON.parse(raw);
-  } catch {
-    send(res, 400, errorBody(400, "JSON decode error", "body"));
+  } catch (e) {
+    // FastAPI reports where Python's JSON decoder stopped; JavaScript's parser says it differently,
+    // so the position is taken from its message when it gives one and the reason is generic.
+    const at = /position (\d+)/.exec(String((e as Error).message));
+    const error = { ...fieldError("json_invalid", [], "JSON decode error", {}), ctx: { error: "'Expecting value'" } };
+    error.loc.push(at ? Number(at[1]) : raw.length);
+    const refused = requestValidationError([error], null);
+    send(res, refused.status, refused.body);
     return NO_BODY;
   }
 }

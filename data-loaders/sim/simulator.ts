@@ -13,6 +13,7 @@ import type { Faults } from "./faults.ts";
 import { GroundTruth, type GroundTruthRecord } from "./ground-truth.ts";
 import { PROFILES, type ProfileName, type SimProfile } from "./profiles.ts";
 import { PrometheusMetrics } from "./prometheus.ts";
+import type { EngineStats } from "./stats-log.ts";
 import { requestListener, type RouteContext } from "./routes.ts";
 
 export interface SimulatorOptions {
@@ -32,6 +33,10 @@ export interface SimulatorOptions {
   apiKey?: string;
   /** Like `vllm serve --max-num-seqs` (default: the profile's). */
   maxNumSeqs?: number;
+  /** Like `vllm serve --enable-auto-tool-choice --tool-call-parser <name>` (default: the profile's). */
+  toolCallParser?: string;
+  /** Serve /metrics (default true; false answers 404, like a server whose /metrics is not reachable). */
+  metrics?: boolean;
 }
 
 export interface Simulator {
@@ -48,6 +53,8 @@ export interface Simulator {
   restart(opts?: { downMs?: number }): Promise<void>;
   /** A dead engine: /health 503, in-flight and new generation requests fail with 500. */
   setDead(dead: boolean): void;
+  /** What vLLM's periodic stats line reports, as of now (token counts since the engine started). */
+  engineStats(): EngineStats;
   groundTruth(): GroundTruthRecord[];
 }
 
@@ -55,7 +62,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const base: SimProfile = PROFILES[opts.profile];
-  const profile: SimProfile = opts.maxNumSeqs ? { ...base, maxNumSeqs: opts.maxNumSeqs } : base;
+  const profile: SimProfile = {
+    ...base,
+    ...(opts.maxNumSeqs ? { maxNumSeqs: opts.maxNumSeqs } : {}),
+    ...(opts.toolCallParser ? { toolCallParser: opts.toolCallParser } : {}),
+  };
   const host = opts.host ?? "127.0.0.1";
   const seed = opts.seed ?? 0;
   const speedup = opts.speedup ?? 1;
@@ -90,6 +101,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       await loading;
     },
     setDead: (d) => engine.setDead(d),
+    engineStats: () => {
+      const { numRunning, numWaiting, kvUsage } = engine.current;
+      const totals = engine.metrics.tokenTotals;
+      return { promptTokens: totals.prompt, generationTokens: totals.generation, numRunning, numWaiting, kvUsage };
+    },
     groundTruth: () => truth.all(),
   };
 }
@@ -138,6 +154,7 @@ function routeContext(
     groundTruth,
     fingerprint: `vllm-${VLLM_VERSION}-${hashParts(opts.profile, seed).toString(16).padStart(8, "0")}`,
     apiKey: opts.apiKey,
+    serveMetrics: opts.metrics ?? true,
     created: Math.floor(Date.now() / 1000),
     get engine() {
       return state.current;

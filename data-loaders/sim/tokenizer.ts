@@ -14,6 +14,12 @@
 // Chat prompts add the profile's chat-template overhead: `template.base` tokens (BOS, default
 // system header, generation prompt) plus `template.perMessage` tokens per message (role
 // header and end-of-turn markers). Completions prompts add one BOS token.
+//
+// Token ids: a vocabulary of VOCAB_SIZE ids (Llama 3's size). A piece's id is a hash of its text
+// below SPECIAL_BASE; the ids from SPECIAL_BASE up are special tokens (BOS, template markers),
+// which decode to `<|special_N|>`. Decoding an id gives back the piece first seen with it (ids
+// of pieces the simulator has not seen decode to a made-up word of their own), so /detokenize
+// and token-id prompts read back what /tokenize and the answers produced.
 import { hashParts } from "../random.ts";
 import type { SimProfile } from "./profiles.ts";
 
@@ -57,7 +63,48 @@ export function completionPromptTokens(prompt: string): number {
   return 1 + countTokens(prompt);
 }
 
-/** Stable fake token ids for `/tokenize` (a hash of the piece, within a 128k vocabulary). */
+export const VOCAB_SIZE = 128_256;
+/** The first special token id (BOS and chat-template markers). */
+export const SPECIAL_BASE = 128_000;
+/** How many id → piece pairs are remembered for decoding (bounds the memory of a long run). */
+const MAX_KNOWN = 200_000;
+const known = new Map<number, string>();
+
+/** The id of one piece (a hash of its text, below SPECIAL_BASE). */
+export function tokenId(piece: string): number {
+  const id = hashParts("tok", piece) % SPECIAL_BASE;
+  if (!known.has(id) && known.size < MAX_KNOWN) known.set(id, piece);
+  return id;
+}
+
+/** Stable token ids for `/tokenize` and logprobs. */
 export function tokenIds(pieces: readonly string[]): number[] {
-  return pieces.map((p) => hashParts("tok", p) % 128_000);
+  return pieces.map(tokenId);
+}
+
+const LETTERS_AZ = "abcdefghijklmnopqrstuvwxyz";
+
+/** The text of one token id (see the header); the caller checks the id is in the vocabulary. */
+export function tokenText(id: number): string {
+  if (id >= SPECIAL_BASE) return `<|special_${id - SPECIAL_BASE}|>`;
+  const seen = known.get(id);
+  if (seen !== undefined) return seen;
+  let word = "";
+  for (let rest = id; word.length === 0 || rest > 0; rest = Math.floor(rest / 26)) word += LETTERS_AZ[rest % 26];
+  return " " + word;
+}
+
+/** The text of a token-id sequence (special tokens included, as vLLM's /detokenize does). */
+export function detokenize(ids: readonly number[]): string {
+  return ids.map(tokenText).join("");
+}
+
+/**
+ * An id that is not a token of the vocabulary, or undefined: the largest when one is too large
+ * (vLLM names the largest id of a prompt), else a negative one.
+ */
+export function outOfVocabulary(ids: readonly number[]): number | undefined {
+  const max = ids.reduce((m, id) => Math.max(m, id), -Infinity);
+  if (max >= VOCAB_SIZE) return max;
+  return ids.find((id) => id < 0);
 }

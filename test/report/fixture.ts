@@ -55,6 +55,7 @@ export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentI
     steady: null,
     series: [],
     serverSeries: [],
+    serverLatency: null,
     histograms: null,
     cdf: null,
     outcomes: [],

@@ -276,6 +276,41 @@ describe("a launched server", () => {
   });
 });
 
+describe("a launched server whose /metrics cannot be reached", () => {
+  it("stores its stats lines as the run's server series, and its start-up facts in the manifest", async () => {
+    const exp = await loadSpec(tmp.dir, "launch-log-stats", {
+      title: "stats from the log",
+      server: {
+        launch: {
+          command: join(import.meta.dirname, "stand-in/vllm"),
+          model: "meta-llama/Llama-3.2-1B-Instruct",
+          env: {
+            FAKE_VLLM_LOAD_MS: "100",
+            FAKE_VLLM_STATS_MS: "50",
+            FAKE_VLLM_NO_METRICS: "1",
+            FAKE_VLLM_SPEEDUP: "5",
+          },
+          readyTimeoutS: 30,
+        },
+      },
+      workload: { ...workload, maxTokens: 200 },
+      requests: 12,
+      load: { concurrency: 3 },
+    });
+    const { manifest, dir } = await runExperiment(exp, { resultsRoot: join(tmp.dir, "results"), ...QUIET });
+    expect(manifest.status).toBe("complete");
+    expect(manifest.launch).toMatchObject({ init_engine_s: 47.64, kv_block_size: 16 });
+    expect(manifest.launch!.routes).toHaveLength(25);
+    const rows = await readServerMetrics(dir);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => JSON.parse(r.labels).source === "log")).toBe(true);
+    expect(new Set(rows.map((r) => r.metric))).toContain("vllm:num_requests_running");
+    expect(
+      Math.max(...rows.filter((r) => r.metric === "vllm:num_requests_running").map((r) => r.value)),
+    ).toBeGreaterThan(0);
+  });
+});
+
 describe("a launched server that does not start", () => {
   it("becomes a failed run whose reason comes from the server's log", async () => {
     const stand_in = join(import.meta.dirname, "stand-in/vllm");

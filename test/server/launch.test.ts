@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { launchSchema } from "../../data-loaders/experiment/schema.ts";
 import { freePort } from "../../data-loaders/server/http.ts";
 import { argsToFlags, describeEnv, launchServer, StartFailed } from "../../data-loaders/server/launch.ts";
+import { startTelemetry } from "../../data-loaders/server/telemetry.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const VLLM = join(import.meta.dirname, "stand-in/vllm");
@@ -71,6 +72,19 @@ describe.concurrent("launchServer with the stand-in vllm", () => {
         /stand-in\/vllm serve meta-llama\/Llama-3.2-1B-Instruct --host 127.0.0.1 --port \d+ --gpu-memory-utilization 0.9 --enforce-eager$/,
       );
       expect(server.record.load_time_s).toBeGreaterThan(0.15);
+      // The start-up log's own timings and the settings it states (the 0.9.0.1 log the stand-in prints).
+      expect(server.record).toMatchObject({
+        model_load_s: 1.677846,
+        torch_compile_s: 8.69,
+        cuda_graph_s: 31,
+        init_engine_s: 47.64,
+        kv_block_size: 16,
+        prefix_caching: { requested: null, effective: null, reason: null },
+      });
+      expect(server.record.routes).toHaveLength(25);
+      expect(server.record.routes).toContainEqual({ path: "/metrics", methods: ["GET"] });
+      expect(server.record.ready_line_s).toBeGreaterThan(0.15);
+      expect(server.record.ready_line_s).toBeLessThanOrEqual(server.record.load_time_s! + 0.5);
       expect(server.facts.version).toBe("0.9.0.1");
       expect(lines.join("\n")).toContain("FAKE_VLLM_MODE=ok");
     } finally {
@@ -82,6 +96,44 @@ describe.concurrent("launchServer with the stand-in vllm", () => {
     expect(log).toContain("Shutting down");
     // Stopped: connection refused.
     await expect(request(`${server.url}/health`)).rejects.toThrow();
+  });
+
+  it("without a reachable /metrics, its stats lines fill the server series", async () => {
+    const server = await launchServer(
+      spec("ok", {
+        env: { FAKE_VLLM_MODE: "ok", FAKE_VLLM_LOAD_MS: "200", FAKE_VLLM_STATS_MS: "100", FAKE_VLLM_NO_METRICS: "1" },
+      }),
+      { logFile: logFile(), gpus: noGpu, pollMs: 50 },
+    );
+    try {
+      const t0 = performance.now();
+      const telemetry = startTelemetry({
+        endpoints: [server.url],
+        intervalMs: 50,
+        now: () => performance.now() - t0,
+        runId: "r",
+        logStats: server.logStats,
+      });
+      const ask = (i: number) =>
+        request(`${server.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            messages: [{ role: "user", content: `Tell me about queues ${i}.` }],
+            max_tokens: 200,
+          }),
+        }).then((r) => r.body.dump());
+      for (let round = 0; round < 4; round++) await Promise.all([0, 1, 2, 3].map((i) => ask(round * 4 + i)));
+      await new Promise((r) => setTimeout(r, 250));
+      const rows = await telemetry.stop();
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((r) => r.labels === '{"engine":"0","source":"log"}')).toBe(true);
+      const generation = rows.filter((r) => r.metric === "vllm:avg_generation_throughput_toks_per_s");
+      expect(Math.max(...generation.map((r) => r.value))).toBeGreaterThan(0);
+      expect(new Set(rows.map((r) => r.metric))).toContain("vllm:kv_cache_usage_perc");
+    } finally {
+      await server.stop();
+    }
   });
 
   it("out of memory: a failed start with the reason from the log", async () => {

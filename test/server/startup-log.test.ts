@@ -5,6 +5,45 @@ import { classifyStartFailure, cleanLine, parseStartupLog } from "../../data-loa
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../fixtures/vllm", name), "utf8");
 
+describe("the settings the server runs with", () => {
+  it("recorded logs: routes, the V0 config's prefix caching, the block size from the KV-cache lines", () => {
+    const v1 = parseStartupLog(fixture("startup-log-0.9.0.1-v1-2025-06.txt"));
+    expect(v1.routes).toHaveLength(25);
+    expect(v1.routes).toContainEqual({ path: "/v1/chat/completions", methods: ["POST"] });
+    expect(v1.routes[0]).toEqual({ path: "/openapi.json", methods: ["GET", "HEAD"] });
+    // 1,131,008 tokens in 70688 blocks: 16 tokens per block.
+    expect(v1).toMatchObject({ num_gpu_blocks: 70688, kv_block_size: 16 });
+    expect(v1.prefix_caching).toEqual({ requested: null, effective: null, reason: null });
+    const v0 = parseStartupLog(fixture("startup-log-0.9.2-v0-cpu-2025-07.txt"));
+    expect(v0.routes).toHaveLength(26);
+    // "enable_prefix_caching=None" in the engine's config line: off.
+    expect(v0.prefix_caching).toEqual({ requested: null, effective: false, reason: null });
+    expect(v0.kv_block_size).toBeNull();
+  });
+
+  it("what was asked for, and vLLM disabling it (lines in the wording of vLLM's source)", () => {
+    const f = parseStartupLog(
+      [
+        "(APIServer pid=1) INFO 03-02 10:00:01 [utils.py:326] non-default args: {'model': 'ibm-granite/granite-4.0-h-small', 'enable_prefix_caching': True, 'block_size': 32}",
+        "(APIServer pid=1) INFO 03-02 10:00:04 [config.py:310] Hybrid or mamba-based model detected: disabling prefix caching since it is not yet supported.",
+        "(APIServer pid=1) INFO 03-02 10:00:04 [config.py:390] Setting attention block size to 400 tokens to ensure that attention page size is >= mamba page size.",
+        "(EngineCore_DP0 pid=7) INFO 03-02 10:00:09 [core.py:77] Initializing a V1 LLM engine (v0.10.2) with config: model='ibm-granite/granite-4.0-h-small', enable_prefix_caching=False, chunked_prefill_enabled=True",
+      ].join("\n"),
+    );
+    expect(f.prefix_caching).toEqual({
+      requested: true,
+      effective: false,
+      reason: "Hybrid or mamba-based model detected: disabling prefix caching since it is not yet supported.",
+    });
+    // The block size vLLM set wins over the one asked for.
+    expect(f.kv_block_size).toBe(400);
+    const on = parseStartupLog(
+      "INFO 03-02 10:00:09 [core.py:77] Initializing a V1 LLM engine (v0.10.2) with config: model='m', enable_prefix_caching=True, seed=0",
+    );
+    expect(on.prefix_caching.effective).toBe(true);
+  });
+});
+
 describe("parseStartupLog on recorded logs", () => {
   it("V1 log of 2025-06 (0.9.0.1, Colab A100)", () => {
     const f = parseStartupLog(fixture("startup-log-0.9.0.1-v1-2025-06.txt"));

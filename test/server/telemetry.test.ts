@@ -1,7 +1,16 @@
 import { createServer, type Server } from "node:http";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KEPT_SERIES, keptSamples, startTelemetry } from "../../data-loaders/server/telemetry.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { logStatsFeed } from "../../data-loaders/server/stats-log.ts";
+import {
+  KEPT_HISTOGRAMS,
+  KEPT_SERIES,
+  keptHistogramSamples,
+  keptSamples,
+  startTelemetry,
+} from "../../data-loaders/server/telemetry.ts";
 import { parsePrometheus } from "../../data-loaders/server/prometheus.ts";
 import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { serverMetricRowSchema } from "../../data-loaders/store/schemas/server-metric.ts";
@@ -57,7 +66,8 @@ describe("telemetry against the simulator", () => {
 
     for (const r of rows) serverMetricRowSchema.parse(r);
     expect(rows.every((r) => r.run_id === "run-1" && r.endpoint === sim.url)).toBe(true);
-    expect(new Set(rows.map((r) => r.metric))).toEqual(new Set(KEPT_SERIES));
+    const histograms = KEPT_HISTOGRAMS.flatMap((h) => [`${h}_bucket`, `${h}_sum`, `${h}_count`]);
+    expect(new Set(rows.map((r) => r.metric))).toEqual(new Set([...KEPT_SERIES, ...histograms]));
     expect(rows.map((r) => r.t_ms)).toEqual([...rows.map((r) => r.t_ms)].sort((a, b) => a - b));
 
     const series = (metric: string, reason?: string) =>
@@ -78,6 +88,27 @@ describe("telemetry against the simulator", () => {
     expect(last("vllm:request_success_total", "stop") + last("vllm:request_success_total", "length")).toBe(48);
   });
 
+  it("keeps the latency histograms at the first scrape, every histogramEveryMs, and the final one", async () => {
+    const t0 = performance.now();
+    const telemetry = startTelemetry({
+      endpoints: [sim.url],
+      intervalMs: 20,
+      histogramEveryMs: 60_000,
+      now: () => performance.now() - t0,
+      runId: "run-h",
+    });
+    await load(sim, 4, 8);
+    const rows = await telemetry.stop();
+    const times = (metric: string) => [...new Set(rows.filter((r) => r.metric === metric).map((r) => r.t_ms))];
+    const gaugeTimes = times("vllm:num_requests_running");
+    expect(gaugeTimes.length).toBeGreaterThan(2);
+    expect(times("vllm:time_to_first_token_seconds_count")).toEqual([gaugeTimes[0], gaugeTimes.at(-1)]);
+    const ttft = rows.filter((r) => r.metric === "vllm:time_to_first_token_seconds_bucket");
+    expect(JSON.parse(ttft.at(-1)!.labels)).toHaveProperty("le");
+    const count = rows.filter((r) => r.metric === "vllm:e2e_request_latency_seconds_count").at(-1)!.value;
+    expect(count).toBeGreaterThanOrEqual(8);
+  });
+
   it("refuses an interval that would hammer the server", () => {
     expect(() => startTelemetry({ endpoints: [sim.url], intervalMs: 0, now: () => 0, runId: "r" })).toThrow(
       /intervalMs must be at least 10 ms, got 0/,
@@ -92,6 +123,68 @@ describe("telemetry against the simulator", () => {
       ["vllm:kv_cache_usage_perc", 0.25],
       ["vllm:num_requests_running", 3],
     ]);
+  });
+});
+
+describe("latency histograms across the rename", () => {
+  it("stores a 0.9.2 server's vllm:time_per_output_token_seconds as vllm:inter_token_latency_seconds", () => {
+    const text = readFileSync(join(import.meta.dirname, "../fixtures/vllm/metrics-0.9.2-v0-2025-07.txt"), "utf8");
+    const samples = keptHistogramSamples(parsePrometheus(text));
+    const value = (name: string) => samples.find((s) => s.name === name)!.value;
+    expect(value("vllm:inter_token_latency_seconds_count")).toBe(106);
+    expect(value("vllm:inter_token_latency_seconds_sum")).toBeCloseTo(2.254702091217041, 12);
+    expect(value("vllm:time_to_first_token_seconds_count")).toBe(1);
+    expect(value("vllm:e2e_request_latency_seconds_sum")).toBeCloseTo(2.5305089950561523, 12);
+    expect(samples.some((s) => s.name.startsWith("vllm:time_per_output_token"))).toBe(false);
+  });
+});
+
+describe("telemetry from a launched server's stats lines", () => {
+  const line =
+    "INFO 05-19 11:24:04 [loggers.py:123] Engine 000: Avg prompt throughput: 10.7 tokens/s, Avg generation throughput: 1.6 tokens/s, Running: 2 reqs, Waiting: 5 reqs, GPU KV cache usage: 12.5%, Prefix cache hit rate: 0.0%";
+
+  it("stores them when /metrics is not reachable", async () => {
+    const { server, url } = await listen((_req, res) => res.writeHead(404).end());
+    try {
+      const feed = logStatsFeed();
+      let t = 0;
+      const telemetry = startTelemetry({ endpoints: [url], intervalMs: 20, now: () => t, runId: "r", logStats: feed });
+      t = 1200;
+      feed.feed(line);
+      feed.feed('INFO:     127.0.0.1:1 - "GET /health HTTP/1.1" 200 OK');
+      const rows = await telemetry.stop();
+      expect(rows.map((r) => [r.metric, r.value, r.t_ms])).toEqual([
+        ["vllm:avg_prompt_throughput_toks_per_s", 10.7, 1200],
+        ["vllm:avg_generation_throughput_toks_per_s", 1.6, 1200],
+        ["vllm:num_requests_running", 2, 1200],
+        ["vllm:num_requests_waiting", 5, 1200],
+        ["vllm:kv_cache_usage_perc", 0.125, 1200],
+        ["vllm:gpu_prefix_cache_hit_rate", 0, 1200],
+      ]);
+      expect(rows.every((r) => r.endpoint === url && r.labels === '{"engine":"0","source":"log"}')).toBe(true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("leaves them out when /metrics gives the gauges", async () => {
+    const sim = await startSimulator({ profile: "gemma-3-1b@rtx-4080", speedup: 50 });
+    try {
+      const feed = logStatsFeed();
+      const telemetry = startTelemetry({
+        endpoints: [sim.url],
+        intervalMs: 20,
+        now: () => 0,
+        runId: "r",
+        logStats: feed,
+      });
+      feed.feed(line);
+      const rows = await telemetry.stop();
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.some((r) => r.labels.includes('"source":"log"'))).toBe(false);
+    } finally {
+      await sim.close();
+    }
   });
 });
 

@@ -110,6 +110,21 @@ describe("info routes", () => {
       kv_cache_size_tokens: "42000",
       gpu_memory_utilization: "0.92",
     });
+    // The buckets of vLLM's PrometheusStatLogger (vllm/v1/metrics/loggers.py).
+    const les = (name: string) => samples.filter((x) => x.name === `${name}_bucket`).map((x) => x.labels.le);
+    const py = (xs: number[]) => [...xs.map((x) => (Number.isInteger(x) ? x.toFixed(1) : String(x))), "+Inf"];
+    expect(les("vllm:time_to_first_token_seconds")).toEqual(
+      py([
+        0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640,
+        2560,
+      ]),
+    );
+    expect(les("vllm:inter_token_latency_seconds")).toEqual(
+      py([0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80]),
+    );
+    expect(les("vllm:e2e_request_latency_seconds")).toEqual(
+      py([0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680]),
+    );
     expect(text).toMatch(/^# TYPE vllm:prompt_tokens counter$/m);
     expect(text).toMatch(/^vllm:num_requests_running\{engine="0",model_name="google\/gemma-3-4b-it"\} 0\.0$/m);
   });

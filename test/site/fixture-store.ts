@@ -212,15 +212,41 @@ function jsonAnswer(
   };
 }
 
-/** Writes `server-metrics.parquet` (long format) for a run: KV-cache usage and queue gauges. */
+/**
+ * The TTFT histogram a server exposes at the end of the run (it started at 0): 29 requests, 20 of
+ * them within 50 ms, the others within 100 ms.
+ */
+const TTFT_BUCKETS: [string, number][] = [
+  ["0.05", 20],
+  ["0.1", 29],
+  ["+Inf", 29],
+];
+
+/** Writes `server-metrics.parquet` (long format) for a run: KV-cache usage and queue gauges, a TTFT histogram. */
 async function writeServerMetrics(dir: string, runId: string): Promise<void> {
+  const row = (t: number, metric: string, labels: string, value: number) => ({
+    run_id: runId,
+    endpoint: "http://127.0.0.1:8000",
+    t_ms: t,
+    metric,
+    labels,
+    value,
+  });
   const rows = Array.from({ length: 12 }, (_, i) =>
     [
       { metric: "vllm:kv_cache_usage_perc", value: Math.min(1, i / 10) },
       { metric: "vllm:num_requests_running", value: Math.min(4, i) },
       { metric: "vllm:num_requests_waiting", value: Math.max(0, 3 - i) },
-    ].map((m) => ({ run_id: runId, endpoint: "http://127.0.0.1:8000", t_ms: i * 300, labels: "{}", ...m })),
+    ].map((m) => row(i * 300, m.metric, "{}", m.value)),
   ).flat();
+  const ttft = "vllm:time_to_first_token_seconds";
+  for (const [t, scale] of [
+    [0, 0],
+    [3300, 1],
+  ] as const) {
+    for (const [le, count] of TTFT_BUCKETS) rows.push(row(t, `${ttft}_bucket`, JSON.stringify({ le }), count * scale));
+    rows.push(row(t, `${ttft}_count`, "{}", 29 * scale), row(t, `${ttft}_sum`, "{}", 1.45 * scale));
+  }
   const jsonPath = join(dir, "server-metrics.json");
   writeFileSync(jsonPath, JSON.stringify(rows));
   const instance = await DuckDBInstance.create(":memory:");
@@ -335,6 +361,21 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
         gpu_memory_before_mib: 420,
         gpu_memory_after_mib: 11_264,
         failure: null,
+        model_load_s: 52.5,
+        torch_compile_s: 120.4,
+        cuda_graph_s: 31,
+        init_engine_s: 560.1,
+        ready_line_s: 676.9,
+        prefix_caching: {
+          requested: true,
+          effective: false,
+          reason: "Hybrid or mamba-based model detected: disabling prefix caching since it is not yet supported.",
+        },
+        kv_block_size: 16,
+        routes: [
+          { path: "/health", methods: ["GET"] },
+          { path: "/v1/chat/completions", methods: ["POST"] },
+        ],
       },
     }),
     betaRows,

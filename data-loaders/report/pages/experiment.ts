@@ -6,6 +6,7 @@
 import MarkdownIt from "markdown-it";
 import { experimentEntries } from "../../store/index.ts";
 import { findRun, listRuns, type RunFolder } from "../../store/folders.ts";
+import { loadTimeBreakdown } from "../../metrics/load-time.ts";
 import { type OutcomeCount } from "../../metrics/outcomes.ts";
 import type { Manifest } from "../../store/schemas/manifest.ts";
 import { runAnswers, runDigest } from "../digest.ts";
@@ -78,6 +79,7 @@ function manifestFacts(id: string, m: Manifest) {
     serverFacts: m.server_facts ?? null,
     selfCheck: m.self_check ?? null,
     launch: m.launch ?? null,
+    loadBreakdown: m.launch ? loadTimeBreakdown(m.launch) : [],
     recorded: m.recorded ?? null,
     reproduce: reproduceCommand(id, m.environment.git_commit),
   };

@@ -1,7 +1,8 @@
 // `server: { launch: {...} }`: a vLLM server the tracker starts for the run (launch.ts) and
 // stops after it. Its log goes to the run folder; the manifest's `launch` object records the load
-// time, the start-up facts and the GPU memory. With `launch.adapter`, requests name that LoRA
-// adapter (one of the server's --lora-modules) instead of the base model.
+// time, the start-up facts and the GPU memory; its stats lines are offered to the telemetry. With
+// `launch.adapter`, requests name that LoRA adapter (one of the server's --lora-modules) instead of
+// the base model.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LaunchServer } from "../../experiment/schema.ts";
@@ -35,6 +36,7 @@ export const launchKind: ServerKind<LaunchServer> = {
       profile: null,
       kind: "launch",
       launch: launched.record,
+      logStats: launched.logStats,
       close: () => launched.stop(),
     };
   },

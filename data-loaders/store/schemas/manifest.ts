@@ -106,6 +106,20 @@ export const manifestSchema = z.object({
       gpu_memory_before_mib: z.number().nullable(),
       gpu_memory_after_mib: z.number().nullable(),
       failure: z.string().nullable(),
+      /** The start-up log's own timings (server/startup-log.ts); absent in runs stored before they were kept. */
+      model_load_s: z.number().nullable().optional(),
+      torch_compile_s: z.number().nullable().optional(),
+      cuda_graph_s: z.number().nullable().optional(),
+      init_engine_s: z.number().nullable().optional(),
+      /** Seconds from the spawn to the "Application startup complete." line. */
+      ready_line_s: z.number().nullable().optional(),
+      /** Prefix caching as asked for and as the server runs it (it may disable what was asked, and says so). */
+      prefix_caching: z
+        .object({ requested: z.boolean().nullable(), effective: z.boolean().nullable(), reason: z.string().nullable() })
+        .optional(),
+      kv_block_size: z.number().nullable().optional(),
+      /** The routes the server listed at start-up ("Route: …, Methods: …"). */
+      routes: z.array(z.object({ path: z.string(), methods: z.array(z.string()) })).optional(),
     })
     .optional(),
   /** Recorded runs (source "recorded"): aggregates measured elsewhere; requests.parquet only when imported with per-request rows. */

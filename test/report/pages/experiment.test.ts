@@ -30,6 +30,19 @@ describe("experimentPage", () => {
     expect(alpha.runs.map((r) => [r.runId, r.downloads])).toEqual([["run-a", true]]);
     expect(alpha.answers).toHaveLength(30);
     expect(alpha.answers.map((a) => a.answer)).toContain(HOSTILE_ANSWER);
+    // The server's view of TTFT from its histogram: 29 requests, 20 within 50 ms, the rest within 100 ms.
+    expect(alpha.digest!.serverLatency).toEqual({
+      ttftMs: {
+        count: 29,
+        meanMs: expect.closeTo(50, 9),
+        p50Ms: expect.closeTo(0.05 * (14.5 / 20) * 1000, 9),
+        p90Ms: expect.closeTo((0.05 + 0.05 * ((26.1 - 20) / 9)) * 1000, 9),
+        p99Ms: expect.closeTo((0.05 + 0.05 * ((28.71 - 20) / 9)) * 1000, 9),
+      },
+      itlMs: null,
+      e2elMs: null,
+    });
+    expect(alpha.manifest!.loadBreakdown).toEqual([]);
   });
 
   test("a run published truncated: answers truncated, the reproduce command at its commit", async () => {
@@ -40,6 +53,17 @@ describe("experimentPage", () => {
       "git checkout 0123456789abcdef0123456789abcdef01234567 && npm install && npx tracker run beta",
     );
     expect(beta.manifest!.launch!.kv_cache_tokens).toBe(14_560);
+    // Where its 678 s went, from the start-up log's own durations.
+    expect(beta.manifest!.loadBreakdown.map((s) => [s.label, Number(s.seconds.toFixed(6))])).toEqual([
+      ["weights", 41.2],
+      ["model loading, other", 11.3],
+      ["torch.compile", 120.4],
+      ["CUDA-graph capture", 31],
+      ["engine init, other", 408.7],
+      ["process start and API server", 64.3],
+      ["until /health answered", 1.1],
+    ]);
+    expect(beta.digest!.serverLatency).toBeNull();
   });
 
   test("a recorded run fills the same summary, null where nothing was recorded", async () => {

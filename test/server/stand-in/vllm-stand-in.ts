@@ -9,6 +9,9 @@
 //   FAKE_VLLM_PROFILE simulator profile (default llama-3.2-1b@rtx-4080)
 //   FAKE_VLLM_SPEEDUP simulator speedup (default 50)
 //   FAKE_VLLM_LOAD_MS time spent "loading" before the port listens (default 300)
+//   FAKE_VLLM_STATS_MS print vLLM's periodic "Engine 000: …" stats line this often once ready
+//                     (default 0: never; vLLM's own interval is 10 s)
+//   FAKE_VLLM_NO_METRICS=1  serve no /metrics (404), as a server whose /metrics cannot be reached
 // A port that is already taken fails like vLLM does: OSError [Errno 98] on bind, exit code 1.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -16,6 +19,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { isProfileName } from "../../../data-loaders/sim/profiles.ts";
 import { startSimulator } from "../../../data-loaders/sim/simulator.ts";
+import { StatsLogger } from "../../../data-loaders/sim/stats-log.ts";
 
 const argv = process.argv.slice(2);
 if (argv[0] !== "serve" || !argv[1]) {
@@ -135,7 +139,21 @@ const sim = await startSimulator({
   port,
   seed: 0,
   speedup: Number(process.env.FAKE_VLLM_SPEEDUP ?? 50),
+  metrics: process.env.FAKE_VLLM_NO_METRICS !== "1",
 });
 await sim.ready;
 if (mode === "dead") sim.setDead(true);
 for (const line of fixture.slice(readyAt)) out(line);
+
+const statsMs = Number(process.env.FAKE_VLLM_STATS_MS ?? 0);
+if (statsMs > 0) {
+  const stats = new StatsLogger();
+  const two = (n: number) => String(n).padStart(2, "0");
+  const stamp = (d: Date) =>
+    `${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  stats.next(sim.engineStats(), performance.now());
+  setInterval(() => {
+    const line = stats.next(sim.engineStats(), performance.now());
+    if (line) out(`INFO ${stamp(new Date())} [loggers.py:123] ${line}`);
+  }, statsMs);
+}
