@@ -10,7 +10,8 @@ export function GridTable(cells, axes) {
   const columns = [
     ...axes.map((a, i) => ({
       label: a.name,
-      value: (c) => (i === 0 ? html`<a href=${`./${c.id}`}>${String(c.axes[a.name] ?? "—")}</a>` : String(c.axes[a.name] ?? "—")),
+      value: (c) =>
+        i === 0 ? html`<a href=${`./${c.id}`}>${String(c.axes[a.name] ?? "—")}</a>` : String(c.axes[a.name] ?? "—"),
     })),
     { label: "state", value: (c) => Badge(c.state) },
     { label: "source", value: (c) => (c.source ? SourceBadge(c.source, { rows: c.hasRows }) : "—") },

@@ -102,7 +102,11 @@ describe("expanding a grid", () => {
     );
     const first = zero!.prompts[0]!.messages;
     expect(first.map((m) => m.role)).toEqual(["user"]);
-    expect(few!.prompts[0]!.messages).toEqual([{ role: "system", content: "You are a recruiter." }, ...shots, first[0]]);
+    expect(few!.prompts[0]!.messages).toEqual([
+      { role: "system", content: "You are a recruiter." },
+      ...shots,
+      first[0],
+    ]);
     expect(wrapped!.prompts[0]!.messages[0]!.content).toBe(`Evaluate:\n${first[0]!.content}\nAnswer in JSON.`);
     expect(new Set([zero, few, wrapped].map((c) => c!.promptHash)).size).toBe(3);
   });
