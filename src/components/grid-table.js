@@ -14,16 +14,19 @@ export function GridTable(cells, axes) {
         i === 0 ? html`<a href=${`./${c.id}`}>${String(c.axes[a.name] ?? "—")}</a>` : String(c.axes[a.name] ?? "—"),
     })),
     { label: "state", value: (c) => Badge(c.state) },
-    { label: "source", value: (c) => (c.source ? SourceBadge(c.source, { rows: c.hasRows }) : "—") },
     { label: "requests", num: true, value: (c) => count(c.figures?.requests) },
     { label: "success", num: true, value: (c) => formatPercent(c.figures?.successRate) },
     { label: "req/s", num: true, value: (c) => formatNumber(c.figures?.requestThroughput, 2) },
-    { label: "output tok/s", num: true, value: (c) => count(c.figures?.outputThroughput) },
     { label: "total tok/s", num: true, value: (c) => count(c.figures?.totalTokenThroughput) },
     { label: "TTFT p50", num: true, value: (c) => formatMs(c.ttftP50) },
     { label: "E2EL p50", num: true, value: (c) => formatMs(c.e2elP50) },
     { label: "schema-valid", num: true, value: (c) => formatPercent(c.schemaValidRate) },
-    { label: "run", value: (c) => html`<a href=${`./${c.id}`}>${c.runId ?? "cell page"}</a>` },
+    {
+      label: "run",
+      value: (c) =>
+        html`<a href=${`./${c.id}`}>${c.runId ?? "page"}</a>
+          ${c.source ? SourceBadge(c.source, { rows: c.hasRows }) : ""}`,
+    },
     { label: "note", value: (c) => c.error ?? (c.state === "removed" ? "no longer in the file; runs kept" : "") },
   ];
   return Table(cells, columns, { pageSize: 50, className: "grid-cells", rowClass: (c) => `grid-cell--${c.state}` });
