@@ -17,7 +17,8 @@ export default {
     {
       name: "Experiments",
       open: true,
-      pages: experiments.map((e) => ({ name: e.title, path: `/experiments/${e.id}` })),
+      // A grid's cells are reached from its page (each still has a page of its own, below).
+      pages: experiments.filter((e) => !e.cell).map((e) => ({ name: e.title, path: `/experiments/${e.id}` })),
     },
     { name: "Methods", path: "/methods" },
     { name: "Guide", path: "/guide" },

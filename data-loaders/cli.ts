@@ -9,8 +9,17 @@ import { batchOutputLines, runToExport } from "./import/export-batch.ts";
 import { buildSite } from "./site/build.ts";
 import { invalidateLoaderCache } from "./site/cache.ts";
 import { runFramework } from "./site/framework.ts";
-import { needsRun, planExperiments, writeExperimentIndex, type PlanEntry } from "./run/plan.ts";
-import { runExperiment } from "./run/runner.ts";
+import {
+  chooseRuns,
+  needsRun,
+  planExperiments,
+  planGrids,
+  runOrder,
+  writeExperimentIndex,
+  type PlanEntry,
+} from "./run/plan.ts";
+import { runExperiment, runLabel } from "./run/runner.ts";
+import { ServerReuse } from "./server/reuse.ts";
 import { trackerVersion } from "./run/environment.ts";
 import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";
 import { formatSeconds } from "./run/progress.ts";
@@ -31,34 +40,47 @@ function int(value: string): number {
 }
 
 /**
- * Runs the given plan entries one after another; a failed experiment does not stop the others.
- * Partial runs of the current spec are resumed; a fresh experiment named explicitly runs again.
+ * Runs the given plan entries one after another; a failed experiment (or grid cell) does not stop
+ * the others. Partial runs of the current spec are resumed; a fresh experiment named explicitly
+ * runs again. Entries launching the same vLLM server run in a row on one server.
  */
 async function runPending(entries: PlanEntry[], root: string, signal: AbortSignal): Promise<number> {
   let failures = 0;
-  for (const entry of entries) {
-    if (signal.aborted) break;
-    const started = performance.now();
-    const { runs } = await runExperiment(entry.experiment, {
-      resultsRoot: root,
-      signal,
-      rerun: entry.state === "fresh",
-    });
-    const took = formatSeconds((performance.now() - started) / 1000);
-    for (const { manifest } of runs) {
-      const counts = `${manifest.counts.ok}/${manifest.counts.requests} ok`;
-      const resumed = manifest.interruptions?.length ? `, resumed ${manifest.interruptions.length}×` : "";
-      if (manifest.status === "complete") {
-        const note = manifest.reason ? ` (${manifest.reason})` : "";
-        process.stderr.write(
-          `${entry.experiment.id}: complete, ${counts}${resumed}, ${took} → ${manifest.run_id}${note}\n`,
-        );
-      } else {
-        failures++;
-        process.stderr.write(
-          `${entry.experiment.id}: ${manifest.status}: ${manifest.reason} (${counts}${resumed}, ${took}) → ${manifest.run_id}\n`,
-        );
-      }
+  const servers = new ServerReuse();
+  try {
+    for (const entry of runOrder(entries)) {
+      if (signal.aborted) break;
+      failures += await runEntry(entry, root, signal, servers);
+    }
+  } finally {
+    await servers.close();
+  }
+  return failures;
+}
+
+/** Runs one entry and reports each of its runs; returns how many did not complete. */
+async function runEntry(entry: PlanEntry, root: string, signal: AbortSignal, servers: ServerReuse): Promise<number> {
+  let failures = 0;
+  const label = runLabel(entry.experiment);
+  const started = performance.now();
+  const { runs } = await runExperiment(entry.experiment, {
+    resultsRoot: root,
+    signal,
+    rerun: entry.state === "fresh",
+    servers,
+  });
+  const took = formatSeconds((performance.now() - started) / 1000);
+  for (const { manifest } of runs) {
+    const counts = `${manifest.counts.ok}/${manifest.counts.requests} ok`;
+    const resumed = manifest.interruptions?.length ? `, resumed ${manifest.interruptions.length}×` : "";
+    if (manifest.status === "complete") {
+      const note = manifest.reason ? ` (${manifest.reason})` : "";
+      process.stderr.write(`${label}: complete, ${counts}${resumed}, ${took} → ${manifest.run_id}${note}\n`);
+    } else {
+      failures++;
+      process.stderr.write(
+        `${label}: ${manifest.status}: ${manifest.reason} (${counts}${resumed}, ${took}) → ${manifest.run_id}\n`,
+      );
     }
   }
   return failures;
@@ -91,7 +113,7 @@ async function withLock(wait: boolean, fn: () => Promise<number>): Promise<numbe
 }
 
 /** Loads, plans and runs; returns the process exit code (non-zero on invalid files or failed runs). */
-async function run(ids: string[]): Promise<number> {
+async function run(ids: string[], cells: string[] = []): Promise<number> {
   const root = resultsDir();
   const load = await loadExperiments(EXPERIMENTS_DIR);
   printErrors(load);
@@ -109,7 +131,11 @@ async function run(ids: string[]): Promise<number> {
     return 2;
   }
   const plan = planExperiments(load.experiments, root);
-  const chosen = ids.length ? plan.filter((p) => ids.includes(p.experiment.id)) : plan.filter(needsRun);
+  const { chosen, problems } = chooseRuns(plan, ids, cells);
+  if (problems.length) {
+    for (const problem of problems) process.stderr.write(`error: ${problem}\n`);
+    return 2;
+  }
   const invalidChosen = ids.length
     ? load.errors.filter((e) => ids.some((id) => e.file.endsWith(`/${id}.ts`)))
     : load.errors;
@@ -136,15 +162,34 @@ async function run(ids: string[]): Promise<number> {
   return invalidChosen.length > 0 || failures > 0 ? 1 : 0;
 }
 
+/** One line of `tracker list`: state, name, the run shown, repeats done, reason, client-bound runs. */
+function planLine(p: PlanEntry, name: string): string {
+  const run = p.shown ? ` ${p.shown.runId} (${p.shown.manifest.status})` : "";
+  const units =
+    p.units.length > 1
+      ? ` [${p.units.filter((u) => u.action === "complete").length}/${p.units.length} runs complete]`
+      : "";
+  const bound = p.clientBound.length
+    ? ` [client-bound: ${p.clientBound.map((r) => `${r.runId}${r.manifest.self_check?.reason ? ` (${r.manifest.self_check.reason})` : ""}`).join(", ")}]`
+    : "";
+  return `${p.state.padEnd(8)} ${name}${run}${units}${p.reason ? `: ${p.reason}` : ""}${bound}`;
+}
+
 const program = new Command("tracker").version(trackerVersion()).description("vLLM benchmark tracker");
 
 program
   .command("run")
   .description("run experiments whose results are missing or whose spec changed (or the given ids, always)")
-  .argument("[ids...]", "experiment ids (file names without .ts)")
+  .argument("[ids...]", "experiment ids (file names without .ts); a grid runs its cells that are not fresh")
+  .option(
+    "--cell <cell>",
+    "a grid's cells to run (again): axis=value pairs joined by ',', e.g. model=gemma-3-1b; repeatable",
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
   .option("--wait", "wait for another tracker run or build on the same results folder instead of exiting")
-  .action(async (ids: string[], opts: { wait?: boolean }) => {
-    process.exitCode = await withLock(Boolean(opts.wait), () => run(ids));
+  .action(async (ids: string[], opts: { wait?: boolean; cell: string[] }) => {
+    process.exitCode = await withLock(Boolean(opts.wait), () => run(ids, opts.cell));
   });
 
 program
@@ -155,8 +200,15 @@ program
     printErrors(load);
     for (const warning of load.experiments.flatMap((e) => experimentWarnings(e)))
       process.stderr.write(`warning: ${warning}\n`);
-    for (const e of load.experiments)
-      process.stdout.write(`ok ${e.file} (${e.prompts.length} prompts, spec ${e.specHash.slice(0, 8)})\n`);
+    for (const e of load.experiments) {
+      const grid = e.cell?.grid;
+      if (grid && e === load.experiments.find((x) => x.id === e.id)) {
+        const cells = load.experiments.filter((x) => x.id === e.id).length;
+        process.stdout.write(`ok ${e.file} (grid: ${cells} cells, ${grid.map((a) => a.name).join(" × ")})\n`);
+      }
+      const what = `${e.prompts.length} prompts, spec ${e.specHash.slice(0, 8)}`;
+      process.stdout.write(e.cell ? `   cell ${e.cell.key} (${what})\n` : `ok ${e.file} (${what})\n`);
+    }
     for (const r of load.recorded) process.stdout.write(`ok ${r.file} (recorded, spec ${r.specHash.slice(0, 8)})\n`);
     process.exitCode = load.errors.length ? 1 : 0;
   });
@@ -167,18 +219,19 @@ program
   .action(async () => {
     const load = await loadExperiments(EXPERIMENTS_DIR);
     const plan = planExperiments(load.experiments, resultsDir(), () => {});
+    const grids = planGrids(plan, resultsDir(), () => {});
     for (const p of plan) {
-      const run = p.shown ? ` ${p.shown.runId} (${p.shown.manifest.status})` : "";
-      const units =
-        p.units.length > 1
-          ? ` [${p.units.filter((u) => u.action === "complete").length}/${p.units.length} runs complete]`
-          : "";
-      const bound = p.clientBound.length
-        ? ` [client-bound: ${p.clientBound.map((r) => `${r.runId}${r.manifest.self_check?.reason ? ` (${r.manifest.self_check.reason})` : ""}`).join(", ")}]`
-        : "";
-      process.stdout.write(
-        `${p.state.padEnd(8)} ${p.experiment.id}${run}${units}${p.reason ? `: ${p.reason}` : ""}${bound}\n`,
-      );
+      const grid = grids.find((g) => g.cells[0] === p);
+      if (grid) {
+        const axes = grid.axes.map((a) => `${a.name} (${a.values.join(", ")})`).join(" × ");
+        process.stdout.write(
+          `${grid.state.padEnd(8)} ${grid.id} [grid: ${axes}]${grid.reason ? `: ${grid.reason}` : ""}\n`,
+        );
+      }
+      if (!p.experiment.cell) process.stdout.write(`${planLine(p, p.experiment.id)}\n`);
+      else process.stdout.write(`  ${planLine(p, p.experiment.cell.key)}\n`);
+      for (const r of grids.find((g) => g.cells.at(-1) === p)?.removed ?? [])
+        process.stdout.write(`  ${"removed".padEnd(8)} ${r.key} ${r.shown.runId} (${r.shown.manifest.status})\n`);
     }
     for (const r of recordedIndexEntries(load.recorded, resultsDir(), () => {})) {
       const run = r.run_id

@@ -1,19 +1,22 @@
 // Loading experiment files: import `experiments/<id>.ts` (once it loaded cleanly in a worker
 // within the time limit, load-check.ts), validate with zod, resolve prompts, and compute the spec
-// hash that decides whether stored results are still valid.
+// hash that decides whether stored results are still valid. A file with a grid (or a sweep)
+// loads as one experiment per cell (grid.ts), each validated and hashed like a plain one.
 import { existsSync, readdirSync } from "node:fs";
 import { basename, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { register, type ScopedImport } from "tsx/esm/api";
 import { z } from "zod";
 import { placeholdersOf } from "../judge/rubric.ts";
+import type { CellAxes } from "./cells.ts";
 import { SpecError, specErrorsFromZod } from "./errors.ts";
-import { hashJson } from "./hash.ts";
+import { cellError, cellIssues, expandGrid, type CellPlan, type GridAxis } from "./grid.ts";
+import { canonicalJson, hashJson } from "./hash.ts";
 import { checkLoads } from "./load-check.ts";
 import { defaultExportProblem, firstLine } from "./load-check-worker.ts";
 import { resolvePrompts, type ResolvedPrompt } from "./prompts.ts";
 import { isRecordedExport, recordedSchema, toLoadedRecorded, type LoadedRecorded } from "./recorded.ts";
-import { EXPERIMENT_ID, experimentSchema, type Experiment } from "./schema.ts";
+import { EXPERIMENT_ID, experimentSchema, gridSchema, isPlainObject, type Experiment } from "./schema.ts";
 
 export interface LoadedExperiment {
   id: string;
@@ -29,6 +32,18 @@ export interface LoadedExperiment {
   resolvedSpec: Record<string, unknown>;
   /** `quality.schema` as JSON Schema (sent as response_format when structuredOutput is on), or null. */
   answerJsonSchema: Record<string, unknown> | null;
+  /** The grid cell this is; null for a file without a grid. */
+  cell: LoadedCell | null;
+}
+
+export interface LoadedCell {
+  /** `model=gemma-3-1b,concurrency=16` (experiment/cells.ts). */
+  key: string;
+  /** Its entry in results/experiments.json and its site page. */
+  id: string;
+  axes: CellAxes;
+  /** Every axis of the file's grid with its values, in order. */
+  grid: GridAxis[];
 }
 
 export interface LoadResult {
@@ -71,7 +86,7 @@ export async function loadExperiments(dir: string, opts: LoadOptions = {}): Prom
   for (const outcome of await loadFiles(paths, opts.timeLimitS)) {
     if (Array.isArray(outcome)) errors.push(...outcome);
     else if ("recorded" in outcome) recorded.push(outcome);
-    else experiments.push(outcome);
+    else experiments.push(...outcome.cells);
   }
   return { experiments, recorded, errors };
 }
@@ -90,8 +105,16 @@ export function experimentWarnings(exp: LoadedExperiment, env: NodeJS.ProcessEnv
   return [`${exp.file}: ${field}: environment variable ${name} is not set: a run fails until it is`];
 }
 
-/** Loads one experiment file; throws SpecError or SpecError[]. */
+/** Loads one experiment file without a grid; throws SpecError or SpecError[]. */
 export async function loadExperiment(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
+  const cells = await loadExperimentCells(path, opts);
+  if (cells.length > 1 || cells[0]!.cell)
+    throw new SpecError(cells[0]!.file, "grid", `a grid of ${cells.length} cells: load it with loadExperimentCells`);
+  return cells[0]!;
+}
+
+/** Loads one experiment file: its one experiment, or one per cell of its grid; throws SpecError or SpecError[]. */
+export async function loadExperimentCells(path: string, opts: LoadOptions = {}): Promise<LoadedExperiment[]> {
   const loaded = await loadExperimentOrRecorded(path, opts);
   if ("recorded" in loaded)
     throw new SpecError(
@@ -99,20 +122,20 @@ export async function loadExperiment(path: string, opts: LoadOptions = {}): Prom
       "",
       "a recorded experiment (defineRecorded): its figures come from elsewhere and it is never run",
     );
-  return loaded;
+  return loaded.cells;
 }
 
 /** Loads one experiment file, which may be a recorded experiment; throws SpecError or SpecError[]. */
 export async function loadExperimentOrRecorded(
   path: string,
   opts: LoadOptions = {},
-): Promise<LoadedExperiment | LoadedRecorded> {
+): Promise<{ cells: LoadedExperiment[] } | LoadedRecorded> {
   const [outcome] = await loadFiles([path], opts.timeLimitS);
   if (Array.isArray(outcome)) throw outcome.length === 1 ? outcome[0]! : outcome;
   return outcome!;
 }
 
-type Outcome = LoadedExperiment | LoadedRecorded | SpecError[];
+type Outcome = { cells: LoadedExperiment[] } | LoadedRecorded | SpecError[];
 
 const shownPath = (path: string) => relative(process.cwd(), path) || path;
 let loads = 0;
@@ -167,7 +190,7 @@ async function loadChecked(
   path: string,
   file: string,
   importer: ScopedImport,
-): Promise<LoadedExperiment | LoadedRecorded> {
+): Promise<{ cells: LoadedExperiment[] } | LoadedRecorded> {
   const id = basename(path, extname(path));
   const value = await importDefault(path, file, importer);
   if (isRecordedExport(value)) {
@@ -175,15 +198,94 @@ async function loadChecked(
     if (!recorded.success) throw specErrorsFromZod(file, recorded.error.issues);
     return toLoadedRecorded(id, file, recorded.data);
   }
-  const parsed = experimentSchema.safeParse(value);
-  if (!parsed.success) throw specErrorsFromZod(file, parsed.error.issues);
-  const spec = parsed.data;
-  const prompts = resolvePrompts(spec.workload, path, spec.quality?.schema);
+  // The file without its grid is the base every cell starts from: a valid experiment itself.
+  const { grid, ...base } = isPlainObject(value) ? value : { grid: undefined };
+  const parsed = experimentSchema.safeParse(isPlainObject(value) ? base : value);
+  const axes = grid === undefined ? null : gridSchema.safeParse(grid);
+  const issues = [
+    ...(parsed.success ? [] : specErrorsFromZod(file, parsed.error.issues)),
+    ...(axes && !axes.success ? specErrorsFromZod(file, axes.error.issues, "grid", ["grid"]) : []),
+  ];
+  if (issues.length) throw issues;
+  const expanded = expandGrid(id, axes?.data ?? null, base, file);
+  if (!expanded) return { cells: [loadSpec(id, file, path, parsed.data!, null, new PromptMemo())] };
+  return { cells: loadCells(id, file, path, expanded) };
+}
+
+/** Resolved prompts by workload and answer schema: the cells of a grid usually share them. */
+class PromptMemo {
+  private readonly byKey = new Map<string, { prompts: ResolvedPrompt[]; promptHash: string }>();
+  private readonly schemas = new Map<unknown, number>();
+
+  resolve(spec: Experiment, path: string): { prompts: ResolvedPrompt[]; promptHash: string } {
+    const schema = spec.quality?.schema;
+    if (schema !== undefined && !this.schemas.has(schema)) this.schemas.set(schema, this.schemas.size);
+    const key = `${canonicalJson(spec.workload)}\n${schema === undefined ? "" : this.schemas.get(schema)}`;
+    let resolved = this.byKey.get(key);
+    if (!resolved) {
+      const prompts = resolvePrompts(spec.workload, path, schema);
+      resolved = { prompts, promptHash: hashJson(prompts) };
+      this.byKey.set(key, resolved);
+    }
+    return resolved;
+  }
+}
+
+/** One experiment (a file's, or a cell's) from its validated spec. */
+function loadSpec(
+  id: string,
+  file: string,
+  path: string,
+  spec: Experiment,
+  cell: LoadedCell | null,
+  memo: PromptMemo,
+): LoadedExperiment {
+  const { prompts, promptHash } = memo.resolve(spec, path);
   checkRubricTruth(spec, prompts, file);
-  const promptHash = hashJson(prompts);
   const resolvedSpec = hashedSpec(spec, file, promptHash);
   const answerJsonSchema = (resolvedSpec.quality as { schema: Record<string, unknown> } | undefined)?.schema ?? null;
-  return { id, file, spec, prompts, promptHash, specHash: hashJson(resolvedSpec), resolvedSpec, answerJsonSchema };
+  const specHash = hashJson(resolvedSpec);
+  return { id, file, spec, prompts, promptHash, specHash, resolvedSpec, answerJsonSchema, cell };
+}
+
+/**
+ * Every cell of a grid, each validated by the experiment schema and hashed; errors name the axis
+ * value they come from (each message once, however many cells share it). Two cells with the same
+ * spec are an error: they would be one run.
+ */
+function loadCells(id: string, file: string, path: string, grid: { axes: GridAxis[]; cells: CellPlan[] }) {
+  const errors = new Map<string, SpecError>();
+  const cells: LoadedExperiment[] = [];
+  const bySpec = new Map<string, string>();
+  const memo = new PromptMemo();
+  for (const plan of grid.cells) {
+    const parsed = experimentSchema.safeParse(plan.input);
+    const cell = { key: plan.key, id: plan.id, axes: plan.axes, grid: grid.axes };
+    let loaded: LoadedExperiment;
+    try {
+      if (!parsed.success) {
+        for (const error of cellIssues(file, plan, parsed.error.issues)) errors.set(error.message, error);
+        continue;
+      }
+      loaded = loadSpec(id, file, path, parsed.data, cell, memo);
+    } catch (e) {
+      for (const error of asSpecErrors(e).map((x) => cellError(file, plan, x))) errors.set(error.message, error);
+      continue;
+    }
+    const twin = bySpec.get(loaded.specHash);
+    if (twin !== undefined) {
+      const error = new SpecError(
+        file,
+        "grid",
+        `cells ${twin} and ${plan.key} have the same spec (hash ${loaded.specHash.slice(0, 8)}): every cell must measure something different`,
+      );
+      errors.set(error.message, error);
+    }
+    bySpec.set(loaded.specHash, plan.key);
+    cells.push(loaded);
+  }
+  if (errors.size) throw [...errors.values()];
+  return cells;
 }
 
 async function importDefault(path: string, file: string, importer: ScopedImport): Promise<unknown> {

@@ -14,7 +14,7 @@ export type Expected = Record<string, unknown>;
 
 export interface ResolvedPrompt {
   id: string;
-  /** Chat messages (the system message of the workload included). */
+  /** Chat messages (the workload's system message and few-shot examples included, its template applied). */
   messages: ChatMessage[];
   /** The same prompt as one text, for the completions API. */
   text: string;
@@ -52,12 +52,21 @@ export function resolvePrompts(workload: Workload, experimentFile: string, answe
       const problem = expectedProblem(p.expected, answerSchema);
       if (problem) throw expectedError(experimentFile, source, p, i, problem);
     }
-    const messages = workload.system
-      ? [{ role: "system" as const, content: workload.system }, ...p.messages]
-      : p.messages;
+    const messages = [
+      ...(workload.system ? [{ role: "system" as const, content: workload.system }] : []),
+      ...(workload.fewShot ?? []),
+      ...templated(p.messages, workload.template),
+    ];
     const text = messages.map((m) => m.content).join("\n\n");
     return p.expected ? { id, messages, text, expected: p.expected } : { id, messages, text };
   });
+}
+
+/** The prompt's messages with its last user message put into `template` at {{prompt}}. */
+function templated(messages: ChatMessage[], template: string | undefined): ChatMessage[] {
+  const last = messages.map((m) => m.role).lastIndexOf("user");
+  if (template === undefined || last < 0) return messages;
+  return messages.map((m, i) => (i === last ? { ...m, content: template.replace("{{prompt}}", () => m.content) } : m));
 }
 
 function readSource(workload: Workload, experimentFile: string, answerSchema: z.ZodType | undefined): Source {

@@ -206,6 +206,16 @@ export const workloadSchema = z.strictObject({
   prompts: promptSourceSchema,
   /** A system message sent before every prompt (chat only). */
   system: z.string().optional(),
+  /**
+   * In-context examples sent before every prompt, after the system message: user/assistant
+   * message pairs (few-shot prompting). For the completions API they are part of the prompt text.
+   */
+  fewShot: z.array(messageSchema).min(1).optional(),
+  /** Each prompt's text is put into this template at `{{prompt}}`, e.g. "Evaluate:\n{{prompt}}\nAnswer in JSON." */
+  template: z
+    .string()
+    .refine((t) => t.split("{{prompt}}").length === 2, "must hold {{prompt}} exactly once (where the prompt goes)")
+    .optional(),
   /** `chat` → /v1/chat/completions, `completions` → /v1/completions. */
   api: z.enum(["chat", "completions"]).default("chat"),
   /** Stream with SSE (needed for TTFT and inter-token latency). */
@@ -237,7 +247,7 @@ export const loadSchema = z
   .strictObject({
     /**
      * Closed loop: N workers, each sending its next request when its previous one finishes.
-     * A list is a sweep: one run per level with the same prompts, grouped as one experiment.
+     * A list is a sweep, shorthand for `grid: { concurrency: [...] }`: one cell (run) per level.
      */
     concurrency: z
       .union(
@@ -581,10 +591,119 @@ export function isLaunched(server: ServerSpec): server is LaunchServer {
   return "launch" in server;
 }
 
+// ---- Grids: one file, many runs ----
+//
+// `grid` declares axes; every combination of one value per axis is a cell, and each cell is a
+// run of its own (spec hash, run folder, site page). A cell's spec is the file's spec (the base)
+// with each of its values applied: a list axis sets the field it is named after, a named variant
+// is merged in field by field (experiment/grid.ts). Each cell is validated by experimentSchema.
+
+/** Axes given as a list of values, and the field of the spec each value sets. */
+export const VALUE_AXES = {
+  requests: ["requests"],
+  concurrency: ["load", "concurrency"],
+  rate: ["load", "rate"],
+  maxTokens: ["workload", "maxTokens"],
+  temperature: ["workload", "temperature"],
+  seed: ["workload", "seed"],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The most cells one grid may have: each cell is a run (× load.repeats) and a page of the site. */
+export const GRID_MAX_CELLS = 256;
+
+/** Fields the same for every cell (prose, report settings outside the spec hash, the grid itself). */
+export const GRID_FIXED_FIELDS = ["title", "notes", "prices", "gpuDollarsPerHour", "publish", "grid"] as const;
+
+/** Axis names: they name the cell (`model=gemma-3-1b,concurrency=16`) and its page. */
+const AXIS_NAME = /^[a-z][a-zA-Z0-9]{0,31}$/;
+/** Variant names, the same safe characters as experiment ids. */
+export const VARIANT_NAME = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{0,39}$/;
+
+type DeepPartial<T> = T extends z.ZodType | ((...args: never[]) => unknown) | readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** What a named variant may change: any field of the spec but the fixed ones, given in part. */
+export type VariantInput = DeepPartial<Omit<ExperimentInput, (typeof GRID_FIXED_FIELDS)[number]>>;
+
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" &&
+  v !== null &&
+  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+const variantSchema = z
+  .custom<VariantInput>(
+    isPlainObject,
+    'the fields this variant changes, e.g. { server: { simulate: "gemma-3-1b@rtx-4080" } }',
+  )
+  .superRefine((variant, ctx) => {
+    for (const field of GRID_FIXED_FIELDS)
+      if (isPlainObject(variant) && Object.hasOwn(variant, field))
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: "the same for every cell of a grid: set it once, at the top level of the file",
+        });
+  });
+
+const EMPTY_AXIS = "an empty axis makes no cells: give at least one value";
+
+export const gridSchema = z
+  .record(
+    z.string(),
+    z.union([z.array(z.number()), z.record(z.string(), variantSchema)], {
+      error: () =>
+        'a list of values, e.g. concurrency: [4, 16], or named variants, e.g. model: { "gemma-3-1b": { … } }',
+    }),
+  )
+  .superRefine((grid, ctx) => {
+    const axes = Object.entries(grid);
+    if (axes.length === 0)
+      ctx.addIssue({ code: "custom", message: "give at least one axis, e.g. concurrency: [4, 16]" });
+    for (const [name, axis] of axes) {
+      const at = (message: string, ...path: string[]) =>
+        ctx.addIssue({ code: "custom", path: [name, ...path], message });
+      if (!AXIS_NAME.test(name)) at(`axis name "${name}": a letter, then letters and digits (e.g. model, maxTokens)`);
+      if (Array.isArray(axis)) {
+        if (!Object.hasOwn(VALUE_AXES, name))
+          at(
+            `a list of values needs an axis named after the field it sets (${Object.keys(VALUE_AXES).join(", ")}); ` +
+              `for anything else name each variant: ${name}: { "<name>": { …fields } }`,
+          );
+        if (axis.length === 0) at(EMPTY_AXIS);
+        const twice = axis.filter((v, i) => axis.indexOf(v) !== i);
+        if (twice.length) at(`each value once (${[...new Set(twice)].join(", ")} listed more than once)`);
+      } else if (isPlainObject(axis)) {
+        if (Object.keys(axis).length === 0) at(EMPTY_AXIS);
+        for (const variant of Object.keys(axis))
+          if (!VARIANT_NAME.test(variant))
+            at(`variant name "${variant}": lower-case letters, digits, "." and "-" (it names the cell)`, variant);
+      }
+    }
+    const sizes = axes.map(([, axis]) => (Array.isArray(axis) ? axis.length : Object.keys(axis ?? {}).length));
+    const cells = sizes.reduce((n, size) => n * size, 1);
+    if (cells > GRID_MAX_CELLS)
+      ctx.addIssue({
+        code: "custom",
+        message: `${cells} cells (${sizes.join(" × ")}), more than the limit of ${GRID_MAX_CELLS}: each cell is a run and a page of the site; split the study over several files`,
+      });
+  });
+
+export type GridInput = z.input<typeof gridSchema>;
+export type Grid = z.output<typeof gridSchema>;
+
+/** What an experiment file's default export is: an experiment, optionally with a grid of cells. */
+export type ExperimentFileInput = ExperimentInput & {
+  /** Axes of a grid: every combination of one value per axis is a run of its own (a cell). */
+  grid?: GridInput;
+};
+
 /**
  * Declares an experiment. Used as `export default defineExperiment({...})` in
  * `experiments/<id>.ts`; the argument is type-checked in the editor and validated when loaded.
  */
-export function defineExperiment(spec: ExperimentInput): ExperimentInput {
+export function defineExperiment(spec: ExperimentFileInput): ExperimentFileInput {
   return spec;
 }

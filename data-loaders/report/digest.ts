@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { extrapolate, projectAtRate, type Projection } from "../analysis/extrapolate.ts";
+import { storedCell, type CellAxes } from "../experiment/cells.ts";
 import { rowPerPrompt } from "../analysis/by-prompt.ts";
 import { qualitySummary, type QualitySummary } from "../analysis/quality-summary.ts";
 import { judgedRate, type JudgedRate } from "../metrics/rate.ts";
@@ -47,8 +48,10 @@ export interface RunDigest {
   finishedAt: string | null;
   /** Concurrency of this run: the sweep level, else the spec's single concurrency (null for open-loop loads). */
   concurrency: number | null;
-  /** Sweep level (manifest group.level), null when the experiment has one level. */
+  /** Level of a concurrency sweep: the run's value on a grid's `concurrency` axis (a sweep stored before grids: its group.level); null otherwise. */
   level: number | null;
+  /** The grid cell the run measured (experiment/cells.ts), null for an experiment without a grid. */
+  cell: { key: string; axes: CellAxes } | null;
   repeat: number;
   counts: Manifest["counts"];
   /** requests.parquet is there (false for runs that never finished and recorded runs imported without rows). */
@@ -238,6 +241,7 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
 /** What every digest holds about its run, from the manifest. */
 function digestBase(run: RunFolder) {
   const m = run.manifest;
+  const cell = storedCell(m);
   return {
     experimentId: run.experimentId,
     runId: run.runId,
@@ -248,7 +252,8 @@ function digestBase(run: RunFolder) {
     startedAt: m.started_at,
     finishedAt: m.finished_at,
     concurrency: runConcurrency(m),
-    level: m.group?.level ?? null,
+    level: typeof cell.axes.concurrency === "number" ? cell.axes.concurrency : null,
+    cell: cell.key ? { key: cell.key, axes: cell.axes } : null,
     repeat: m.group?.repeat ?? 0,
     counts: m.counts,
     promptHash: m.prompt_hash,

@@ -40,7 +40,8 @@ export function publishMode(
 type FileSettings = Omit<ReportSettings, "publish"> & { publish: PublishAnswers | null };
 
 /**
- * The settings of `experiments/<id>.ts`, memoised by the file's code and this module's (loading a
+ * The settings of `experiments/<id>.ts` (for a grid cell, `id` is its experiment's: the settings
+ * are the file's), memoised by the file's code and this module's (loading a
  * file costs about a second, and every loader needs the settings; keys in site/cache.ts).
  */
 export async function reportSettings(experimentsDir: string, id: string): Promise<ReportSettings> {
@@ -52,10 +53,11 @@ export async function reportSettings(experimentsDir: string, id: string): Promis
 }
 
 async function loadSettings(path: string): Promise<FileSettings> {
-  const { loadExperiment } = await import("../experiment/load.ts");
+  const { loadExperimentCells } = await import("../experiment/load.ts");
   // An invalid file gives the defaults: the experiment page shows the validation error from the index.
-  const spec = await loadExperiment(path).then(
-    (loaded) => loaded.spec,
+  // The settings are the same for every cell of a grid (schema.ts GRID_FIXED_FIELDS).
+  const spec = await loadExperimentCells(path).then(
+    (cells) => cells[0]!.spec,
     () => null,
   );
   return {

@@ -46,11 +46,18 @@ export async function storeView(dirs: StoreDirs = {}): Promise<StoreView> {
     digests.push(d);
   }
   const settings: Record<string, ReportSettings> = {};
-  for (const id of new Set([...entries.map((e) => e.id), ...digests.map((d) => d.experimentId)]))
-    settings[id] = await reportSettings(experimentsDir, id);
+  for (const id of new Set(digests.map((d) => d.experimentId))) settings[id] = await reportSettings(experimentsDir, id);
+  // A grid cell's entry has an id of its own; its file and run folders are its experiment's.
+  for (const e of entries) settings[e.id] ??= await reportSettings(experimentsDir, folderOf(e));
   const shown: Record<string, RunDigest | null> = {};
-  for (const e of entries) shown[e.id] = digests.find((d) => d.experimentId === e.id && d.runId === e.run_id) ?? null;
+  for (const e of entries)
+    shown[e.id] = digests.find((d) => d.experimentId === folderOf(e) && d.runId === e.run_id) ?? null;
   return { resultsDir, experimentsDir, entries, digests, settings, shown, folder: (d) => folders.get(d)! };
+}
+
+/** The experiment whose file and results folder an entry's are: its own id, or a grid cell's experiment. */
+export function folderOf(e: ExperimentEntry): string {
+  return e.cell?.experiment ?? e.id;
 }
 
 /** A digest without its bulky per-run series, for pages that compare many runs. */

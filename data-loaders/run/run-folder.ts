@@ -4,7 +4,7 @@
 // the manifest) leaves either a complete run folder or nothing the catalog sees.
 //
 // What a run killed as it started leaves behind — that hidden folder, or an empty or
-// manifest-less run folder of the same spec and (level, repeat) from an older tracker — is the
+// manifest-less run folder of the same spec and repeat from an older tracker — is the
 // same run, which never began: it is removed, with a notice, before the new folder is made. A
 // manifest-less folder that holds anything else is left alone (nothing written is ever deleted).
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
@@ -24,7 +24,7 @@ export interface RunFolderSpec {
   experimentId: string;
   specHash: string;
   unit: RunUnit;
-  /** Whether the experiment repeats each level (the run id then names the repeat). */
+  /** Whether the experiment repeats its run (the run id then names the repeat). */
   repeated: boolean;
 }
 
@@ -54,7 +54,7 @@ export async function createRunFolder(
 }
 
 function unitSuffix(spec: RunFolderSpec): string {
-  return (spec.unit.level !== null ? `-c${spec.unit.level}` : "") + (spec.repeated ? `-r${spec.unit.repeat}` : "");
+  return spec.repeated ? `-r${spec.unit.repeat}` : "";
 }
 
 /** Removes hidden creation folders and empty or manifest-less run folders of this spec and unit. */

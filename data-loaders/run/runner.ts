@@ -1,13 +1,14 @@
 // The runner: sends an experiment's requests, appends one row per finished request to the
 // journal, then finalises each run (Parquet + manifest).
 //
-// An experiment is one run per (sweep level, repeat) of its `load` (run/schedule.ts). Each run:
+// An experiment (or one cell of a grid, which the loader made an experiment of its own) is one
+// run per repeat of its `load` (run/schedule.ts). Each run:
 // * sends requests closed-loop (N workers) or open-loop (gamma arrivals, optional max in flight);
 //   `load.warmup` requests go first, closed-loop, and are stored with warmup = true;
 // * counts a request as done only after its row is in the journal (store/journal.ts: one
 //   writeSync per row, survives kill -9); the runner keeps no rows in memory, only one byte per
 //   request index (done or not), so memory stays flat however long the run;
-// * resumes a run of the same spec hash and (level, repeat) that stopped early: reads its journal,
+// * resumes a run of the same spec hash and repeat that stopped early: reads its journal,
 //   drops a truncated last line, sends only the missing indices, records the interruption. A
 //   resumed run's clock continues from its last journaled time (the downtime is not counted);
 // * retries retryable failures with backoff (run/attempt.ts) and pauses while the server is gone
@@ -20,7 +21,8 @@
 //   is `complete` with fewer requests than asked and a reason saying so (it is not resumed).
 //
 // One run reads as open → send → finish: open the run folder (new or resumed) and the server
-// (server/kinds.ts), send with the stop controller (run/stop.ts), the loops (run/loops.ts) and
+// (server/kinds.ts; with `servers`, a launched server is kept up for the next run that asks for
+// the same one: server/reuse.ts), send with the stop controller (run/stop.ts), the loops (run/loops.ts) and
 // the per-request sender (run/sender.ts), then close what sending used and decide the status.
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +33,7 @@ import { HealthWatch } from "../server/health-watch.ts";
 import { declaredServer, openServer, type OpenServer } from "../server/kinds.ts";
 import { withFingerprint } from "../server/facts.ts";
 import { StartFailed } from "../server/launch.ts";
+import type { ServerReuse } from "../server/reuse.ts";
 import { startTelemetry, type Telemetry } from "../server/telemetry.ts";
 import { listRuns } from "../store/folders.ts";
 import { Journal, type FsyncPolicy } from "../store/journal.ts";
@@ -66,8 +69,10 @@ export interface RunOptions {
   graceMs?: number;
   progress?: (label: string, total: number) => Progress;
   log?: (line: string) => void;
-  /** Start new runs for every (level, repeat), even complete ones (`tracker run <id>` of a fresh experiment). */
+  /** Start new runs for every repeat, even complete ones (`tracker run <id>` of a fresh experiment). */
   rerun?: boolean;
+  /** Keeps a launched server up for the next run with the same server (the cells of a grid); the caller closes it. */
+  servers?: ServerReuse;
   /** Journal fsync policy (default: at most once a second). */
   fsync?: FsyncPolicy;
 }
@@ -79,11 +84,11 @@ export interface RunResult {
 }
 
 export interface ExperimentResult extends RunResult {
-  /** Every run made or resumed, in (level, repeat) order; the fields above repeat the last one. */
+  /** Every run made or resumed, in repeat order; the fields above repeat the last one. */
   runs: RunResult[];
 }
 
-/** Runs (or resumes) every (level, repeat) of the experiment that is not complete. */
+/** Runs (or resumes) every repeat of the experiment that is not complete. */
 export async function runExperiment(exp: LoadedExperiment, opts: RunOptions): Promise<ExperimentResult> {
   const plans: UnitPlan[] = opts.rerun
     ? runUnits(exp.spec.load).map((unit) => ({ unit, action: "new", run: null }))
@@ -141,7 +146,7 @@ async function runUnit(
   writeManifest(run.dir, run.manifest);
   let server: OpenServer;
   try {
-    server = await openRunServer(exp, unit, run, log);
+    server = await openRunServer(exp, unit, run, opts.servers, log);
   } catch (e) {
     if (e instanceof StartFailed) run.manifest.launch = e.record;
     return finish(run, "failed", `server: ${(e as Error).message}`);
@@ -179,7 +184,7 @@ function resumeRun(exp: LoadedExperiment, dir: string, log: (line: string) => vo
   manifest.reason = null;
   manifest.finished_at = null;
   manifest.counts = { requests: total, done: state.doneCount, ok: state.ok, error: state.error };
-  log(`${exp.id}: resuming ${manifest.run_id} (${reason})`);
+  log(`${runLabel(exp)}: resuming ${manifest.run_id} (${reason})`);
   return { dir, manifest, state, total };
 }
 
@@ -207,7 +212,8 @@ async function newManifest(
     finished_at: null,
     counts: { requests: warmupCount(exp.spec.load) + exp.spec.requests, done: 0, ok: 0, error: 0 },
     environment: await captureEnvironmentWithGpus(log),
-    group: { level: unit.level, repeat: unit.repeat },
+    group: { level: null, repeat: unit.repeat },
+    ...(exp.cell ? { cell: { key: exp.cell.key, axes: exp.cell.axes } } : {}),
     interruptions: [],
   };
 }
@@ -217,10 +223,12 @@ async function openRunServer(
   exp: LoadedExperiment,
   unit: RunUnit,
   run: OpenRun,
+  servers: ServerReuse | undefined,
   log: (line: string) => void,
 ): Promise<OpenServer> {
   const { dir, manifest } = run;
-  const server = await openServer(exp.spec.server, { seed: exp.spec.workload.seed, runDir: dir, log });
+  const options = { seed: exp.spec.workload.seed, runDir: dir, log };
+  const server = await (servers ? servers.open(exp.spec.server, options) : openServer(exp.spec.server, options));
   manifest.server.kind = server.kind;
   manifest.server.endpoint = server.endpoints.join(" ");
   manifest.server.model = server.model;
@@ -229,7 +237,7 @@ async function openRunServer(
   writeManifest(dir, manifest);
   const pending = run.total - run.state.doneCount;
   log(
-    `${exp.id}: ${pending} of ${run.total} requests to ${server.model} at ${server.endpoints.join(", ")}` +
+    `${runLabel(exp)}: ${pending} of ${run.total} requests to ${server.model} at ${server.endpoints.join(", ")}` +
       `${server.simulated ? " (simulated)" : ""}, ${describeLoad(exp.spec.load, unit)}`,
   );
   return server;
@@ -252,7 +260,7 @@ function startSending(
     unitLabel(exp, unit),
     pending,
   );
-  const workers = closedLoopConcurrency(load, unit);
+  const workers = closedLoopConcurrency(load);
   const dispatcher = createDispatcher(workers ?? load.maxConcurrency ?? 1024);
   const t0 = performance.now();
   const clockOffset = run.state.lastMs;
@@ -290,7 +298,7 @@ function startSending(
 async function sendAll(exp: LoadedExperiment, unit: RunUnit, run: OpenRun, sending: Sending): Promise<void> {
   const { load, requests, workload } = exp.spec;
   const warmup = warmupCount(load);
-  const workers = closedLoopConcurrency(load, unit);
+  const workers = closedLoopConcurrency(load);
   if (warmup > 0) await closedLoop(sending.loop, 0, warmup, workers ?? load.maxConcurrency ?? 1);
   const times = openLoopTimesMs(load, requests, workload.seed + unit.repeat);
   if (times) await openLoop(sending.loop, warmup, run.total, times, load.maxConcurrency ?? Infinity);
@@ -318,7 +326,7 @@ async function finishRun(exp: LoadedExperiment, run: OpenRun, sending: Sending):
   const { done, ok } = manifest.counts;
   const journalPath = join(dir, JOURNAL_FILE);
   if (done > 0) await journalToParquet(journalPath, join(dir, PARQUET_FILE));
-  const resume = `\`tracker run ${exp.id}\` resumes it`;
+  const resume = `\`tracker run ${exp.id}${exp.cell ? ` --cell ${exp.cell.key}` : ""}\` resumes it`;
   if (done < total) {
     const abandoned = sending.sender.abandoned;
     const aborted = abandoned > 0 ? ` (${abandoned} unfinished in flight, sent again on resume)` : "";
@@ -345,11 +353,13 @@ function dropJournal(journalPath: string, result: RunResult): RunResult {
   return result;
 }
 
+/** The experiment, with its cell for a grid: `grid-id [model=gemma-3-1b,concurrency=16]`. */
+export function runLabel(exp: LoadedExperiment): string {
+  return exp.cell ? `${exp.id} [${exp.cell.key}]` : exp.id;
+}
+
 function unitLabel(exp: LoadedExperiment, unit: RunUnit): string {
-  const parts = [exp.id];
-  if (unit.level !== null) parts.push(`c=${unit.level}`);
-  if ((exp.spec.load.repeats ?? 1) > 1) parts.push(`#${unit.repeat + 1}`);
-  return parts.join(" ");
+  return (exp.spec.load.repeats ?? 1) > 1 ? `${runLabel(exp)} #${unit.repeat + 1}` : runLabel(exp);
 }
 
 function finish(run: OpenRun, status: Manifest["status"], reason: string | null): RunResult {

@@ -1,5 +1,6 @@
-// Load shapes: which runs an experiment's `load` asks for (sweep levels × repeats) and, for
-// open-loop loads, when each request is sent. Follows `vllm bench serve` (§4.5 of the vLLM
+// Load shapes: which runs an experiment's `load` asks for (its repeats; a sweep over levels is a
+// grid, one experiment per level: experiment/grid.ts) and, for open-loop loads, when each
+// request is sent. Follows `vllm bench serve` (§4.5 of the vLLM
 // reference): gaps between arrivals are Gamma(shape = burstiness, scale = 1/(rate·burstiness)),
 // so the mean gap is 1/rate; the cumulative times are then rescaled so that the last request is
 // sent exactly at N/rate. A linear ramp-up interpolates the rate per request index from startRps
@@ -9,23 +10,22 @@ import type { Experiment } from "../experiment/schema.ts";
 
 export type Load = Experiment["load"];
 
-/** One run of an experiment: a sweep level (null for a single-level load) and a repeat index. */
+/** One run of an experiment (or grid cell): its repeat index. */
 export interface RunUnit {
-  level: number | null;
   repeat: number;
 }
 
-/** The runs a load asks for: every concurrency level × `repeats`, in that order. */
+/** The runs a load asks for: one per repeat. */
 export function runUnits(load: Load): RunUnit[] {
-  const levels: (number | null)[] = Array.isArray(load.concurrency) ? load.concurrency : [null];
-  const repeats = load.repeats ?? 1;
-  return levels.flatMap((level) => Array.from({ length: repeats }, (_, repeat) => ({ level, repeat })));
+  return Array.from({ length: load.repeats ?? 1 }, (_, repeat) => ({ repeat }));
 }
 
-/** Closed-loop workers of a unit, or null for an open-loop load. */
-export function closedLoopConcurrency(load: Load, unit: RunUnit): number | null {
+/** Closed-loop workers, or null for an open-loop load. */
+export function closedLoopConcurrency(load: Load): number | null {
   if (load.concurrency === undefined) return null;
-  return unit.level ?? (load.concurrency as number);
+  // The loader made each level of a sweep a cell of its own (experiment/grid.ts).
+  if (Array.isArray(load.concurrency)) throw new Error("a sweep's levels are run as the cells of a grid");
+  return load.concurrency;
 }
 
 /** Warm-up requests before the measured ones (default 0). */
@@ -35,7 +35,7 @@ export function warmupCount(load: Load): number {
 
 /** A one-line description of the load for logs, e.g. "concurrency 32" or "rate 5/s (Poisson), max 64 in flight". */
 export function describeLoad(load: Load, unit: RunUnit): string {
-  const workers = closedLoopConcurrency(load, unit);
+  const workers = closedLoopConcurrency(load);
   const parts: string[] = [];
   if (workers !== null) parts.push(`concurrency ${workers}`);
   else {

@@ -312,10 +312,13 @@ function fingerprint(cachePath: string, inputs: Inputs): string {
         root,
       ));
   const parts = cachePath.split("/");
-  const stem = parts.at(-1)!.split(".")[0]!;
+  // `<id>.<ext>`: an id may hold dots (llama-3.2-1b), the extension does not.
+  const stem = parts.at(-1)!.replace(/\.[^.]*$/, "");
   const entry = parts.length >= 3 ? index.find((e) => e.id === stem) : undefined;
+  // A grid cell's settings come from its experiment's file; a grid's page shows its cells (in its entry).
+  const file = entry?.cell?.experiment ?? stem;
   return entry
-    ? hashJson({ code, env, data: entry, file: files[stem] ?? null })
+    ? hashJson({ code, env, data: entry, file: files[file] ?? null })
     : hashJson({ code, env, data: index, files });
 }
 

@@ -30,6 +30,8 @@ export interface EntryFacts {
   model?: string | null;
   /** Validation or run failure message. */
   error?: string | null;
+  grid?: ExperimentEntry["grid"];
+  cell?: ExperimentEntry["cell"];
 }
 
 /** The one place an experiment-index entry is built. */
@@ -46,6 +48,8 @@ export function indexEntry(facts: EntryFacts): ExperimentEntry {
     simulated: facts.simulated ?? false,
     model: facts.model ?? null,
     error: facts.error ?? null,
+    ...(facts.grid ? { grid: facts.grid } : {}),
+    ...(facts.cell ? { cell: facts.cell } : {}),
   };
 }
 

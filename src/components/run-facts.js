@@ -38,6 +38,12 @@ export function RunFacts(m) {
                 <dd>${level}</dd>`
             : null
         }
+        ${
+          m.cell
+            ? html`<dt>grid cell</dt>
+                <dd>${m.cell.key}</dd>`
+            : null
+        }
         <dt>spec hash</dt>
         <dd>${m.specHash}</dd>
         <dt>prompt hash</dt>

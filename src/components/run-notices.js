@@ -12,7 +12,11 @@ export function RunNotices({ id, entry, manifest, digest }) {
   const pre = (text) => html`<pre style="white-space: pre-wrap">${text}</pre>`;
   if (!entry) add("warning", null, html`No experiment <code>${id}</code> in the results index.`);
   if (entry?.error)
-    add("caution", entry.state === "invalid" ? "Invalid experiment file" : "Run failed", pre(entry.error));
+    add(
+      "caution",
+      entry.state === "invalid" ? "Invalid experiment file" : entry.grid ? "Cells failed" : "Run failed",
+      pre(entry.error),
+    );
   if (m?.status === "failed" && m.reason && m.reason !== entry?.error) add("caution", "Run failed", pre(m.reason));
   if (entry?.state === "stale" && m) {
     add(
@@ -67,6 +71,7 @@ export function RunNotices({ id, entry, manifest, digest }) {
       not available.`,
     );
   }
-  if (entry && !m && entry.state !== "invalid") add("note", null, "No runs yet for this experiment.");
+  // A grid has no run of its own: its cells' runs are in its table.
+  if (entry && !m && entry.state !== "invalid" && !entry.grid) add("note", null, "No runs yet for this experiment.");
   return notices;
 }

@@ -17,9 +17,14 @@ export function ServerStartup(launch, { source, breakdown = [] }) {
   const failure = launch.failure ? html` and it <b>failed</b>: ${launch.failure}` : "";
   const weights = launch.weights_load_s != null ? ` (weights ${formatDuration(launch.weights_load_s)})` : "";
   const memory = `${formatNumber(launch.gpu_memory_before_mib, 0)} → ${formatNumber(launch.gpu_memory_after_mib, 0)} MiB`;
+  // A grid's cells with the same server share one start: this run found it running.
+  const shared = launch.started_by_run
+    ? html` for run <code>${launch.started_by_run}</code> (an earlier cell with the same server), and kept it running
+        for this one`
+    : "";
   return html`<h2>Server start-up</h2>
     <p>
-      The tracker started the server with <code>${launch.command}</code>${failure}. Model load took
+      The tracker started the server with <code>${launch.command}</code>${shared}${failure}. Model load took
       <b>${formatDuration(launch.load_time_s)}</b>${weights}; KV cache holds ${formatNumber(launch.kv_cache_tokens, 0)}
       tokens, for at most ${formatNumber(launch.max_concurrency, 1)} requests at full length.
     </p>

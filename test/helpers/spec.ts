@@ -4,8 +4,8 @@
 // so it is given as source. For a file that must be malformed, use `writeExperiment` (temp.ts).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { loadExperiment, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
-import type { ExperimentInput } from "../../data-loaders/experiment/schema.ts";
+import { loadExperiment, loadExperimentCells, type LoadedExperiment } from "../../data-loaders/experiment/load.ts";
+import type { ExperimentFileInput, ExperimentInput } from "../../data-loaders/experiment/schema.ts";
 import { PROJECT } from "./temp.ts";
 
 /** zod source for `quality.schema`; the experiment file imports `z`. */
@@ -14,7 +14,7 @@ export interface ZodSource {
 }
 
 export type TestQuality = Omit<NonNullable<ExperimentInput["quality"]>, "schema"> & { schema: ZodSource };
-export type TestSpec = Omit<ExperimentInput, "quality"> & { quality?: TestQuality };
+export type TestSpec = Omit<ExperimentFileInput, "quality"> & { quality?: TestQuality };
 
 /** The candidate-evaluation answer the simulator's candidate prompts are answered with. */
 export const CANDIDATE_ANSWER: ZodSource = {
@@ -76,6 +76,11 @@ export function writeSpec(dir: string, id: string, spec: TestSpec): string {
 /** Writes the experiment file and loads it, as the tracker does. */
 export function loadSpec(dir: string, id: string, spec: TestSpec): Promise<LoadedExperiment> {
   return loadExperiment(writeSpec(dir, id, spec));
+}
+
+/** Writes the experiment file of a grid (or a sweep) and loads its cells, as the tracker does. */
+export function loadSpecCells(dir: string, id: string, spec: TestSpec): Promise<LoadedExperiment[]> {
+  return loadExperimentCells(writeSpec(dir, id, spec));
 }
 
 /** runExperiment options that keep the console quiet (no progress bar, no log lines). */

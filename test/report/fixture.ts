@@ -32,6 +32,7 @@ export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentI
     finishedAt: null,
     concurrency: 4,
     level: null,
+    cell: null,
     repeat: 0,
     counts: { requests: 100, done: 100, ok: 100, error: 0 },
     hasRows: true,

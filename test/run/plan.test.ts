@@ -1,15 +1,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planExperiments, writeExperimentIndex } from "../../data-loaders/run/plan.ts";
+import { hashJson } from "../../data-loaders/experiment/hash.ts";
+import { chooseRuns, planExperiments, planGrids, runOrder, writeExperimentIndex } from "../../data-loaders/run/plan.ts";
 import type { LoadedExperiment } from "../../data-loaders/experiment/load.ts";
 import { writeManifest } from "../../data-loaders/store/manifest.ts";
 import { ROW_SCHEMA_VERSION } from "../../data-loaders/store/schemas/request-row.ts";
 import { type Manifest } from "../../data-loaders/store/schemas/manifest.ts";
-import { loadSpec, simulatedSpec } from "../helpers/spec.ts";
+import { loadSpec, loadSpecCells, simulatedSpec } from "../helpers/spec.ts";
 import { tempDir } from "../helpers/temp.ts";
 
-describe("plan: sweeps, partial runs, client-bound flags", () => {
+describe("plan: repeats, partial runs, client-bound flags", () => {
   const tmp = tempDir("plan");
   afterAll(() => tmp.cleanup());
   let exp: LoadedExperiment;
@@ -45,7 +46,7 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
   }
 
   beforeAll(async () => {
-    exp = await loadSpec(tmp.dir, "sw", simulatedSpec({ requests: 6, load: { concurrency: [1, 4], repeats: 2 } }));
+    exp = await loadSpec(tmp.dir, "rep", simulatedSpec({ requests: 6, load: { concurrency: 2, repeats: 2 } }));
   });
 
   const stateIn = (root: string) => planExperiments([exp], root, () => {})[0]!;
@@ -53,46 +54,32 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
   it("pending without runs; stale with only runs of another spec", () => {
     const root = join(tmp.dir, "r1");
     expect(stateIn(root).state).toBe("pending");
-    run(root, { spec_hash: "f".repeat(64), group: { level: 1, repeat: 0 } });
+    run(root, { spec_hash: "f".repeat(64), group: { level: null, repeat: 0 } });
     expect(stateIn(root).state).toBe("stale");
-    expect(stateIn(root).units.map((u) => u.action)).toEqual(["new", "new", "new", "new"]);
+    expect(stateIn(root).units.map((u) => u.action)).toEqual(["new", "new"]);
   });
 
-  it("fresh only when every (level, repeat) of the current spec is complete", () => {
+  it("fresh only when every repeat of the current spec is complete", () => {
     const root = join(tmp.dir, "r2");
-    const groups = [
-      { level: 1, repeat: 0 },
-      { level: 1, repeat: 1 },
-      { level: 4, repeat: 0 },
-      { level: 4, repeat: 1 },
-    ];
-    for (const [k, group] of groups.entries()) {
-      run(root, { group });
-      const p = stateIn(root);
-      if (k < 3) {
-        expect(p.state).toBe("partial");
-        expect(p.reason).toBe(`${k + 1} of 4 runs done`);
-      } else expect(p.state).toBe("fresh");
-    }
+    run(root, { group: { level: null, repeat: 0 } });
+    expect([stateIn(root).state, stateIn(root).reason]).toEqual(["partial", "1 of 2 runs done"]);
+    run(root, { group: { level: null, repeat: 1 } });
+    expect(stateIn(root).state).toBe("fresh");
     // a complete run of another spec hash never counts
     const other = join(tmp.dir, "r2b");
-    for (const group of groups.slice(0, 3)) run(other, { group });
-    run(other, { group: groups[3], spec_hash: "e".repeat(64) });
+    run(other, { group: { level: null, repeat: 0 } });
+    run(other, { group: { level: null, repeat: 1 }, spec_hash: "e".repeat(64) });
     expect(stateIn(other).state).toBe("partial");
   });
 
   it("a run that stopped early is resumed (partial); a failed run without a journal is failed and re-run as new", () => {
     const root = join(tmp.dir, "r3");
-    run(root, { group: { level: 1, repeat: 0 } });
-    const killed = run(root, { group: { level: 1, repeat: 1 }, status: "running" }, true);
-    const gone = run(root, { group: { level: 4, repeat: 0 }, status: "failed", reason: "server gone" }, true);
-    run(root, { group: { level: 4, repeat: 1 }, status: "failed", reason: "all 6 requests failed" });
+    const killed = run(root, { group: { level: null, repeat: 0 }, status: "running" }, true);
+    run(root, { group: { level: null, repeat: 1 }, status: "failed", reason: "all 6 requests failed" });
     const p = stateIn(root);
     expect(p.state).toBe("partial");
     expect(p.units.map((u) => [u.action, u.run?.runId ?? null])).toEqual([
-      ["complete", expect.any(String)],
       ["resume", killed],
-      ["resume", gone],
       ["new", expect.any(String)],
     ]);
     const index = writeExperimentIndex(root, [p], []);
@@ -107,7 +94,7 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
 
   it("failed when no run is resumable and the latest of a unit failed", () => {
     const root = join(tmp.dir, "r4");
-    run(root, { group: { level: 1, repeat: 0 }, status: "failed", reason: "server: cannot reach" });
+    run(root, { group: { level: null, repeat: 0 }, status: "failed", reason: "server: cannot reach" });
     const p = stateIn(root);
     expect([p.state, p.reason]).toEqual(["failed", "server: cannot reach"]);
   });
@@ -132,8 +119,182 @@ describe("plan: sweeps, partial runs, client-bound flags", () => {
       client_bound: bound,
       reason: bound ? "event loop lag" : null,
     });
-    const bound = run(root, { group: { level: 1, repeat: 0 }, self_check: selfCheck(true) });
-    run(root, { group: { level: 1, repeat: 1 }, self_check: selfCheck(false) });
+    const bound = run(root, { group: { level: null, repeat: 0 }, self_check: selfCheck(true) });
+    run(root, { group: { level: null, repeat: 1 }, self_check: selfCheck(false) });
     expect(stateIn(root).clientBound.map((r) => r.runId)).toEqual([bound]);
+  });
+});
+
+describe("plan: grids", () => {
+  const tmp = tempDir("plan-grid");
+  afterAll(() => tmp.cleanup());
+  let n = 0;
+  const GEMMA = { server: { simulate: "gemma-3-1b@rtx-4080" as const } };
+  const gridSpec = (concurrency: number[], models: Record<string, object> = { llama: {}, gemma: GEMMA }) =>
+    simulatedSpec({ requests: 6, grid: { model: models, concurrency } });
+
+  /** A complete run of a cell, as the runner stores it. */
+  function cellRun(root: string, cell: LoadedExperiment, over: Partial<Manifest> = {}): string {
+    const hash = over.spec_hash ?? cell.specHash;
+    const runId = `20260101-0001${String(n).padStart(2, "0")}Z-${hash.slice(0, 8)}`;
+    const started = `2026-01-01T00:01:${String(n++).padStart(2, "0")}Z`;
+    const dir = join(root, cell.id, runId);
+    mkdirSync(dir, { recursive: true });
+    writeManifest(dir, {
+      row_schema_version: ROW_SCHEMA_VERSION,
+      tracker_version: "t",
+      run_id: runId,
+      experiment_id: cell.id,
+      source: "simulated",
+      status: "complete",
+      reason: null,
+      spec_hash: hash,
+      prompt_hash: cell.promptHash,
+      spec: cell.resolvedSpec,
+      server: { kind: "simulate", endpoint: "", model: "m", profile: null },
+      started_at: started,
+      finished_at: started,
+      counts: { requests: 6, done: 6, ok: 6, error: 0 },
+      environment: { node: "v", os: "o", cpu: "c", host: "h", git_commit: null, git_dirty: null },
+      group: { level: null, repeat: 0 },
+      cell: { key: cell.cell!.key, axes: cell.cell!.axes },
+      ...over,
+    });
+    return runId;
+  }
+
+  it("a grid is fresh when every cell is; a new cell alone is pending; a removed cell keeps its runs", async () => {
+    const root = join(tmp.dir, "g1");
+    const before = await loadSpecCells(tmp.dir, "g", gridSpec([2, 4]));
+    const runs = before.map((c) => cellRun(root, c));
+    const [grid] = planGrids(
+      planExperiments(before, root, () => {}),
+      root,
+      () => {},
+    );
+    expect([grid!.state, grid!.reason, grid!.removed]).toEqual(["fresh", null, []]);
+
+    // concurrency 4 replaced by 8: the cells at 2 stay fresh, those at 8 are pending, those at 4 removed
+    const after = await loadSpecCells(tmp.dir, "g", gridSpec([2, 8]));
+    const plan = planExperiments(after, root, () => {});
+    expect(plan.map((p) => [p.experiment.cell!.key, p.state])).toEqual([
+      ["model=llama,concurrency=2", "fresh"],
+      ["model=llama,concurrency=8", "pending"],
+      ["model=gemma,concurrency=2", "fresh"],
+      ["model=gemma,concurrency=8", "pending"],
+    ]);
+    const [changed] = planGrids(plan, root, () => {});
+    expect([changed!.state, changed!.reason]).toEqual(["partial", "2 of 4 cells fresh (2 fresh, 2 pending)"]);
+    expect(changed!.removed.map((r) => [r.key, r.id, r.shown.runId])).toEqual([
+      ["model=llama,concurrency=4", "g_model-llama_concurrency-4", runs[1]],
+      ["model=gemma,concurrency=4", "g_model-gemma_concurrency-4", runs[3]],
+    ]);
+    expect(chooseRuns(plan, []).chosen.map((p) => p.experiment.cell!.key)).toEqual([
+      "model=llama,concurrency=8",
+      "model=gemma,concurrency=8",
+    ]);
+
+    // the index: the grid's entry, then each cell's (removed ones too)
+    const index = writeExperimentIndex(root, plan, []);
+    const [parent, ...cells] = index.experiments;
+    expect(parent).toMatchObject({ id: "g", state: "partial", run_id: null, spec: null, model: null, error: null });
+    expect(parent!.grid!.axes).toEqual([
+      { name: "model", values: ["llama", "gemma"] },
+      { name: "concurrency", values: [2, 8] },
+    ]);
+    expect(parent!.grid!.cells.map((c) => [c.key, c.state])).toEqual([
+      ["model=llama,concurrency=2", "fresh"],
+      ["model=llama,concurrency=8", "pending"],
+      ["model=gemma,concurrency=2", "fresh"],
+      ["model=gemma,concurrency=8", "pending"],
+      ["model=llama,concurrency=4", "removed"],
+      ["model=gemma,concurrency=4", "removed"],
+    ]);
+    expect(cells.map((c) => c.id)).toEqual(parent!.grid!.cells.map((c) => c.id));
+    expect(cells[0]).toMatchObject({
+      id: "g_model-llama_concurrency-2",
+      title: "test · model=llama,concurrency=2",
+      state: "fresh",
+      run_id: runs[0],
+      spec_hash: after[0]!.specHash,
+      cell: { experiment: "g", key: "model=llama,concurrency=2", axes: { model: "llama", concurrency: 2 } },
+    });
+    expect(cells[4]).toMatchObject({ state: "removed", run_id: runs[1], spec_hash: before[1]!.specHash });
+  });
+
+  it("a renamed variant keeps its runs (same spec); a changed one is stale; a failed cell does not fail the others", async () => {
+    const root = join(tmp.dir, "g2");
+    const before = await loadSpecCells(tmp.dir, "h", gridSpec([2]));
+    cellRun(root, before[0]!);
+    cellRun(root, before[1]!, { status: "failed", reason: "server: out of memory" });
+    const renamed = await loadSpecCells(tmp.dir, "h", gridSpec([2], { llama: {}, "gemma-1b": GEMMA }));
+    const plan = planExperiments(renamed, root, () => {});
+    expect(plan.map((p) => [p.state, p.reason])).toEqual([
+      ["fresh", null],
+      ["failed", "server: out of memory"],
+    ]);
+    const [grid] = planGrids(plan, root, () => {});
+    expect([grid!.state, grid!.removed]).toEqual(["failed", []]);
+    expect(writeExperimentIndex(root, plan, []).experiments[0]!.error).toBe("1 of 2 cells fresh (1 fresh, 1 failed)");
+    // a change of the base makes every cell stale (runs of an older spec), none removed
+    const changed = await loadSpecCells(tmp.dir, "h", { ...gridSpec([2]), requests: 7 });
+    const stale = planExperiments(changed, root, () => {});
+    expect(stale.map((p) => p.state)).toEqual(["stale", "stale"]);
+    expect(planGrids(stale, root, () => {})[0]!.removed).toEqual([]);
+  });
+
+  it("runs of a sweep stored before grids are its cells' runs", async () => {
+    const root = join(tmp.dir, "g3");
+    const cells = await loadSpecCells(tmp.dir, "sw", simulatedSpec({ requests: 6, load: { concurrency: [1, 4] } }));
+    const stored = { ...cells[0]!.resolvedSpec, load: { concurrency: [1, 4] } };
+    for (const level of [1, 4])
+      cellRun(root, cells[0]!, {
+        spec: stored,
+        spec_hash: hashJson(stored),
+        group: { level, repeat: 0 },
+        cell: undefined,
+      });
+    expect(planExperiments(cells, root, () => {}).map((p) => p.state)).toEqual(["fresh", "fresh"]);
+  });
+
+  it("tracker run <id> runs a grid's missing cells (all again when fresh); --cell picks cells", async () => {
+    const root = join(tmp.dir, "g4");
+    const cells = await loadSpecCells(tmp.dir, "k", gridSpec([2, 4]));
+    cellRun(root, cells[0]!);
+    cellRun(root, cells[1]!);
+    const plan = planExperiments(cells, root, () => {});
+    const keys = (r: ReturnType<typeof chooseRuns>) => r.chosen.map((p) => p.experiment.cell!.key);
+    expect(keys(chooseRuns(plan, ["k"]))).toEqual(["model=gemma,concurrency=2", "model=gemma,concurrency=4"]);
+    expect(keys(chooseRuns(plan, ["k"], ["model=llama"]))).toEqual([
+      "model=llama,concurrency=2",
+      "model=llama,concurrency=4",
+    ]);
+    expect(keys(chooseRuns(plan, ["k"], ["concurrency=4", "model=llama"]))).toEqual([
+      "model=llama,concurrency=4",
+      "model=gemma,concurrency=4",
+      "model=llama,concurrency=2",
+    ]);
+    expect(chooseRuns(plan, ["k"], ["model=qwen"]).problems[0]).toMatch(/^k: --cell model=qwen: no cell matches/);
+    expect(chooseRuns(plan, [], ["model=llama"]).problems[0]).toMatch(/give their ids/);
+    for (const c of cells.slice(2)) cellRun(root, c);
+    const fresh = planExperiments(cells, root, () => {});
+    expect(keys(chooseRuns(fresh, ["k"]))).toHaveLength(4);
+    expect(chooseRuns(fresh, []).chosen).toEqual([]);
+  });
+
+  it("runs cells launching the same server one after another", async () => {
+    const launch = (model: string) => ({ server: { launch: { command: "vllm", model } } });
+    const cells = await loadSpecCells(
+      tmp.dir,
+      "l",
+      simulatedSpec({ grid: { concurrency: [1, 2], model: { a: launch("a"), b: launch("b") } } }),
+    );
+    const plan = planExperiments(cells, join(tmp.dir, "none"), () => {});
+    expect(runOrder(plan).map((p) => p.experiment.cell!.key)).toEqual([
+      "concurrency=1,model=a",
+      "concurrency=2,model=a",
+      "concurrency=1,model=b",
+      "concurrency=2,model=b",
+    ]);
   });
 });

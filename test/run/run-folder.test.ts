@@ -31,11 +31,11 @@ function manifest(runId: string): Manifest {
 describe("createRunFolder", () => {
   const tmp = tempDir("run-folder");
   afterAll(() => tmp.cleanup());
-  const spec = (level: number | null): RunFolderSpec => ({
+  const spec = (repeat: number | null): RunFolderSpec => ({
     experimentId: "exp",
     specHash: HASH,
-    unit: { level, repeat: 0 },
-    repeated: false,
+    unit: { repeat: repeat ?? 0 },
+    repeated: repeat !== null,
   });
 
   it("makes the folder with its manifest in one rename, and removes only this run's leftovers", async () => {
@@ -45,11 +45,11 @@ describe("createRunFolder", () => {
       mkdirSync(join(folder, name), { recursive: true });
       for (const [file, text] of Object.entries(files)) writeFileSync(join(folder, name, file), text);
     };
-    make("20250101-000000Z-ab12cd34-c4"); // empty, same spec and level: removed
-    make(".20250101-000001Z-ab12cd34-c4.creating", { "manifest.json.tmp": "{" }); // killed creation: removed
-    make("20250101-000002Z-ab12cd34-c4-2", { "journal.jsonl": "{}\n" }); // holds data: left alone
-    make("20250101-000003Z-ab12cd34-c8"); // another level: not this run
-    make("20250101-000004Z-ffffffff-c4"); // another spec: not this run
+    make("20250101-000000Z-ab12cd34-r4"); // empty, same spec and repeat: removed
+    make(".20250101-000001Z-ab12cd34-r4.creating", { "manifest.json.tmp": "{" }); // killed creation: removed
+    make("20250101-000002Z-ab12cd34-r4-2", { "journal.jsonl": "{}\n" }); // holds data: left alone
+    make("20250101-000003Z-ab12cd34-r8"); // another repeat: not this run
+    make("20250101-000004Z-ffffffff-r4"); // another spec: not this run
     const lines: string[] = [];
     const seen: string[] = [];
     const made = await createRunFolder(
@@ -61,20 +61,20 @@ describe("createRunFolder", () => {
       },
       (l) => lines.push(l),
     );
-    expect(made.runId).toMatch(/^\d{8}-\d{6}Z-ab12cd34-c4$/);
+    expect(made.runId).toMatch(/^\d{8}-\d{6}Z-ab12cd34-r4$/);
     expect(JSON.parse(readFileSync(join(made.dir, "manifest.json"), "utf8")).run_id).toBe(made.runId);
     expect(seen.some((name) => name.endsWith(".creating"))).toBe(false);
     expect(readdirSync(folder).sort()).toEqual(
       [
         made.runId,
-        "20250101-000002Z-ab12cd34-c4-2",
-        "20250101-000003Z-ab12cd34-c8",
-        "20250101-000004Z-ffffffff-c4",
+        "20250101-000002Z-ab12cd34-r4-2",
+        "20250101-000003Z-ab12cd34-r8",
+        "20250101-000004Z-ffffffff-r4",
       ].sort(),
     );
     expect(lines.filter((l) => l.includes("removed"))).toHaveLength(2);
     expect(lines.join("\n")).toContain(
-      "20250101-000002Z-ab12cd34-c4-2 has no manifest but holds journal.jsonl: left alone",
+      "20250101-000002Z-ab12cd34-r4-2 has no manifest but holds journal.jsonl: left alone",
     );
   });
 

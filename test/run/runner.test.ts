@@ -9,7 +9,7 @@ import { REQUEST_COLUMNS } from "../../data-loaders/store/schemas/request-row.ts
 import { perWorker } from "../../data-loaders/metrics/workers.ts";
 import { planExperiments } from "../../data-loaders/run/plan.ts";
 import { startSimulator } from "../../data-loaders/sim/simulator.ts";
-import { QUIET, loadSpec, simulatedSpec, urlSpec } from "../helpers/spec.ts";
+import { QUIET, loadSpec, loadSpecCells, simulatedSpec, urlSpec } from "../helpers/spec.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 type Row = Record<string, unknown> & { request_index: number; worker: number; attempts: number };
@@ -140,32 +140,47 @@ describe("runner against the simulator, through the store", () => {
     expect(workers.reduce((n, w) => n + w.requests, 0)).toBe(8);
   });
 
-  it("a sweep makes one grouped run per level and repeat; the plan is fresh only when all are complete", async () => {
-    const exp = await loadSpec(
+  it("a sweep's cells each make one run per repeat, stored with their cell; the plan is fresh only when all are complete", async () => {
+    const cells = await loadSpecCells(
       tmp.dir,
       "sweep",
       simulatedSpec({ requests: 6, load: { concurrency: [1, 3], repeats: 2 } }),
     );
     const results = join(tmp.dir, "results");
-    const { runs } = await runExperiment(exp, { resultsRoot: results, ...QUIET });
-    expect(runs.map((r) => r.manifest.group)).toEqual([
-      { level: 1, repeat: 0 },
-      { level: 1, repeat: 1 },
-      { level: 3, repeat: 0 },
-      { level: 3, repeat: 1 },
+    const runs = [];
+    for (const cell of cells) runs.push(...(await runExperiment(cell, { resultsRoot: results, ...QUIET })).runs);
+    expect(runs.map((r) => [r.manifest.cell, r.manifest.group])).toEqual([
+      [
+        { key: "concurrency=1", axes: { concurrency: 1 } },
+        { level: null, repeat: 0 },
+      ],
+      [
+        { key: "concurrency=1", axes: { concurrency: 1 } },
+        { level: null, repeat: 1 },
+      ],
+      [
+        { key: "concurrency=3", axes: { concurrency: 3 } },
+        { level: null, repeat: 0 },
+      ],
+      [
+        { key: "concurrency=3", axes: { concurrency: 3 } },
+        { level: null, repeat: 1 },
+      ],
     ]);
     expect(new Set(runs.map((r) => r.runId)).size).toBe(4);
-    for (const run of runs) {
+    for (const [i, run] of runs.entries()) {
+      const cell = cells[Math.floor(i / 2)]!;
       expect(run.manifest.status).toBe("complete");
-      expect(run.manifest.spec_hash).toBe(exp.specHash);
+      expect(run.manifest.spec_hash).toBe(cell.specHash);
+      expect(run.runId).toMatch(new RegExp(`-${cell.specHash.slice(0, 8)}-r${i % 2}$`));
       const rows = await parquetRows(run.dir);
       expect(rows).toHaveLength(6);
-      expect(new Set(rows.map((r) => r.worker)).size).toBe(run.manifest.group!.level);
+      expect(new Set(rows.map((r) => r.worker)).size).toBe(cell.spec.load.concurrency);
       expect(rows.map((r) => r.prompt_id)).toEqual((await parquetRows(runs[0]!.dir)).map((r) => r.prompt_id));
     }
-    expect(planExperiments([exp], results)[0]!.state).toBe("fresh");
+    expect(planExperiments(cells, results).map((p) => p.state)).toEqual(["fresh", "fresh"]);
     // nothing left to run
-    expect((await runExperiment(exp, { resultsRoot: results, ...QUIET })).runs).toEqual([]);
+    expect((await runExperiment(cells[1]!, { resultsRoot: results, ...QUIET })).runs).toEqual([]);
   });
 
   it("retries 5xx with backoff, records attempts, and keeps only the successful attempt's timings", async () => {

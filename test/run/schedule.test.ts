@@ -86,19 +86,12 @@ describe("gamma arrivals (vLLM bench serve --request-rate --burstiness)", () => 
 describe("run units of a load", () => {
   const parse = (load: unknown) => experimentSchema.shape.load.parse(load);
 
-  it("a fixed concurrency is one run; a sweep is one run per level × repeats, in order", () => {
-    expect(runUnits(parse({ concurrency: 8 }))).toEqual([{ level: null, repeat: 0 }]);
-    const sweep = parse({ concurrency: [1, 4, 16], repeats: 2 });
-    expect(runUnits(sweep)).toEqual([
-      { level: 1, repeat: 0 },
-      { level: 1, repeat: 1 },
-      { level: 4, repeat: 0 },
-      { level: 4, repeat: 1 },
-      { level: 16, repeat: 0 },
-      { level: 16, repeat: 1 },
-    ]);
-    expect(closedLoopConcurrency(sweep, { level: 4, repeat: 1 })).toBe(4);
-    expect(closedLoopConcurrency(parse({ rate: 5 }), { level: null, repeat: 0 })).toBeNull();
+  it("a load is one run per repeat; a sweep's levels are grid cells, never units", () => {
+    expect(runUnits(parse({ concurrency: 8 }))).toEqual([{ repeat: 0 }]);
+    expect(runUnits(parse({ concurrency: 8, repeats: 3 }))).toEqual([{ repeat: 0 }, { repeat: 1 }, { repeat: 2 }]);
+    expect(closedLoopConcurrency(parse({ concurrency: 8 }))).toBe(8);
+    expect(closedLoopConcurrency(parse({ rate: 5 }))).toBeNull();
+    expect(() => closedLoopConcurrency(parse({ concurrency: [1, 4] }))).toThrow(/cells of a grid/);
   });
 
   it("validation names the field", () => {

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { HOSTILE_ANSWER } from "./fixture-store.ts";
+import { GRID, HOSTILE_ANSWER } from "./fixture-store.ts";
 import { PROJECT, buildFixtureSite, type BuiltSite } from "./site-build.ts";
 import { serveStatic, type StaticServer } from "./static-server.ts";
 
@@ -98,6 +98,24 @@ const EXPECTED: Record<string, string[]> = {
     "Throughput vs concurrency",
     "run-s2",
   ],
+  "/experiments/study": [
+    "Grid study",
+    "Cells",
+    "model (gemma-3-1b, llama-3.2-1b) × concurrency (2, 4)",
+    "llama-3.2-1b",
+    "run-g4",
+    "out of memory",
+    "no longer in the file; runs kept",
+    "Throughput vs concurrency",
+  ],
+  [`/experiments/${GRID.cells.gemma4}`]: [
+    "Grid study · model=gemma-3-1b,concurrency=4",
+    "a run of its own, with its own spec hash",
+    "npx tracker run study --cell model=gemma-3-1b,concurrency=4",
+    "grid cell",
+    "Output tokens per second over time",
+  ],
+  [`/experiments/${GRID.cells.removed}`]: ["It is no longer in the experiment file", "run-g8"],
 };
 
 interface Visit {
@@ -188,6 +206,17 @@ describe.skipIf(!runs)("site in Chromium", () => {
     const alpha = await visit("/experiments/alpha");
     expect(await alpha.page.locator("h1 .badge--simulated").count()).toBe(1);
     await alpha.page.context().close();
+  });
+
+  test("the grid's table links each cell to its page", async () => {
+    const { page } = await visit("/experiments/study");
+    const rows = page.locator("table.grid-cells tbody tr");
+    expect(await rows.count()).toBe(5);
+    expect(await page.locator("tr.grid-cell--removed").count()).toBe(1);
+    await rows.nth(1).getByRole("link", { name: "run-g4" }).click();
+    await page.getByText("Grid study · model=gemma-3-1b,concurrency=4").first().waitFor({ timeout: 10_000 });
+    expect(page.url()).toContain(`/experiments/${GRID.cells.gemma4}`);
+    await page.context().close();
   });
 
   test("choosing another baseline changes the comparison", async () => {

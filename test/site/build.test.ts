@@ -8,6 +8,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { pageDataBytes } from "../../data-loaders/bench/site.ts";
 import { buildSite } from "../../data-loaders/site/build.ts";
+import { GRID } from "./fixture-store.ts";
 import { PROJECT, buildFixtureSite, scratchDir, type BuiltSite } from "./site-build.ts";
 
 /** XML namespace identifiers: URIs in the bundled libraries that are never fetched. */
@@ -123,6 +124,12 @@ describe("observable build over a fixture store", () => {
       ["epsilon", "invalid"],
       ["zeta", "fresh"],
       ["sweep", "fresh"],
+      ["study", "failed"],
+      [GRID.cells.gemma2, "fresh"],
+      [GRID.cells.gemma4, "fresh"],
+      [GRID.cells.llama2, "failed"],
+      [GRID.cells.llama4, "pending"],
+      [GRID.cells.removed, "removed"],
     ]);
     const alpha = data.runs.find((r) => r.runId === "run-a")!;
     expect(alpha.figures).toMatchObject({ requests: 30, successRate: 29 / 30 });
@@ -165,8 +172,61 @@ describe("observable build over a fixture store", () => {
     expect(counts).toEqual([
       { experiment_id: "alpha", n: 30 },
       { experiment_id: "beta", n: 12 },
+      { experiment_id: "study", n: 48 },
       { experiment_id: "sweep", n: 32 },
     ]);
+  });
+
+  test("a grid: its page holds the table of its cells; each cell has a page and is a run the other pages pick", () => {
+    for (const { id } of site.fixture.cells)
+      expect(existsSync(join(site.outDir, "experiments", `${id}.html`)), id).toBe(true);
+    // the sidebar lists the grid, not its cells
+    const gridHtml = readFileSync(join(site.outDir, "experiments", "study.html"), "utf8");
+    expect(gridHtml).toContain(GRID.title);
+    expect(gridHtml).not.toContain(`${GRID.title} · model=`);
+    type Cell = { id: string; key: string; state: string; runId: string | null; error: string | null };
+    type GridPage = {
+      digest: unknown;
+      grid: { axes: { name: string }[]; cells: (Cell & { figures: { requests: number } | null })[] };
+    };
+    const page = loaded<GridPage>("experiments/study.json");
+    expect(page.digest).toBeNull();
+    expect(page.grid.axes.map((a) => a.name)).toEqual(["model", "concurrency"]);
+    expect(page.grid.cells.map((c) => [c.key, c.state, c.runId, c.figures?.requests ?? null])).toEqual([
+      ["model=gemma-3-1b,concurrency=2", "fresh", "run-g2", 16],
+      ["model=gemma-3-1b,concurrency=4", "fresh", "run-g4", 16],
+      ["model=llama-3.2-1b,concurrency=2", "failed", "run-l2", null],
+      ["model=llama-3.2-1b,concurrency=4", "pending", null, null],
+      ["model=gemma-3-1b,concurrency=8", "removed", "run-g8", 16],
+    ]);
+    expect(page.grid.cells[2]!.error).toMatch(/out of memory/);
+    const cell = loaded<{ cellOf: { experiment: string; key: string }; digest: { runId: string }; runs: unknown[] }>(
+      `experiments/${GRID.cells.gemma4}.json`,
+    );
+    expect([cell.cellOf.experiment, cell.cellOf.key, cell.digest.runId, cell.runs.length]).toEqual([
+      "study",
+      "model=gemma-3-1b,concurrency=4",
+      "run-g4",
+      1,
+    ]);
+    // Compare: each cell with figures is a run to pick; a grid's sweep is one line per model
+    const compare = loaded<{ runs: { id: string }[]; sweeps: { title: string; concurrency: number }[] }>(
+      "compare.json",
+    );
+    expect(compare.runs.map((r) => r.id)).toEqual(
+      expect.arrayContaining([GRID.cells.gemma2, GRID.cells.gemma4, GRID.cells.removed]),
+    );
+    expect(compare.runs.map((r) => r.id)).not.toContain("study");
+    const line = compare.sweeps.filter((s) => s.title === "Grid study (model=gemma-3-1b)");
+    expect(line.map((s) => s.concurrency).sort((a, b) => a - b)).toEqual([2, 4, 8]);
+    // Projections and the matrix: cells are runs like any other
+    const projections = loaded<{ runs: { id: string }[] }>("projections.json");
+    expect(projections.runs.map((r) => r.id)).toEqual(expect.arrayContaining([GRID.cells.gemma2, GRID.cells.gemma4]));
+    const matrix = loaded<{
+      matrix: { cells: Record<string, Record<string, { kind: string; runId: string | null }>> };
+    }>("runs.json").matrix.cells;
+    expect(matrix["google/gemma-3-1b-it"]!["16"]).toMatchObject({ kind: "simulated" });
+    expect(matrix["meta-llama/Llama-3.2-1B-Instruct"]!["16"]).toMatchObject({ kind: "failed", runId: "run-l2" });
   });
 });
 

@@ -193,6 +193,8 @@ export function makeEntry(fields: Partial<Entry> & Pick<Entry, "id" | "title" | 
 export interface SiteFixture {
   /** Experiment ids with a page, and the title each page shows. */
   experiments: { id: string; title: string }[];
+  /** Grid cells: each has a page of its own too. */
+  cells: { id: string; title: string }[];
   /** The experiment whose answers include HOSTILE_ANSWER. */
   hostileId: string;
 }
@@ -266,7 +268,8 @@ async function writeServerMetrics(dir: string, runId: string): Promise<void> {
  * The store the site tests build against: a simulated run with a hostile answer, server metrics,
  * an interruption and a self-check; a measured run of a launched server on the same prompts
  * (answers published truncated); a pending, a failed and an invalid experiment; a recorded
- * experiment (aggregates only); a two-level concurrency sweep; and a malformed run folder.
+ * experiment (aggregates only); a two-level concurrency sweep stored before grids; a grid
+ * (writeGridFixture); and a malformed run folder.
  */
 export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture> {
   const alphaSpec = { requests: 30, load: { concurrency: 4 }, server: { simulate: "gemma-3-4b@rtx-4080" } };
@@ -443,6 +446,7 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       rows,
     );
   }
+  const grid = await writeGridFixture(resultsDir);
   // Malformed: a run folder without manifest and a foreign file. The site must skip both.
   mkdirSync(join(resultsDir, "alpha", "half-written"), { recursive: true });
   writeFileSync(join(resultsDir, "alpha", "stray.txt"), "not a run");
@@ -510,9 +514,118 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       simulated: true,
       model: "gemma-3-1b",
     }),
+    ...grid,
   ];
   writeIndex(resultsDir, experiments);
-  return { experiments: experiments.map(({ id, title }) => ({ id, title })), hostileId: "alpha" };
+  // Grid cells are reached from their grid's page, not the sidebar.
+  return {
+    experiments: experiments.filter((e) => !e.cell).map(({ id, title }) => ({ id, title })),
+    cells: grid.filter((e) => e.cell).map(({ id, title }) => ({ id, title })),
+    hostileId: "alpha",
+  };
+}
+
+/** The grid of the fixture: its experiment id, and the ids of its cells (each with a page). */
+export const GRID = {
+  id: "study",
+  title: "Grid study",
+  cells: {
+    gemma2: "study_model-gemma-3-1b_concurrency-2",
+    gemma4: "study_model-gemma-3-1b_concurrency-4",
+    llama2: "study_model-llama-3.2-1b_concurrency-2",
+    llama4: "study_model-llama-3.2-1b_concurrency-4",
+    removed: "study_model-gemma-3-1b_concurrency-8",
+  },
+};
+
+/**
+ * A grid of model × concurrency as the runner stores it: two fresh cells with rows, a cell that
+ * failed to start (out of memory), a pending cell, and a removed cell with its run. Returns the
+ * index entries (the grid's, then each cell's).
+ */
+async function writeGridFixture(resultsDir: string): Promise<Entry[]> {
+  const models = { "gemma-3-1b": "google/gemma-3-1b-it", "llama-3.2-1b": "meta-llama/Llama-3.2-1B-Instruct" };
+  type Model = keyof typeof models;
+  const cells: { id: string; model: Model; concurrency: number; state: Entry["state"]; run: string | null }[] = [
+    { id: GRID.cells.gemma2, model: "gemma-3-1b", concurrency: 2, state: "fresh", run: "run-g2" },
+    { id: GRID.cells.gemma4, model: "gemma-3-1b", concurrency: 4, state: "fresh", run: "run-g4" },
+    { id: GRID.cells.llama2, model: "llama-3.2-1b", concurrency: 2, state: "failed", run: "run-l2" },
+    { id: GRID.cells.llama4, model: "llama-3.2-1b", concurrency: 4, state: "pending", run: null },
+    { id: GRID.cells.removed, model: "gemma-3-1b", concurrency: 8, state: "removed", run: "run-g8" },
+  ];
+  const oom = "server: out of memory: CUDA out of memory. Tried to allocate 1.50 GiB";
+  const entries: Entry[] = [];
+  for (const [i, c] of cells.entries()) {
+    const key = `model=${c.model},concurrency=${c.concurrency}`;
+    const spec = { requests: 16, load: { concurrency: c.concurrency }, server: { simulate: `${c.model}@rtx-4080` } };
+    const failed = c.state === "failed";
+    if (c.run) {
+      const rows = failed
+        ? null
+        : Array.from({ length: 16 }, (_, j) =>
+            timedRow(
+              { run_id: c.run!, experiment_id: GRID.id, request_index: j },
+              {
+                sentMs: Math.floor(j / c.concurrency) * 150,
+                ttftMs: 15 * c.concurrency,
+                tpotMs: 4 + c.concurrency,
+                promptTokens: 50,
+                tokens: 30,
+                answer: `Grid ${key} answer ${j}`,
+              },
+            ),
+          );
+      await writeRun(
+        resultsDir,
+        makeManifest({
+          run_id: c.run,
+          experiment_id: GRID.id,
+          status: failed ? "failed" : "complete",
+          reason: failed ? oom : null,
+          spec_hash: `spec-${c.id}`,
+          prompt_hash: "prompts-shared",
+          spec,
+          server: { kind: "simulate", endpoint: "http://127.0.0.1:8000", model: models[c.model], profile: null },
+          started_at: `2026-01-01T12:0${i}:00.000Z`,
+          counts: { requests: 16, done: failed ? 0 : 16, ok: failed ? 0 : 16, error: 0 },
+          group: { level: null, repeat: 0 },
+          cell: { key, axes: { model: c.model, concurrency: c.concurrency } },
+        }),
+        rows,
+      );
+    }
+    entries.push(
+      makeEntry({
+        id: c.id,
+        file: "study.ts",
+        title: `${GRID.title} · ${key}`,
+        state: c.state,
+        spec_hash: `spec-${c.id}`,
+        run_id: c.run,
+        spec,
+        simulated: true,
+        model: models[c.model],
+        error: failed ? oom : null,
+        cell: { experiment: GRID.id, key, axes: { model: c.model, concurrency: c.concurrency } },
+      }),
+    );
+  }
+  const parent = makeEntry({
+    id: GRID.id,
+    title: GRID.title,
+    state: "failed",
+    notes: "Two small models at two concurrencies.",
+    simulated: true,
+    error: "2 of 4 cells fresh (2 fresh, 1 failed, 1 pending)",
+    grid: {
+      axes: [
+        { name: "model", values: ["gemma-3-1b", "llama-3.2-1b"] },
+        { name: "concurrency", values: [2, 4] },
+      ],
+      cells: entries.map((e) => ({ id: e.id, key: e.cell!.key, state: e.state, run_id: e.run_id })),
+    },
+  });
+  return [parent, ...entries];
 }
 
 /** Experiment files for the report settings the index does not hold (prices, GPU $/hour, agreement field, publish). */

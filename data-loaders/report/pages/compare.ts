@@ -4,6 +4,7 @@
 // and, when both runs sent the same prompts, the paired per-prompt differences with bootstrap
 // intervals (`pairedComparison`).
 import { pairedComparison, reversePaired, speedup, type PairedComparison } from "../../analysis/paired.ts";
+import { cellKeyWithout } from "../../experiment/cells.ts";
 import type { ExperimentEntry } from "../../store/schemas/experiment-index.ts";
 import { promptRows, type PromptRow, type RunDigest } from "../digest.ts";
 import { runFigures } from "../figures.ts";
@@ -56,7 +57,10 @@ function sweepLevels({ entries, digests }: StoreView) {
     return [
       {
         id: d.experimentId,
-        title: entries.find((e) => e.id === d.experimentId)?.title ?? d.experimentId,
+        // A grid's sweep is one line per combination of its other axes.
+        title: [entries.find((e) => e.id === d.experimentId)?.title ?? d.experimentId, sweepLine(d)]
+          .filter(Boolean)
+          .join(" "),
         source: d.source,
         runId: d.runId,
         concurrency: d.level,
@@ -70,6 +74,12 @@ function sweepLevels({ entries, digests }: StoreView) {
     ];
   });
 }
+
+/** The other axes of a grid run on a concurrency axis, `(model=gemma-3-1b)`, or "" (experiment/cells.ts). */
+const sweepLine = (d: RunDigest) => {
+  const others = d.cell ? cellKeyWithout(d.cell.axes, "concurrency") : "";
+  return others ? `(${others})` : "";
+};
 
 /**
  * Every ordered pair of shown runs: the speedup at the runs' judged rates, and the paired

@@ -2,25 +2,32 @@
 // with its notes rendered, the digest of the run it shows (summary, time series, server gauges,
 // histograms, outcomes, projections, quality) with its costs, every run of the experiment (sweep
 // levels, repeats, earlier runs), the shown run's manifest facts and the command that reproduces
-// it, and its first answers, published as the experiment's `publish.answers` setting says.
+// it, and its first answers, published as the experiment's `publish.answers` setting says. A grid's
+// page has no run of its own but a table of its cells (each a run with a page of its own: its
+// index entry has `cell`), with each cell's state and the headline figures of the run it shows.
 import MarkdownIt from "markdown-it";
 import { experimentEntries } from "../../store/index.ts";
+import { storedCell } from "../../experiment/cells.ts";
 import { findRun, listRuns, type RunFolder } from "../../store/folders.ts";
 import { loadTimeBreakdown } from "../../metrics/load-time.ts";
+import type { ExperimentEntry } from "../../store/schemas/experiment-index.ts";
 import { type OutcomeCount } from "../../metrics/outcomes.ts";
 import type { Manifest } from "../../store/schemas/manifest.ts";
 import { runAnswers, runDigest } from "../digest.ts";
 import { runCosts, runFigures } from "../figures.ts";
 import { redact } from "../publish.ts";
 import { reportSettings, type ReportSettings } from "../settings.ts";
-import { slim, storeDirs, type StoreDirs } from "../store.ts";
+import { folderOf, slim, storeDirs, type StoreDirs } from "../store.ts";
 
 export async function experimentPage(id: string, dirs: StoreDirs = {}) {
   const { resultsDir, experimentsDir } = storeDirs(dirs);
-  const entry = experimentEntries(resultsDir, experimentsDir).find((e) => e.id === id) ?? null;
-  const run = entry ? findRun(resultsDir, entry.id, entry.run_id) : null;
-  const settings = await reportSettings(experimentsDir, id);
+  const entries = experimentEntries(resultsDir, experimentsDir);
+  const entry = entries.find((e) => e.id === id) ?? null;
+  const folder = entry ? folderOf(entry) : id;
+  const run = entry ? findRun(resultsDir, folder, entry.run_id) : null;
+  const settings = await reportSettings(experimentsDir, folder);
   const digest = run ? await runDigest(run) : null;
+  const parent = entry?.cell ? entries.find((e) => e.id === entry.cell!.experiment) : undefined;
   return {
     id,
     // The notes are the user's own Markdown from the experiment file, rendered without raw HTML.
@@ -32,16 +39,55 @@ export async function experimentPage(id: string, dirs: StoreDirs = {}) {
       costs: runCosts(digest, settings),
       errorsByClass: errorsByClass(digest.outcomes),
     },
-    manifest: run && manifestFacts(id, run.manifest),
-    runs: await experimentRuns(resultsDir, id),
+    manifest: run && manifestFacts(folder, run.manifest),
+    runs: await experimentRuns(resultsDir, folder, entry),
     answers: run ? await publishedAnswers(run, settings) : [],
+    /** A grid: its axes and cells; null for an experiment without a grid. */
+    grid: entry?.grid ? { axes: entry.grid.axes, cells: await gridCells(resultsDir, entries, entry) } : null,
+    /** A grid cell: its grid (experiment id and title), key and axes; null otherwise. */
+    cellOf: entry?.cell ? { ...entry.cell, title: parent?.title ?? entry.cell.experiment } : null,
   };
 }
 
-/** Every run of the experiment, without its bulky series, and whether its rows can be downloaded. */
-async function experimentRuns(resultsDir: string, id: string) {
+/** Each cell of a grid with its state and the headline figures of the run it shows. */
+async function gridCells(resultsDir: string, entries: ExperimentEntry[], grid: ExperimentEntry) {
+  const cells = [];
+  for (const c of grid.grid!.cells) {
+    const entry = entries.find((e) => e.id === c.id);
+    const run = findRun(resultsDir, grid.id, c.run_id);
+    const d = run && (await runDigest(run));
+    cells.push({
+      id: c.id,
+      key: c.key,
+      axes: entry?.cell?.axes ?? {},
+      state: c.state,
+      error: entry?.error ?? null,
+      runId: c.run_id,
+      model: d?.model ?? entry?.model ?? null,
+      source: d?.source ?? null,
+      runStatus: d?.status ?? null,
+      hasRows: d?.hasRows ?? false,
+      figures: d ? runFigures(d) : null,
+      ttftP50: d?.hasRows ? (d.summary?.ttftMs?.p50 ?? null) : null,
+      e2elP50: d?.hasRows ? (d.summary?.e2elMs?.p50 ?? null) : null,
+      schemaValidRate: d?.quality?.schemaValidRate ?? null,
+    });
+  }
+  return cells;
+}
+
+/**
+ * Every run of the experiment (for a grid cell: of that cell, by its key or spec hash), without
+ * its bulky series, and whether its rows can be downloaded.
+ */
+async function experimentRuns(resultsDir: string, folder: string, entry: ExperimentEntry | null) {
+  const cell = entry?.cell;
+  const mine = (r: RunFolder) => {
+    const stored = storedCell(r.manifest);
+    return !cell || stored.key === cell.key || stored.specHash === entry!.spec_hash;
+  };
   const runs = [];
-  for (const r of listRuns(resultsDir).filter((r) => r.experimentId === id)) {
+  for (const r of listRuns(resultsDir).filter((r) => r.experimentId === folder && mine(r))) {
     const d = await runDigest(r);
     runs.push({ ...slim(d), figures: runFigures(d), downloads: r.requestsPath !== null });
   }
@@ -75,19 +121,20 @@ function manifestFacts(id: string, m: Manifest) {
     counts: m.counts,
     environment: m.environment,
     group: m.group ?? null,
+    cell: m.cell ?? null,
     interruptions: m.interruptions ?? [],
     serverFacts: m.server_facts ?? null,
     selfCheck: m.self_check ?? null,
     launch: m.launch ?? null,
     loadBreakdown: m.launch ? loadTimeBreakdown(m.launch) : [],
     recorded: m.recorded ?? null,
-    reproduce: reproduceCommand(id, m.environment.git_commit),
+    reproduce: reproduceCommand(id, m.environment.git_commit, m.cell?.key),
   };
 }
 
-/** The one-line command that reproduces the run: the tracker at the run's commit, run again. */
-export function reproduceCommand(id: string, commit: string | null): string {
-  const run = `npx tracker run ${id}`;
+/** The one-line command that reproduces the run: the tracker at the run's commit, run again (only its cell, for a grid). */
+export function reproduceCommand(id: string, commit: string | null, cell?: string): string {
+  const run = `npx tracker run ${id}${cell ? ` --cell ${cell}` : ""}`;
   return commit ? `git checkout ${commit} && npm install && ${run}` : run;
 }
 

@@ -46,10 +46,10 @@ export const manifestSchema = z.object({
       .nullable()
       .optional(),
   }),
-  /** Position of this run inside its experiment: one run per sweep level and repeat. */
+  /** Position of this run inside its experiment (or grid cell): its repeat. */
   group: z
     .object({
-      /** Concurrency (or request rate) of this level of a sweep; null for a single-level experiment. */
+      /** The level of a concurrency sweep, in runs stored before sweeps became grid cells (`cell`); null otherwise. */
       level: z.number().nullable(),
       /** 0-based repeat index (`load.repeats`). */
       repeat: z.number().int(),
@@ -61,6 +61,17 @@ export const manifestSchema = z.object({
    * duration starts at the first send) and for runs stored before it was recorded.
    */
   load_started_ms: z.number().optional(),
+  /**
+   * The grid cell this run measured (experiment/cells.ts): its key, e.g.
+   * `model=gemma-3-1b,concurrency=16`, and its value on each axis, in the grid's axis order.
+   * Absent for an experiment without a grid.
+   */
+  cell: z
+    .object({
+      key: z.string(),
+      axes: z.record(z.string(), z.union([z.string(), z.number()])),
+    })
+    .optional(),
   /** Interruptions survived by this run (kill, Ctrl-C, server gone); empty when it ran straight through. */
   interruptions: z.array(z.object({ at: z.string(), reason: z.string() })).optional(),
   /** Facts the server reported: GET /version, /v1/models, vllm:cache_config_info labels. */
@@ -120,6 +131,8 @@ export const manifestSchema = z.object({
       kv_block_size: z.number().nullable().optional(),
       /** The routes the server listed at start-up ("Route: …, Methods: …"). */
       routes: z.array(z.object({ path: z.string(), methods: z.array(z.string()) })).optional(),
+      /** Set when the server was started for an earlier run (a cell with the same server) and kept running for this one: that run, whose folder holds the log. */
+      started_by_run: z.string().optional(),
     })
     .optional(),
   /** Recorded runs (source "recorded"): aggregates measured elsewhere; requests.parquet only when imported with per-request rows. */

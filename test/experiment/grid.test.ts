@@ -1,0 +1,165 @@
+// Grid expansion and hashing: cells in axis order with their keys and ids, each cell's spec the
+// base with its values merged in, a cell's hash the hash of its resolved spec (as for a plain
+// file with that spec), and the hashes of experiments without a grid unchanged.
+import { afterAll, describe, expect, it } from "vitest";
+import { storedCell } from "../../data-loaders/experiment/cells.ts";
+import { mergeSpec } from "../../data-loaders/experiment/grid.ts";
+import { hashJson } from "../../data-loaders/experiment/hash.ts";
+import { loadSpec, loadSpecCells, simulatedSpec, urlSpec } from "../helpers/spec.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+const tmp = tempDir("grid");
+afterAll(() => tmp.cleanup());
+
+const GEMMA = { server: { simulate: "gemma-3-1b@rtx-4080", speedup: 20 } };
+
+describe("expanding a grid", () => {
+  it("makes one cell per combination, the first axis outermost, each with its key, id and values", async () => {
+    const cells = await loadSpecCells(
+      tmp.dir,
+      "mxc",
+      simulatedSpec({ grid: { model: { llama: {}, gemma: GEMMA }, concurrency: [2, 8] } }),
+    );
+    expect(cells.map((c) => c.cell!.key)).toEqual([
+      "model=llama,concurrency=2",
+      "model=llama,concurrency=8",
+      "model=gemma,concurrency=2",
+      "model=gemma,concurrency=8",
+    ]);
+    expect(cells[3]!.cell!.id).toBe("mxc_model-gemma_concurrency-8");
+    expect(cells[3]!.cell!.axes).toEqual({ model: "gemma", concurrency: 8 });
+    expect(cells[0]!.cell!.grid).toEqual([
+      { name: "model", values: ["llama", "gemma"] },
+      { name: "concurrency", values: [2, 8] },
+    ]);
+    expect(cells.map((c) => c.id)).toEqual(["mxc", "mxc", "mxc", "mxc"]);
+    expect(cells.map((c) => [c.spec.server, c.spec.load.concurrency])).toEqual([
+      [{ simulate: "llama-3.2-1b@rtx-4080", speedup: 20 }, 2],
+      [{ simulate: "llama-3.2-1b@rtx-4080", speedup: 20 }, 8],
+      [GEMMA.server, 2],
+      [GEMMA.server, 8],
+    ]);
+    expect(new Set(cells.map((c) => c.specHash)).size).toBe(4);
+    // the cells share the prompts (resolved once)
+    expect(cells[0]!.prompts).toBe(cells[3]!.prompts);
+    expect(cells[0]!.resolvedSpec).not.toHaveProperty("grid");
+  });
+
+  it("a cell's hash is its resolved spec's: a plain file with that spec, or the grid written another way, is the same run", async () => {
+    const [, , , cell] = await loadSpecCells(
+      tmp.dir,
+      "a",
+      simulatedSpec({ grid: { model: { llama: {}, gemma: GEMMA }, concurrency: [2, 8] } }),
+    );
+    const plain = await loadSpec(tmp.dir, "b", simulatedSpec({ ...GEMMA, load: { concurrency: 8 } }));
+    expect(cell!.specHash).toBe(plain.specHash);
+    // axes reordered, a variant renamed, the base moved into a variant: the same four specs
+    const other = await loadSpecCells(
+      tmp.dir,
+      "c",
+      simulatedSpec({
+        ...GEMMA,
+        grid: { concurrency: [8, 2], m: { g: {}, l: { server: { simulate: "llama-3.2-1b@rtx-4080", speedup: 20 } } } },
+      }),
+    );
+    expect(other.map((c) => c.cell!.key)).toContain("concurrency=8,m=g");
+    expect(other.find((c) => c.cell!.key === "concurrency=8,m=g")!.specHash).toBe(cell!.specHash);
+  });
+
+  it("a sweep (load.concurrency a list) is a concurrency axis; its cells count the runs stored before grids", async () => {
+    const cells = await loadSpecCells(tmp.dir, "sweep", simulatedSpec({ load: { concurrency: [1, 4], repeats: 2 } }));
+    expect(cells.map((c) => [c.cell!.key, c.spec.load.concurrency, c.spec.load.repeats])).toEqual([
+      ["concurrency=1", 1, 2],
+      ["concurrency=4", 4, 2],
+    ]);
+    // What the tracker stored for this sweep before grids: the spec with the list, and its hash
+    // (computed by the tracker before this change), one run per level.
+    const stored = { ...cells[0]!.resolvedSpec, load: { concurrency: [1, 4], repeats: 2 } };
+    expect(hashJson(stored)).toBe("d83e00e113339194f4e27964b42f1ed8400606d3cbf23e0b4a6dc93ab68996a3");
+    const legacy = (level: number) =>
+      storedCell({ spec: stored, spec_hash: hashJson(stored), group: { level, repeat: 0 }, cell: undefined });
+    expect(legacy(1)).toEqual({ key: "concurrency=1", axes: { concurrency: 1 }, specHash: cells[0]!.specHash });
+    expect(legacy(4).specHash).toBe(cells[1]!.specHash);
+  });
+
+  it("named prompt variants: a system prompt, few-shot examples, a template", async () => {
+    const shots = [
+      { role: "user" as const, content: "Example candidate" },
+      { role: "assistant" as const, content: '{"recommendation":"no"}' },
+    ];
+    const [zero, few, wrapped] = await loadSpecCells(
+      tmp.dir,
+      "prompts",
+      simulatedSpec({
+        grid: {
+          prompt: {
+            "zero-shot": {},
+            "few-shot": { workload: { system: "You are a recruiter.", fewShot: shots } },
+            templated: { workload: { template: "Evaluate:\n{{prompt}}\nAnswer in JSON." } },
+          },
+        },
+      }),
+    );
+    const first = zero!.prompts[0]!.messages;
+    expect(first.map((m) => m.role)).toEqual(["user"]);
+    expect(few!.prompts[0]!.messages).toEqual([
+      { role: "system", content: "You are a recruiter." },
+      ...shots,
+      first[0],
+    ]);
+    expect(wrapped!.prompts[0]!.messages[0]!.content).toBe(`Evaluate:\n${first[0]!.content}\nAnswer in JSON.`);
+    expect(new Set([zero, few, wrapped].map((c) => c!.promptHash)).size).toBe(3);
+  });
+});
+
+describe("merging a variant into the base", () => {
+  const base = {
+    server: { launch: { command: "vllm", model: "a", args: { "--max-model-len": 4096 } } },
+    workload: { prompts: { generate: "candidate-profiles", count: 5 }, system: "s", maxTokens: 64 },
+    quality: { checks: [{ name: "x" }] },
+  };
+
+  it("merges objects field by field, keeps the rest of a block of the same kind", () => {
+    expect(mergeSpec(base, { server: { launch: { model: "b" } } })).toMatchObject({
+      server: { launch: { command: "vllm", model: "b", args: { "--max-model-len": 4096 } } },
+    });
+  });
+
+  it("replaces a block of another kind whole, lists and values whole, and removes what is set to undefined", () => {
+    const merged = mergeSpec(base, {
+      server: { simulate: "gemma-3-1b@rtx-4080" },
+      workload: { prompts: { jsonl: "p.jsonl" }, system: undefined, maxTokens: 128 },
+      quality: { checks: [{ name: "y" }] },
+    }) as typeof base;
+    expect(merged.server).toEqual({ simulate: "gemma-3-1b@rtx-4080" });
+    expect(merged.workload).toEqual({ prompts: { jsonl: "p.jsonl" }, maxTokens: 128 });
+    expect(merged.quality.checks).toEqual([{ name: "y" }]);
+    // the base is left as it was
+    expect(base.workload.system).toBe("s");
+  });
+});
+
+describe("experiments without a grid keep their spec hashes", () => {
+  // Hashes computed by the tracker before grids existed: their stored runs stay fresh.
+  it("a plain simulated, a plain URL and a repeated experiment hash as before", async () => {
+    expect((await loadSpec(tmp.dir, "p1", simulatedSpec())).specHash).toBe(
+      "c96847dac880d2b93fd033e4662162c492dce6cc8ad27cbc92b095f18a555a66",
+    );
+    const repeated = simulatedSpec({
+      load: { concurrency: 8, warmup: 2, repeats: 2 },
+      workload: {
+        prompts: { inline: ["hello", { id: "x", prompt: "y" }] },
+        system: "sys",
+        maxTokens: 64,
+        temperature: 0.5,
+        seed: 3,
+      },
+    });
+    expect((await loadSpec(tmp.dir, "p2", repeated)).specHash).toBe(
+      "5a9c9bdc06225ce967282430041aff05b33c30b538bb958b79bbb64d0228c32a",
+    );
+    expect((await loadSpec(tmp.dir, "p3", urlSpec("http://127.0.0.1:9", "m"))).specHash).toBe(
+      "208566c8c7d57e631d92c48695a89c7e2e8cd840c2484e414260a110043b7f6a",
+    );
+  });
+});
