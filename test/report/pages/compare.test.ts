@@ -23,6 +23,10 @@ describe("comparePage", () => {
       ["beta", "measured", "run-b"],
       ["zeta", "recorded", "run-r"],
       ["sweep", "simulated", "run-s4"],
+      // The grid's cells are runs like any other; the removed cell keeps its run.
+      ["study_model-gemma-3-1b_concurrency-2", "simulated", "run-g2"],
+      ["study_model-gemma-3-1b_concurrency-4", "simulated", "run-g4"],
+      ["study_model-gemma-3-1b_concurrency-8", "simulated", "run-g8"],
     ]);
     const zeta = data.runs.find((r) => r.id === "zeta")!;
     expect(zeta).toMatchObject({ rate: 46.3, rateMethod: "recorded", latency: null, cdf: null });
@@ -33,7 +37,7 @@ describe("comparePage", () => {
   });
 
   test("pairs every ordered pair; speedups invert and paired differences need the same prompts", () => {
-    expect(data.pairs).toHaveLength(4 * 3);
+    expect(data.pairs).toHaveLength(7 * 6);
     const pair = (a: string, b: string) => data.pairs.find((p) => p.baseline === a && p.candidate === b)!;
     const ab = pair("alpha", "beta");
     const ba = pair("beta", "alpha");
@@ -49,8 +53,11 @@ describe("comparePage", () => {
     expect(data.pairedReplicates).toBe(PAIRED_REPLICATES);
   });
 
-  test("lists each sweep level", () => {
+  test("lists each sweep level, a grid's concurrency axis included", () => {
     expect(data.sweeps.map((s) => [s.id, s.concurrency, s.runId])).toEqual([
+      ["study", 2, "run-g2"],
+      ["study", 4, "run-g4"],
+      ["study", 8, "run-g8"],
       ["sweep", 2, "run-s2"],
       ["sweep", 4, "run-s4"],
     ]);

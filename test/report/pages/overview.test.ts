@@ -90,7 +90,15 @@ describe("overviewPage over the fixture store", () => {
 
   test("lists every experiment with the source, figures and costs of the run it shows", () => {
     const row = (id: string) => data.experiments.find((e) => e.id === id)!;
-    expect(data.experiments.map((e) => e.id)).toEqual(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "sweep"]);
+    // A grid is listed, then each of its cells (the removed one last).
+    expect(data.experiments.map((e) => e.id)).toEqual([
+      ...["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "sweep", "study"],
+      "study_model-gemma-3-1b_concurrency-2",
+      "study_model-gemma-3-1b_concurrency-4",
+      "study_model-llama-3.2-1b_concurrency-2",
+      "study_model-llama-3.2-1b_concurrency-4",
+      "study_model-gemma-3-1b_concurrency-8",
+    ]);
     expect(row("alpha")).toMatchObject({ source: "simulated", runId: "run-a", figures: { requests: 30 } });
     expect(row("alpha").figures!.successRate).toBeCloseTo(29 / 30, 12);
     expect(row("alpha").cheapestApi).toMatchObject({ label: "cheap API" });
