@@ -5,7 +5,7 @@ import type { ChatMessage } from "../client/outcome.ts";
 import { rubricProblems } from "../judge/rubric.ts";
 import { JUDGE_SCALES } from "../judge/verdict.ts";
 import { serverUrlProblem, trimBaseUrl } from "../server/url.ts";
-import { PROFILE_NAMES } from "../sim/profiles.ts";
+import { profileProblem } from "../sim/derived-profiles.ts";
 
 /** A safe experiment id: the file name without `.ts`. */
 export const EXPERIMENT_ID = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{0,62}$/;
@@ -37,9 +37,13 @@ const faultsSchema = z
   .describe("fault injection for the simulator");
 
 export const simulatedServerSchema = z.strictObject({
-  /** A simulator profile, e.g. `"gemma-3-4b@rtx-4080"`. */
-  simulate: z.enum(PROFILE_NAMES as [string, ...string[]], {
-    error: () => `one of the simulator profiles: ${PROFILE_NAMES.join(", ")}`,
+  /**
+   * A simulator profile, e.g. `"gemma-3-4b@rtx-4080"`, or `"<model>[:<weights>]@<gpu>"` for any
+   * catalog model and GPU (a profile derived from the fit and speed models: sim/derived-profiles.ts).
+   */
+  simulate: z.string().superRefine((name, ctx) => {
+    const problem = profileProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   }),
   /** Simulated model load time in ms before /health answers (default 0). */
   loadTimeMs: z.number().int().min(0).max(3_600_000).optional(),

@@ -1,5 +1,5 @@
 // `npx tracker sim --profile … --port …`: serve a simulated vLLM until SIGINT/SIGTERM.
-import { isProfileName, PROFILE_NAMES } from "./profiles.ts";
+import { profileProblem } from "./derived-profiles.ts";
 import { startSimulator } from "./simulator.ts";
 
 export async function runSimCommand(opts: {
@@ -11,9 +11,8 @@ export async function runSimCommand(opts: {
   loadTimeMs?: number;
   apiKey?: string;
 }): Promise<void> {
-  if (!isProfileName(opts.profile)) {
-    throw new Error(`unknown simulator profile "${opts.profile}"; one of: ${PROFILE_NAMES.join(", ")}`);
-  }
+  const problem = profileProblem(opts.profile);
+  if (problem) throw new Error(`unknown simulator profile "${opts.profile}": ${problem}`);
   const sim = await startSimulator({
     profile: opts.profile,
     port: opts.port,

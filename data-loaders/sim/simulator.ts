@@ -11,12 +11,14 @@ import { VLLM_VERSION } from "./chunks.ts";
 import { Engine } from "./engine.ts";
 import type { Faults } from "./faults.ts";
 import { GroundTruth, type GroundTruthRecord } from "./ground-truth.ts";
-import { PROFILES, type ProfileName, type SimProfile } from "./profiles.ts";
+import { resolveProfile } from "./derived-profiles.ts";
+import type { ProfileName, SimProfile } from "./profiles.ts";
 import { PrometheusMetrics } from "./prometheus.ts";
 import { requestListener, type RouteContext } from "./routes.ts";
 
 export interface SimulatorOptions {
-  profile: ProfileName;
+  /** A profile name, or "<model>[:<weights>]@<gpu>" for a derived profile (sim/derived-profiles.ts). */
+  profile: ProfileName | (string & {});
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -54,7 +56,7 @@ export interface Simulator {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
-  const base: SimProfile = PROFILES[opts.profile];
+  const base: SimProfile = resolveProfile(opts.profile);
   const profile: SimProfile = opts.maxNumSeqs ? { ...base, maxNumSeqs: opts.maxNumSeqs } : base;
   const host = opts.host ?? "127.0.0.1";
   const seed = opts.seed ?? 0;
