@@ -507,6 +507,36 @@ export const qualitySchema = z
     }
   });
 
+/**
+ * Run until precise: keep sending until the 95% interval of the projected time for `projection`
+ * requests is within ±`relativeError` of it, or `max` requests were sent (analysis/precision.ts).
+ */
+export const untilPreciseSchema = z.strictObject({
+  until: z.strictObject({
+    /** The job size whose projected time must be precise, e.g. 200000. */
+    projection: z.number().int().min(1).max(1_000_000_000),
+    /** Half-width of the 95% interval relative to the projected time: 0.05 for ±5%. */
+    relativeError: z.number().gt(0).max(0.5),
+  }),
+  /** The most requests to send when the projection is not precise before. */
+  max: z.number().int().min(1).max(10_000_000),
+  /** Requests between two precision checks (default 100; never more often than every 5% of what is done). */
+  checkEvery: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+/** `requests`: a number, or run until precise. */
+export const requestsSchema = z.union([z.number().int().min(1).max(10_000_000), untilPreciseSchema], {
+  error: () =>
+    "a number of requests, or { until: { projection, relativeError }, max } to run until the projection is precise",
+});
+
+export type UntilPrecise = z.output<typeof untilPreciseSchema>;
+
+/** The most requests an experiment sends: `requests`, or its `max` when it runs until precise. */
+export function plannedRequests(requests: number | UntilPrecise): number {
+  return typeof requests === "number" ? requests : requests.max;
+}
+
 export const priceSchema = z.strictObject({
   /** Provider and model this price is for, e.g. "together / gemma-3-4b". */
   label: z.string().min(1),
@@ -521,8 +551,8 @@ export const experimentSchema = z
     notes: z.string().default(""),
     server: serverSchema,
     workload: workloadSchema,
-    /** Number of requests to send. Requests cycle through the prompts. */
-    requests: z.number().int().min(1).max(10_000_000),
+    /** Number of requests to send (requests cycle through the prompts), or `{ until, max }`: until precise. */
+    requests: requestsSchema,
     load: loadSchema,
     retry: retrySchema.optional(),
     timeouts: timeoutsSchema.optional(),
@@ -535,6 +565,13 @@ export const experimentSchema = z
     publish: z.strictObject({ answers: z.enum(["full", "truncated", "hashed"]) }).optional(),
   })
   .superRefine((spec, ctx) => {
+    if (typeof spec.requests === "object" && spec.load && spec.load.concurrency === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["requests", "until"],
+        message:
+          "needs load.concurrency: a projection is judged at the steady state of a closed-loop run (rate and rampUp have none)",
+      });
     if (spec.workload?.structuredOutput === true && spec.quality === undefined)
       ctx.addIssue({
         code: "custom",
