@@ -2,7 +2,8 @@
 // precise enough: what `requests: { until: { projection, relativeError }, max }` stops on.
 //
 //   window     the run's latest WINDOW_ROWS journaled requests (warm-up left out), kept in fixed
-//              arrays: memory does not grow with the run, however long
+//              arrays: memory does not grow with the run, however long; a check reads a copy
+//              (snapshot), so it can run in another thread while requests go on
 //   projection extrapolate.ts on the window's rows at the run's concurrency, for `projection`
 //              requests (the site's formula: steady-state rate, warm-up and drain overhead,
 //              percentile-bootstrap 95% interval over time windows and the prompt mix)
@@ -54,67 +55,94 @@ export function requestsNeeded(p: number, target: number, n: number): number | n
   return Math.max(0, Math.ceil(n * (p / target) ** 2) - n);
 }
 
-/** The latest WINDOW_ROWS rows (or `capacity`) in fixed arrays, and the checks on them. */
+/** The window's rows as plain arrays (NaN: unknown), e.g. to be checked in another thread. */
+export interface PrecisionSnapshot {
+  sent: Float64Array;
+  done: Float64Array;
+  prompt: Float64Array;
+  completion: Float64Array;
+  ok: Uint8Array;
+  /** Rows added in all when it was taken (the measured requests done). */
+  added: number;
+}
+
+/** The latest WINDOW_ROWS rows (or `capacity`) in fixed arrays. */
 export class PrecisionWindow {
-  private readonly sent: Float64Array;
-  private readonly done: Float64Array;
-  private readonly prompt: Float64Array;
-  private readonly completion: Float64Array;
-  private readonly ok: Uint8Array;
+  private readonly columns: Omit<PrecisionSnapshot, "added">;
   private next = 0;
   /** Rows added in all (the window holds the last `capacity` of them). */
   added = 0;
 
-  constructor(
-    private readonly target: PrecisionTarget,
-    private readonly runId: string,
-    private readonly concurrency: number,
-    readonly capacity = WINDOW_ROWS,
-  ) {
-    this.sent = new Float64Array(capacity);
-    this.done = new Float64Array(capacity);
-    this.prompt = new Float64Array(capacity);
-    this.completion = new Float64Array(capacity);
-    this.ok = new Uint8Array(capacity);
+  constructor(readonly capacity = WINDOW_ROWS) {
+    this.columns = {
+      sent: new Float64Array(capacity),
+      done: new Float64Array(capacity),
+      prompt: new Float64Array(capacity),
+      completion: new Float64Array(capacity),
+      ok: new Uint8Array(capacity),
+    };
   }
 
-  /** Adds a finished request (NaN stands for an unknown time or count). */
+  /** Adds a finished request (an unknown time or count is kept as NaN). */
   add(row: ProjectionRow): void {
     const i = this.next;
-    this.sent[i] = row.sent_ms ?? NaN;
-    this.done[i] = row.done_ms ?? NaN;
-    this.prompt[i] = row.prompt_tokens ?? NaN;
-    this.completion[i] = row.completion_tokens ?? NaN;
-    this.ok[i] = row.status === "ok" ? 1 : 0;
+    const c = this.columns;
+    c.sent[i] = row.sent_ms ?? NaN;
+    c.done[i] = row.done_ms ?? NaN;
+    c.prompt[i] = row.prompt_tokens ?? NaN;
+    c.completion[i] = row.completion_tokens ?? NaN;
+    c.ok[i] = row.status === "ok" ? 1 : 0;
     this.next = (i + 1) % this.capacity;
     this.added++;
   }
 
-  private rows(): ProjectionRow[] {
+  /** A copy of the rows it holds, oldest first. */
+  snapshot(): PrecisionSnapshot {
     const n = Math.min(this.added, this.capacity);
-    const value = (x: number) => (Number.isNaN(x) ? null : x);
-    return Array.from({ length: n }, (_, i) => ({
-      status: this.ok[i] ? "ok" : "error",
-      sent_ms: value(this.sent[i]!),
-      done_ms: value(this.done[i]!),
-      prompt_tokens: value(this.prompt[i]!),
-      completion_tokens: value(this.completion[i]!),
-    }));
+    const start = this.added > this.capacity ? this.next : 0;
+    const copy = <T extends Float64Array | Uint8Array>(a: T): T => {
+      const out = new (a.constructor as new (n: number) => T)(n);
+      for (let k = 0; k < n; k++) out[k] = a[(start + k) % this.capacity]!;
+      return out;
+    };
+    const c = this.columns;
+    return {
+      sent: copy(c.sent),
+      done: copy(c.done),
+      prompt: copy(c.prompt),
+      completion: copy(c.completion),
+      ok: copy(c.ok),
+      added: this.added,
+    };
   }
+}
 
-  /** The projection on the window now, its precision and what is still needed (see the header). */
-  check(): PrecisionCheck {
-    const rows = this.rows();
-    const [projection] = extrapolate(
-      { runId: this.runId, rows, concurrency: this.concurrency },
-      { counts: [this.target.projection], replicates: PRECISION_REPLICATES },
-    );
-    if (!projection) return { rows: rows.length, projection: null, precision: null, precise: false, needed: null };
-    const precision = projectionPrecision(projection);
-    const steady = projection.basis.method === "steady-state" && projection.basis.windows >= MIN_WINDOWS;
-    const precise = steady && precision !== null && precision <= this.target.relativeError;
-    const needed =
-      precision === null || !steady ? null : requestsNeeded(precision, this.target.relativeError, rows.length);
-    return { rows: rows.length, projection, precision, precise, needed };
-  }
+function snapshotRows(s: PrecisionSnapshot): ProjectionRow[] {
+  const value = (x: number) => (Number.isNaN(x) ? null : x);
+  return Array.from({ length: s.ok.length }, (_, i) => ({
+    status: s.ok[i] ? "ok" : "error",
+    sent_ms: value(s.sent[i]!),
+    done_ms: value(s.done[i]!),
+    prompt_tokens: value(s.prompt[i]!),
+    completion_tokens: value(s.completion[i]!),
+  }));
+}
+
+/** The projection on a window's rows, its precision and what is still needed (see the header). */
+export function checkPrecision(
+  s: PrecisionSnapshot,
+  target: PrecisionTarget,
+  run: { runId: string; concurrency: number },
+): PrecisionCheck {
+  const rows = snapshotRows(s);
+  const [projection] = extrapolate(
+    { runId: run.runId, rows, concurrency: run.concurrency },
+    { counts: [target.projection], replicates: PRECISION_REPLICATES },
+  );
+  if (!projection) return { rows: rows.length, projection: null, precision: null, precise: false, needed: null };
+  const precision = projectionPrecision(projection);
+  const steady = projection.basis.method === "steady-state" && projection.basis.windows >= MIN_WINDOWS;
+  const precise = steady && precision !== null && precision <= target.relativeError;
+  const needed = precision === null || !steady ? null : requestsNeeded(precision, target.relativeError, rows.length);
+  return { rows: rows.length, projection, precision, precise, needed };
 }

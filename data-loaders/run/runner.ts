@@ -324,6 +324,7 @@ async function finishRun(exp: LoadedExperiment, run: OpenRun, sending: Sending):
   const gone = [...sending.health.values()].find((h) => h.gone !== null)?.gone ?? null;
   const { done, ok } = manifest.counts;
   const journalPath = join(dir, JOURNAL_FILE);
+  const untilReason = run.until ? await run.until.finish(done >= total) : null;
   if (done > 0) await journalToParquet(journalPath, join(dir, PARQUET_FILE));
   const resume = `\`tracker run ${exp.id}\` resumes it`;
   if (done < total) {
@@ -339,12 +340,12 @@ async function finishRun(exp: LoadedExperiment, run: OpenRun, sending: Sending):
     if (sending.stop.precise) {
       // The run needed fewer requests than its cap: it counts the ones it sent.
       manifest.counts.requests = done;
-      return dropJournal(journalPath, finish(run, "complete", run.until!.finish(false)));
+      return dropJournal(journalPath, finish(run, "complete", untilReason));
     }
     return finish(run, "partial", `stopped after ${done} of ${total} requests${aborted}; ${resume}`);
   }
   if (ok === 0) return dropJournal(journalPath, finish(run, "failed", `all ${total} requests failed`));
-  return dropJournal(journalPath, finish(run, "complete", run.until?.finish(true) ?? null));
+  return dropJournal(journalPath, finish(run, "complete", untilReason));
 }
 
 /**

@@ -4,11 +4,13 @@
 import { describe, expect, it } from "vitest";
 import { extrapolate, type Projection, type ProjectionRow } from "../../data-loaders/analysis/extrapolate.ts";
 import {
+  checkPrecision,
   MIN_WINDOWS,
   PRECISION_REPLICATES,
   PrecisionWindow,
   projectionPrecision,
   requestsNeeded,
+  type PrecisionTarget,
 } from "../../data-loaders/analysis/precision.ts";
 
 const projection = (seconds: number, lo: number | null, hi: number | null) =>
@@ -43,13 +45,15 @@ describe("precision", () => {
   });
 });
 
-describe("PrecisionWindow", () => {
+describe("PrecisionWindow and checkPrecision", () => {
   const target = { projection: 200_000, relativeError: 0.05 };
+  const run = { runId: "run", concurrency: 4 };
+  const check = (w: PrecisionWindow, t: PrecisionTarget = target) => checkPrecision(w.snapshot(), t, run);
 
   it("projects with extrapolate.ts on the rows it holds", () => {
-    const w = new PrecisionWindow(target, "run", 4, 1000);
+    const w = new PrecisionWindow(1000);
     for (const r of rows(600)) w.add(r);
-    const c = w.check();
+    const c = check(w);
     const [p] = extrapolate(
       { runId: "run", rows: rows(600), concurrency: 4 },
       { counts: [200_000], replicates: PRECISION_REPLICATES },
@@ -61,27 +65,27 @@ describe("PrecisionWindow", () => {
   });
 
   it("keeps only the latest rows once full", () => {
-    const w = new PrecisionWindow(target, "run", 4, 400);
+    const w = new PrecisionWindow(400);
     for (const r of rows(1000)) w.add(r);
     expect(w.added).toBe(1000);
-    const c = w.check();
+    const snapshot = w.snapshot();
+    expect([snapshot.added, snapshot.sent.length, snapshot.sent[0]]).toEqual([1000, 400, rows(1, 600)[0]!.sent_ms]);
+    const c = check(w);
     expect(c.rows).toBe(400);
     const [p] = extrapolate(
       { runId: "run", rows: rows(400, 600), concurrency: 4 },
       { counts: [200_000], replicates: PRECISION_REPLICATES },
     );
-    // the same rows in another order: the same point, rate and windows
-    expect(c.projection!.seconds).toBeCloseTo(p!.seconds, 9);
-    expect(c.projection!.basis.requestThroughput).toBeCloseTo(p!.basis.requestThroughput, 9);
+    expect(c.projection).toEqual(p);
   });
 
   it("is never precise before the steady state has enough time windows", () => {
-    const w = new PrecisionWindow({ projection: 200_000, relativeError: 0.5 }, "run", 4, 1000);
+    const w = new PrecisionWindow(1000);
     for (const r of rows(60)) w.add(r);
-    const c = w.check();
+    const c = check(w, { projection: 200_000, relativeError: 0.5 });
     expect(c.projection!.basis.windows).toBeLessThan(MIN_WINDOWS);
     expect([c.precise, c.needed]).toEqual([false, null]);
-    const none = new PrecisionWindow(target, "run", 4, 10).check();
+    const none = check(new PrecisionWindow(10));
     expect(none).toEqual({ rows: 0, projection: null, precision: null, precise: false, needed: null });
   });
 });

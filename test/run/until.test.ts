@@ -53,11 +53,12 @@ describe("requests: { until, max }", () => {
     expect(manifest.reason).toBe(
       `precise: the 95% interval of the time for 200,000 requests is ±${(at.precision! * 100).toFixed(1)}% (target ±20.0%) after ${at.requests.toLocaleString("en-US")} requests (at most 5,000)`,
     );
-    // it stopped well before the cap, and stored every request it sent (in flight ones finished)
+    // it stopped well before the cap, and stored every request it sent
     expect(manifest.counts.done).toBeLessThan(5000);
     expect(manifest.counts.requests).toBe(manifest.counts.done);
     expect(manifest.counts.done).toBeGreaterThanOrEqual(at.requests);
-    expect(manifest.counts.done - at.requests).toBeLessThanOrEqual(8);
+    // after the check: those finished while it ran in its thread, and the 8 in flight when it said stop
+    expect(manifest.counts.done - at.requests).toBeLessThan(60);
     const rows = await readRows(join(dir, "requests.parquet"), [
       "status",
       "sent_ms",
