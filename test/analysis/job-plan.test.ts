@@ -73,11 +73,11 @@ describe("a job plan", async () => {
     expect(plan.speed!.calibration.basis).toBe("other GPUs");
   });
 
-  it("has no speed without any recorded vLLM run, and refuses a job of no requests", () => {
+  it("has no speed without any measured or recorded vLLM run, and refuses a job of no requests", () => {
     const empty = projectCalibration(catalog, []);
     const plan = planJob(catalog, empty, request("llama-3.2-1b"));
     expect(plan.speed).toBeNull();
-    expect(plan.noSpeed).toBe("no vllm run is recorded on any GPU to calibrate on");
+    expect(plan.noSpeed).toBe("no measured or recorded vllm run on any GPU to calibrate on");
     expect(() => planJob(catalog, cal, request("llama-3.2-1b", { requests: 0 }))).toThrow(
       /requests must be a whole number/,
     );
