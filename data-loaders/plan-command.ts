@@ -1,11 +1,18 @@
 // `npx tracker plan`: before a run, will a model fit a GPU, how fast will it go, and how long and
 // how much will the job take. The figures come from data-loaders/analysis/job-plan.ts; this
-// module reads the options, the catalogs and the recorded experiments, and prints text or JSON.
+// module reads the options, the catalogs, the store's runs and the recorded experiments
+// (report/predictions.ts observedRuns), and prints text or JSON.
 // Without --model or --config it plans every catalog model on the GPU, one line each.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadExperiments, type LoadResult } from "./experiment/load.ts";
 import { recordedTokenMeans } from "./analysis/observations.ts";
-import { planJob, projectCalibration, type JobPlan, type ProjectCalibration } from "./analysis/job-plan.ts";
+import {
+  fittingAlternatives,
+  planJob,
+  projectCalibration,
+  type JobPlan,
+  type ProjectCalibration,
+} from "./analysis/job-plan.ts";
 import type { BacktestRow } from "./analysis/roofline.ts";
 import {
   findFormat,
@@ -17,6 +24,8 @@ import {
   type CatalogModel,
 } from "./hardware/catalog.ts";
 import { formatSeconds } from "./run/progress.ts";
+import { observedRuns } from "./report/predictions.ts";
+import { resultsDir } from "./store/layout.ts";
 
 /** The recorded experiment whose token means are the default workload (the users' candidate-evaluation study). */
 export const DEFAULT_WORKLOAD_FROM = "recorded-gemma-3-4b-rtx-4080-5k";
@@ -44,6 +53,8 @@ export interface PlanIo {
   out(text: string): void;
   err(text: string): void;
   experimentsDir: string;
+  /** The results folder whose runs calibrate the speed model (default $TRACKER_RESULTS or results/). */
+  resultsDir?: string;
   catalogDir?: string;
   /** Loads the experiments folder (default: loadExperiments; tests pass a cached one). */
   load?: (dir: string) => Promise<LoadResult>;
@@ -110,7 +121,7 @@ export async function runPlan(opts: PlanOptions, io: PlanIo): Promise<number> {
     if (load.errors.length)
       io.err(`warning: ${load.errors.length} experiment file(s) are invalid and left out (npx tracker validate)\n`);
     const tokens = workloadTokens(opts, load.recorded);
-    const cal = projectCalibration(catalog, load.recorded);
+    const cal = projectCalibration(catalog, await observedRuns(io.resultsDir ?? resultsDir(), load.recorded));
     const single = models.length === 1 && Boolean(opts.model || opts.config);
     const plans = models.map((model) => planFor(catalog, cal, opts, model, gpu, tokens, single));
     if (opts.json)
@@ -189,6 +200,8 @@ function calibrationJson(cal: ProjectCalibration) {
     interval: cal.interval,
     observations: cal.observations.map((o) => ({
       id: o.id,
+      runId: o.runId ?? null,
+      kind: o.kind ?? null,
       model: o.model,
       gpu: o.gpu,
       backend: o.backend,
@@ -257,7 +270,7 @@ function speedLines(plan: JobPlan): string[] {
   ];
   if (s.interval)
     lines.push(
-      `  interval: the largest leave-one-out error of the speed model over ${s.interval.from.length} recorded vLLM runs`,
+      `  interval: the largest leave-one-out error of the speed model over ${s.interval.from.length} measured or recorded vLLM runs`,
     );
   if (s.atMaxConcurrency.concurrency !== s.predicted.concurrency)
     lines.push(
@@ -290,7 +303,7 @@ function alternativeLines(plan: JobPlan): string[] {
 
 function backtestLines(rows: readonly BacktestRow[]): string[] {
   return [
-    "Speed model backtest (each recorded run predicted without itself):",
+    "Speed model backtest (each measured or recorded run predicted without itself):",
     ...rows.map(
       (r) =>
         `  ${r.id.padEnd(36)} ${r.backend.padEnd(7)} measured ${int(r.measuredTotalTokPerS).padStart(7)} tok/s, predicted ${r.predictedTotalTokPerS === null ? "—" : int(r.predictedTotalTokPerS).padStart(7)} (${r.error === null ? "no other run" : pct(r.error)})`,
@@ -352,13 +365,6 @@ function tableNote(p: JobPlan): string {
   if (f.failure === "max-model-len")
     return `max_model_len ${int(f.maxModelLen)} does not start; speed and time are with --max-model-len ≤ ${int(f.largestMaxModelLen!)}`;
   if (f.verdict !== "does not fit") return "";
-  const fitting = p.alternatives
-    .filter((a) => a.failure === null || a.failure === "max-model-len")
-    .map(alternativeText);
+  const fitting = fittingAlternatives(p);
   return fitting.length ? `fits as ${fitting.join(", ")}` : "no weight format in the catalog fits";
-}
-
-function alternativeText(a: JobPlan["alternatives"][number]): string {
-  if (a.failure === "max-model-len") return `${a.weights} (with --max-model-len ≤ ${int(a.largestMaxModelLen!)})`;
-  return a.verdict === "tight" ? `${a.weights} (tight)` : a.weights;
 }

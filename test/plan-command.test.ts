@@ -7,6 +7,7 @@ import { runPlan, type PlanOptions } from "../data-loaders/plan-command.ts";
 import { loadExperiments, type LoadResult } from "../data-loaders/experiment/load.ts";
 import { HARDWARE_DIR, loadCatalog } from "../data-loaders/hardware/catalog.ts";
 import { PROJECT, tempDir } from "./helpers/temp.ts";
+import { makeManifest, timedRow, writeRun } from "./site/fixture-store.ts";
 
 const tmp = tempDir("plan");
 afterAll(() => tmp.cleanup());
@@ -16,11 +17,15 @@ const EXPERIMENTS = join(PROJECT, "experiments");
 const loads = new Map<string, Promise<LoadResult>>();
 const load = (dir: string) => loads.get(dir) ?? loads.set(dir, loadExperiments(dir)).get(dir)!;
 
-async function plan(over: Partial<PlanOptions>, experimentsDir = EXPERIMENTS) {
+/** An empty results folder unless a test gives a store: the recorded experiment files alone calibrate. */
+const NO_RESULTS = join(tmp.dir, "no-results");
+
+async function plan(over: Partial<PlanOptions>, experimentsDir = EXPERIMENTS, resultsDir = NO_RESULTS) {
   let out = "";
   let err = "";
   const opts: PlanOptions = { gpu: "rtx-4080", requests: 200_000, concurrency: 32, kvCacheDtype: "auto", ...over };
-  const code = await runPlan(opts, { out: (s) => (out += s), err: (s) => (err += s), experimentsDir, load });
+  const io = { out: (s: string) => (out += s), err: (s: string) => (err += s), experimentsDir, resultsDir, load };
+  const code = await runPlan(opts, io);
   return { code, out, err };
 }
 
@@ -107,7 +112,7 @@ describe("tracker plan", () => {
     const given = await plan({ model: "llama-3.2-1b", promptTokens: 300, outputTokens: 100 }, empty);
     expect(given.code).toBe(0);
     expect(given.out).toContain("300 prompt + 100 output tokens (--prompt-tokens and --output-tokens)");
-    expect(given.out).toContain("Speed: no prediction: no vllm run is recorded on any GPU to calibrate on");
+    expect(given.out).toContain("Speed: no prediction: no measured or recorded vllm run on any GPU to calibrate on");
     const like = await plan({ model: "llama-3.2-1b", like: "recorded-llama-3.2-1b-rtx-4080-5k" });
     expect(like.out).toContain("308 prompt + 121 output tokens (the token means of recorded-llama-3.2-1b-rtx-4080-5k)");
   });
@@ -128,6 +133,57 @@ describe("tracker plan", () => {
     expect((await plan({ like: "recorded-gpt-oss-20b-rtx-4080" })).err).toMatch(
       /no token means: recorded-gpt-oss-20b-rtx-4080 records no token totals/,
     );
+  });
+
+  it("calibrates on the measured runs the store holds too, and backtests them", async () => {
+    const results = join(tmp.dir, "store");
+    process.env.TRACKER_DIGEST_CACHE = join(tmp.dir, "memo");
+    const rows = Array.from({ length: 200 }, (_, i) =>
+      timedRow(
+        { run_id: "run-m", experiment_id: "measured-gemma", request_index: i },
+        {
+          sentMs: Math.floor(i / 8) * 7000,
+          ttftMs: 100,
+          tpotMs: 6900 / 299,
+          promptTokens: 800,
+          tokens: 300,
+          answer: "",
+        },
+      ),
+    );
+    await writeRun(
+      results,
+      makeManifest({
+        run_id: "run-m",
+        experiment_id: "measured-gemma",
+        source: "measured",
+        spec: { requests: 200, load: { concurrency: 8 } },
+        server: { kind: "launch", endpoint: "http://127.0.0.1:8123", model: "google/gemma-3-4b-it", profile: null },
+        counts: { requests: 200, done: 200, ok: 200, error: 0 },
+        environment: {
+          ...makeManifest({ run_id: "x", experiment_id: "x" }).environment,
+          gpus: [{ name: "NVIDIA GeForce RTX 4080", driver: "550", memory_total_mib: 16376 }],
+        },
+      }),
+      rows,
+    );
+    try {
+      const { code, out } = await plan({ model: "gemma-3-4b", json: true }, EXPERIMENTS, results);
+      expect(code).toBe(0);
+      const json = JSON.parse(out);
+      expect(json.calibration.backtest).toHaveLength(7);
+      expect(json.calibration.observations.find((o: { id: string }) => o.id === "measured-gemma")).toMatchObject({
+        kind: "measured",
+        runId: "run-m",
+        concurrency: 8,
+      });
+      const text = await plan({ model: "gemma-3-4b" }, EXPERIMENTS, results);
+      expect(text.out).toMatch(
+        /^ {2}measured-gemma +vllm +measured +1,257 tok\/s, predicted +[\d,]+ \([+−]\d+\.\d%\)$/m,
+      );
+    } finally {
+      delete process.env.TRACKER_DIGEST_CACHE;
+    }
   });
 
   it("is registered in the CLI", () => {

@@ -2,8 +2,8 @@
 // requests can run at once, how fast will it go and how long and how much will N requests take.
 //
 //   calibration   memory: fit.ts's calibrateMemory over vLLM's start-up figures; speed:
-//                 roofline.ts's calibrate over the recorded runs (observations.ts), with its
-//                 leave-one-out backtest
+//                 roofline.ts's calibrate over the measured and recorded runs (observations.ts),
+//                 with its leave-one-out backtest
 //   fit           fit.ts at the job's settings (vLLM's defaults where not given)
 //   speed         roofline.ts at the fit's effective concurrency, with the GPU's vLLM calibration
 //                 (or the other GPUs' when this one has no runs); interval from the backtest
@@ -21,7 +21,7 @@ import {
   type FitResult,
   type MemoryCalibration,
 } from "./fit.ts";
-import { memoryPoints, observationsFromRecorded, type SkippedRecord } from "./observations.ts";
+import { memoryPoints, observationsFromRuns, type ObservedRun, type SkippedRun } from "./observations.ts";
 import {
   backtest,
   calibrate,
@@ -34,7 +34,6 @@ import {
   type PredictionInterval,
   type SpeedObservation,
 } from "./roofline.ts";
-import type { LoadedRecorded } from "../experiment/recorded.ts";
 import { resolveWeights, type Catalog, type CatalogModel, type Gpu, type WeightFormat } from "../hardware/catalog.ts";
 
 /** The stack `tracker plan` plans for. */
@@ -46,12 +45,13 @@ export interface ProjectCalibration {
   backtest: BacktestRow[];
   interval: PredictionInterval | null;
   observations: SpeedObservation[];
-  skipped: SkippedRecord[];
+  skipped: SkippedRun[];
 }
 
-export function projectCalibration(catalog: Catalog, recorded: readonly LoadedRecorded[]): ProjectCalibration {
+/** The memory and speed calibration on the runs given (observations.ts picks the usable ones). */
+export function projectCalibration(catalog: Catalog, runs: readonly ObservedRun[]): ProjectCalibration {
   const memory = calibrateMemory(memoryPoints(catalog));
-  const { observations, skipped } = observationsFromRecorded(recorded, catalog, memory);
+  const { observations, skipped } = observationsFromRuns(runs, catalog, memory);
   const rows = backtest(observations);
   return {
     memory,
@@ -143,7 +143,7 @@ export function planJob(catalog: Catalog, cal: ProjectCalibration, req: PlanRequ
       ? null
       : choice
         ? "it does not fit (see the fit)"
-        : `no ${BACKEND} run is recorded on any GPU to calibrate on`,
+        : `no measured or recorded ${BACKEND} run on any GPU to calibrate on`,
     job,
     cost: job && req.gpuDollarsPerHour != null ? jobCost(req.gpuDollarsPerHour, job) : null,
     alternatives: alternatives(catalog, req, weights.format, cal.memory),
@@ -260,10 +260,23 @@ function assumptions(
     );
   if (choice?.basis === "other GPUs")
     out.push(
-      `${req.gpu.id} has no recorded runs: its calibration and interval come from other GPUs, and its error may be larger`,
+      `${req.gpu.id} has no measured or recorded runs: its calibration and interval come from other GPUs, and its error may be larger`,
     );
   if (fitted.enforceEager)
     out.push("enforce_eager: a fixed launch cost per step (12 kernels × 5 µs per layer), not calibrated on any run");
   out.push("throughput is the steady state: warm-up, ramp and drain are not included");
   return out;
+}
+
+/** The other weight formats the model runs in, as "fp8", "awq (tight)" or "awq (with --max-model-len ≤ 61,136)". */
+export function fittingAlternatives(plan: JobPlan): string[] {
+  return plan.alternatives
+    .filter((a) => a.failure === null || a.failure === "max-model-len")
+    .map((a) =>
+      a.failure === "max-model-len"
+        ? `${a.weights} (with --max-model-len ≤ ${a.largestMaxModelLen!.toLocaleString("en-US")})`
+        : a.verdict === "tight"
+          ? `${a.weights} (tight)`
+          : a.weights,
+    );
 }

@@ -29,7 +29,8 @@
 // with no observations of the stack takes the geometric mean η and the mean τ of the other GPUs'
 // groups ("calibrated on other GPUs").
 // Backtest: each observation is predicted from the other observations only (leave one out: its
-// own group without it, else the other GPUs), error = predicted / measured − 1.
+// own group without it, else the other GPUs; repeats of the same experiment and sweep level are
+// left out with it), error = predicted / measured − 1.
 // Interval: a prediction's interval is predicted × exp(±max |ln(1 + error)|) over the backtest of
 // the same stack — the largest leave-one-out miss seen, in either direction.
 import type { ModelArch } from "../hardware/hf-config.ts";
@@ -146,13 +147,23 @@ export function predictSpeed(input: SpeedInput, cal: SpeedCalibration): SpeedPre
 
 /** A measured or recorded run, as the calibration reads it. */
 export interface SpeedObservation {
-  /** Experiment id. */
+  /** The run's name: its experiment id (with the sweep level and repeat when it has them). */
   id: string;
+  /** What leave-one-out leaves out together (repeats of one experiment and level); default the id. */
+  unit?: string;
+  /** The run folder, when the observation is a stored run. */
+  runId?: string | null;
+  /** Measured by the tracker or recorded elsewhere. */
+  kind?: "measured" | "recorded";
   model: string;
   gpu: string;
   /** Serving stack: "vllm", or another (calibrated apart). */
   backend: string;
   input: SpeedInput;
+  /** The concurrency the client kept (input.concurrency is what the engine ran); default input.concurrency. */
+  clientConcurrency?: number;
+  /** Successful requests of the run. */
+  requests?: number;
   measuredTotalTokPerS: number;
   source: string;
   assumptions: string[];
@@ -256,6 +267,8 @@ export function calibrationFor(cal: Calibration, gpu: string, backend = "vllm"):
 
 export interface BacktestRow {
   id: string;
+  runId: string | null;
+  kind: "measured" | "recorded" | null;
   model: string;
   gpu: string;
   backend: string;
@@ -266,13 +279,18 @@ export interface BacktestRow {
   calibration: CalibrationChoice | null;
 }
 
-/** Leave-one-out: each observation predicted from the others. */
+const unitOf = (o: SpeedObservation) => o.unit ?? o.id;
+
+/** Leave-one-out: each observation predicted from the others (its repeats left out with it). */
 export function backtest(observations: readonly SpeedObservation[]): BacktestRow[] {
   return observations.map((obs) => {
-    const choice = calibrationFor(calibrate(observations.filter((o) => o !== obs)), obs.gpu, obs.backend);
+    const others = observations.filter((o) => unitOf(o) !== unitOf(obs));
+    const choice = calibrationFor(calibrate(others), obs.gpu, obs.backend);
     const predicted = choice ? predictSpeed(obs.input, choice).totalTokPerS : null;
     return {
       id: obs.id,
+      runId: obs.runId ?? null,
+      kind: obs.kind ?? null,
       model: obs.model,
       gpu: obs.gpu,
       backend: obs.backend,

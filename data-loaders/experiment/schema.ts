@@ -5,8 +5,8 @@ import type { ChatMessage } from "../client/outcome.ts";
 import { rubricProblems } from "../judge/rubric.ts";
 import { JUDGE_SCALES } from "../judge/verdict.ts";
 import { serverUrlProblem, trimBaseUrl } from "../server/url.ts";
-import { PROFILE_NAMES } from "../sim/profiles.ts";
 import { samplingFields, samplingProblems } from "./sampling.ts";
+import { profileProblem } from "../sim/derived-profiles.ts";
 
 /** A safe experiment id: the file name without `.ts`. */
 export const EXPERIMENT_ID = /^(?!.*\.\.)[a-z0-9][a-z0-9.-]{0,62}$/;
@@ -38,9 +38,13 @@ export const faultsSchema = z
   .describe("fault injection for the simulator");
 
 export const simulatedServerSchema = z.strictObject({
-  /** A simulator profile, e.g. `"gemma-3-4b@rtx-4080"`. */
-  simulate: z.enum(PROFILE_NAMES as [string, ...string[]], {
-    error: () => `one of the simulator profiles: ${PROFILE_NAMES.join(", ")}`,
+  /**
+   * A simulator profile, e.g. `"gemma-3-4b@rtx-4080"`, or `"<model>[:<weights>]@<gpu>"` for any
+   * catalog model and GPU (a profile derived from the fit and speed models: sim/derived-profiles.ts).
+   */
+  simulate: z.string().superRefine((name, ctx) => {
+    const problem = profileProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   }),
   /** Simulated model load time in ms before /health answers (default 0). */
   loadTimeMs: z.number().int().min(0).max(3_600_000).optional(),
@@ -518,6 +522,36 @@ export const qualitySchema = z
     }
   });
 
+/**
+ * Run until precise: keep sending until the 95% interval of the projected time for `projection`
+ * requests is within ±`relativeError` of it, or `max` requests were sent (analysis/precision.ts).
+ */
+export const untilPreciseSchema = z.strictObject({
+  until: z.strictObject({
+    /** The job size whose projected time must be precise, e.g. 200000. */
+    projection: z.number().int().min(1).max(1_000_000_000),
+    /** Half-width of the 95% interval relative to the projected time: 0.05 for ±5%. */
+    relativeError: z.number().gt(0).max(0.5),
+  }),
+  /** The most requests to send when the projection is not precise before. */
+  max: z.number().int().min(1).max(10_000_000),
+  /** Requests between two precision checks (default 100; never more often than every 5% of what is done). */
+  checkEvery: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+/** `requests`: a number, or run until precise. */
+export const requestsSchema = z.union([z.number().int().min(1).max(10_000_000), untilPreciseSchema], {
+  error: () =>
+    "a number of requests, or { until: { projection, relativeError }, max } to run until the projection is precise",
+});
+
+export type UntilPrecise = z.output<typeof untilPreciseSchema>;
+
+/** The most requests an experiment sends: `requests`, or its `max` when it runs until precise. */
+export function plannedRequests(requests: number | UntilPrecise): number {
+  return typeof requests === "number" ? requests : requests.max;
+}
+
 export const priceSchema = z.strictObject({
   /** Provider and model this price is for, e.g. "together / gemma-3-4b". */
   label: z.string().min(1),
@@ -532,8 +566,8 @@ export const experimentSchema = z
     notes: z.string().default(""),
     server: serverSchema,
     workload: workloadSchema,
-    /** Number of requests to send. Requests cycle through the prompts. */
-    requests: z.number().int().min(1).max(10_000_000),
+    /** Number of requests to send (requests cycle through the prompts), or `{ until, max }`: until precise. */
+    requests: requestsSchema,
     load: loadSchema,
     retry: retrySchema.optional(),
     timeouts: timeoutsSchema.optional(),
@@ -556,6 +590,13 @@ export const experimentSchema = z
         code: "custom",
         path: ["server", "launch", "adapter"],
         message: 'needs the adapter in launch.args: "--enable-lora": true and "--lora-modules": "<name>=<path>"',
+      });
+    if (typeof spec.requests === "object" && spec.load && spec.load.concurrency === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["requests", "until"],
+        message:
+          "needs load.concurrency: a projection is judged at the steady state of a closed-loop run (rate and rampUp have none)",
       });
     if (spec.workload?.structuredOutput === true && spec.quality === undefined)
       ctx.addIssue({

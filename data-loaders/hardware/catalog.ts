@@ -226,7 +226,7 @@ export function findModel(catalog: Catalog, name: string): CatalogModel {
     catalog.models.find((m) => norm(m.id.split("/")[1]!) === n);
   if (found) return found;
   throw new Error(
-    `unknown model "${name}": not in the model catalog (data-loaders/hardware/models.json); known: ${catalog.models.map((m) => m.aliases[0] ?? m.id).join(", ")}. For another model give --config <path to its config.json>`,
+    `unknown model "${name}": not in the model catalog (data-loaders/hardware/models.json); known: ${catalog.models.map((m) => m.aliases[0] ?? m.id).join(", ")}. Another model needs an entry with its config.json in models.json (\`tracker plan\` also reads one from disk: give --config <path to its config.json>)`,
   );
 }
 

@@ -1,10 +1,12 @@
 // Progress while a run is going: a bar with rate and ETA on a terminal, plain periodic lines
-// otherwise (CI logs, pipes).
+// otherwise (CI logs, pipes); a run until precise adds its precision (run/until.ts) as a note.
 import { SingleBar } from "cli-progress";
 
 export interface Progress {
   tick(ok: boolean): void;
   stop(): void;
+  /** A status shown with the counts from now on (e.g. the precision of a run until precise). */
+  note?(text: string): void;
 }
 
 export interface ProgressOptions {
@@ -25,14 +27,14 @@ export function createProgress(opts: ProgressOptions): Progress {
 
 function barProgress({ label, total }: ProgressOptions): Progress {
   const bar = new SingleBar({
-    format: `${label} [{bar}] {value}/{total} | {rate} req/s | errors {errors} | ETA {eta_formatted}`,
+    format: `${label} [{bar}] {value}/{total} | {rate} req/s | errors {errors} | ETA {eta_formatted}{note}`,
     hideCursor: true,
     etaBuffer: 200,
     stream: process.stderr,
   });
   const started = performance.now();
   let errors = 0;
-  bar.start(total, 0, { rate: "0.0", errors });
+  bar.start(total, 0, { rate: "0.0", errors, note: "" });
   let done = 0;
   return {
     tick(ok) {
@@ -43,6 +45,9 @@ function barProgress({ label, total }: ProgressOptions): Progress {
     },
     stop() {
       bar.stop();
+    },
+    note(text) {
+      bar.update(done, { note: ` | ${text}` });
     },
   };
 }
@@ -58,13 +63,14 @@ function lineProgress({
   let errors = 0;
   let lastAt = started;
   let lastTenth = 0;
+  let note = "";
   const line = () => {
     const elapsed = (performance.now() - started) / 1000;
     const rate = done / Math.max(elapsed, 1e-3);
     const eta = rate > 0 ? (total - done) / rate : Infinity;
     write(
       `${label}: ${done}/${total} (${((100 * done) / total).toFixed(0)}%) ${rate.toFixed(1)} req/s, ` +
-        `errors ${errors}, elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(eta)}`,
+        `errors ${errors}, elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(eta)}${note ? `; ${note}` : ""}`,
     );
   };
   return {
@@ -80,6 +86,9 @@ function lineProgress({
       }
     },
     stop() {},
+    note(text) {
+      note = text;
+    },
   };
 }
 

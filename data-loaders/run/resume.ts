@@ -7,6 +7,7 @@ import { dropTruncatedTail, readJournal } from "../store/journal.ts";
 import { JOURNAL_FILE } from "../store/layout.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
 import { ROW_SCHEMA_VERSION } from "../store/schemas/request-row.ts";
+import type { RequestRow } from "../store/schemas/request-row.ts";
 
 export interface JournalState {
   /** done[i] = 1 when request index i has a journaled row. */
@@ -24,9 +25,10 @@ export interface JournalState {
 
 /**
  * Reads a run folder's journal (if any) for a run of `total` requests and cuts a truncated last
- * line off so appending continues cleanly. Memory: one byte per request index.
+ * line off so appending continues cleanly. Memory: one byte per request index. `onRow` sees each
+ * row kept (a run until precise refills its window).
  */
-export function readJournalState(dir: string, total: number): JournalState {
+export function readJournalState(dir: string, total: number, onRow?: (row: RequestRow) => void): JournalState {
   const path = join(dir, JOURNAL_FILE);
   const state: JournalState = {
     done: new Uint8Array(total),
@@ -50,6 +52,7 @@ export function readJournalState(dir: string, total: number): JournalState {
     else state.error++;
     const t = row.done_ms ?? row.sent_ms;
     if (t !== null && t > state.lastMs) state.lastMs = t;
+    onRow?.(row);
   });
   state.droppedBytes = scan.truncatedBytes;
   dropTruncatedTail(path, scan);

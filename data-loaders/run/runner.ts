@@ -18,7 +18,10 @@
 //   resume). The run ends `partial`, with requests.parquet of what is done (for the site) and its
 //   journal kept for the resume;
 // * with `load.maxDurationS`, stops sending at the cap and lets requests in flight finish; the run
-//   is `complete` with fewer requests than asked and a reason saying so (it is not resumed).
+//   is `complete` with fewer requests than asked and a reason saying so (it is not resumed);
+// * with `requests: { until, max }`, stops sending once the projection is precise (run/until.ts)
+//   and lets requests in flight finish; the run is `complete`, its reason and manifest `until`
+//   say why it stopped and how precise it got.
 //
 // One run reads as open → send → finish: open the run folder (new or resumed) and the server
 // (server/kinds.ts; with `servers`, a launched server is kept up for the next run that asks for
@@ -29,6 +32,7 @@ import { join } from "node:path";
 import type { Agent } from "undici";
 import { createDispatcher } from "../client/request.ts";
 import type { LoadedExperiment } from "../experiment/load.ts";
+import { plannedRequests } from "../experiment/schema.ts";
 import { HealthWatch } from "../server/health-watch.ts";
 import { declaredServer, openServer, type OpenServer } from "../server/kinds.ts";
 import { withFingerprint } from "../server/facts.ts";
@@ -61,6 +65,7 @@ import {
 import { startSelfCheck, type SelfCheck } from "./self-check.ts";
 import { Sender } from "./sender.ts";
 import { StopController } from "./stop.ts";
+import { UntilRun } from "./until.ts";
 
 export interface RunOptions {
   resultsRoot: string;
@@ -119,6 +124,8 @@ interface OpenRun {
   state: JournalState;
   /** Requests of the run, warm-up included. */
   total: number;
+  /** A run until precise: its precision window and checks. */
+  until: UntilRun | null;
 }
 
 /** What sending uses, from the opened server to the end of the send loops. */
@@ -142,7 +149,7 @@ async function runUnit(
   opts: RunOptions,
 ): Promise<RunResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
-  const run = resumeDir ? resumeRun(exp, resumeDir, log) : await newRun(exp, unit, opts.resultsRoot, log);
+  const run = resumeDir ? resumeRun(exp, unit, resumeDir, log) : await newRun(exp, unit, opts.resultsRoot, log);
   writeManifest(run.dir, run.manifest);
   let server: OpenServer;
   try {
@@ -167,17 +174,30 @@ async function newRun(
   resultsRoot: string,
   log: (line: string) => void,
 ): Promise<OpenRun> {
-  const total = warmupCount(exp.spec.load) + exp.spec.requests;
+  const total = runTotal(exp);
   const folder = { experimentId: exp.id, specHash: exp.specHash, unit, repeated: (exp.spec.load.repeats ?? 1) > 1 };
   const { dir, manifest } = await createRunFolder(resultsRoot, folder, (id) => newManifest(exp, id, unit, log), log);
-  return { dir, manifest, state: readJournalState(dir, total), total };
+  const until = untilRun(exp, manifest);
+  return { dir, manifest, state: readJournalState(dir, total, (row) => until?.add(row)), total, until };
+}
+
+/** Requests of a run, warm-up included (a run until precise: at most `max`). */
+function runTotal(exp: LoadedExperiment): number {
+  return warmupCount(exp.spec.load) + plannedRequests(exp.spec.requests);
+}
+
+/** The precision checks of a run until precise (null for `requests: N`). */
+function untilRun(exp: LoadedExperiment, manifest: Manifest): UntilRun | null {
+  const { requests, load } = exp.spec;
+  return typeof requests === "number" ? null : new UntilRun(requests, manifest, closedLoopConcurrency(load)!);
 }
 
 /** A stopped run picked up again: its journal says what is done; the manifest records the interruption. */
-function resumeRun(exp: LoadedExperiment, dir: string, log: (line: string) => void): OpenRun {
-  const total = warmupCount(exp.spec.load) + exp.spec.requests;
+function resumeRun(exp: LoadedExperiment, unit: RunUnit, dir: string, log: (line: string) => void): OpenRun {
+  const total = runTotal(exp);
   const manifest = readManifest(dir);
-  const state = readJournalState(dir, total);
+  const until = untilRun(exp, manifest);
+  const state = readJournalState(dir, total, (row) => until?.add(row));
   const reason = interruptionReason(manifest, state);
   manifest.interruptions = [...(manifest.interruptions ?? []), { at: new Date().toISOString(), reason }];
   manifest.status = "running";
@@ -185,7 +205,7 @@ function resumeRun(exp: LoadedExperiment, dir: string, log: (line: string) => vo
   manifest.finished_at = null;
   manifest.counts = { requests: total, done: state.doneCount, ok: state.ok, error: state.error };
   log(`${runLabel(exp)}: resuming ${manifest.run_id} (${reason})`);
-  return { dir, manifest, state, total };
+  return { dir, manifest, state, total, until };
 }
 
 async function newManifest(
@@ -210,7 +230,7 @@ async function newManifest(
     server: declaredServer(exp.spec.server),
     started_at: new Date().toISOString(),
     finished_at: null,
-    counts: { requests: warmupCount(exp.spec.load) + exp.spec.requests, done: 0, ok: 0, error: 0 },
+    counts: { requests: runTotal(exp), done: 0, ok: 0, error: 0 },
     environment: await captureEnvironmentWithGpus(log),
     group: { level: null, repeat: unit.repeat },
     ...(exp.cell ? { cell: { key: exp.cell.key, axes: exp.cell.axes } } : {}),
@@ -284,12 +304,13 @@ function startSending(
   );
   const sender = new Sender({
     ...{ exp, runId: run.manifest.run_id, server, warmup: warmupCount(load), policy, dispatcher, now, stop },
-    ...{ health, check, journal, state: run.state, counts: run.manifest.counts, progress },
+    ...{ health, check, journal, state: run.state, counts: run.manifest.counts, progress, until: run.until },
   });
   const onScheduleStart = (ms: number) => {
     run.manifest.load_started_ms ??= ms;
     writeManifest(run.dir, run.manifest);
   };
+  run.until?.start(() => stop.stopPrecise(), progress);
   const loop = { send: sender.send, stop, done: run.state.done, now, onScheduleStart };
   return { stop, sender, loop, journal, progress, dispatcher, telemetry, check, health };
 }
@@ -300,7 +321,7 @@ async function sendAll(exp: LoadedExperiment, unit: RunUnit, run: OpenRun, sendi
   const warmup = warmupCount(load);
   const workers = closedLoopConcurrency(load);
   if (warmup > 0) await closedLoop(sending.loop, 0, warmup, workers ?? load.maxConcurrency ?? 1);
-  const times = openLoopTimesMs(load, requests, workload.seed + unit.repeat);
+  const times = openLoopTimesMs(load, plannedRequests(requests), workload.seed + unit.repeat);
   if (times) await openLoop(sending.loop, warmup, run.total, times, load.maxConcurrency ?? Infinity);
   else await closedLoop(sending.loop, warmup, run.total, workers!);
 }
@@ -325,6 +346,7 @@ async function finishRun(exp: LoadedExperiment, run: OpenRun, sending: Sending):
   const gone = [...sending.health.values()].find((h) => h.gone !== null)?.gone ?? null;
   const { done, ok } = manifest.counts;
   const journalPath = join(dir, JOURNAL_FILE);
+  const untilReason = run.until ? await run.until.finish(done >= total) : null;
   if (done > 0) await journalToParquet(journalPath, join(dir, PARQUET_FILE));
   const resume = `\`tracker run ${exp.id}${exp.cell ? ` --cell ${exp.cell.key}` : ""}\` resumes it`;
   if (done < total) {
@@ -337,10 +359,15 @@ async function finishRun(exp: LoadedExperiment, run: OpenRun, sending: Sending):
       const reason = `stopped at the duration cap (load.maxDurationS = ${exp.spec.load.maxDurationS}) after ${done} of ${total} requests`;
       return dropJournal(journalPath, finish(run, "complete", reason));
     }
+    if (sending.stop.precise) {
+      // The run needed fewer requests than its cap: it counts the ones it sent.
+      manifest.counts.requests = done;
+      return dropJournal(journalPath, finish(run, "complete", untilReason));
+    }
     return finish(run, "partial", `stopped after ${done} of ${total} requests${aborted}; ${resume}`);
   }
   if (ok === 0) return dropJournal(journalPath, finish(run, "failed", `all ${total} requests failed`));
-  return dropJournal(journalPath, finish(run, "complete", null));
+  return dropJournal(journalPath, finish(run, "complete", untilReason));
 }
 
 /**

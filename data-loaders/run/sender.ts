@@ -17,6 +17,7 @@ import type { JournalState } from "./resume.ts";
 import { buildRequest, toRow } from "./row.ts";
 import type { SelfCheck } from "./self-check.ts";
 import type { StopController } from "./stop.ts";
+import type { UntilRun } from "./until.ts";
 
 export interface SenderContext {
   exp: LoadedExperiment;
@@ -35,6 +36,8 @@ export interface SenderContext {
   state: JournalState;
   counts: Manifest["counts"];
   progress: Progress;
+  /** A run until precise: sees every journaled request (run/until.ts). */
+  until?: UntilRun | null;
 }
 
 export class Sender {
@@ -88,5 +91,6 @@ export class Sender {
     counts.done++;
     counts[ok ? "ok" : "error"]++;
     progress.tick(ok);
+    this.ctx.until?.observe(row);
   }
 }

@@ -3,7 +3,9 @@
 //   `graceMs` (default 5 s) to finish, then aborts them (they are not journaled: a resume sends
 //   them again);
 // * the duration cap (`load.maxDurationS`) ends sending and lets requests in flight finish;
-// * a server gone for good (server/health-watch.ts) ends sending too.
+// * a server gone for good (server/health-watch.ts) ends sending too;
+// * a run until precise (run/until.ts) ends sending once its projection is precise; requests in
+//   flight finish.
 import { setMaxListeners } from "node:events";
 
 /** Default time requests in flight get to finish after a stop signal. */
@@ -25,6 +27,8 @@ export class StopController {
   private graceTimer: NodeJS.Timeout | null = null;
   /** True once the duration cap ended sending. */
   capped = false;
+  /** True once a run until precise reached its precision. */
+  precise = false;
 
   constructor(private readonly opts: StopOptions) {
     // every request in flight listens on these (one listener each, removed when it ends)
@@ -55,6 +59,12 @@ export class StopController {
 
   /** Ends sending (the server is gone); requests in flight go on. */
   stop(): void {
+    this.sending.abort();
+  }
+
+  /** Ends sending because the projection is precise enough; requests in flight go on. */
+  stopPrecise(): void {
+    this.precise = true;
     this.sending.abort();
   }
 

@@ -5,7 +5,7 @@
 // and vLLM's own `--enable-auto-tool-choice --tool-call-parser <name>` and `--max-num-seqs`.
 import type { Command } from "commander";
 import { faultsSchema, type Faults } from "../experiment/schema.ts";
-import { isProfileName, PROFILE_NAMES } from "./profiles.ts";
+import { profileProblem } from "./derived-profiles.ts";
 import { startSimulator } from "./simulator.ts";
 
 /** The fault flags: each `server.faults` field, in kebab case, with what it takes. */
@@ -83,9 +83,8 @@ export interface SimCommandOptions extends FaultFlags {
 }
 
 export async function runSimCommand(opts: SimCommandOptions): Promise<void> {
-  if (!isProfileName(opts.profile)) {
-    throw new Error(`unknown simulator profile "${opts.profile}"; one of: ${PROFILE_NAMES.join(", ")}`);
-  }
+  const problem = profileProblem(opts.profile);
+  if (problem) throw new Error(`unknown simulator profile "${opts.profile}": ${problem}`);
   // vLLM refuses the first flag without the second at start-up, in these words.
   if (opts.enableAutoToolChoice && !opts.toolCallParser)
     throw new Error("Error: --enable-auto-tool-choice requires --tool-call-parser");

@@ -11,13 +11,15 @@ import { VLLM_VERSION } from "./chunks.ts";
 import { Engine } from "./engine.ts";
 import type { Faults } from "./faults.ts";
 import { GroundTruth, type GroundTruthRecord } from "./ground-truth.ts";
-import { PROFILES, type ProfileName, type SimProfile } from "./profiles.ts";
+import { resolveProfile } from "./derived-profiles.ts";
+import type { ProfileName, SimProfile } from "./profiles.ts";
 import { PrometheusMetrics } from "./prometheus.ts";
 import type { EngineStats } from "./stats-log.ts";
 import { requestListener, type RouteContext } from "./routes.ts";
 
 export interface SimulatorOptions {
-  profile: ProfileName;
+  /** A profile name, or "<model>[:<weights>]@<gpu>" for a derived profile (sim/derived-profiles.ts). */
+  profile: ProfileName | (string & {});
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -61,7 +63,7 @@ export interface Simulator {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
-  const base: SimProfile = PROFILES[opts.profile];
+  const base: SimProfile = resolveProfile(opts.profile);
   const profile: SimProfile = {
     ...base,
     ...(opts.maxNumSeqs ? { maxNumSeqs: opts.maxNumSeqs } : {}),

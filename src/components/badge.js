@@ -1,4 +1,4 @@
-// A small pill label: sources (measured / simulated / recorded / extrapolated) and experiment states.
+// A small pill label: sources (measured / simulated / recorded / extrapolated / predicted) and experiment states.
 import { html } from "htl";
 
 export function Badge(label, { kind = label, title } = {}) {
@@ -11,6 +11,10 @@ const SOURCES = {
   recorded: ["recorded, aggregates only", "Aggregates measured elsewhere and imported; no per-request rows"],
   "recorded-rows": ["recorded", "Measured elsewhere and imported with its per-request rows; figures computed here"],
   extrapolated: ["extrapolated", "Projected from a smaller run (see Methods)"],
+  predicted: [
+    "predicted",
+    "Predicted by the fit and speed models from the model's architecture and the GPU, not measured",
+  ],
 };
 
 /**

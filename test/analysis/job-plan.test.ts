@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { gpuCost } from "../../data-loaders/analysis/cost.ts";
 import { planJob, projectCalibration, type PlanRequest } from "../../data-loaders/analysis/job-plan.ts";
 import { loadExperiments } from "../../data-loaders/experiment/load.ts";
+import { recordedRun } from "../../data-loaders/report/predictions.ts";
 import { findGpu, findModel, loadCatalog } from "../../data-loaders/hardware/catalog.ts";
 import { PROJECT } from "../helpers/temp.ts";
 
@@ -11,7 +12,7 @@ const catalog = loadCatalog();
 
 describe("a job plan", async () => {
   const load = await loadExperiments(join(PROJECT, "experiments"));
-  const cal = projectCalibration(catalog, load.recorded);
+  const cal = projectCalibration(catalog, load.recorded.map(recordedRun));
   const request = (model: string, over: Partial<PlanRequest> = {}): PlanRequest => ({
     model: findModel(catalog, model),
     gpu: findGpu(catalog, "rtx-4080"),
@@ -72,11 +73,11 @@ describe("a job plan", async () => {
     expect(plan.speed!.calibration.basis).toBe("other GPUs");
   });
 
-  it("has no speed without any recorded vLLM run, and refuses a job of no requests", () => {
+  it("has no speed without any measured or recorded vLLM run, and refuses a job of no requests", () => {
     const empty = projectCalibration(catalog, []);
     const plan = planJob(catalog, empty, request("llama-3.2-1b"));
     expect(plan.speed).toBeNull();
-    expect(plan.noSpeed).toBe("no vllm run is recorded on any GPU to calibrate on");
+    expect(plan.noSpeed).toBe("no measured or recorded vllm run on any GPU to calibrate on");
     expect(() => planJob(catalog, cal, request("llama-3.2-1b", { requests: 0 }))).toThrow(
       /requests must be a whole number/,
     );

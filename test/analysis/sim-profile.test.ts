@@ -3,11 +3,22 @@
 // CALIBRATION.md).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fit, kvElementBytes } from "../../data-loaders/analysis/fit.ts";
+import { calibrateMemory, fit, kvElementBytes } from "../../data-loaders/analysis/fit.ts";
+import { memoryPoints } from "../../data-loaders/analysis/observations.ts";
 import { projectCalibration } from "../../data-loaders/analysis/job-plan.ts";
 import { calibrationFor, predictSpeed, type SpeedInput } from "../../data-loaders/analysis/roofline.ts";
-import { deriveSimSpeed, engineRequestRate } from "../../data-loaders/analysis/sim-profile.ts";
+import {
+  deriveProfile,
+  deriveSimSpeed,
+  engineRequestRate,
+  REFERENCE_CONCURRENCY,
+  simCalibration,
+  targetObservations,
+  type SimTarget,
+} from "../../data-loaders/analysis/sim-profile.ts";
+import { calibrationTargets } from "../../data-loaders/sim/derived-profiles.ts";
 import { loadExperiments } from "../../data-loaders/experiment/load.ts";
+import { recordedRun } from "../../data-loaders/report/predictions.ts";
 import { findGpu, findModel, loadCatalog, resolveWeights } from "../../data-loaders/hardware/catalog.ts";
 import { PROFILES, type ProfileName } from "../../data-loaders/sim/profiles.ts";
 import { PROJECT } from "../helpers/temp.ts";
@@ -28,7 +39,7 @@ const TARGETS: { profile: ProfileName; c: number; p: number; o: number; backend:
 
 describe("derived simulator profiles", async () => {
   const load = await loadExperiments(join(PROJECT, "experiments"));
-  const cal = projectCalibration(catalog, load.recorded);
+  const cal = projectCalibration(catalog, load.recorded.map(recordedRun));
 
   function derive(t: (typeof TARGETS)[number], weights = t.weights) {
     const model = findModel(catalog, t.profile.split("@")[0]!);
@@ -96,5 +107,79 @@ describe("derived simulator profiles", async () => {
       expect(ratio, `${t.profile}: ${derived.kvCacheTokens}`).toBeGreaterThan(0.5);
       expect(ratio, `${t.profile}: ${derived.kvCacheTokens}`).toBeLessThan(2);
     }
+  });
+});
+
+describe("the calibration of derived profiles", () => {
+  const memory = calibrateMemory(memoryPoints(catalog));
+  const targets: SimTarget[] = calibrationTargets().map((t) => {
+    const model = findModel(catalog, t.model);
+    return { ...t, model, format: resolveWeights(catalog, model).format, gpu: findGpu(catalog, t.gpu) };
+  });
+  const observations = targetObservations(targets, memory);
+
+  it("reads the vLLM figures as batch jobs: every request at once, as many running as vLLM allows", () => {
+    expect(observations.map((o) => [o.id, o.input.concurrency])).toEqual([
+      ["llama-3.2-1b@rtx-4080", 256],
+      ["gemma-3-4b@rtx-4080", 29],
+      ["qwen3-4b@rtx-4080", 10],
+    ]);
+    // the four-worker series was served by Ollama: not a vLLM calibration point
+    expect(observations.every((o) => o.backend === "vllm")).toBe(true);
+  });
+
+  it("derives step costs that reproduce each figure within 15% at the concurrency it ran at", () => {
+    const speed = simCalibration(targets, memory);
+    const reference = { promptTokens: 788, completionTokens: 308 };
+    for (const o of observations) {
+      const model = findModel(catalog, o.model);
+      const d = deriveProfile(model, o.input.format, rtx4080, memory, speed, reference);
+      const { meanPromptTokens: p, meanOutputTokens: out, concurrency: c } = o.input;
+      const tokPerS = engineRequestRate(d.speed, c, p, out) * (p + out);
+      expect(Math.abs(tokPerS / o.measuredTotalTokPerS - 1), `${o.id}: ${tokPerS.toFixed(0)}`).toBeLessThan(0.15);
+    }
+  });
+
+  it("matches the roofline at the reference workload, serving what starts", () => {
+    const speed = simCalibration(targets, memory);
+    const qwen = findModel(catalog, "qwen3-4b");
+    const d = deriveProfile(qwen, resolveWeights(catalog, qwen).format, rtx4080, memory, speed, {
+      promptTokens: 788,
+      completionTokens: 308,
+    });
+    // Qwen 3 4B's 40,960 tokens do not start on 16 GB: the longest that does
+    expect(d.maxModelLen).toBe(d.fit.maxModelLen);
+    expect(d.maxModelLen).toBeLessThan(40_960);
+    expect(d.notes[0]).toMatch(/^max_model_len \d+ \(the model's 40960 does not start\)$/);
+    expect(d.referenceConcurrency).toBe(Math.min(REFERENCE_CONCURRENCY, d.fit.concurrency.effective));
+    const input: SpeedInput = {
+      arch: qwen.arch,
+      format: resolveWeights(catalog, qwen).format,
+      gpu: rtx4080,
+      meanPromptTokens: 788,
+      meanOutputTokens: 308,
+      concurrency: d.referenceConcurrency,
+      enforceEager: false,
+      kvElementBytes: 2,
+    };
+    expect(engineRequestRate(d.speed, d.referenceConcurrency, 788, 308)).toBeCloseTo(
+      predictSpeed(input, d.calibration).requestsPerS,
+      9,
+    );
+    expect(d.calibration.basis).toBe("this GPU");
+  });
+
+  it("borrows the RTX 4080's calibration on another GPU, and refuses a model that does not fit", () => {
+    const speed = simCalibration(targets, memory);
+    const olmo = findModel(catalog, "olmo-1b");
+    const h100 = findGpu(catalog, "h100-sxm");
+    const ref = { promptTokens: 788, completionTokens: 308 };
+    const d = deriveProfile(olmo, resolveWeights(catalog, olmo).format, h100, memory, speed, ref);
+    expect(d.calibration.basis).toBe("other GPUs");
+    expect(d.notes.join(" ")).toMatch(/h100-sxm has no calibration target/);
+    const big = findModel(catalog, "qwen2.5-14b");
+    expect(() => deriveProfile(big, resolveWeights(catalog, big).format, rtx4080, memory, speed, ref)).toThrow(
+      /^Qwen\/Qwen2\.5-14B-Instruct in bf16 does not fit rtx-4080: weights .* no room for a KV cache$/,
+    );
   });
 });

@@ -26,6 +26,13 @@ describe("StopController", () => {
     expect(stop.abortSignal.aborted).toBe(false);
   });
 
+  it("a precise projection ends sending; requests in flight go on", () => {
+    const stop = new StopController({ capMs: null, now: () => 0 });
+    stop.stopPrecise();
+    expect([stop.stopped(), stop.precise, stop.capped, stop.interrupted]).toEqual([true, true, false, false]);
+    expect(stop.abortSignal.aborted).toBe(false);
+  });
+
   it("the duration cap ends sending once the run clock reaches it; requests in flight go on", () => {
     let t = 0;
     const stop = new StopController({ capMs: 800, now: () => t });

@@ -1,57 +1,27 @@
-// Each profile reproduces the user's RTX 4080 figures (CALIBRATION.md) within 15%.
+// Each profile reproduces the user's RTX 4080 figures (CALIBRATION.md, calibration-targets.json)
+// within 15%, at the concurrency it is calibrated at.
 import { describe, expect, it } from "vitest";
 import { generateCandidatePrompts } from "../../data-loaders/experiment/candidate-profiles.ts";
 import type { ProfileName } from "../../data-loaders/sim/profiles.ts";
 import { startSimulator } from "../../data-loaders/sim/simulator.ts";
 import { saturatedThroughput } from "./load.ts";
+import { calibrationTargets } from "../../data-loaders/sim/derived-profiles.ts";
 
-interface Target {
-  profile: ProfileName;
-  variant: "short" | "detailed";
-  concurrency: number;
-  requests: number;
-  speedup: number;
-  totalTokPerS?: number;
-  reqPerS?: number;
-  promptTokens?: number;
-  completionTokens?: number;
-}
+/** How each target is measured: requests sent at once and the speedup (the figures: calibration-targets.json). */
+const RUNS: Record<string, { requests: number; speedup: number }> = {
+  "llama-3.2-1b@rtx-4080 c=32": { requests: 320, speedup: 3 },
+  "gemma-3-4b@rtx-4080 c=32": { requests: 256, speedup: 50 },
+  "qwen3-4b@rtx-4080 c=32": { requests: 256, speedup: 80 },
+  "gemma-3-1b@rtx-4080 c=4": { requests: 40, speedup: 100 },
+  "gemma-3-4b@rtx-4080 c=4": { requests: 40, speedup: 200 },
+  "gemma-3-12b@rtx-4080 c=4": { requests: 40, speedup: 300 },
+};
 
-const TARGETS: Target[] = [
-  {
-    profile: "llama-3.2-1b@rtx-4080",
-    variant: "short",
-    concurrency: 32,
-    requests: 320,
-    speedup: 3,
-    totalTokPerS: 19_800,
-    promptTokens: 308,
-    completionTokens: 121,
-  },
-  {
-    profile: "gemma-3-4b@rtx-4080",
-    variant: "detailed",
-    concurrency: 32,
-    requests: 256,
-    speedup: 50,
-    totalTokPerS: 2_500,
-    promptTokens: 788,
-    completionTokens: 308,
-  },
-  {
-    profile: "qwen3-4b@rtx-4080",
-    variant: "detailed",
-    concurrency: 32,
-    requests: 256,
-    speedup: 80,
-    totalTokPerS: 1_530,
-    promptTokens: 795,
-    completionTokens: 311,
-  },
-  { profile: "gemma-3-1b@rtx-4080", variant: "detailed", concurrency: 4, requests: 40, speedup: 100, reqPerS: 0.92 },
-  { profile: "gemma-3-4b@rtx-4080", variant: "detailed", concurrency: 4, requests: 40, speedup: 200, reqPerS: 0.52 },
-  { profile: "gemma-3-12b@rtx-4080", variant: "detailed", concurrency: 4, requests: 40, speedup: 300, reqPerS: 0.23 },
-];
+const TARGETS = calibrationTargets().map((t) => ({
+  ...t,
+  profile: t.profile as ProfileName,
+  ...RUNS[`${t.profile} c=${t.concurrency}`]!,
+}));
 
 const within = (measured: number, target: number): void => {
   expect(Math.abs(measured - target) / target, `measured ${measured.toFixed(3)}, target ${target}`).toBeLessThanOrEqual(
@@ -60,6 +30,10 @@ const within = (measured: number, target: number): void => {
 };
 
 describe("calibration against the RTX 4080 reports", () => {
+  it("measures every target", () => {
+    expect(TARGETS.every((t) => t.requests > 0)).toBe(true);
+    expect(TARGETS).toHaveLength(Object.keys(RUNS).length);
+  });
   for (const t of TARGETS) {
     it(`${t.profile} at concurrency ${t.concurrency}`, { timeout: 30_000 }, async () => {
       const sim = await startSimulator({

@@ -28,6 +28,7 @@ const EXPECTED: Record<string, string[]> = {
     "recorded",
     "extrapolated",
     "Time for 200K requests",
+    "Predicted cells are for the NVIDIA GeForce RTX 4080 16 GB",
   ],
   "/compare": [
     "Speed versus the baseline",
@@ -50,6 +51,8 @@ const EXPECTED: Record<string, string[]> = {
     "cheap API",
     "Cascade planner",
     "Agreement with B alone",
+    "Speed model: predictions against the runs they left out",
+    "zeta",
   ],
   "/methods": ["Methods", "Extrapolation", "data-loaders/metrics/throughput.ts", "data-loaders/analysis/cascade.ts"],
   "/guide": ["Add an experiment", "A real vLLM server", "Add your own analysis page", "gpuDollarsPerHour"],
@@ -66,6 +69,7 @@ const EXPECTED: Record<string, string[]> = {
     "Errors by class",
     "http_5xx",
     "Projections",
+    "Predicted beside measured",
     "Downloads",
     "Sample answers",
     "Page 1 of 3",
@@ -201,6 +205,7 @@ describe.skipIf(!runs)("site in Chromium", () => {
     expect(await page.locator("tr", { hasText: "Zeta recorded" }).first().locator(".badge--recorded").count()).toBe(1);
     expect(await page.locator("svg text", { hasText: "Alpha on the simulator [simulated]" }).count()).toBe(1);
     expect(await page.locator(".matrix .badge--extrapolated").count()).toBeGreaterThan(0);
+    expect(await page.locator(".matrix .matrix-cell--predicted .badge--predicted").count()).toBeGreaterThan(0);
     await page.context().close();
 
     const alpha = await visit("/experiments/alpha");

@@ -112,7 +112,10 @@ describe("observable build over a fixture store", () => {
       matrix: {
         models: string[];
         counts: number[];
-        cells: Record<string, Record<string, { kind: string; note: string | null; runId: string | null }>>;
+        cells: Record<
+          string,
+          Record<string, { kind: string; note: string | null; runId: string | null; fit?: string | null }>
+        >;
       };
     };
     const data = loaded<Runs>("runs.json");
@@ -141,6 +144,9 @@ describe("observable build over a fixture store", () => {
     expect(cells["llama-3.2-1b"]!["5000"]).toMatchObject({ kind: "recorded", runId: "run-r" });
     expect(cells["qwen-7b"]!["12"]).toMatchObject({ kind: "measured", runId: "run-b" });
     expect(cells["qwen-7b"]!["1000"]).toMatchObject({ kind: "pending", note: "estimate from run run-b" });
+    // the recorded RTX 4080 run calibrates the speed model: a catalog model without runs is predicted
+    expect(cells["meta-llama/Llama-3.2-3B-Instruct"]!["200000"]).toMatchObject({ kind: "predicted", runId: null });
+    expect(cells["google/gemma-3-12b-it"]!["5000"]).toMatchObject({ kind: "predicted", fit: "does not fit" });
   });
 
   test("page data redacts answers of an experiment published truncated", () => {

@@ -407,6 +407,11 @@ export async function buildSiteFixture(resultsDir: string): Promise<SiteFixture>
       server: { kind: "recorded", endpoint: "rtx-4080 box", model: "llama-3.2-1b", profile: null },
       counts: { requests: 5000, done: 5000, ok: 5000, error: 0 },
       recorded: RECORDED_LLAMA_5K,
+      // A recorded run's hardware, as recordedManifest stores it: the speed model's observation.
+      environment: {
+        ...makeManifest({ run_id: "x", experiment_id: "x" }).environment,
+        host: "NVIDIA GeForce RTX 4080 (16 GB)",
+      },
     }),
     null,
   );

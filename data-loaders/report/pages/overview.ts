@@ -1,11 +1,21 @@
 // The overview page (src/index.md, data/runs.json): one leaderboard row per experiment with the
 // run it shows, every run's headline figures, projections and costs, and the benchmark matrix
-// (model × request count). Figures come from the digests (metrics/, analysis/), costs from
-// report/figures.ts; this module only chooses and arranges them.
+// (model × request count, its untested cells predicted by the fit and speed models calibrated on
+// the store's measured and recorded runs: report/predictions.ts). Figures come from the digests
+// (metrics/, analysis/), costs from report/figures.ts; this module only chooses and arranges them.
 import { PROJECTION_COUNTS, type Projection } from "../../analysis/extrapolate.ts";
 import type { ExperimentEntry } from "../../store/schemas/experiment-index.ts";
 import type { RunDigest } from "../digest.ts";
 import { runCosts, runFigures } from "../figures.ts";
+import { loadCatalog } from "../../hardware/catalog.ts";
+import type { Verdict } from "../../analysis/fit.ts";
+import {
+  catalogId,
+  matrixPredictions,
+  storeCalibration,
+  type MatrixPrediction,
+  type ModelPrediction,
+} from "../predictions.ts";
 import type { ReportSettings } from "../settings.ts";
 import { slim, storeView, type StoreDirs } from "../store.ts";
 
@@ -13,11 +23,12 @@ import { slim, storeView, type StoreDirs } from "../store.ts";
 export const LEADERBOARD_REQUESTS = 200_000;
 
 export async function overviewPage(dirs: StoreDirs = {}) {
-  const { entries, digests, settings, shown } = await storeView(dirs);
+  const { entries, digests, settings, shown, folder } = await storeView(dirs);
+  const prediction = matrixPredictions(storeCalibration(digests, folder).cal);
   return {
     experiments: entries.map((e) => leaderboardRow(e, shown[e.id] ?? null, settings[e.id]!)),
     runs: digests.map((d) => ({ ...slim(d), figures: runFigures(d), costs: runCosts(d, settings[d.experimentId]!) })),
-    matrix: benchmarkMatrix(entries, digests),
+    matrix: benchmarkMatrix(entries, digests, prediction),
   };
 }
 
@@ -51,8 +62,8 @@ function leaderboardRow(e: ExperimentEntry, d: RunDigest | null, s: ReportSettin
 }
 
 export interface MatrixCell {
-  kind: "measured" | "simulated" | "recorded" | "extrapolated" | "failed" | "pending";
-  /** Seconds measured or projected (null for failed, and pending without an estimate). */
+  kind: "measured" | "simulated" | "recorded" | "extrapolated" | "predicted" | "failed" | "pending";
+  /** Seconds measured, projected or predicted (null for failed, pending without an estimate, and a prediction that does not fit). */
   seconds: number | null;
   lo: number | null;
   hi: number | null;
@@ -61,6 +72,10 @@ export interface MatrixCell {
   runId: string | null;
   /** Failure reason, or what an estimate is based on. */
   note: string | null;
+  /** What a pending cell's seconds are: extrapolated from a run of the model, or predicted. */
+  estimate?: "extrapolated" | "predicted" | null;
+  /** The fit verdict of a predicted cell (or a pending cell's prediction). */
+  fit?: Verdict | null;
 }
 
 export interface BenchmarkMatrix {
@@ -68,6 +83,8 @@ export interface BenchmarkMatrix {
   counts: number[];
   /** cells[model][count] */
   cells: Record<string, Record<string, MatrixCell>>;
+  /** What the predicted cells are predicted for (GPU, workload, calibration), null without predictions. */
+  prediction: Omit<MatrixPrediction, "models"> | null;
 }
 
 const plannedRequests = (e: ExperimentEntry) => (typeof e.spec?.requests === "number" ? e.spec.requests : null);
@@ -76,12 +93,28 @@ const plannedRequests = (e: ExperimentEntry) => (typeof e.spec?.requests === "nu
  * Model × request count. A cell is the run of that model with that many requests (measured,
  * simulated or recorded; the latest complete one), else its failure (with the reason), else a
  * pending experiment of that size (with an estimate from the model's projection when there is
- * one), else, for the projection counts, the extrapolation from the model's largest run.
+ * one, else the prediction), else, for the projection counts, the extrapolation from the model's
+ * largest run, else the prediction: fit verdict and time with its interval. With predictions
+ * every catalog model has a row (those without runs after the others).
  */
-export function benchmarkMatrix(entries: readonly ExperimentEntry[], digests: readonly RunDigest[]): BenchmarkMatrix {
-  const models = [
+export function benchmarkMatrix(
+  entries: readonly ExperimentEntry[],
+  digests: readonly RunDigest[],
+  prediction: MatrixPrediction | null = null,
+): BenchmarkMatrix {
+  const named = [
     ...new Set([...digests.map((d) => d.model), ...entries.flatMap((e) => (e.model ? [e.model] : []))]),
   ].sort();
+  const catalog = prediction ? loadCatalog() : null;
+  const idOf = new Map(named.map((m) => [m, catalog ? catalogId(catalog, m) : null]));
+  const covered = new Set(idOf.values());
+  const predictedOnly = prediction
+    ? Object.keys(prediction.models)
+        .filter((id) => !covered.has(id))
+        .sort()
+    : [];
+  for (const id of predictedOnly) idOf.set(id, id);
+  const models = [...named, ...predictedOnly];
   const counts = [
     ...new Set([
       ...digests.map((d) => d.counts.requests),
@@ -96,12 +129,47 @@ export function benchmarkMatrix(entries: readonly ExperimentEntry[], digests: re
     const runs = digests.filter((d) => d.model === model);
     const pending = entries.filter((e) => e.model === model && e.state === "pending");
     cells[model] = {};
+    const predicted = prediction?.models[idOf.get(model) ?? ""] ?? null;
     for (const n of counts) {
       const cell = matrixCell(n, runs, pending, projectedFrom(runs));
-      if (cell) cells[model]![String(n)] = cell;
+      const filled = predicted ? withPrediction(cell, n, predicted) : cell;
+      if (filled) cells[model]![String(n)] = filled;
     }
   }
-  return { models, counts, cells };
+  const about = prediction && {
+    gpu: prediction.gpu,
+    workload: prediction.workload,
+    calibration: prediction.calibration,
+    interval: prediction.interval,
+  };
+  return { models, counts, cells, prediction: about };
+}
+
+/** The predicted time for `n` requests, with its interval (null when the model does not run). */
+function predictedTime(n: number, p: ModelPrediction): Pick<MatrixCell, "seconds" | "lo" | "hi"> {
+  if (p.requestsPerS === null) return { seconds: null, lo: null, hi: null };
+  const seconds = n / p.requestsPerS;
+  const r = p.totalTokPerSRange;
+  const t = p.totalTokPerS!;
+  return { seconds, lo: r ? (seconds * t) / r[1] : null, hi: r ? (seconds * t) / r[0] : null };
+}
+
+/** An empty cell becomes the prediction; a pending cell without an estimate gets the predicted one. */
+function withPrediction(cell: MatrixCell | null, n: number, p: ModelPrediction): MatrixCell | null {
+  const what = `predicted by the speed model${p.note ? `: ${p.note}` : ""}`;
+  if (cell === null)
+    return {
+      kind: "predicted",
+      ...predictedTime(n, p),
+      experimentId: null,
+      runId: null,
+      note: `${p.verdict}, ${p.weights}; ${what}`,
+      estimate: null,
+      fit: p.verdict,
+    };
+  if (cell.kind === "pending" && cell.seconds === null)
+    return { ...cell, ...predictedTime(n, p), note: `${cell.note}; ${what}`, estimate: "predicted", fit: p.verdict };
+  return cell;
 }
 
 /** The run of a model that its extrapolations come from: the one with the most successful requests. */
@@ -132,7 +200,8 @@ function matrixCell(
   if (planned) {
     const note = p ? `estimate from run ${p.basis.runId}` : "no run of this model to estimate from";
     const estimate = { seconds: p?.seconds ?? null, lo: p?.lo ?? null, hi: p?.hi ?? null };
-    return { kind: "pending", ...estimate, experimentId: planned.id, runId: null, note };
+    const from = p ? ("extrapolated" as const) : null;
+    return { kind: "pending", ...estimate, experimentId: planned.id, runId: null, note, estimate: from };
   }
   if (p && base) {
     const note = `from run ${base.runId} (${p.basis.method})`;

@@ -1,14 +1,16 @@
 // The Projections page (src/projections.md, data/projections.json): each shown run's projected
 // time for 1K…1M requests with intervals (analysis/extrapolate.ts, in the digest), backtests of
 // such projections against larger runs, costs at the experiments' prices and GPU $/hour
-// (analysis/cost.ts through report/figures.ts), and the cascade grids (analysis/cascade.ts:
-// every rule precomputed for each cheap → strong pair on the same prompts).
+// (analysis/cost.ts through report/figures.ts), the cascade grids (analysis/cascade.ts:
+// every rule precomputed for each cheap → strong pair on the same prompts), and the speed model's
+// leave-one-out backtest on the store's measured and recorded runs (report/predictions.ts).
 import { cascadeGrid } from "../../analysis/cascade.ts";
 import { backtest } from "../../analysis/extrapolate.ts";
 import { readRows } from "../../store/columns.ts";
 import type { RequestRow } from "../../store/schemas/request-row.ts";
 import { promptRows, type RunDigest } from "../digest.ts";
 import { runCosts, runFigures } from "../figures.ts";
+import { storeCalibration } from "../predictions.ts";
 import { runIdentity, storeView, type StoreDirs, type StoreView } from "../store.ts";
 
 export const BACKTEST_REPLICATES = 200;
@@ -23,6 +25,34 @@ export async function projectionsPage(dirs: StoreDirs = {}) {
     backtests: await backtests(view),
     cascades: await cascades(view, runs),
     backtestReplicates: BACKTEST_REPLICATES,
+    speedModel: speedModel(view),
+  };
+}
+
+/**
+ * The speed model on the store's runs: each measured or recorded run predicted without itself
+ * (its backtest row), the calibration of each GPU and stack, the interval the backtest gives,
+ * and the runs that are not observations with the reason.
+ */
+export function speedModel(view: StoreView) {
+  const { cal } = storeCalibration(view.digests, view.folder);
+  const observation = new Map(cal.observations.map((o) => [o.id, o]));
+  return {
+    backtest: cal.backtest.map(({ calibration, ...row }) => {
+      const o = observation.get(row.id)!;
+      return {
+        ...row,
+        weights: o.input.format.id,
+        concurrency: o.input.concurrency,
+        meanPromptTokens: o.input.meanPromptTokens,
+        meanOutputTokens: o.input.meanOutputTokens,
+        calibratedOn: calibration ? { basis: calibration.basis, from: calibration.from } : null,
+        assumptions: o.assumptions,
+      };
+    }),
+    groups: cal.speed.groups.map(({ observations, ...g }) => ({ ...g, runs: observations.map((o) => o.id) })),
+    interval: cal.interval,
+    skipped: cal.skipped,
   };
 }
 

@@ -1,7 +1,8 @@
 // `server: { simulate: "<profile>" }`: the built-in simulator, started in-process on a free
-// loopback port for the run and closed after it.
+// loopback port for the run and closed after it. The profile is a hand-calibrated one or one
+// derived for a catalog model and GPU (sim/derived-profiles.ts).
 import type { SimulatedServer } from "../../experiment/schema.ts";
-import { PROFILES, type ProfileName } from "../../sim/profiles.ts";
+import { resolveProfile } from "../../sim/derived-profiles.ts";
 import { startSimulator } from "../../sim/simulator.ts";
 import { waitReady } from "../health.ts";
 import type { ServerKind } from "../kinds.ts";
@@ -9,12 +10,12 @@ import type { ServerKind } from "../kinds.ts";
 export const simulateKind: ServerKind<SimulatedServer> = {
   declared: (spec) => ({
     kind: "simulate",
-    model: PROFILES[spec.simulate as ProfileName].model,
+    model: resolveProfile(spec.simulate).model,
     profile: spec.simulate,
   }),
 
   async open(spec, opts) {
-    const profile = spec.simulate as ProfileName;
+    const profile = spec.simulate;
     const sim = await startSimulator({
       profile,
       seed: opts.seed,
@@ -30,7 +31,7 @@ export const simulateKind: ServerKind<SimulatedServer> = {
     }
     return {
       endpoints: [sim.url],
-      model: PROFILES[profile].model,
+      model: sim.model,
       simulated: true,
       profile,
       kind: "simulate",

@@ -28,6 +28,7 @@ export const manifestSchema = z.object({
   started_at: z.string(),
   finished_at: z.string().nullable(),
   counts: z.object({
+    /** Requests of the run, warm-up included; a run until precise that stopped early: those it sent. */
     requests: z.number().int(),
     done: z.number().int(),
     ok: z.number().int(),
@@ -133,6 +134,32 @@ export const manifestSchema = z.object({
       routes: z.array(z.object({ path: z.string(), methods: z.array(z.string()) })).optional(),
       /** Set when the server was started for an earlier run (a cell with the same server) and kept running for this one: that run, whose folder holds the log. */
       started_by_run: z.string().optional(),
+    })
+    .optional(),
+  /** A run until precise (`requests: { until, max }`): its target, the last precision check and why sending stopped. */
+  until: z
+    .object({
+      projection: z.number().int(),
+      relative_error: z.number(),
+      max: z.number().int(),
+      /** precise: the interval reached the target; max: `max` requests were sent first; null: still running or stopped otherwise. */
+      stopped: z.enum(["precise", "max"]).nullable(),
+      checks: z.number().int(),
+      last_check: z
+        .object({
+          /** Measured requests done at the check (warm-up left out) and journaled rows it was computed on. */
+          requests: z.number().int(),
+          rows: z.number().int(),
+          /** Projected time for `projection` requests and its 95% interval, seconds (null before the run had a rate). */
+          seconds: z.number().nullable(),
+          lo: z.number().nullable(),
+          hi: z.number().nullable(),
+          /** Relative half-width of the interval: max(seconds − lo, hi − seconds) / seconds. */
+          precision: z.number().nullable(),
+          /** Requests still needed to reach the target, as estimated then. */
+          needed: z.number().int().nullable(),
+        })
+        .nullable(),
     })
     .optional(),
   /** Recorded runs (source "recorded"): aggregates measured elsewhere; requests.parquet only when imported with per-request rows. */

@@ -1,0 +1,5 @@
+// Predictions beside measurements for every experiment page (src/experiments/[id].md): the fit and
+// speed models at each shown run's workload (data-loaders/report/pages/predictions.ts).
+import { predictionsPage } from "../../data-loaders/report/pages/predictions.ts";
+
+process.stdout.write(JSON.stringify(await predictionsPage()));
