@@ -21,10 +21,18 @@ export interface LoadedExperiment {
   file: string;
   spec: Experiment;
   prompts: ResolvedPrompt[];
-  /** sha256 of the resolved prompts. */
+  /** sha256 of the prompts as sent (id, messages, text): their truth is not part of it. */
   promptHash: string;
   /** sha256 of everything that changes the measurement (see `hashedSpec`). */
   specHash: string;
+  /**
+   * sha256 of everything that changes how stored answers are scored (see `scoringSpecOf`): the
+   * prompts' `expected`, quality.schema, tolerance and checks. A change re-scores the stored
+   * answers; nothing is sent again.
+   */
+  scoringHash: string;
+  /** What is scored, as plain JSON (hashed into scoringHash; stored beside each run's quality.parquet). */
+  scoringSpec: Record<string, unknown> | null;
   /** The spec as hashed and stored in manifests: JSON only. */
   resolvedSpec: Record<string, unknown>;
   /** `quality.schema` as JSON Schema (sent as response_format when structuredOutput is on), or null. */
@@ -180,10 +188,13 @@ async function loadChecked(
   const spec = parsed.data;
   const prompts = resolvePrompts(spec.workload, path, spec.quality?.schema);
   checkRubricTruth(spec, prompts, file);
-  const promptHash = hashJson(prompts);
+  const promptHash = hashJson(prompts.map(({ expected: _truth, ...sent }) => sent));
   const resolvedSpec = hashedSpec(spec, file, promptHash);
   const answerJsonSchema = (resolvedSpec.quality as { schema: Record<string, unknown> } | undefined)?.schema ?? null;
-  return { id, file, spec, prompts, promptHash, specHash: hashJson(resolvedSpec), resolvedSpec, answerJsonSchema };
+  const scoringSpec = scoringSpecOf(spec, prompts, answerJsonSchema);
+  const scoringHash = hashJson(scoringSpec);
+  const specHash = hashJson(resolvedSpec);
+  return { id, file, spec, prompts, promptHash, specHash, scoringHash, scoringSpec, resolvedSpec, answerJsonSchema };
 }
 
 async function importDefault(path: string, file: string, importer: ScopedImport): Promise<unknown> {
@@ -210,22 +221,57 @@ function checkRubricTruth(spec: Experiment, prompts: ResolvedPrompt[], file: str
 /**
  * The part of the spec that changes the measurement, as plain JSON: everything but the title,
  * notes, prices, GPU $/hour and publishing choice (editing prose, costs or what the site shows
- * re-runs nothing). The quality schema is stored as JSON Schema, a function check by its source
- * text (editing the function re-runs; a change in something it calls is not seen), and the
- * prompts by their content hash. The judge is left out: judging is a run of its own, so a rubric
- * edit re-judges without re-sending the requests.
+ * re-runs nothing). The quality schema is stored as JSON Schema (it decides json_valid and
+ * schema_valid, and is sent with structured output) and the prompts by their content hash. What
+ * only scores the stored answers — `expected`, quality.tolerance, quality.checks — is in the
+ * scoring hash instead, and the judge in its own runs: editing a check, the truth or the rubric
+ * re-scores or re-judges the stored answers without re-sending the requests.
  */
 function hashedSpec(spec: Experiment, file: string, promptHash: string): Record<string, unknown> {
   const { title: _t, notes: _n, prices: _p, gpuDollarsPerHour: _g, publish: _pub, quality, ...measured } = spec;
   let qualityJson: Record<string, unknown> | undefined;
   if (quality) {
-    const { judge: _judge, checks, ...scored } = quality;
+    const { judge: _judge, checks: _checks, tolerance: _tolerance, ...sent } = quality;
     try {
-      qualityJson = { ...scored, schema: z.toJSONSchema(quality.schema) };
+      qualityJson = { ...sent, schema: z.toJSONSchema(quality.schema) };
     } catch (e) {
       throw new SpecError(file, "quality.schema", `cannot be expressed as JSON Schema (${(e as Error).message})`);
     }
-    if (checks) qualityJson.checks = checks.map((c) => (c.fn ? { ...c, fn: c.fn.toString() } : c));
   }
-  return { ...measured, ...(qualityJson ? { quality: qualityJson } : {}), promptHash };
+  const workload = { ...measured.workload, prompts: withoutTruth(measured.workload.prompts) };
+  return { ...measured, workload, ...(qualityJson ? { quality: qualityJson } : {}), promptHash };
+}
+
+/** Inline prompts as sent: their `expected` is scored, not sent. */
+function withoutTruth(source: Experiment["workload"]["prompts"]): Experiment["workload"]["prompts"] {
+  if (!("inline" in source)) return source;
+  return { inline: source.inline.map((p) => (typeof p === "string" ? p : { ...p, expected: undefined })) };
+}
+
+/** Bump when the scoring of stored answers changes meaning: every run is then re-scored. */
+export const SCORING_VERSION = 1;
+
+/**
+ * What scoring a stored answer depends on, as plain JSON; null without quality.schema. A function
+ * check is kept by its source text as loaded (TypeScript compiled, so types, comments and
+ * formatting do not count; a change in something it calls is not seen); the truth by the hash of
+ * every prompt's id and `expected`.
+ */
+function scoringSpecOf(
+  spec: Experiment,
+  prompts: ResolvedPrompt[],
+  schema: Record<string, unknown> | null,
+): Record<string, unknown> | null {
+  const quality = spec.quality;
+  if (!quality || schema === null) return null;
+  const truth = prompts.some((p) => p.expected !== undefined)
+    ? hashJson(prompts.map((p) => [p.id, p.expected ?? null]))
+    : null;
+  return {
+    version: SCORING_VERSION,
+    schema,
+    tolerance: quality.tolerance ?? {},
+    checks: (quality.checks ?? []).map((c) => (c.fn ? { ...c, fn: c.fn.toString() } : c)),
+    truth,
+  };
 }
