@@ -10,6 +10,7 @@ import { buildSite } from "./site/build.ts";
 import { invalidateLoaderCache } from "./site/cache.ts";
 import { runFramework } from "./site/framework.ts";
 import { needsRun, planExperiments, writeExperimentIndex, type PlanEntry } from "./run/plan.ts";
+import { assessQuality } from "./run/quality.ts";
 import { runExperiment } from "./run/runner.ts";
 import { trackerVersion } from "./run/environment.ts";
 import { acquireLock, LockHeld, type Lock } from "./run/lock.ts";
@@ -62,6 +63,22 @@ async function runPending(entries: PlanEntry[], root: string, signal: AbortSigna
     }
   }
   return failures;
+}
+
+/** Scores and judges the stored answers (run/quality.ts); a failure is reported and leaves the runs as they are. */
+async function scoreAndJudge(load: LoadResult, ids: string[], root: string, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  try {
+    const only = ids.length ? new Set(ids) : undefined;
+    const log = (line: string) => process.stderr.write(line + "\n");
+    const report = await assessQuality(load.experiments, { resultsRoot: root, signal, only, log });
+    if (report.written.length > 0 || report.judgeRequests > 0)
+      log(
+        `quality: ${report.written.length} run(s) scored, ${report.fresh.length} unchanged, ${report.judgeRequests} judge request(s)`,
+      );
+  } catch (e) {
+    process.stderr.write(`error: quality: ${(e as Error).message}\n`);
+  }
 }
 
 /**
@@ -125,6 +142,7 @@ async function run(ids: string[]): Promise<number> {
   };
   process.once("SIGINT", onSigint);
   const failures = await runPending(chosen, root, controller.signal);
+  await scoreAndJudge(load, ids, root, controller.signal);
   process.off("SIGINT", onSigint);
   writeExperimentIndex(
     root,

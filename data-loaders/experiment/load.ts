@@ -81,7 +81,7 @@ export async function loadExperiments(dir: string, opts: LoadOptions = {}): Prom
     else if ("recorded" in outcome) recorded.push(outcome);
     else experiments.push(outcome);
   }
-  return { experiments, recorded, errors };
+  return { experiments: checkPairwise(experiments, errors), recorded, errors };
 }
 
 /**
@@ -211,11 +211,37 @@ async function importDefault(path: string, file: string, importer: ScopedImport)
 
 /** A rubric that shows {{expected}} needs the truth of every prompt. */
 function checkRubricTruth(spec: Experiment, prompts: ResolvedPrompt[], file: string): void {
-  const rubric = spec.quality?.judge?.rubric;
-  if (rubric === undefined || !placeholdersOf(rubric).includes("expected")) return;
-  const without = prompts.find((p) => p.expected === undefined);
-  if (without)
-    throw new SpecError(file, "quality.judge.rubric", `uses {{expected}} but prompt "${without.id}" has no expected`);
+  const judge = spec.quality?.judge;
+  const rubrics = [
+    ["quality.judge.rubric", judge?.rubric],
+    ["quality.judge.pairwise.rubric", judge?.pairwise?.rubric],
+  ] as const;
+  for (const [field, rubric] of rubrics) {
+    if (rubric === undefined || !placeholdersOf(rubric).includes("expected")) continue;
+    const without = prompts.find((p) => p.expected === undefined);
+    if (without) throw new SpecError(file, field, `uses {{expected}} but prompt "${without.id}" has no expected`);
+  }
+}
+
+/**
+ * Pairwise judging names another experiment: it must be one of these files (not a recorded one,
+ * not itself) and send the same prompts. An experiment that fails this is reported and not run.
+ */
+function checkPairwise(experiments: LoadedExperiment[], errors: SpecError[]): LoadedExperiment[] {
+  const byId = new Map(experiments.map((e) => [e.id, e]));
+  return experiments.filter((e) => {
+    const other = e.spec.quality?.judge?.pairwise?.with;
+    if (other === undefined) return true;
+    const field = "quality.judge.pairwise.with";
+    const found = byId.get(other);
+    let problem: string | null = null;
+    if (other === e.id) problem = "names this experiment: compare it with another one";
+    else if (!found) problem = `no experiment "${other}" among the experiment files (recorded ones have no answers)`;
+    else if (found.promptHash !== e.promptHash)
+      problem = `"${other}" sends other prompts (prompt hash ${found.promptHash.slice(0, 8)}, this one ${e.promptHash.slice(0, 8)}): pairwise judging needs the same prompts`;
+    if (problem) errors.push(new SpecError(e.file, field, problem));
+    return problem === null;
+  });
 }
 
 /**
