@@ -13,6 +13,11 @@ import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { listRuns } from "../../data-loaders/store/folders.ts";
 import { readQualityManifest } from "../../data-loaders/store/quality.ts";
+import { QUALITY_COLUMNS, qualityRowSchema } from "../../data-loaders/store/schemas/quality.ts";
+import { duckdbColumns } from "../../data-loaders/store/schemas/request-row.ts";
+
+/** Struct field names DuckDB quotes when it describes a type (keywords); it leaves the others bare. */
+const RESERVED = new Set(["strict", "match", "label", "name"]);
 import { loadSpec, QUIET, simulatedSpec, type TestSpec } from "../helpers/spec.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -96,6 +101,16 @@ describe("scoring and judging the stored answers", () => {
     // Only distinct judge prompts are sent, and every one of them reached the judge.
     expect(report.judgeRequests).toBe(Number(rows[0]!.keys));
     expect((await served(judge)) - before).toBe(Number(rows[0]!.keys));
+    // The file holds exactly the contract's columns, in order, with its types.
+    const described = await query<{ column_name: string; column_type: string }>(
+      `DESCRIBE SELECT * FROM '${join(run.path, "quality.parquet")}'`,
+    );
+    const types = duckdbColumns(qualityRowSchema);
+    expect(described.map((d) => `${d.column_name} ${d.column_type}`)).toEqual(
+      QUALITY_COLUMNS.map(
+        (c) => `${c} ${types[c]!.replaceAll(/"(\w+)"/g, (_, n: string) => (RESERVED.has(n) ? `"${n}"` : n))}`,
+      ),
+    );
     const m = readQualityManifest(run.path)!;
     expect(m.scoring_hash).toBe(a.scoringHash);
     expect(m.judge).toMatchObject({ model: judge.model, scale: "1-5", not_judged: 0, errors: 0 });
