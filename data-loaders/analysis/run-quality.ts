@@ -416,10 +416,19 @@ export interface WorstAnswer {
 
 /**
  * The run's worst answers, one per prompt: answers wrong against the truth first, then those that
- * failed the most checks, then those the judge scored lowest or failed; `limit` of them.
+ * failed the most checks, then those the judge scored lowest or failed; `limit` of them. With
+ * `only: "checks"`, the answers that failed a check, most checks failed first.
  */
-export async function worstAnswers(runDir: string, requestsPath: string, limit = 20): Promise<WorstAnswer[]> {
+export async function worstAnswers(
+  runDir: string,
+  requestsPath: string,
+  limit = 20,
+  only: "all" | "checks" = "all",
+): Promise<WorstAnswer[]> {
   if (!existsSync(join(runDir, QUALITY_FILE))) return [];
+  const bad =
+    only === "checks" ? "checks_passed = false" : "correct = false OR checks_passed = false OR judge_pass = false";
+  const severity = only === "checks" ? `len(list_filter(checks, c -> NOT c.pass)) DESC, request_index` : SEVERITY;
   const rows = await query(
     `SELECT request_index::DOUBLE AS request_index, prompt_id, answer, expected, correct,
             list_transform(list_filter(coalesce(fields, []), f -> NOT f.match),
@@ -427,9 +436,9 @@ export async function worstAnswers(runDir: string, requestsPath: string, limit =
             list_transform(list_filter(coalesce(checks, []), c -> NOT c.pass), c -> {'name': c.name, 'reason': c.reason}) AS failed,
             judge_status, judge_pass, judge_score::DOUBLE AS judge_score, judge_reason
      FROM (${joinedSql(runDir, requestsPath)})
-     WHERE correct = false OR checks_passed = false OR judge_pass = false
-     QUALIFY row_number() OVER (PARTITION BY prompt_id ORDER BY ${SEVERITY}) = 1
-     ORDER BY ${SEVERITY} LIMIT $limit`,
+     WHERE ${bad}
+     QUALIFY row_number() OVER (PARTITION BY prompt_id ORDER BY ${severity}) = 1
+     ORDER BY ${severity} LIMIT $limit`,
     { limit },
   );
   return rows.map((r) => ({

@@ -18,6 +18,9 @@ import { duckdbColumns } from "./schemas/request-row.ts";
 export const QUALITY_FILE = "quality.parquet";
 export const QUALITY_MANIFEST_FILE = "quality.json";
 export const PAIRWISE_FILE = "pairwise.parquet";
+/** A run's quality Parquet files by kind (the downloads name them so). */
+export const QUALITY_FILES = { quality: QUALITY_FILE, pairwise: PAIRWISE_FILE } as const;
+export type QualityFileKind = keyof typeof QUALITY_FILES;
 
 /** The run's quality.json, or null when there is none or it does not parse (then it is written again). */
 export function readQualityManifest(dir: string): QualityManifest | null {

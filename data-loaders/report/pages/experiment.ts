@@ -2,8 +2,13 @@
 // with its notes rendered, the digest of the run it shows (summary, time series, server gauges,
 // histograms, outcomes, projections, quality) with its costs, every run of the experiment (sweep
 // levels, repeats, earlier runs), the shown run's manifest facts and the command that reproduces
-// it, and its first answers, published as the experiment's `publish.answers` setting says.
+// it, its first answers and its worst ones against the truth, checks and judge, published as
+// the experiment's `publish.answers` setting says.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import MarkdownIt from "markdown-it";
+import { QUALITY_FILES } from "../../store/quality.ts";
+import { worstAnswers } from "../../analysis/run-quality.ts";
 import { experimentEntries } from "../../store/index.ts";
 import { findRun, listRuns, type RunFolder } from "../../store/folders.ts";
 import { type OutcomeCount } from "../../metrics/outcomes.ts";
@@ -34,7 +39,21 @@ export async function experimentPage(id: string, dirs: StoreDirs = {}) {
     manifest: run && manifestFacts(id, run.manifest),
     runs: await experimentRuns(resultsDir, id),
     answers: run ? await publishedAnswers(run, settings) : [],
+    worst: run ? await publishedWorst(run, settings) : [],
   };
+}
+
+/** Answers shown as the worst of the run (analysis/run-quality.ts `worstAnswers`). */
+export const WORST_ANSWERS = 12;
+
+/** The run's worst answers beside their expected answers, answers and judge reasons redacted as published. */
+async function publishedWorst(run: RunFolder, settings: ReportSettings) {
+  if (!run.requestsPath) return [];
+  return (await worstAnswers(run.path, run.requestsPath, WORST_ANSWERS)).map((w) => ({
+    ...w,
+    answer: redact(w.answer, settings.publish),
+    judge_reason: redact(w.judge_reason, settings.publish),
+  }));
 }
 
 /** Every run of the experiment, without its bulky series, and whether its rows can be downloaded. */
@@ -42,7 +61,10 @@ async function experimentRuns(resultsDir: string, id: string) {
   const runs = [];
   for (const r of listRuns(resultsDir).filter((r) => r.experimentId === id)) {
     const d = await runDigest(r);
-    runs.push({ ...slim(d), figures: runFigures(d), downloads: r.requestsPath !== null });
+    const qualityDownloads = Object.entries(QUALITY_FILES)
+      .filter(([, file]) => existsSync(join(r.path, file)))
+      .map(([kind]) => kind);
+    runs.push({ ...slim(d), figures: runFigures(d), downloads: r.requestsPath !== null, qualityDownloads });
   }
   return runs;
 }
