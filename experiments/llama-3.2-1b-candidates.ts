@@ -29,12 +29,13 @@ Prompts are synthetic candidate profiles generated from a seed: no real people.
     // Scored after the run against each generated prompt's expected recommendation; the checks
     // and the judge re-score and re-judge the stored answers when they change (no re-run).
     checks: candidateChecks,
-    // A simulated judge that grades from the truth it knows (documented noise and position bias).
+    // A simulated judge that grades from the truth it knows (documented noise and position bias),
+    // five times faster than a 4B judge on the RTX 4080 so the example build stays short.
     judge: {
-      server: { simulate: "judge@rtx-4080" },
+      server: { simulate: "judge@rtx-4080", speedup: 5 },
       rubric: CANDIDATE_RUBRIC,
       scale: "1-5",
-      concurrency: 16,
+      concurrency: 32,
     },
   },
   prices: [{ label: "hosted 1B (example price)", inputPerMTok: 0.02, outputPerMTok: 0.04 }],
