@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runQuality, runQualityFromRows } from "../../data-loaders/analysis/run-quality.ts";
+import { runQuality, runQualityFromRows, worstAnswers } from "../../data-loaders/analysis/run-quality.ts";
 import { rngFor } from "../../data-loaders/random.ts";
 import { runDuckdb, readJsonSql } from "../../data-loaders/store/parquet.ts";
 import {
@@ -241,5 +241,91 @@ describe("a run's quality from its quality files", () => {
 
   it("is null for a run whose quality files are not written", async () => {
     expect(await runQuality(join(tmp.dir, "none"))).toBeNull();
+    expect(await worstAnswers(join(tmp.dir, "none"), join(tmp.dir, "none/requests.parquet"))).toEqual([]);
+  });
+
+  it("lists the worst answers, one per prompt: wrong first, then failed checks, then the judge's lowest", async () => {
+    const check = (name: string, pass: boolean) => ({
+      name,
+      pass,
+      score: null,
+      reason: pass ? null : `${name} failed`,
+    });
+    const wrong = {
+      field: "recommendation",
+      kind: "categorical" as const,
+      strict: false,
+      match: false,
+      score: 0,
+      abs_error: null,
+      truth: "yes",
+      label: "no",
+    };
+    // [prompt, correct, checks failed of two, judge score]
+    const cases: [string, boolean | null, number, number][] = [
+      ["p0", true, 0, 5], // nothing wrong: never listed
+      ["p1", false, 0, 4],
+      ["p2", true, 2, 5], // p2's other answer is wrong, so that one is p2's worst
+      ["p3", true, 1, 2],
+      ["p4", true, 0, 1],
+      ["p5", null, 0, 3], // not scored, failed by the judge
+      ["p2", false, 0, 5],
+      ["p1", false, 0, 2], // wrong and scored lower than p1's other wrong answer
+    ];
+    const rows = cases.map(([prompt, correct, failed, score], i): QualityRow => {
+      const checks = [check("c1", failed < 2), check("c2", failed < 1)];
+      return {
+        ...fixtureRows(1)[0]!,
+        request_index: i,
+        prompt_id: prompt,
+        scored: correct !== null,
+        correct,
+        correct_strict: correct,
+        expected: correct === null ? null : JSON.stringify({ recommendation: "yes" }),
+        fields: correct === false ? [wrong] : null,
+        checks,
+        checks_passed: failed === 0,
+        judge_status: "judged",
+        judge_pass: score >= 4,
+        judge_score: score,
+        judge_reason: `score ${score}`,
+        judge_error: null,
+      };
+    });
+    const dir = join(tmp.dir, "worst");
+    await writeRun(dir, rows, []);
+    // The columns of requests.parquet the join reads.
+    const requests = rows.map((r) => ({
+      request_index: r.request_index,
+      answer: `answer ${r.request_index}`,
+      status: "ok",
+      finish_reason: "stop",
+    }));
+    const types = { request_index: "BIGINT", answer: "VARCHAR", status: "VARCHAR", finish_reason: "VARCHAR" };
+    await writeParquet(join(dir, "requests.parquet"), requests, types, Object.keys(types));
+    const worst = await worstAnswers(dir, join(dir, "requests.parquet"));
+    expect(worst.map((w) => [w.prompt_id, w.request_index])).toEqual([
+      ["p1", 7],
+      ["p2", 6],
+      ["p3", 3],
+      ["p4", 4],
+      ["p5", 5],
+    ]);
+    expect(worst[0]).toMatchObject({
+      answer: "answer 7",
+      expected: '{"recommendation":"yes"}',
+      correct: false,
+      wrongFields: [{ field: "recommendation", truth: "yes", label: "no" }],
+      failedChecks: [],
+      judge_score: 2,
+      judge_pass: false,
+    });
+    expect(worst[2]!.failedChecks).toEqual([{ name: "c2", reason: "c2 failed" }]);
+    expect((await worstAnswers(dir, join(dir, "requests.parquet"), 2)).map((w) => w.prompt_id)).toEqual(["p1", "p2"]);
+    const failedChecks = await worstAnswers(dir, join(dir, "requests.parquet"), 20, "checks");
+    expect(failedChecks.map((w) => [w.prompt_id, w.failedChecks.length])).toEqual([
+      ["p2", 2],
+      ["p3", 1],
+    ]);
   });
 });

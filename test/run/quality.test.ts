@@ -285,3 +285,46 @@ describe("a judge that cannot be reached or answers garbage", () => {
     expect(runOf(root, "alpha").manifest.status).toBe("complete");
   });
 });
+
+describe("a judge run stopped part-way", () => {
+  const tmp = tempDir("quality-stopped-judge");
+  const root = join(tmp.dir, "results");
+  let judge: Simulator;
+  beforeAll(async () => {
+    // Slow and one request at a time, so the build can be stopped while it judges.
+    judge = await startSimulator({ profile: "judge@rtx-4080", speedup: 1 });
+  });
+  afterAll(async () => {
+    await judge.close();
+    tmp.cleanup();
+  });
+
+  it("keeps the verdicts it journaled: the next build sends only the answers still without one", async () => {
+    const spec = judged(judge.url, judge.model, {
+      judge: { server: { url: judge.url, model: judge.model }, rubric: RUBRIC, scale: "1-5", concurrency: 1 },
+    });
+    const a = await loadSpec(tmp.dir, "alpha", spec);
+    for (const entry of planExperiments([a], root, () => {}).filter(needsRun))
+      await runExperiment(entry.experiment, { resultsRoot: root, ...QUIET });
+    const stop = new AbortController();
+    const stopping = assessQuality([a], { resultsRoot: root, ...QUIET, signal: stop.signal });
+    while ((await served(judge)) < 3) await new Promise((r) => setTimeout(r, 50));
+    stop.abort();
+    await stopping;
+    const answeredBeforeStop = await served(judge);
+    const [stopped] = listRuns(join(root, ".judge"), () => {});
+    expect(stopped!.manifest.status).not.toBe("complete");
+
+    const { ran, report } = await build(root, [a]);
+    expect(ran).toEqual([]);
+    const [keys] = await query<{ n: bigint; judged: bigint }>(
+      `SELECT count(DISTINCT judge_key) n, count(*) FILTER (judge_status = 'judged') judged
+       FROM '${join(runOf(root, "alpha").path, "quality.parquet")}'`,
+    );
+    // Every distinct answer is judged once over the two builds: none of the stopped run's verdicts is asked again.
+    expect(answeredBeforeStop).toBeLessThan(Number(keys!.n));
+    expect(report.judgeRequests).toBe(Number(keys!.n) - answeredBeforeStop);
+    expect(await served(judge)).toBe(Number(keys!.n));
+    expect(Number(keys!.judged)).toBe(runOf(root, "alpha").manifest.counts.ok);
+  });
+});
