@@ -18,6 +18,7 @@ import {
   writeExperimentIndex,
   type PlanEntry,
 } from "./run/plan.ts";
+import { assessQuality } from "./run/quality.ts";
 import { runExperiment, runLabel } from "./run/runner.ts";
 import { ServerReuse } from "./server/reuse.ts";
 import { trackerVersion } from "./run/environment.ts";
@@ -86,6 +87,22 @@ async function runEntry(entry: PlanEntry, root: string, signal: AbortSignal, ser
   return failures;
 }
 
+/** Scores and judges the stored answers (run/quality.ts); a failure is reported and leaves the runs as they are. */
+async function scoreAndJudge(load: LoadResult, ids: string[], root: string, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  try {
+    const only = ids.length ? new Set(ids) : undefined;
+    const log = (line: string) => process.stderr.write(line + "\n");
+    const report = await assessQuality(load.experiments, { resultsRoot: root, signal, only, log });
+    if (report.written.length > 0 || report.judgeRequests > 0)
+      log(
+        `quality: ${report.written.length} run(s) scored, ${report.fresh.length} unchanged, ${report.judgeRequests} judge request(s)`,
+      );
+  } catch (e) {
+    process.stderr.write(`error: quality: ${(e as Error).message}\n`);
+  }
+}
+
 /**
  * Holds `<results>/.lock` while `fn` runs: a second `tracker run` / `npm run build` on the same
  * results folder exits with a clear message (exit 3), or waits with --wait.
@@ -151,6 +168,7 @@ async function run(ids: string[], cells: string[] = []): Promise<number> {
   };
   process.once("SIGINT", onSigint);
   const failures = await runPending(chosen, root, controller.signal);
+  await scoreAndJudge(load, ids, root, controller.signal);
   process.off("SIGINT", onSigint);
   writeExperimentIndex(
     root,

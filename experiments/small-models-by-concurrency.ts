@@ -1,4 +1,4 @@
-import { candidateAnswerSchema } from "../data-loaders/experiment/candidate-profiles.ts";
+import { candidateAnswerSchema, candidateChecks } from "../data-loaders/experiment/candidate-profiles.ts";
 import { defineExperiment } from "../data-loaders/experiment/schema.ts";
 
 export default defineExperiment({
@@ -21,7 +21,9 @@ fewer requests. Prompts are synthetic candidate profiles generated from a seed: 
   },
   requests: 240,
   load: { concurrency: 32 },
-  quality: { schema: candidateAnswerSchema, agreementField: "recommendation" },
+  // Scored after each run against the generated prompts' expected recommendations, with the
+  // checks (re-scored without re-running when they change).
+  quality: { schema: candidateAnswerSchema, agreementField: "recommendation", checks: candidateChecks },
   grid: {
     model: {
       "llama-3.2-1b": {},

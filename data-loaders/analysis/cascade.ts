@@ -12,8 +12,12 @@
 //   top-percent      escalate A's top p% by a numeric field (the mean of the numbers at the path,
 //                    e.g. "analysis.*.score"): k = ⌈p/100 · scored answers⌉, every answer scoring at
 //                    least the k-th highest score is escalated (ties included)
-//   field-equals and top-percent also escalate every prompt whose A answer is not usable: a
-//   pipeline cannot keep an answer it cannot read.
+//   check-failed     escalate when A's answer failed one of the experiment's checks
+//   judge-below      escalate when the judge scored A's answer below the given score (1–5), or
+//                    failed it (a pass-fail judge; a score of 4 or more passes); an answer the
+//                    judge did not judge is kept
+//   field-equals, top-percent, check-failed and judge-below also escalate every prompt whose A
+//   answer is not usable: a pipeline cannot keep an answer it cannot read.
 // Outputs, for a job of `requests` requests with share s of them escalated:
 //   time  = requests / R_A + s · requests / R_B   (R = each run's request throughput)
 //   cost  = per request: mean API cost of A's answers + s · mean API cost of B's escalated answers
@@ -21,16 +25,29 @@
 //           run's time above (gpuCost)
 //   agreement with B alone on the categorical field = share of prompts with a B value where the
 //           plan's answer (B's when escalated, else A's) has the same value.
+//   accuracy against the truth = share of prompts whose plan answer (B's when escalated, else
+//           A's) was scored against its expected answer that are correct, with a Wilson 95%
+//           interval (prompts without a truth verdict for that answer are left out).
 import { mean } from "../metrics/stats.ts";
 import type { RequestRow } from "../store/schemas/request-row.ts";
 import { gpuCost, tokenCost, type Price } from "./cost.ts";
 import { pairByPrompt } from "./by-prompt.ts";
+import { wilson, type Proportion } from "./proportion.ts";
 import { categoryOf, numbersOf } from "./quality.ts";
+
+/** A run's verdicts on one answer (quality.parquet: run-quality.ts promptQuality); absent before scoring. */
+export interface CascadeVerdicts {
+  correct?: boolean | null;
+  checks_passed?: boolean | null;
+  judge_pass?: boolean | null;
+  judge_score?: number | null;
+}
 
 export type CascadeRow = Pick<
   RequestRow,
   "prompt_id" | "request_index" | "status" | "answer" | "schema_valid" | "prompt_tokens" | "completion_tokens"
->;
+> &
+  CascadeVerdicts;
 
 export interface CascadeRun {
   runId: string;
@@ -48,7 +65,9 @@ export type CascadeRule =
   | { kind: "always" }
   | { kind: "schema-invalid" }
   | { kind: "field-equals"; field: string; value: string }
-  | { kind: "top-percent"; field: string; percent: number };
+  | { kind: "top-percent"; field: string; percent: number }
+  | { kind: "check-failed" }
+  | { kind: "judge-below"; score: number };
 
 export interface CascadeOptions {
   /** Categorical field agreement with B alone is measured on (e.g. "recommendation"); null: none. */
@@ -85,6 +104,8 @@ export interface CascadeResult {
   selfHostedTotal: number | null;
   /** agreed / compared (null without an agreement field or nothing to compare). */
   agreement: number | null;
+  /** Correct plan answers / plan answers scored against the truth (null without any). */
+  truth: Proportion | null;
 }
 
 /** Per-prompt facts the rules read, parsed once (answers are untrusted text). */
@@ -98,6 +119,13 @@ interface PreparedPair {
   scoresA: Map<string, number | null>;
   costA: number | null;
   costB: number | null;
+  /** A's and B's answers against the truth (null: not scored). */
+  correctA: boolean | null;
+  correctB: boolean | null;
+  /** A's answer failed a check; the judge failed it / its score (null: not judged). */
+  checkFailedA: boolean;
+  judgePassA: boolean | null;
+  judgeScoreA: number | null;
 }
 
 export interface PreparedCascade {
@@ -140,6 +168,11 @@ export function prepareCascade(a: CascadeRun, b: CascadeRun, options: PrepareOpt
       scoresA: new Map((options.scoreFields ?? []).map((f) => [f, usableA ? mean(numbersOf(rowA.answer, f)) : null])),
       costA: rowCost(rowA, a.price),
       costB: rowCost(rowB, b.price),
+      correctA: rowA.correct ?? null,
+      correctB: rowB.correct ?? null,
+      checkFailedA: rowA.checks_passed === false,
+      judgePassA: rowA.judge_pass ?? null,
+      judgeScoreA: rowA.judge_score ?? null,
     };
   });
   const valuesA = new Map(
@@ -157,6 +190,8 @@ export function replayCascade(prepared: PreparedCascade, rule: CascadeRule, requ
   let unusableA = 0;
   let compared = 0;
   let agreed = 0;
+  let scored = 0;
+  let correct = 0;
   const costsA: number[] = [];
   const costsB: number[] = [];
   pairs.forEach((p, i) => {
@@ -169,6 +204,11 @@ export function replayCascade(prepared: PreparedCascade, rule: CascadeRule, requ
     if (p.categoryB !== null) {
       compared += 1;
       if ((escalate[i] ? p.categoryB : p.categoryA) === p.categoryB) agreed += 1;
+    }
+    const right = escalate[i] ? p.correctB : p.correctA;
+    if (right !== null) {
+      scored += 1;
+      if (right) correct += 1;
     }
   });
   const share = pairs.length === 0 ? 0 : escalated / pairs.length;
@@ -205,6 +245,7 @@ export function replayCascade(prepared: PreparedCascade, rule: CascadeRule, requ
     apiTotal: apiPerRequest === null ? null : apiPerRequest * requests,
     selfHostedTotal,
     agreement: prepared.agreementField === null || compared === 0 ? null : agreed / compared,
+    truth: scored === 0 ? null : wilson(correct, scored),
   };
 }
 
@@ -234,7 +275,8 @@ export interface CascadeGrid {
   requests: number;
   /**
    * A alone, B alone, schema-invalid, field-equals for each field × each value A gave,
-   * top-percent for each score field × percent.
+   * top-percent for each score field × percent, check-failed when A failed a check, judge-below
+   * 2–5 when A's answers have judge scores (4 for a pass-fail judge).
    */
   results: CascadeResult[];
 }
@@ -256,6 +298,10 @@ export function cascadeGrid(a: CascadeRun, b: CascadeRun, options: CascadeGridOp
   for (const [field, values] of prepared.valuesA)
     for (const value of values) rules.push({ kind: "field-equals", field, value });
   for (const field of scoreFields) for (const percent of percents) rules.push({ kind: "top-percent", field, percent });
+  if (prepared.pairs.some((p) => p.checkFailedA)) rules.push({ kind: "check-failed" });
+  const scores = new Set(prepared.pairs.flatMap((p) => (p.judgeScoreA === null ? [] : [p.judgeScoreA])));
+  if (scores.size > 0) for (const score of [2, 3, 4, 5]) rules.push({ kind: "judge-below", score });
+  else if (prepared.pairs.some((p) => p.judgePassA !== null)) rules.push({ kind: "judge-below", score: 4 });
   return {
     aRunId: a.runId,
     bRunId: b.runId,
@@ -274,6 +320,10 @@ export function ruleKey(rule: CascadeRule): string {
       return rule.kind;
     case "field-equals":
       return `field-equals:${rule.field}=${rule.value}`;
+    case "check-failed":
+      return rule.kind;
+    case "judge-below":
+      return `judge-below:${rule.score}`;
     case "top-percent":
       return `top-percent:${rule.field}:${rule.percent}`;
   }
@@ -294,6 +344,12 @@ function escalation(pairs: readonly PreparedPair[], rule: CascadeRule): boolean[
           throw new Error(`field "${rule.field}" was not prepared (pass it in equalsFields)`);
         return !p.usableA || p.fieldsA.get(rule.field) === rule.value;
       });
+    case "check-failed":
+      return pairs.map((p) => !p.usableA || p.checkFailedA);
+    case "judge-below":
+      return pairs.map(
+        (p) => !p.usableA || (p.judgeScoreA !== null ? p.judgeScoreA < rule.score : p.judgePassA === false),
+      );
     case "top-percent": {
       if (!(rule.percent >= 0 && rule.percent <= 100))
         throw new RangeError(`top-percent needs a percent in [0, 100], got ${rule.percent}`);

@@ -156,7 +156,10 @@ export interface CheckSummary {
   topReasons: { reason: string; count: number }[];
 }
 
-/** Pass rate of each check over the answers' results (checks in the order first seen). */
+/**
+ * Pass rate of each check over the answers' results (checks in the order first seen); the most
+ * common failure reasons first, equal counts in code-unit order of the reason (as DuckDB sorts).
+ */
 export function summariseChecks(results: Iterable<readonly CheckResult[]>, topReasons = 5): CheckSummary[] {
   const tallies = new Map<
     string,
@@ -180,7 +183,7 @@ export function summariseChecks(results: Iterable<readonly CheckResult[]>, topRe
     pass: wilson(t.pass, t.n),
     meanScore: t.scored > 0 ? t.scoreSum / t.scored : null,
     topReasons: [...t.reasons]
-      .sort(([ra, ca], [rb, cb]) => cb - ca || ra.localeCompare(rb))
+      .sort(([ra, ca], [rb, cb]) => cb - ca || (ra < rb ? -1 : ra > rb ? 1 : 0))
       .slice(0, topReasons)
       .map(([reason, count]) => ({ reason, count })),
   }));

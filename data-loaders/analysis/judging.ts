@@ -51,6 +51,23 @@ const toRun = (winner: PairwiseWinner, first: "x" | "y"): Run =>
 
 /** Win rates of run X against run Y from verdicts asked in both orders. */
 export function pairwiseSummary(judgements: Iterable<PairwiseJudgement>): PairwiseSummary {
+  const counts = new Map<string, PairwiseCount>();
+  for (const j of judgements) {
+    const id = `${j.xFirst}|${j.yFirst}`;
+    const c = counts.get(id) ?? { ...j, count: 0 };
+    c.count += 1;
+    counts.set(id, c);
+  }
+  return pairwiseSummaryOf([...counts.values()]);
+}
+
+/** How many prompts got each pair of verdicts (what a query over stored verdicts counts). */
+export interface PairwiseCount extends PairwiseJudgement {
+  count: number;
+}
+
+/** `pairwiseSummary` from counts of each pair of verdicts. */
+export function pairwiseSummaryOf(counts: readonly PairwiseCount[]): PairwiseSummary {
   let n = 0;
   let notJudged = 0;
   let xWins = 0;
@@ -58,22 +75,22 @@ export function pairwiseSummary(judgements: Iterable<PairwiseJudgement>): Pairwi
   let inconsistent = 0;
   let decisive = 0;
   let first = 0;
-  for (const j of judgements) {
+  for (const j of counts) {
     if (j.xFirst === null || j.yFirst === null) {
-      notJudged += 1;
+      notJudged += j.count;
       continue;
     }
-    n += 1;
+    n += j.count;
     for (const v of [j.xFirst, j.yFirst]) {
       if (v === "tie") continue;
-      decisive += 1;
-      if (v === "A") first += 1;
+      decisive += j.count;
+      if (v === "A") first += j.count;
     }
     const a = toRun(j.xFirst, "x");
     const b = toRun(j.yFirst, "y");
-    if (a === b && a === "x") xWins += 1;
-    else if (a === b && a === "y") yWins += 1;
-    else if (a !== "tie" && b !== "tie") inconsistent += 1;
+    if (a === b && a === "x") xWins += j.count;
+    else if (a === b && a === "y") yWins += j.count;
+    else if (a !== "tie" && b !== "tie") inconsistent += j.count;
   }
   return {
     n,
@@ -112,6 +129,11 @@ export function judgeAgreement(judged: Iterable<JudgedAgainstTruth>): JudgeAgree
     [0, 0],
   ];
   for (const j of judged) matrix[j.truthCorrect ? 0 : 1][j.judgePass ? 0 : 1] += 1;
+  return judgeAgreementOf(matrix);
+}
+
+/** `judgeAgreement` from its 2×2 matrix [[correct & passed, correct & failed], [wrong & passed, wrong & failed]]. */
+export function judgeAgreementOf(matrix: [[number, number], [number, number]]): JudgeAgreement {
   const [[cp, cf], [wp, wf]] = matrix;
   const n = cp + cf + wp + wf;
   return {

@@ -340,17 +340,23 @@ function add(t: FieldTally, s: FieldScore): void {
   }
 }
 
-function confusion(t: FieldTally): Classification {
+/**
+ * The classification of a categorical field from its counts (truth → answer label → count): rows
+ * and columns are the schema's classes, then other answers (sorted), then MISSING and OTHER.
+ */
+export function confusionOf(classes: readonly string[], cells: ReadonlyMap<string, ReadonlyMap<string, number>>) {
   const seen = new Set<string>();
-  for (const [truth, row] of t.cells) {
+  for (const [truth, row] of cells) {
     seen.add(truth);
     for (const label of row.keys()) seen.add(label);
   }
-  const extra = [...seen].filter((l) => !t.classes.includes(l) && l !== MISSING && l !== OTHER).sort();
-  const labels = [...t.classes, ...extra, ...[MISSING, OTHER].filter((l) => seen.has(l))];
-  const matrix = labels.map((truth) => labels.map((label) => t.cells.get(truth)?.get(label) ?? 0));
+  const extra = [...seen].filter((l) => !classes.includes(l) && l !== MISSING && l !== OTHER).sort();
+  const labels = [...classes, ...extra, ...[MISSING, OTHER].filter((l) => seen.has(l))];
+  const matrix = labels.map((truth) => labels.map((label) => cells.get(truth)?.get(label) ?? 0));
   return classificationStats(labels, matrix);
 }
+
+const confusion = (t: FieldTally): Classification => confusionOf(t.classes, t.cells);
 
 /**
  * Accuracy per field and overall over scored answers (only counts are kept, so any number of

@@ -17,6 +17,7 @@
 // truth the scoring sees.
 import { z } from "zod";
 import { rngFor, type Rng } from "../random.ts";
+import type { CheckInput } from "./schema.ts";
 
 export const CANDIDATE_DIMENSIONS = [
   "technical_skills",
@@ -36,6 +37,41 @@ export const candidateAnswerSchema = z.object({
   analysis: z.record(z.string(), z.object({ score: z.number().int().min(1).max(5), comment: z.string() })),
 });
 export type CandidateAnswer = z.infer<typeof candidateAnswerSchema>;
+
+/**
+ * The checks the example experiments run on every candidate evaluation (quality.checks): the
+ * reasoning names the candidate, every dimension is scored, scores stay on the 1–5 scale, and the
+ * reasoning is more than a few words.
+ */
+export const candidateChecks = [
+  { name: "names the candidate", path: "reasoning", mentionsFact: "Candidate" },
+  {
+    name: "scores every dimension",
+    fn: (answer: unknown) => {
+      const analysis = (answer as { analysis?: Record<string, { score?: unknown }> } | undefined)?.analysis ?? {};
+      const missing = CANDIDATE_DIMENSIONS.filter((d) => typeof analysis[d]?.score !== "number");
+      return { pass: missing.length === 0, reason: missing.length ? `no score for ${missing.join(", ")}` : undefined };
+    },
+  },
+  { name: "scores within 1–5", path: "analysis.*.score", range: { min: 1, max: 5 } },
+  { name: "reasons in a sentence or more", path: "reasoning", length: { min: 40 } },
+] satisfies CheckInput[];
+
+/** The rubric the example experiments' judge grades each evaluation with (quality.judge.rubric). */
+export const CANDIDATE_RUBRIC = `You review a recruiter's evaluation of a candidate profile.
+{{prompt}}
+The evaluation:
+{{answer}}
+Is its recommendation right for this profile, and is its reasoning grounded in what the profile states?`;
+
+/** The rubric for comparing two evaluations of the same profile (quality.judge.pairwise.rubric). */
+export const CANDIDATE_PAIRWISE_RUBRIC = `Two evaluations of the same candidate profile.
+{{prompt}}
+The first evaluation:
+{{answer_a}}
+The second evaluation:
+{{answer_b}}
+Which evaluation's recommendation fits the profile better?`;
 
 export interface GeneratedPrompt {
   id: string;

@@ -24,10 +24,18 @@ export interface LoadedExperiment {
   file: string;
   spec: Experiment;
   prompts: ResolvedPrompt[];
-  /** sha256 of the resolved prompts. */
+  /** sha256 of the prompts as sent (id, messages, text): their truth is not part of it. */
   promptHash: string;
   /** sha256 of everything that changes the measurement (see `hashedSpec`). */
   specHash: string;
+  /**
+   * sha256 of everything that changes how stored answers are scored (see `scoringSpecOf`): the
+   * prompts' `expected`, quality.schema, tolerance and checks. A change re-scores the stored
+   * answers; nothing is sent again.
+   */
+  scoringHash: string;
+  /** What is scored, as plain JSON (hashed into scoringHash; stored beside each run's quality.parquet). */
+  scoringSpec: Record<string, unknown> | null;
   /** The spec as hashed and stored in manifests: JSON only. */
   resolvedSpec: Record<string, unknown>;
   /** `quality.schema` as JSON Schema (sent as response_format when structuredOutput is on), or null. */
@@ -88,7 +96,7 @@ export async function loadExperiments(dir: string, opts: LoadOptions = {}): Prom
     else if ("recorded" in outcome) recorded.push(outcome);
     else experiments.push(...outcome.cells);
   }
-  return { experiments, recorded, errors };
+  return { experiments: checkPairwise(experiments, errors), recorded, errors };
 }
 
 /**
@@ -224,7 +232,8 @@ class PromptMemo {
     let resolved = this.byKey.get(key);
     if (!resolved) {
       const prompts = resolvePrompts(spec.workload, path, schema);
-      resolved = { prompts, promptHash: hashJson(prompts) };
+      // The prompts as sent: their truth (`expected`) is scored, not sent, so not part of the hash.
+      resolved = { prompts, promptHash: hashJson(prompts.map(({ expected: _truth, ...sent }) => sent)) };
       this.byKey.set(key, resolved);
     }
     return resolved;
@@ -244,8 +253,22 @@ function loadSpec(
   checkRubricTruth(spec, prompts, file);
   const resolvedSpec = hashedSpec(spec, file, promptHash);
   const answerJsonSchema = (resolvedSpec.quality as { schema: Record<string, unknown> } | undefined)?.schema ?? null;
+  const scoringSpec = scoringSpecOf(spec, prompts, answerJsonSchema);
+  const scoringHash = hashJson(scoringSpec);
   const specHash = hashJson(resolvedSpec);
-  return { id, file, spec, prompts, promptHash, specHash, resolvedSpec, answerJsonSchema, cell };
+  return {
+    id,
+    file,
+    spec,
+    prompts,
+    promptHash,
+    specHash,
+    scoringHash,
+    scoringSpec,
+    resolvedSpec,
+    answerJsonSchema,
+    cell,
+  };
 }
 
 /**
@@ -302,32 +325,93 @@ async function importDefault(path: string, file: string, importer: ScopedImport)
 
 /** A rubric that shows {{expected}} needs the truth of every prompt. */
 function checkRubricTruth(spec: Experiment, prompts: ResolvedPrompt[], file: string): void {
-  const rubric = spec.quality?.judge?.rubric;
-  if (rubric === undefined || !placeholdersOf(rubric).includes("expected")) return;
-  const without = prompts.find((p) => p.expected === undefined);
-  if (without)
-    throw new SpecError(file, "quality.judge.rubric", `uses {{expected}} but prompt "${without.id}" has no expected`);
+  const judge = spec.quality?.judge;
+  const rubrics = [
+    ["quality.judge.rubric", judge?.rubric],
+    ["quality.judge.pairwise.rubric", judge?.pairwise?.rubric],
+  ] as const;
+  for (const [field, rubric] of rubrics) {
+    if (rubric === undefined || !placeholdersOf(rubric).includes("expected")) continue;
+    const without = prompts.find((p) => p.expected === undefined);
+    if (without) throw new SpecError(file, field, `uses {{expected}} but prompt "${without.id}" has no expected`);
+  }
+}
+
+/**
+ * Pairwise judging names another experiment: it must be one of these files (not a recorded one,
+ * not itself) and send the same prompts. An experiment that fails this is reported and not run.
+ */
+function checkPairwise(experiments: LoadedExperiment[], errors: SpecError[]): LoadedExperiment[] {
+  const byId = new Map(experiments.map((e) => [e.id, e]));
+  return experiments.filter((e) => {
+    const other = e.spec.quality?.judge?.pairwise?.with;
+    if (other === undefined) return true;
+    const field = "quality.judge.pairwise.with";
+    const found = byId.get(other);
+    let problem: string | null = null;
+    if (other === e.id) problem = "names this experiment: compare it with another one";
+    else if (!found) problem = `no experiment "${other}" among the experiment files (recorded ones have no answers)`;
+    else if (found.promptHash !== e.promptHash)
+      problem = `"${other}" sends other prompts (prompt hash ${found.promptHash.slice(0, 8)}, this one ${e.promptHash.slice(0, 8)}): pairwise judging needs the same prompts`;
+    if (problem) errors.push(new SpecError(e.file, field, problem));
+    return problem === null;
+  });
 }
 
 /**
  * The part of the spec that changes the measurement, as plain JSON: everything but the title,
  * notes, prices, GPU $/hour and publishing choice (editing prose, costs or what the site shows
- * re-runs nothing). The quality schema is stored as JSON Schema, a function check by its source
- * text (editing the function re-runs; a change in something it calls is not seen), and the
- * prompts by their content hash. The judge is left out: judging is a run of its own, so a rubric
- * edit re-judges without re-sending the requests.
+ * re-runs nothing). The quality schema is stored as JSON Schema (it decides json_valid and
+ * schema_valid, and is sent with structured output) and the prompts by their content hash. What
+ * only scores the stored answers — `expected`, quality.tolerance, quality.checks — is in the
+ * scoring hash instead, and the judge in its own runs: editing a check, the truth or the rubric
+ * re-scores or re-judges the stored answers without re-sending the requests.
  */
 function hashedSpec(spec: Experiment, file: string, promptHash: string): Record<string, unknown> {
   const { title: _t, notes: _n, prices: _p, gpuDollarsPerHour: _g, publish: _pub, quality, ...measured } = spec;
   let qualityJson: Record<string, unknown> | undefined;
   if (quality) {
-    const { judge: _judge, checks, ...scored } = quality;
+    const { judge: _judge, checks: _checks, tolerance: _tolerance, ...sent } = quality;
     try {
-      qualityJson = { ...scored, schema: z.toJSONSchema(quality.schema) };
+      qualityJson = { ...sent, schema: z.toJSONSchema(quality.schema) };
     } catch (e) {
       throw new SpecError(file, "quality.schema", `cannot be expressed as JSON Schema (${(e as Error).message})`);
     }
-    if (checks) qualityJson.checks = checks.map((c) => (c.fn ? { ...c, fn: c.fn.toString() } : c));
   }
-  return { ...measured, ...(qualityJson ? { quality: qualityJson } : {}), promptHash };
+  const workload = { ...measured.workload, prompts: withoutTruth(measured.workload.prompts) };
+  return { ...measured, workload, ...(qualityJson ? { quality: qualityJson } : {}), promptHash };
+}
+
+/** Inline prompts as sent: their `expected` is scored, not sent. */
+function withoutTruth(source: Experiment["workload"]["prompts"]): Experiment["workload"]["prompts"] {
+  if (!("inline" in source)) return source;
+  return { inline: source.inline.map((p) => (typeof p === "string" ? p : { ...p, expected: undefined })) };
+}
+
+/** Bump when the scoring of stored answers changes meaning: every run is then re-scored. */
+export const SCORING_VERSION = 1;
+
+/**
+ * What scoring a stored answer depends on, as plain JSON; null without quality.schema. A function
+ * check is kept by its source text as loaded (TypeScript compiled, so types, comments and
+ * formatting do not count; a change in something it calls is not seen); the truth by the hash of
+ * every prompt's id and `expected`.
+ */
+function scoringSpecOf(
+  spec: Experiment,
+  prompts: ResolvedPrompt[],
+  schema: Record<string, unknown> | null,
+): Record<string, unknown> | null {
+  const quality = spec.quality;
+  if (!quality || schema === null) return null;
+  const truth = prompts.some((p) => p.expected !== undefined)
+    ? hashJson(prompts.map((p) => [p.id, p.expected ?? null]))
+    : null;
+  return {
+    version: SCORING_VERSION,
+    schema,
+    tolerance: quality.tolerance ?? {},
+    checks: (quality.checks ?? []).map((c) => (c.fn ? { ...c, fn: c.fn.toString() } : c)),
+    truth,
+  };
 }

@@ -445,6 +445,26 @@ export const judgeSchema = z.strictObject({
     }),
   /** "pass-fail", or "1-5" (5 best). */
   scale: z.enum(JUDGE_SCALES),
+  /** Longest judge answer, in tokens (default 512). */
+  maxTokens: z.number().int().min(1).max(100_000).optional(),
+  /** Judge requests in flight at once (default 8). */
+  concurrency: z.number().int().min(1).max(1024).optional(),
+  /** Judge at most this many answers per run, the first in request order (default: every answer). */
+  sample: z.number().int().min(1).max(10_000_000).optional(),
+  /** Compare this experiment's answers with another experiment's on the same prompts, asked in both orders. */
+  pairwise: z
+    .strictObject({
+      /** The other experiment's id (its file name without .ts); it must send the same prompts. */
+      with: z.string().regex(EXPERIMENT_ID, "an experiment id: the other experiment's file name without .ts"),
+      /** The judge's prompt with {{answer_a}} and {{answer_b}}, optionally {{prompt}} and {{expected}}. */
+      rubric: z
+        .string()
+        .min(1)
+        .superRefine((rubric, ctx) => {
+          for (const message of rubricProblems(rubric, "pairwise")) ctx.addIssue({ code: "custom", message });
+        }),
+    })
+    .optional(),
 });
 
 /**

@@ -9,6 +9,7 @@ import { extrapolate, projectAtRate, type Projection } from "../analysis/extrapo
 import { storedCell, type CellAxes } from "../experiment/cells.ts";
 import { rowPerPrompt } from "../analysis/by-prompt.ts";
 import { qualitySummary, type QualitySummary } from "../analysis/quality-summary.ts";
+import { runQuality, type RunQuality } from "../analysis/run-quality.ts";
 import { judgedRate, type JudgedRate } from "../metrics/rate.ts";
 import { recordedSummary, type PartialSummary } from "../metrics/recorded.ts";
 import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
@@ -84,6 +85,8 @@ export interface RunDigest {
   endpoints: EndpointStats[];
   /** Answer quality (data-loaders/analysis/quality-summary.ts); null without rows. */
   quality: QualitySummary | null;
+  /** Accuracy against the truth, checks and judge (analysis/run-quality.ts); null before the run is scored. */
+  scores: RunQuality | null;
   /** Runs with equal prompt hashes sent the same prompts: only those are paired by prompt. */
   promptHash: string;
   /** The benchmark tool that measured a recorded run (`tracker import`), null for the tracker's own runs. */
@@ -231,6 +234,7 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
     workers: perWorker(rows),
     endpoints: new Set(rows.map((r) => r.endpoint)).size > 1 ? perEndpoint(rows) : [],
     quality: qualitySummary(rows, { requestThroughput: rate?.requestThroughput ?? null }),
+    scores: await runQuality(run.path),
     projections:
       concurrency === null
         ? []
@@ -286,6 +290,7 @@ function digestWithoutRows(run: RunFolder): RunDigest {
     success: null,
     projections: rate ? projectAtRate(run.runId, rate) : [],
     quality: null,
+    scores: null,
     workers: [],
     endpoints: [],
   };

@@ -80,6 +80,8 @@ export interface RunOptions {
   servers?: ServerReuse;
   /** Journal fsync policy (default: at most once a second). */
   fsync?: FsyncPolicy;
+  /** Fields a new run's manifest starts with besides the runner's own (a judge run's `judge`). */
+  manifestExtra?: Pick<Manifest, "judge">;
 }
 
 export interface RunResult {
@@ -149,7 +151,7 @@ async function runUnit(
   opts: RunOptions,
 ): Promise<RunResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
-  const run = resumeDir ? resumeRun(exp, unit, resumeDir, log) : await newRun(exp, unit, opts.resultsRoot, log);
+  const run = resumeDir ? resumeRun(exp, unit, resumeDir, log) : await newRun(exp, unit, opts, log);
   writeManifest(run.dir, run.manifest);
   let server: OpenServer;
   try {
@@ -171,12 +173,13 @@ async function runUnit(
 async function newRun(
   exp: LoadedExperiment,
   unit: RunUnit,
-  resultsRoot: string,
+  opts: RunOptions,
   log: (line: string) => void,
 ): Promise<OpenRun> {
   const total = runTotal(exp);
   const folder = { experimentId: exp.id, specHash: exp.specHash, unit, repeated: (exp.spec.load.repeats ?? 1) > 1 };
-  const { dir, manifest } = await createRunFolder(resultsRoot, folder, (id) => newManifest(exp, id, unit, log), log);
+  const manifestFor = async (id: string) => ({ ...(await newManifest(exp, id, unit, log)), ...opts.manifestExtra });
+  const { dir, manifest } = await createRunFolder(opts.resultsRoot, folder, manifestFor, log);
   const until = untilRun(exp, manifest);
   return { dir, manifest, state: readJournalState(dir, total, (row) => until?.add(row)), total, until };
 }

@@ -24,8 +24,9 @@
 //   imports erase and are left out), of the files such a module reads as source (READ_AS_DATA),
 //   and package-lock.json for the packages. A change to any module an artefact is computed with
 //   therefore changes its key; a module it does not import does not.
-// - "Run files" are the size and modification time of the run's manifest.json, requests.parquet
-//   and server-metrics.parquet (runFilesKey): the runner writes each once and renames it into place.
+// - "Run files" are the size and modification time of the run's manifest.json, requests.parquet,
+//   server-metrics.parquet and quality files (quality.json, quality.parquet, pairwise.parquet;
+//   runFilesKey): the runner and the scoring step write each whole and rename it into place.
 // - Loader outputs are the one cache whose names do not hold their key: Framework counts a present
 //   file as fresh. So before each build invalidateLoaderCache deletes the outputs whose inputs
 //   changed, comparing with the fingerprints recordLoaderCache wrote after the last build
@@ -40,6 +41,7 @@ import type { RunFolder } from "../store/folders.ts";
 import { experimentsFolder, INDEX_FILE, MANIFEST_FILE } from "../store/layout.ts";
 import type { ExperimentIndex } from "../store/schemas/experiment-index.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
+import { PAIRWISE_FILE, QUALITY_FILE, QUALITY_MANIFEST_FILE } from "../store/quality.ts";
 import { SERVER_METRICS_FILE } from "../store/server-metrics.ts";
 
 /** The project this module belongs to. */
@@ -207,7 +209,8 @@ export async function memoised<T>(name: string, compute: () => Promise<T>): Prom
  * a changed file always has a new size or time.
  */
 export function runFilesKey(run: RunFolder): string {
-  return [join(run.path, MANIFEST_FILE), run.requestsPath, join(run.path, SERVER_METRICS_FILE)]
+  const quality = [QUALITY_MANIFEST_FILE, QUALITY_FILE, PAIRWISE_FILE].map((f) => join(run.path, f));
+  return [join(run.path, MANIFEST_FILE), run.requestsPath, join(run.path, SERVER_METRICS_FILE), ...quality]
     .filter((p): p is string => p !== null && existsSync(p))
     .map((p) => {
       const { size, mtimeMs } = statSync(p);

@@ -1,5 +1,7 @@
-// The download files: each run's rows as Parquet or CSV, and a DuckDB database of all runs, with
-// answers as the report publishes them (report/publish.ts).
+// The download files: each run's rows as Parquet or CSV, its quality files (quality.parquet and
+// pairwise.parquet: answers scored, checked and judged) as Parquet, and a DuckDB database of all
+// runs (tables requests, quality, pairwise, runs), with answers and the judge's reasons as the
+// report publishes them (report/publish.ts).
 //
 // `tracker build` writes them once per change into a cache (writeDownloads; keyed by the run's
 // files, its publish mode and this module's code, see site/cache.ts) and links them into the
@@ -25,8 +27,10 @@ import { exportRun } from "../store/columns.ts";
 import { sqlString } from "../store/duckdb.ts";
 import { findRun, listRuns, type RunFolder } from "../store/folders.ts";
 import { resultsDir } from "../store/layout.ts";
+import { QUALITY_FILES, type QualityFileKind } from "../store/quality.ts";
+import { pairwiseRowSchema, qualityRowSchema } from "../store/schemas/quality.ts";
 import { duckdbColumns } from "../store/schemas/request-row.ts";
-import { redactedColumns } from "../report/publish.ts";
+import { redactedColumns, redactSql } from "../report/publish.ts";
 import { reportSettings, type PublishAnswers } from "../report/settings.ts";
 import { EXPERIMENTS_DIR } from "../report/store.ts";
 import { allRunsDownloadKey, runDownloadKey } from "./cache.ts";
@@ -51,7 +55,75 @@ export async function writeRunDownload(
   await exportRun(run.requestsPath, path, format, redactedColumns(publish));
 }
 
-/** Every run with rows in one table `requests`, and one row per run (with its manifest) in `runs`. */
+/** A run's quality files, by download folder: each is downloaded when the run has it. */
+const QUALITY_DOWNLOADS = QUALITY_FILES;
+type QualityDownload = QualityFileKind;
+
+/** The judge's reasons are model output: published like the answers. */
+const judgeReasons = (kind: QualityDownload, publish: PublishAnswers): Record<string, string> =>
+  publish === "full"
+    ? {}
+    : Object.fromEntries(
+        (kind === "quality" ? ["judge_reason"] : ["this_first_reason", "other_first_reason"]).map((c) => [
+          c,
+          redactSql(c, publish),
+        ]),
+      );
+
+/** The SELECT of a quality file with the judge's reasons published as `publish` says. */
+function qualitySelect(path: string, kind: QualityDownload, publish: PublishAnswers): string {
+  const replace = Object.entries(judgeReasons(kind, publish)).map(([c, expr]) => `${expr} AS "${c}"`);
+  return `SELECT ${replace.length ? `* REPLACE (${replace.join(", ")})` : "*"} FROM read_parquet(${sqlString(path)})`;
+}
+
+/** One run's quality file `kind` at `path`. */
+export async function writeQualityDownload(
+  run: RunFolder,
+  kind: QualityDownload,
+  publish: PublishAnswers,
+  path: string,
+): Promise<void> {
+  const source = join(run.path, QUALITY_DOWNLOADS[kind]);
+  if (!existsSync(source))
+    throw new Error(`downloads: no ${QUALITY_DOWNLOADS[kind]} for ${run.experimentId}/${run.runId}`);
+  if (publish === "full") return copyFileSync(source, path);
+  const instance = await DuckDBInstance.create(":memory:");
+  const con = await instance.connect();
+  try {
+    await con.run(
+      `COPY (${qualitySelect(source, kind, publish)}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Every run's quality file `kind` in one table of the database, with the experiment id (empty with the schema's columns when none has one). */
+async function createQualityTable(
+  con: Awaited<ReturnType<DuckDBInstance["connect"]>>,
+  runs: RunFolder[],
+  kind: QualityDownload,
+  publishOf: (experimentId: string) => PublishAnswers,
+): Promise<void> {
+  const schema = kind === "quality" ? qualityRowSchema : pairwiseRowSchema;
+  const empty = `SELECT NULL::VARCHAR AS experiment_id, ${Object.entries(duckdbColumns(schema))
+    .map(([name, type]) => `NULL::${type} AS "${name}"`)
+    .join(", ")} LIMIT 0`;
+  const selects = runs
+    .filter((r) => existsSync(join(r.path, QUALITY_DOWNLOADS[kind])))
+    .map(
+      (r) =>
+        `SELECT ${sqlString(r.experimentId)} AS experiment_id, * FROM (${qualitySelect(join(r.path, QUALITY_DOWNLOADS[kind]), kind, publishOf(r.experimentId))})`,
+    );
+  await con.run(`CREATE TABLE ${kind} AS ${[empty, ...selects].map((q) => `(${q})`).join(" UNION ALL BY NAME ")}`);
+}
+
+/**
+ * Every run with rows in one table `requests`, every run's quality files in `quality` and
+ * `pairwise` (join on experiment_id, run_id, request_index), and one row per run (with its
+ * manifest) in `runs`.
+ */
 export async function writeAllRunsDatabase(
   runs: RunFolder[],
   publishOf: (experimentId: string) => PublishAnswers,
@@ -75,6 +147,8 @@ export async function writeAllRunsDatabase(
     // One statement, so DuckDB reads the files in parallel; BY NAME: a run stored before a column
     // existed gets nulls there.
     await con.run(`CREATE TABLE requests AS ${[schema, ...selects].map((q) => `(${q})`).join(" UNION ALL BY NAME ")}`);
+    for (const kind of Object.keys(QUALITY_DOWNLOADS) as QualityDownload[])
+      await createQualityTable(con, runs, kind, publishOf);
     await con.run(
       `CREATE TABLE runs (experiment_id VARCHAR, run_id VARCHAR, source VARCHAR, status VARCHAR, model VARCHAR, started_at VARCHAR, manifest JSON)`,
     );
@@ -139,6 +213,14 @@ export async function writeDownloads(
       files.push({ path: `${run.experimentId}/${run.runId}.${format}`, cached });
       writes.push(() =>
         cacheFile(cacheDir, cached, (path) => writeRunDownload(run, format, publishOf(run.experimentId), path)),
+      );
+    }
+    for (const kind of Object.keys(QUALITY_DOWNLOADS) as QualityDownload[]) {
+      if (!existsSync(join(run.path, QUALITY_DOWNLOADS[kind]))) continue;
+      const cached = `${run.experimentId}/${kind}/${run.runId}.${key}.parquet`;
+      files.push({ path: `${run.experimentId}/${kind}/${run.runId}.parquet`, cached });
+      writes.push(() =>
+        cacheFile(cacheDir, cached, (path) => writeQualityDownload(run, kind, publishOf(run.experimentId), path)),
       );
     }
   }
@@ -217,4 +299,13 @@ export async function allRunsToStdout(): Promise<void> {
   const runs = listRuns(resultsDir());
   const modes = await publishModes(runs, EXPERIMENTS_DIR);
   await toStdout(ALL_RUNS_FILE, (path) => writeAllRunsDatabase(runs, (id) => modes.get(id) ?? "full", path));
+}
+
+/** Loader (npm run dev): `--experiment=<id> --run=<run id>` → the run's quality file `kind` on stdout. */
+export async function exportQualityToStdout(kind: QualityDownload): Promise<void> {
+  const { values } = parseArgs({ options: { experiment: { type: "string" }, run: { type: "string" } } });
+  const run = findRun(resultsDir(), values.experiment ?? "", values.run ?? null);
+  if (!run) throw new Error(`downloads: no run ${values.experiment}/${values.run}`);
+  const { publish } = await reportSettings(EXPERIMENTS_DIR, run.experimentId);
+  await toStdout(`${kind}.parquet`, (path) => writeQualityDownload(run, kind, publish, path));
 }

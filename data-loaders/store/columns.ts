@@ -114,3 +114,42 @@ export async function exportRun(
     path: requestsPath,
   });
 }
+
+/** One prompt's answer in each of two runs (the first successful request, else the first: analysis/by-prompt.ts). */
+export interface PairedAnswers {
+  prompt_id: string;
+  a_index: number;
+  a_status: RequestRow["status"];
+  a_answer: string | null;
+  b_index: number;
+  b_status: RequestRow["status"];
+  b_answer: string | null;
+}
+
+/**
+ * The prompts two runs both answered, with each run's answer to it (`rowPerPrompt`'s rule, in
+ * SQL), `size` prompts at a time in prompt_id order: for judging two runs side by side without
+ * holding either.
+ */
+export async function* pairedAnswerBatches(
+  pathA: string,
+  pathB: string,
+  size = 2_000,
+): AsyncGenerator<PairedAnswers[]> {
+  const first = (path: string) =>
+    `SELECT prompt_id, request_index::DOUBLE AS i, status, answer FROM read_parquet(${sqlString(path)})
+     WHERE NOT coalesce(warmup, false)
+     QUALIFY row_number() OVER (PARTITION BY prompt_id ORDER BY status <> 'ok', request_index) = 1`;
+  for (let after = ""; ;) {
+    const rows = (await query(
+      `SELECT a.prompt_id, a.i AS a_index, a.status AS a_status, a.answer AS a_answer,
+              b.i AS b_index, b.status AS b_status, b.answer AS b_answer
+       FROM (${first(pathA)}) a JOIN (${first(pathB)}) b USING (prompt_id)
+       WHERE a.prompt_id > $after ORDER BY a.prompt_id LIMIT $size`,
+      { after, size },
+    )) as unknown as PairedAnswers[];
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows.at(-1)!.prompt_id;
+  }
+}

@@ -11,6 +11,6 @@ const con = await instance.connect();
 let last = null;
 for (const sql of statements) last = await con.runAndReadAll(sql);
 const row = last?.getRows()[0];
-process.stdout.write(JSON.stringify(row ? Number(row[0]) : null));
+process.stdout.write(JSON.stringify(row ? row.map(Number) : null));
 con.closeSync();
 instance.closeSync();

@@ -15,26 +15,36 @@ import { duckdbColumns, REQUEST_COLUMNS } from "./schemas/request-row.ts";
 const CHILD = fileURLToPath(new URL("./parquet-child.js", import.meta.url));
 
 /** Runs `statements` in the child (parquet-child.js); resolves with the first column of the last one's first row. */
-async function runDuckdb(options: Record<string, string>, statements: string[]): Promise<number | null> {
+export async function runDuckdb(options: Record<string, string>, statements: string[]): Promise<number | null> {
+  return (await runDuckdbRow(options, statements))?.[0] ?? null;
+}
+
+/** Runs `statements` in the child; resolves with the last one's first row as numbers (null without a row). */
+export async function runDuckdbRow(options: Record<string, string>, statements: string[]): Promise<number[] | null> {
   const { code, stdout, stderr } = await runNode(CHILD, {
     args: [JSON.stringify({ options, statements })],
     stdout: "capture",
     stderr: "capture",
   });
-  if (code === 0) return JSON.parse(stdout) as number | null;
+  if (code === 0) return JSON.parse(stdout) as number[] | null;
   const message =
     stderr.split("\n").find((l) => /Error/.test(l) && !l.startsWith("node:")) ?? stderr.trim().split("\n").at(-1);
   throw new Error(`writing Parquet with DuckDB failed (exit ${code}): ${message?.replace(/^\[?Error:\s*/, "")}`);
+}
+
+/** A JSON-lines file as an SQL table expression with the given column types (`duckdbColumns`). */
+export function readJsonSql(path: string, types: Record<string, string>): string {
+  const columns = Object.entries(types)
+    .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
+    .join(", ");
+  return `read_json(${sqlString(path)}, format = 'newline_delimited', columns = {${columns}})`;
 }
 
 /** Writes `parquetPath` from `journalPath`, sorted by request index. Atomic (temp file + rename). */
 export async function journalToParquet(journalPath: string, parquetPath: string): Promise<number> {
   const spill = parquetPath + ".spill";
   const tmp = parquetPath + ".tmp";
-  const columns = Object.entries(duckdbColumns())
-    .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
-    .join(", ");
-  const source = `read_json(${sqlString(journalPath)}, format = 'newline_delimited', columns = {${columns}})`;
+  const source = readJsonSql(journalPath, duckdbColumns());
   const list = REQUEST_COLUMNS.map((c) => `"${c}"`).join(", ");
   try {
     const count = await runDuckdb(

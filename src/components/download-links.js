@@ -1,5 +1,6 @@
-// Links to the downloads of an experiment's runs (each run's requests as Parquet and CSV) and to
-// the DuckDB database of all runs, from an experiment page. Empty when no run has stored rows.
+// Links to the downloads of an experiment's runs (each run's requests as Parquet and CSV, and its
+// quality files when it was scored) and to the DuckDB database of all runs, from an experiment
+// page. Empty when no run has stored rows.
 import { html } from "htl";
 
 export function DownloadLinks(runs, { publish }) {
@@ -9,7 +10,7 @@ export function DownloadLinks(runs, { publish }) {
   return html`<p>
       Every request of each run, answers as published on this site (<b>${publish}</b>). The
       <a href="../_file/data/downloads/all-runs.duckdb" download>DuckDB database of all runs</a> has every run in one
-      table.
+      table (and their quality files in the tables <code>quality</code> and <code>pairwise</code>).
     </p>
     <ul>
       ${stored.map(
@@ -17,6 +18,13 @@ export function DownloadLinks(runs, { publish }) {
           html`<li>
             <code>${r.runId}</code>: <a href=${file(r, "parquet")} download>Parquet</a> ·
             <a href=${file(r, "csv")} download>CSV</a>
+            ${(r.qualityDownloads ?? []).map(
+              (kind) =>
+                html` ·
+                  <a href=${`../_file/data/downloads/${r.experimentId}/${kind}/${r.runId}.parquet`} download
+                    >${kind}.parquet</a
+                  >`,
+            )}
           </li>`,
       )}
     </ul>`;

@@ -206,3 +206,66 @@ describe("cascadeGrid", () => {
     }
   });
 });
+
+describe("cascade rules on checks, the judge and the truth", () => {
+  // Truth per prompt: B is right on every prompt but p5, A on p1, p3, p5, p7, p8.
+  const truth: Record<string, string> = {
+    p1: "yes",
+    p2: "no",
+    p3: "no",
+    p4: "yes",
+    p5: "yes",
+    p6: "yes",
+    p7: "no",
+    p8: "strong_yes",
+    p9: "no",
+  };
+  // A's judge scores and failed checks (p2 and p6 fail a check).
+  const judge: Record<string, number> = { p1: 5, p2: 2, p3: 4, p5: 3, p6: 3, p7: 5, p8: 4 };
+  const withVerdicts = (rows: CascadeRow[], side: "a" | "b"): CascadeRow[] =>
+    rows.map((r) => {
+      const said = r.status === "ok" && r.schema_valid !== false ? JSON.parse(r.answer!).recommendation : null;
+      const correct = r.prompt_id in truth && said !== null ? said === truth[r.prompt_id] : null;
+      return side === "b"
+        ? { ...r, correct }
+        : {
+            ...r,
+            correct,
+            checks_passed: said === null ? null : !["p2", "p6"].includes(r.prompt_id),
+            judge_score: judge[r.prompt_id] ?? null,
+            judge_pass: r.prompt_id in judge ? judge[r.prompt_id]! >= 4 : null,
+          };
+    });
+  const a = { ...A, rows: withVerdicts(rowsA, "a") };
+  const b = { ...B, rows: withVerdicts(rowsB, "b") };
+  const replay = (rule: CascadeRule) => cascade(a, b, rule, OPTIONS);
+
+  it("reports each plan's accuracy against the truth with its Wilson interval", () => {
+    // A alone: scored p1, p2, p3, p5, p6, p7, p8 (p4 not JSON, p9 failed): right on p1, p3, p5, p7, p8.
+    expect(replay({ kind: "never" }).truth).toMatchObject({ k: 5, n: 7 });
+    // B alone: right on all nine but p5 (B says maybe).
+    expect(replay({ kind: "always" }).truth).toMatchObject({ k: 8, n: 9 });
+    expect(run({ kind: "never" }).truth).toBeNull();
+  });
+
+  it("check-failed escalates answers that failed a check (and unusable ones)", () => {
+    const r = replay({ kind: "check-failed" });
+    expect(r.counts.escalated).toBe(4); // p2, p6, p4, p9
+    // Plan answers: A on p1 p3 p5 p7 p8, B on p2 p4 p6 p9: all right.
+    expect(r.truth).toMatchObject({ k: 9, n: 9 });
+  });
+
+  it("judge-below escalates answers scored below the threshold; an unjudged answer is kept", () => {
+    const r = replay({ kind: "judge-below", score: 4 });
+    expect(r.counts.escalated).toBe(5); // p2 (2), p5 (3), p6 (3), p4 and p9 unusable
+    expect(r.truth).toMatchObject({ k: 8, n: 9 }); // p5 escalated to B, which is wrong there
+    expect(replay({ kind: "judge-below", score: 3 }).counts.escalated).toBe(3); // p2, p4, p9
+    expect(ruleKey({ kind: "judge-below", score: 3 })).toBe("judge-below:3");
+  });
+
+  it("the grid lists the new rules when A's answers have checks and judge scores", () => {
+    const keys = cascadeGrid(a, b, OPTIONS).results.map((r) => r.key);
+    expect(keys).toEqual(expect.arrayContaining(["check-failed", "judge-below:2", "judge-below:5"]));
+    expect(cascadeGrid(A, B, OPTIONS).results.map((r) => r.key)).not.toContain("check-failed");
+  });
+});

@@ -77,23 +77,26 @@ function readdirExpectations(): { file: string; expected: string[] }[] {
     .filter((c) => c.expected.length > 0 && !c.expected[0]!.startsWith("(valid"));
 }
 
-describe("quality: checks, judge and ground truth in the spec hash", async () => {
+describe("quality: what is sent is in the spec hash; checks, truth and the judge are not", async () => {
   const tmp = tempDir("load-quality");
   afterAll(() => tmp.cleanup());
-  const load = async (id: string, quality: string) =>
+  const load = async (id: string, quality: string, prompts?: string) =>
     loadExperiment(
       writeExperiment(
         tmp.dir,
         id,
-        smallSpec({ extra: "" }).replace(
-          /quality: \{[^\n]*\},\n/,
-          `quality: { schema: z.object({ recommendation: z.enum(["strong_yes", "yes", "maybe", "no"]) }), ${quality} },\n`,
-        ),
+        smallSpec({ extra: "" })
+          .replace(
+            /quality: \{[^\n]*\},\n/,
+            `quality: { schema: z.object({ recommendation: z.enum(["strong_yes", "yes", "maybe", "no"]) }), ${quality} },\n`,
+          )
+          .replace(/prompts: \{[^}]*\}/, prompts ?? "$&"),
       ),
     );
   const judge = (rubric: string) =>
     `judge: { server: { simulate: "judge@rtx-4080" }, rubric: "${rubric}", scale: "pass-fail" }`;
-  const [plain, fnA, fnA2, fnB, judgedA, judgedB] = await Promise.all([
+  const inline = (expected: string) => `prompts: { inline: [{ id: "a", prompt: "Hello", expected: ${expected} }] }`;
+  const [plain, fnA, fnA2, fnB, judgedA, judgedB, tolerant, truthYes, truthNo] = await Promise.all([
     load("plain", ""),
     load("fn-a", `checks: [{ name: "yes", fn: (a) => (a as { recommendation?: string })?.recommendation === "yes" }]`),
     load(
@@ -103,27 +106,41 @@ describe("quality: checks, judge and ground truth in the spec hash", async () =>
     load("fn-b", `checks: [{ name: "yes", fn: (a) => (a as { recommendation?: string })?.recommendation === "no" }]`),
     load("judged-a", judge("Grade {{answer}} for {{prompt}}.")),
     load("judged-b", judge("Grade {{answer}} against {{expected}}.")),
+    load("tolerant", "tolerance: { recommendation: 1 }"),
+    load("truth-yes", "", inline(`{ recommendation: "yes" }`)),
+    load("truth-no", "", inline(`{ recommendation: "no" }`)),
   ]);
 
-  it("a function check is hashed by its source text: editing it re-runs", () => {
-    const checks = (fnA.resolvedSpec.quality as { checks: { fn: string }[] }).checks;
+  it("checks are in the scoring hash, a function by its source text: editing one re-scores, never re-runs", () => {
+    const checks = (fnA.scoringSpec as { checks: { fn: string }[] }).checks;
     // The source as loaded: TypeScript compiled, so types, comments and formatting do not count.
     expect(checks[0]!.fn).toMatch(/recommendation\s*===\s*"yes"/);
-    expect(fnA.specHash).not.toBe(fnB.specHash);
-    expect(fnA2.specHash).toBe(fnA.specHash);
-    expect(fnA.specHash).not.toBe(plain.specHash);
+    expect(fnA.scoringHash).not.toBe(fnB.scoringHash);
+    expect(fnA2.scoringHash).toBe(fnA.scoringHash);
+    expect(fnA.scoringHash).not.toBe(plain.scoringHash);
+    for (const e of [fnA, fnA2, fnB]) expect(e.specHash).toBe(plain.specHash);
+    expect(fnA.resolvedSpec.quality).not.toHaveProperty("checks");
     expect(typeof fnA.spec.quality!.checks![0]!.fn).toBe("function");
   });
 
-  it("the judge is not part of the spec hash: a rubric edit re-judges without re-sending requests", () => {
+  it("the tolerance is in the scoring hash only", () => {
+    expect(tolerant.specHash).toBe(plain.specHash);
+    expect(tolerant.scoringHash).not.toBe(plain.scoringHash);
+  });
+
+  it("the judge is in neither hash: a rubric edit re-judges without re-sending or re-scoring", () => {
     expect(judgedA.specHash).toBe(plain.specHash);
     expect(judgedB.specHash).toBe(plain.specHash);
+    expect(judgedA.scoringHash).toBe(plain.scoringHash);
     expect(judgedA.resolvedSpec.quality).not.toHaveProperty("judge");
     expect(judgedA.spec.quality!.judge!.rubric).toMatch(/\{\{prompt\}\}/);
   });
 
-  it("generated prompts carry the truth, which is part of the prompt hash", () => {
+  it("the truth is in the scoring hash, not in the prompt hash: prompts are hashed as sent", () => {
     expect(plain.prompts.every((p) => p.expected !== undefined)).toBe(true);
-    expect(plain.promptHash).toBe(hashJson(plain.prompts));
+    expect(plain.promptHash).toBe(hashJson(plain.prompts.map(({ expected: _e, ...sent }) => sent)));
+    expect(truthYes.promptHash).toBe(truthNo.promptHash);
+    expect(truthYes.specHash).toBe(truthNo.specHash);
+    expect(truthYes.scoringHash).not.toBe(truthNo.scoringHash);
   });
 });

@@ -65,6 +65,7 @@ export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentI
     workers: [],
     endpoints: [],
     quality: null,
+    scores: null,
     promptHash: "p",
     projections: [],
     ...fields,

@@ -2,10 +2,15 @@
 // with its notes rendered, the digest of the run it shows (summary, time series, server gauges,
 // histograms, outcomes, projections, quality) with its costs, every run of the experiment (sweep
 // levels, repeats, earlier runs), the shown run's manifest facts and the command that reproduces
-// it, and its first answers, published as the experiment's `publish.answers` setting says. A grid's
-// page has no run of its own but a table of its cells (each a run with a page of its own: its
-// index entry has `cell`), with each cell's state and the headline figures of the run it shows.
+// it, its first answers and its worst ones against the truth, checks and judge, published as the
+// experiment's `publish.answers` setting says. A grid's page has no run of its own but a table of
+// its cells (each a run with a page of its own: its index entry has `cell`), with each cell's
+// state and the headline figures of the run it shows.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import MarkdownIt from "markdown-it";
+import { QUALITY_FILES } from "../../store/quality.ts";
+import { worstAnswers } from "../../analysis/run-quality.ts";
 import { experimentEntries } from "../../store/index.ts";
 import { storedCell } from "../../experiment/cells.ts";
 import { findRun, listRuns, type RunFolder } from "../../store/folders.ts";
@@ -46,7 +51,21 @@ export async function experimentPage(id: string, dirs: StoreDirs = {}) {
     grid: entry?.grid ? { axes: entry.grid.axes, cells: await gridCells(resultsDir, entries, entry) } : null,
     /** A grid cell: its grid (experiment id and title), key and axes; null otherwise. */
     cellOf: entry?.cell ? { ...entry.cell, title: parent?.title ?? entry.cell.experiment } : null,
+    worst: run ? await publishedWorst(run, settings) : [],
   };
+}
+
+/** Answers shown as the worst of the run (analysis/run-quality.ts `worstAnswers`). */
+export const WORST_ANSWERS = 12;
+
+/** The run's worst answers beside their expected answers, answers and judge reasons redacted as published. */
+async function publishedWorst(run: RunFolder, settings: ReportSettings) {
+  if (!run.requestsPath) return [];
+  return (await worstAnswers(run.path, run.requestsPath, WORST_ANSWERS)).map((w) => ({
+    ...w,
+    answer: redact(w.answer, settings.publish),
+    judge_reason: redact(w.judge_reason, settings.publish),
+  }));
 }
 
 /** Each cell of a grid with its state and the headline figures of the run it shows. */
@@ -89,7 +108,10 @@ async function experimentRuns(resultsDir: string, folder: string, entry: Experim
   const runs = [];
   for (const r of listRuns(resultsDir).filter((r) => r.experimentId === folder && mine(r))) {
     const d = await runDigest(r);
-    runs.push({ ...slim(d), figures: runFigures(d), downloads: r.requestsPath !== null });
+    const qualityDownloads = Object.entries(QUALITY_FILES)
+      .filter(([, file]) => existsSync(join(r.path, file)))
+      .map(([kind]) => kind);
+    runs.push({ ...slim(d), figures: runFigures(d), downloads: r.requestsPath !== null, qualityDownloads });
   }
   return runs;
 }

@@ -5,6 +5,8 @@
 // every rule precomputed for each cheap → strong pair on the same prompts), and the speed model's
 // leave-one-out backtest on the store's measured and recorded runs (report/predictions.ts).
 import { cascadeGrid } from "../../analysis/cascade.ts";
+import { promptQuality, type PromptQuality } from "../../analysis/run-quality.ts";
+import type { RunFolder } from "../../store/folders.ts";
 import { backtest } from "../../analysis/extrapolate.ts";
 import { readRows } from "../../store/columns.ts";
 import type { RequestRow } from "../../store/schemas/request-row.ts";
@@ -123,6 +125,25 @@ async function backtests(view: StoreView) {
   return out;
 }
 
+/** Each prompt's row with the run's verdicts on it (truth, checks, judge), which the quality rules read. */
+function withVerdicts<R extends { prompt_id: string }>(rows: R[], verdicts: PromptQuality[]) {
+  const byPrompt = new Map(verdicts.map((v) => [v.prompt_id, v]));
+  return rows.map((r) => {
+    const v = byPrompt.get(r.prompt_id);
+    return v
+      ? {
+          ...r,
+          correct: v.correct,
+          checks_passed: v.checks_passed,
+          judge_pass: v.judge_pass,
+          judge_score: v.judge_score,
+        }
+      : r;
+  });
+}
+
+const runPromptQuality = (run: RunFolder) => (run.requestsPath ? promptQuality(run.path, run.requestsPath) : []);
+
 /**
  * Cascades: A screens (the run judged faster), B answers what A's rule escalates; every ordered
  * pair of shown runs with rows on the same prompts.
@@ -131,7 +152,7 @@ async function cascades(view: StoreView, runs: readonly ProjectedRun[]) {
   const withRows = runs.filter((r) => r.digest.hasRows && r.digest.rate !== null);
   const side = async ({ digest, row }: ProjectedRun) => ({
     runId: digest.runId,
-    rows: await promptRows(view.folder(digest)),
+    rows: withVerdicts(await promptRows(view.folder(digest)), await runPromptQuality(view.folder(digest))),
     requestThroughput: digest.rate!.requestThroughput,
     price: row.prices[0] ?? null,
     gpuDollarsPerHour: row.gpuDollarsPerHour,

@@ -1,44 +1,165 @@
-// The Quality page (src/quality.md, data/quality.json): each shown run's quality summary
-// (analysis/quality-summary.ts, in the digest), the same prompts answered side by side by the
-// runs of the prompt set most runs share, and agreement matrices with Cohen's kappa
-// (analysis/agreement.ts) between runs on the same prompts. Answers are published as each
-// experiment's `publish.answers` setting says.
+// The Quality page (src/quality.md, data/quality.json): each shown run's accuracy against the
+// truth, its judge's verdicts and how far they agree with the truth, its checks and failing
+// answers (analysis/run-quality.ts, in the digest), its speed and cost per correct answer with the
+// Pareto front across runs (analysis/correct-answers.ts), validity (analysis/quality-summary.ts),
+// pairwise win rates, the prompts two runs disagree on, the same prompts answered side by side by
+// the runs of the prompt set most runs share, and agreement matrices with Cohen's kappa
+// (analysis/agreement.ts). Answers and judge reasons are published as each experiment's
+// `publish.answers` setting says.
 import { agreement } from "../../analysis/agreement.ts";
-import { promptRows, type PromptRow } from "../digest.ts";
+import { correctAnswerFigures, paretoFront } from "../../analysis/correct-answers.ts";
+import { disagreements, worstAnswers, type RunQuality } from "../../analysis/run-quality.ts";
+import { promptRows, type PromptRow, type RunDigest } from "../digest.ts";
 import { redact } from "../publish.ts";
-import { runIdentity, storeView, type StoreDirs } from "../store.ts";
+import type { PublishAnswers, ReportSettings } from "../settings.ts";
+import { runIdentity, storeView, type StoreDirs, type StoreView } from "../store.ts";
 
 /** Prompts shown side by side. */
 export const SIDE_BY_SIDE = 20;
+/** Failing answers shown per run, and disagreements per pair of runs. */
+export const FAILING = 8;
+export const DISAGREEMENTS = 30;
 
 export async function qualityPage(dirs: StoreDirs = {}) {
-  const runs = await qualityRuns(dirs);
+  const view = await storeView(dirs);
+  const runs = await qualityRuns(view);
   const group = dominantPromptSet(runs);
   return {
-    runs: runs.map(({ rows: _rows, ...r }) => r),
+    runs: runs.map(({ rows: _rows, folder: _folder, ...r }) => r),
+    speedQuality: speedQuality(runs),
     sideBySide: sideBySide(group),
     sideBySideRuns: group.map((r) => r.id),
     agreements: agreements(runs),
+    disagreements: await disagreementPairs(runs),
   };
+}
+
+/** What the page shows of a run's quality: the figures without the per-class detail it does not draw. */
+function scoresOf(q: RunQuality | null, publish: PublishAnswers) {
+  if (!q) return null;
+  const judge = q.manifest.judge;
+  return {
+    ...q,
+    judge: q.judge && {
+      ...q.judge,
+      model: judge?.model ?? null,
+      scale: judge?.scale ?? null,
+      reason: judge?.reason ?? null,
+    },
+    manifest: {
+      scoringHash: q.manifest.scoring_hash,
+      writtenAt: q.manifest.written_at,
+      checks: q.manifest.scoring.checks,
+    },
+    checks: q.checks.map((c) => ({
+      ...c,
+      topReasons: c.topReasons.map((r) => ({ ...r, reason: redact(r.reason, publish)! })),
+    })),
+  };
+}
+
+/** The share of correct answers behind the per-correct-answer figures: the truth when there is one, else the judge. */
+function accuracyOf(q: RunQuality | null) {
+  if (q && q.accuracy.match.n > 0) return { basis: "truth" as const, accuracy: q.accuracy.match };
+  if (q?.judge && q.judge.judged > 0) return { basis: "judge" as const, accuracy: q.judge.pass };
+  return null;
+}
+
+function correctFigures(d: RunDigest, settings: ReportSettings) {
+  const accuracy = accuracyOf(d.scores);
+  if (!accuracy || !d.rate) return null;
+  const s = d.summary;
+  const tokens =
+    s?.meanPromptTokens != null && s.meanCompletionTokens != null
+      ? { meanPromptTokens: s.meanPromptTokens, meanCompletionTokens: s.meanCompletionTokens }
+      : null;
+  return correctAnswerFigures({
+    ...accuracy,
+    requestThroughput: d.rate.requestThroughput,
+    projections: d.projections,
+    tokens,
+    prices: settings.prices,
+    gpuDollarsPerHour: settings.gpuDollarsPerHour,
+  });
+}
+
+/** Runs with a per-correct-answer figure, on the accuracy × correct-answers-per-GPU-hour plane, front marked. */
+function speedQuality(runs: readonly QualityRun[]) {
+  const points = runs.flatMap((r) =>
+    r.correct
+      ? [
+          {
+            id: r.id,
+            title: r.title,
+            source: r.source,
+            basis: r.correct.basis,
+            accuracy: r.correct.accuracy,
+            perGpuHour: r.correct.correctPerGpuHour,
+            selfHostedPer1k: r.correct.selfHostedPer1kCorrect,
+          },
+        ]
+      : [],
+  );
+  const front = paretoFront(points.map((p) => ({ x: p.accuracy.p!, y: p.perGpuHour.value })));
+  return points.map((p, i) => ({ ...p, front: front[i]! }));
+}
+
+/** Each pair of runs on the same prompts, with the prompts they answer differently. */
+async function disagreementPairs(runs: readonly QualityRun[]) {
+  const out = [];
+  for (const [i, a] of runs.entries()) {
+    for (const b of runs.slice(i + 1)) {
+      if (a.promptHash !== b.promptHash || !a.folder.requestsPath || !b.folder.requestsPath) continue;
+      const found = await disagreements(
+        { path: a.folder.path, requestsPath: a.folder.requestsPath },
+        { path: b.folder.path, requestsPath: b.folder.requestsPath },
+        DISAGREEMENTS,
+      );
+      if (!found) continue;
+      const side = (s: (typeof found.prompts)[number]["a"], publish: PublishAnswers) => ({
+        ...s,
+        answer: redact(s.answer, publish),
+      });
+      out.push({
+        a: a.id,
+        b: b.id,
+        paired: found.paired,
+        disagreeing: found.disagreeing,
+        prompts: found.prompts.map((p) => ({ ...p, a: side(p.a, a.publish), b: side(p.b, b.publish) })),
+      });
+    }
+  }
+  return out;
 }
 
 type QualityRun = Awaited<ReturnType<typeof qualityRuns>>[number];
 
 /** The run each experiment shows, when it has rows, with its one row per prompt. */
-async function qualityRuns(dirs: StoreDirs) {
-  const view = await storeView(dirs);
+async function qualityRuns(view: StoreView) {
   const runs = [];
   for (const e of view.entries) {
     const d = view.shown[e.id];
     if (!d?.hasRows) continue;
+    const settings = view.settings[e.id]!;
+    const folder = view.folder(d);
+    const failing = folder.requestsPath ? await worstAnswers(folder.path, folder.requestsPath, FAILING, "checks") : [];
     runs.push({
       ...runIdentity(e, d),
       quality: d.quality,
+      scores: scoresOf(d.scores, settings.publish),
+      correct: correctFigures(d, settings),
+      /** Answers that failed a check, one per prompt, most checks failed first. */
+      failing: failing.map((w) => ({
+        ...w,
+        answer: redact(w.answer, settings.publish),
+        judge_reason: redact(w.judge_reason, settings.publish),
+      })),
       /** The rate the run is judged at (metrics/rate.ts), behind valid answers per GPU-hour. */
       requestThroughput: d.rate?.requestThroughput ?? null,
-      agreementField: view.settings[e.id]!.agreementField,
-      publish: view.settings[e.id]!.publish,
-      rows: await promptRows(view.folder(d)),
+      agreementField: settings.agreementField,
+      publish: settings.publish,
+      rows: await promptRows(folder),
+      folder,
     });
   }
   return runs;

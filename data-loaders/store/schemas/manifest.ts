@@ -162,6 +162,19 @@ export const manifestSchema = z.object({
         .nullable(),
     })
     .optional(),
+  /** A judge run (results/.judge/<experiment>/<run>/, judge/run.ts): the judge and what it judged. */
+  judge: z
+    .object({
+      kind: z.enum(["single", "pairwise"]),
+      /** The runs whose answers it judged: the experiment's run, and for pairwise the other experiment's. */
+      judged: z.array(z.object({ experiment_id: z.string(), run_id: z.string() })),
+      /** The served model name the judge requests named. */
+      model: z.string(),
+      rubric_hash: z.string(),
+      scale: z.string(),
+      max_tokens: z.number().int(),
+    })
+    .optional(),
   /** Recorded runs (source "recorded"): aggregates measured elsewhere; requests.parquet only when imported with per-request rows. */
   recorded: z
     .object({

@@ -185,6 +185,10 @@ function duckdbType(t: z.ZodType): string {
       return (t as z.ZodNumber).format === "safeint" ? "BIGINT" : "DOUBLE";
     case "array":
       return duckdbType(def.element!) + "[]";
+    case "object":
+      return `STRUCT(${Object.entries((t as z.ZodObject).shape)
+        .map(([name, field]) => `"${name}" ${duckdbType(field as z.ZodType)}`)
+        .join(", ")})`;
     default:
       throw new Error(`no DuckDB type for zod type ${def.type}`);
   }
