@@ -63,6 +63,7 @@ export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentI
     quality: null,
     promptHash: "p",
     projections: [],
+    projectionSample: null,
     ...fields,
   };
 }
