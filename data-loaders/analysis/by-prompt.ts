@@ -4,7 +4,11 @@
 // Requests cycle through the prompt set, so a run can hold several rows for one prompt. The row
 // used for a prompt is its first successful one (lowest request_index), or its first row when
 // every attempt at it failed — so each prompt counts once and a retry of the same prompt later in
-// the run never doubles its weight.
+// the run never doubles its weight. `rowPerPrompt` picks them from rows in memory,
+// `storedPromptRows` from a stored run in DuckDB (metrics/sql.ts `promptRowsSql`, the same rule).
+import { promptRowsSql } from "../metrics/sql.ts";
+import { selectList, type Column } from "../store/columns.ts";
+import { query } from "../store/duckdb.ts";
 import type { RequestRow } from "../store/schemas/request-row.ts";
 
 export type PairableRow = Pick<RequestRow, "prompt_id" | "request_index" | "status">;
@@ -31,6 +35,18 @@ export function rowPerPrompt<R extends PairableRow>(rows: readonly R[]): Map<str
     if (kept === undefined || better(row, kept)) byPrompt.set(row.prompt_id, row);
   }
   return byPrompt;
+}
+
+/**
+ * The `columns` of each prompt's row (`rowPerPrompt`) of a stored run's measured rows, in the
+ * order of the prompts' first requests (as `rowPerPrompt` of the rows in request order gives them).
+ */
+export async function storedPromptRows<K extends Column>(
+  requestsPath: string,
+  columns: readonly K[],
+): Promise<Pick<RequestRow, K>[]> {
+  const rows = await query(promptRowsSql(selectList(columns), "measured"), { path: requestsPath });
+  return rows as unknown as Pick<RequestRow, K>[];
 }
 
 /** Pairs run A's and run B's rows by prompt_id (see `rowPerPrompt`). */

@@ -3,9 +3,9 @@
 // (results/<experiment>/<run>/{manifest.json,requests.parquet} + results/experiments.json).
 // Rows are deterministic (hash-based pseudo-randomness in SQL) and plausible: a fixed
 // concurrency, per-model speeds, a few failures, JSON answers with a `recommendation` field.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { sqlString } from "../store/duckdb.ts";
 import { REQUEST_COLUMNS, duckdbColumns, ROW_SCHEMA_VERSION } from "../store/schemas/request-row.ts";
 import type { ExperimentIndex } from "../store/schemas/experiment-index.ts";
@@ -25,83 +25,113 @@ const CONCURRENCY = 32;
 export async function writeBenchStore(resultsDir: string, options: StoreOptions): Promise<string[]> {
   const { runs, rowsPerRun, itlLength = 16 } = options;
   mkdirSync(resultsDir, { recursive: true });
-  const instance = await DuckDBInstance.create(":memory:");
+  const entries: ExperimentEntry[] = [];
+  for (let r = 0; r < runs; r++) entries.push(await writeBenchRun(resultsDir, r, rowsPerRun, itlLength));
+  writeIndex(resultsDir, entries);
+  return entries.map((e) => e.id);
+}
+
+/** Adds run number `r` (its own experiment) of `rows` rows to a store written by writeBenchStore; returns its id. */
+export async function addBenchRun(resultsDir: string, r: number, rows: number, itlLength = 16): Promise<string> {
+  const index = JSON.parse(readFileSync(join(resultsDir, "experiments.json"), "utf8")) as ExperimentIndex;
+  const entry = await writeBenchRun(resultsDir, r, rows, itlLength);
+  writeIndex(resultsDir, [...index.experiments, entry]);
+  return entry.id;
+}
+
+type ExperimentEntry = ExperimentIndex["experiments"][number];
+
+function writeIndex(resultsDir: string, entries: ExperimentEntry[]): void {
+  const index: ExperimentIndex = { generated_at: new Date().toISOString(), experiments: entries };
+  writeFileSync(join(resultsDir, "experiments.json"), JSON.stringify(index, null, 2));
+}
+
+/** Writes run number `r` (requests.parquet with DuckDB, then its manifest); returns its index entry. */
+async function writeBenchRun(resultsDir: string, r: number, rowsPerRun: number, itlLength: number) {
+  const model = MODELS[r % MODELS.length]!;
+  const experimentId = `bench-${String(r).padStart(2, "0")}-${model}`;
+  const runId = `20260101-0000${String(r).padStart(2, "0")}Z-bench${String(r).padStart(3, "0")}`;
+  const dir = join(resultsDir, experimentId, runId);
+  mkdirSync(dir, { recursive: true });
+  // Per-request service time grows with the model index: ms per output token.
+  const tpot = 4 + (r % MODELS.length) * 3;
+  const parquet = join(dir, "requests.parquet");
+  const counts = await withDuckDB(async (con) => {
+    await con.run(`COPY (${rowsSql({ experimentId, runId, rows: rowsPerRun, tpot, itlLength, seed: r })})
+      TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION zstd)`);
+    const read = await con.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n, count(*) FILTER (status = 'ok')::INTEGER AS ok FROM read_parquet(${sqlString(parquet)})`,
+    );
+    return read.getRowObjects()[0]!;
+  });
+  const spec = {
+    server: { simulate: `${model}@rtx-4080` },
+    workload: { prompts: { generate: "candidate-profiles", count: 500 }, maxTokens: 1024 },
+    requests: rowsPerRun,
+    load: { concurrency: CONCURRENCY },
+  };
+  const done = Number(counts.n);
+  const ok = Number(counts.ok);
+  writeFileSync(
+    join(dir, "manifest.json"),
+    JSON.stringify(benchManifest({ r, experimentId, runId, model, spec, rowsPerRun, done, ok }), null, 2),
+  );
+  const entry: ExperimentEntry = {
+    id: experimentId,
+    file: `experiments/${experimentId}.ts`,
+    title: `Bench ${r}: ${model}, ${rowsPerRun.toLocaleString("en-US")} requests`,
+    notes: "Synthetic rows written by the site benchmark.",
+    state: "fresh",
+    spec_hash: `bench${r}`,
+    run_id: runId,
+    spec,
+    simulated: true,
+    model,
+    error: null,
+  };
+  return entry;
+}
+
+/** A DuckDB connection for one task, with a memory limit (the benchmark measures the build, not this). */
+async function withDuckDB<T>(task: (con: DuckDBConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(":memory:", { memory_limit: "1GB", threads: "2" });
   const con = await instance.connect();
-  const entries: ExperimentIndex["experiments"] = [];
   try {
-    for (let r = 0; r < runs; r++) {
-      const model = MODELS[r % MODELS.length]!;
-      const experimentId = `bench-${String(r).padStart(2, "0")}-${model}`;
-      const runId = `20260101-0000${String(r).padStart(2, "0")}Z-bench${String(r).padStart(3, "0")}`;
-      const dir = join(resultsDir, experimentId, runId);
-      mkdirSync(dir, { recursive: true });
-      // Per-request service time grows with the model index: ms per output token.
-      const tpot = 4 + (r % MODELS.length) * 3;
-      await con.run(`COPY (${rowsSql({ experimentId, runId, rows: rowsPerRun, tpot, itlLength, seed: r })})
-        TO ${sqlString(join(dir, "requests.parquet"))} (FORMAT parquet, COMPRESSION zstd)`);
-      const counts = (
-        await con.runAndReadAll(
-          `SELECT count(*)::INTEGER AS n, count(*) FILTER (status = 'ok')::INTEGER AS ok FROM read_parquet(${sqlString(join(dir, "requests.parquet"))})`,
-        )
-      ).getRowObjects()[0]!;
-      const spec = {
-        server: { simulate: `${model}@rtx-4080` },
-        workload: { prompts: { generate: "candidate-profiles", count: 500 }, maxTokens: 1024 },
-        requests: rowsPerRun,
-        load: { concurrency: CONCURRENCY },
-      };
-      const manifest: Manifest = {
-        row_schema_version: ROW_SCHEMA_VERSION,
-        tracker_version: "bench",
-        run_id: runId,
-        experiment_id: experimentId,
-        source: "simulated",
-        status: "complete",
-        reason: null,
-        spec_hash: `bench${r}`,
-        prompt_hash: "bench",
-        spec,
-        server: { kind: "simulate", endpoint: "http://127.0.0.1:8000", model, profile: `${model}@rtx-4080` },
-        started_at: new Date(Date.UTC(2026, 0, 1, 0, r)).toISOString(),
-        finished_at: new Date(Date.UTC(2026, 0, 1, 1, r)).toISOString(),
-        counts: {
-          requests: rowsPerRun,
-          done: Number(counts.n),
-          ok: Number(counts.ok),
-          error: Number(counts.n) - Number(counts.ok),
-        },
-        environment: {
-          node: process.version,
-          os: "linux",
-          cpu: "bench",
-          host: "bench",
-          git_commit: null,
-          git_dirty: null,
-        },
-        group: { level: null, repeat: 0 },
-      };
-      writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
-      entries.push({
-        id: experimentId,
-        file: `experiments/${experimentId}.ts`,
-        title: `Bench ${r}: ${model}, ${rowsPerRun.toLocaleString("en-US")} requests`,
-        notes: "Synthetic rows written by the site benchmark.",
-        state: "fresh",
-        spec_hash: `bench${r}`,
-        run_id: runId,
-        spec,
-        simulated: true,
-        model,
-        error: null,
-      });
-    }
+    return await task(con);
   } finally {
     con.closeSync();
     instance.closeSync();
   }
-  const index: ExperimentIndex = { generated_at: new Date().toISOString(), experiments: entries };
-  writeFileSync(join(resultsDir, "experiments.json"), JSON.stringify(index, null, 2));
-  return entries.map((e) => e.id);
+}
+
+function benchManifest(o: {
+  r: number;
+  experimentId: string;
+  runId: string;
+  model: string;
+  spec: Manifest["spec"];
+  rowsPerRun: number;
+  done: number;
+  ok: number;
+}): Manifest {
+  return {
+    row_schema_version: ROW_SCHEMA_VERSION,
+    tracker_version: "bench",
+    run_id: o.runId,
+    experiment_id: o.experimentId,
+    source: "simulated",
+    status: "complete",
+    reason: null,
+    spec_hash: `bench${o.r}`,
+    prompt_hash: "bench",
+    spec: o.spec,
+    server: { kind: "simulate", endpoint: "http://127.0.0.1:8000", model: o.model, profile: `${o.model}@rtx-4080` },
+    started_at: new Date(Date.UTC(2026, 0, 1, 0, o.r)).toISOString(),
+    finished_at: new Date(Date.UTC(2026, 0, 1, 1, o.r)).toISOString(),
+    counts: { requests: o.rowsPerRun, done: o.done, ok: o.ok, error: o.done - o.ok },
+    environment: { node: process.version, os: "linux", cpu: "bench", host: "bench", git_commit: null, git_dirty: null },
+    group: { level: null, repeat: 0 },
+  };
 }
 
 /** SELECT producing `rows` request rows in the column order of requestRowSchema. */

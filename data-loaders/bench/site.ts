@@ -1,20 +1,33 @@
-// Site benchmark (`npm run bench:site`): writes a store of RUNS × ROWS request rows with DuckDB
-// (no simulator), builds the report site over it the way `tracker build` does (site/build.ts:
-// digests on every core, Framework build, downloads) in a throw-away copy of the project (like
-// the site tests: src and config copied, node_modules and data-loaders linked, so the
-// developer's cache and dist are untouched), builds it again with nothing changed, and measures
-// the data each page loads by default (the files it registers with FileAttachment).
-// Last line: `build_s=… rebuild_s=… max_page_data_mb=…`. Targets: ≤ 60 s, ≤ 15 s, ≤ 2 MB.
+// Site benchmark (`npm run bench:site`): writes a store of BENCH_RUNS (default 20) runs of
+// BENCH_ROWS (default 50,000) request rows with DuckDB (no simulator), builds the report site over
+// it the way `tracker build` does (site/build.ts: digests on every core, Framework build,
+// downloads) in a throw-away copy of the project (like the site tests: src and config copied,
+// node_modules and data-loaders linked, so the developer's cache and dist are untouched), builds
+// it again with nothing changed, adds one run of 50,000 rows and builds again, and measures the
+// data each page loads by default (the files it registers with FileAttachment: JSON and Arrow).
+// Peak RSS is the largest sum over this process and all its descendants (digest workers, loaders,
+// Framework, the downloads writer), sampled every 100 ms from /proc (bench/tree-rss.ts), over
+// the three builds. Each figure is printed with the machine's load average (the machine may be
+// shared). Last line:
+// `build_s=… rebuild_s=… add_run_s=… peak_rss_mb=… max_page_data_mb=… load=…`.
+// Targets: 10 × 1M rows: build ≤ 90 s with peak RSS ≤ 2 GB, then ≤ 20 s after adding a run;
+// the default 20 × 50K store ≤ 30 s; ≤ 2 MB of page data.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { buildSite } from "../site/build.ts";
-import { writeBenchStore } from "./site-store.ts";
+import { addBenchRun, writeBenchStore } from "./site-store.ts";
+import { sampleTreeRss } from "./tree-rss.ts";
 
 const PROJECT = resolve(import.meta.dirname, "../..");
 const FRAMEWORK = join(PROJECT, "node_modules/@observablehq/framework");
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
+/** Rows of the run added before the last build. */
+const ADDED_ROWS = 50_000;
+
+/** The 1-minute load average, printed beside each figure. */
+const load = () => loadavg()[0]!.toFixed(2);
 
 /** Data registered by each page (FileAttachment files it can load without a click), in bytes. */
 export function pageDataBytes(outDir: string): Map<string, number> {
@@ -72,15 +85,27 @@ async function main(): Promise<void> {
     );
 
     const outDir = join(root, "dist");
+    const rss = sampleTreeRss();
     const buildS = await build(root, resultsDir);
-    console.log(`build: ${buildS.toFixed(1)} s`);
+    const buildRss = rss.peakMb();
+    console.log(`build: ${buildS.toFixed(1)} s, peak RSS ${buildRss.toFixed(0)} MB (load ${load()})`);
     const rebuildS = await build(root, resultsDir);
-    console.log(`rebuild (nothing changed): ${rebuildS.toFixed(1)} s`);
+    console.log(`rebuild (nothing changed): ${rebuildS.toFixed(1)} s (load ${load()})`);
+    await addBenchRun(resultsDir, RUNS, ADDED_ROWS);
+    const addRunS = await build(root, resultsDir);
+    console.log(
+      `rebuild after adding a ${ADDED_ROWS.toLocaleString("en-US")}-row run: ${addRunS.toFixed(1)} s (load ${load()})`,
+    );
+    const peakMb = rss.peakMb();
+    rss.stop();
+    console.log(`peak RSS of the process tree over the three builds: ${peakMb.toFixed(0)} MB`);
 
     const sizes = [...pageDataBytes(outDir)].sort((a, b) => b[1] - a[1]);
     for (const [page, bytes] of sizes.slice(0, 5)) console.log(`  ${page}: ${(bytes / 1e6).toFixed(3)} MB of data`);
     const maxMb = (sizes[0]?.[1] ?? 0) / 1e6;
-    console.log(`build_s=${buildS.toFixed(1)} rebuild_s=${rebuildS.toFixed(1)} max_page_data_mb=${maxMb.toFixed(3)}`);
+    console.log(
+      `build_s=${buildS.toFixed(1)} rebuild_s=${rebuildS.toFixed(1)} add_run_s=${addRunS.toFixed(1)} peak_rss_mb=${peakMb.toFixed(0)} max_page_data_mb=${maxMb.toFixed(3)} load=${load()}`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -5,11 +5,12 @@
 //   TPOT = (E2EL − TTFT) / (output tokens − 1), only for requests with more than 1 output token
 //   ITL  = the flat concatenation of every request's gaps between events (per chunk, not per token)
 // Failed requests never enter latency statistics; null values (unknown) are skipped.
-// Over a stored run, the ITL distribution and the percentiles of TTFT, TPOT and E2EL behind the
-// CDF charts are computed in DuckDB (a run holds millions of gaps) with the SQL twins in sql.ts.
-import { query } from "../store/duckdb.ts";
-import { distributionFromRow, distributionSql, itlValuesSql, latencyValuesSql, quantilesSql } from "./sql.ts";
-import { distribution } from "./stats.ts";
+// Over a stored run, the same distributions and the percentiles behind the CDF charts are
+// computed in DuckDB (a run holds millions of gaps) with the SQL twins in sql.ts
+// (`storedLatency`, `itlDistribution`, `latencyQuantiles`).
+import { withScratchTable } from "../store/duckdb.ts";
+import { itlValuesSql, latencyColumnSql } from "./sql.ts";
+import { distribution, storedDistribution, storedPercentiles } from "./stats.ts";
 import type { Distribution, MetricRow } from "./types.ts";
 
 export type LatencyRow = Pick<MetricRow, "status" | "ttft_ms" | "e2e_ms" | "itl_ms" | "completion_tokens">;
@@ -66,12 +67,24 @@ export function latency(rows: Iterable<LatencyRow>): LatencyStats {
   };
 }
 
-/** The inter-token-latency distribution of a stored run: `latency(rows).itlMs`, computed in DuckDB. */
+/** The latency distributions of a stored run's successful requests: `latency(rows)`, computed in DuckDB. */
+export async function storedLatency(requestsPath: string): Promise<LatencyStats> {
+  return {
+    ttftMs: await storedDistribution(latencyColumnSql("ttft_ms", "measured"), requestsPath),
+    tpotMs: await storedDistribution(latencyColumnSql("tpot_ms", "measured"), requestsPath),
+    itlMs: await itlDistribution(requestsPath),
+    e2elMs: await storedDistribution(latencyColumnSql("e2e_ms", "measured"), requestsPath),
+  };
+}
+
+/**
+ * The inter-token-latency distribution of a stored run: `latency(rows).itlMs`, computed in DuckDB.
+ * The gaps are unnested once into a scratch table, which the passes of `storedDistribution` read.
+ */
 export async function itlDistribution(requestsPath: string): Promise<Distribution> {
-  const [row] = await query(`SELECT ${distributionSql("v")} FROM (${itlValuesSql("measured")})`, {
-    path: requestsPath,
-  });
-  return distributionFromRow(row ?? {});
+  return withScratchTable(itlValuesSql("measured"), { path: requestsPath }, (table) =>
+    storedDistribution(`SELECT v FROM ${table}`, requestsPath),
+  );
 }
 
 export interface QuantilePoint {
@@ -89,12 +102,9 @@ export async function latencyQuantiles(
   requestsPath: string,
   ps: readonly number[],
 ): Promise<Record<"ttftMs" | "tpotMs" | "e2elMs", QuantilePoint[]>> {
-  const [row] = await query(
-    `SELECT ${quantilesSql("ttft_ms", ps)} AS ttft, ${quantilesSql("tpot_ms", ps)} AS tpot, ${quantilesSql("e2e_ms", ps)} AS e2e
-     FROM (${latencyValuesSql("measured")})`,
-    { path: requestsPath },
-  );
-  const points = (list: unknown) =>
-    Array.isArray(list) && list.every((v) => v !== null) ? list.map((ms, i) => ({ p: ps[i]!, ms: Number(ms) })) : [];
-  return { ttftMs: points(row?.ttft), tpotMs: points(row?.tpot), e2elMs: points(row?.e2e) };
+  const points = async (column: "ttft_ms" | "tpot_ms" | "e2e_ms") => {
+    const values = await storedPercentiles(latencyColumnSql(column, "measured"), requestsPath, ps);
+    return values.every((v) => v !== null) ? values.map((ms, i) => ({ p: ps[i]!, ms: ms! })) : [];
+  };
+  return { ttftMs: await points("ttft_ms"), tpotMs: await points("tpot_ms"), e2elMs: await points("e2e_ms") };
 }

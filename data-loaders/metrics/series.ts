@@ -9,10 +9,12 @@
 //                and waiting), the mean over the bin's scrapes of the total over endpoints
 //                (replicas) and label sets (`serverSeriesBins`; for a stored run in DuckDB with
 //                `serverSeriesSql` in sql.ts, the same definition).
+// `seriesBinMs` and `timeSeries` work on rows in memory; `storedSeries` gives both for a stored
+// run, computed in DuckDB (sql.ts `lastTimeSql`, `seriesBinsSql`) with the same definitions.
 import { rollup, sum } from "d3";
 import { query } from "../store/duckdb.ts";
 import type { ServerMetricRow } from "../store/schemas/server-metric.ts";
-import { serverSeriesSql } from "./sql.ts";
+import { lastTimeSql, serverSeriesSql, seriesBinsSql } from "./sql.ts";
 import type { MetricRow } from "./types.ts";
 
 /** Bins the over-time charts aim for. */
@@ -21,8 +23,11 @@ const BIN_STEPS_MS = [100, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 6
 
 /** A round bin width giving about `SERIES_BINS` bins up to the run's last completion. */
 export function seriesBinMs(rows: readonly { done_ms: number | null }[]): number {
-  const lastMs = rows.reduce((max, r) => Math.max(max, r.done_ms ?? 0), 0);
-  return BIN_STEPS_MS.find((s) => lastMs / s <= SERIES_BINS) ?? 3_600_000;
+  return binWidthFor(rows.reduce((max, r) => Math.max(max, r.done_ms ?? 0), 0));
+}
+
+function binWidthFor(lastDoneMs: number): number {
+  return BIN_STEPS_MS.find((s) => lastDoneMs / s <= SERIES_BINS) ?? 3_600_000;
 }
 
 export type SeriesRow = Pick<MetricRow, "status" | "sent_ms" | "first_event_ms" | "done_ms" | "completion_tokens">;
@@ -86,6 +91,31 @@ export function timeSeries(rows: readonly SeriesRow[], binMs: number): TimeBin[]
     }
   }
   return bins;
+}
+
+/** `seriesBinMs` and `timeSeries` of a stored run's measured rows, computed in DuckDB. */
+export async function storedSeries(requestsPath: string): Promise<{ binMs: number; bins: TimeBin[] }> {
+  const [last] = await query(lastTimeSql("measured"), { path: requestsPath });
+  const binMs = binWidthFor(Math.max(0, (last?.lastDoneMs as number | null) ?? 0));
+  const lastMs = (last?.lastMs as number | null) ?? -Infinity;
+  if (lastMs < 0) return { binMs, bins: [] };
+  const count = Math.floor(lastMs / binMs) + 1;
+  const bins: TimeBin[] = Array.from({ length: count }, (_, i) => ({
+    startMs: i * binMs,
+    endMs: (i + 1) * binMs,
+    completed: 0,
+    failed: 0,
+    outputTokensPerS: 0,
+    inFlight: 0,
+  }));
+  for (const r of await query(seriesBinsSql("measured"), { path: requestsPath, bin: binMs, bins: count })) {
+    const bin = bins[r.bin as number]!;
+    bin.completed = r.completed as number;
+    bin.failed = r.failed as number;
+    bin.inFlight = r.inFlight as number;
+    bin.outputTokensPerS = r.outputTokensPerS as number;
+  }
+  return { binMs, bins };
 }
 
 /** Server gauges charted next to the client's tokens/s (old and new vLLM names). */

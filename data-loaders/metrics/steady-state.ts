@@ -16,7 +16,11 @@
 //      Because both ends are completion times (or the last send), the count is an
 //      inter-completion rate: evenly spaced completions give the exact rate.
 // No window (null) when the in-flight count never reaches C or the window is empty.
-import { rates } from "./throughput.ts";
+// `steadyState` finds the window in rows in memory; `storedSteadyState` in a stored run, with
+// DuckDB (sql.ts `steadyFullAtSql`, `steadyEndSql`, `windowTotalsSql`), by the same rule.
+import { query } from "../store/duckdb.ts";
+import { steadyEndSql, steadyFullAtSql, windowTotalsSql } from "./sql.ts";
+import { perSecond, rates } from "./throughput.ts";
 import type { MetricRow } from "./types.ts";
 
 export type WindowRow = Pick<MetricRow, "status" | "sent_ms" | "done_ms" | "prompt_tokens" | "completion_tokens">;
@@ -32,9 +36,7 @@ export interface SteadyState {
 }
 
 export function steadyState(rows: readonly WindowRow[], concurrency: number): SteadyState | null {
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
-  }
+  checkConcurrency(concurrency);
   const timed = rows.filter((r) => r.sent_ms !== null && r.done_ms !== null);
   if (timed.length === 0) return null;
 
@@ -73,4 +75,37 @@ function firstFullAt(rows: readonly WindowRow[], concurrency: number): number | 
     if (inFlight >= concurrency) return e.t;
   }
   return null;
+}
+
+function checkConcurrency(concurrency: number): void {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+}
+
+/** `steadyState` of a stored run's measured rows, computed in DuckDB. */
+export async function storedSteadyState(requestsPath: string, concurrency: number): Promise<SteadyState | null> {
+  checkConcurrency(concurrency);
+  const path = requestsPath;
+  const [ends] = await query(steadyFullAtSql("measured"), { path, c: concurrency });
+  const startMs = ends?.startMs as number | null;
+  const lastSend = ends?.lastSendMs as number | null;
+  if (ends?.fullAt === null || startMs === null || lastSend === null) return null;
+  const endMs =
+    (ends!.afterLastSend as number) < concurrency
+      ? lastSend
+      : ((await query(steadyEndSql("measured"), { path, last: lastSend, c: concurrency }))[0]!.endMs as number);
+  if (endMs <= startMs) return null;
+  const [t] = await query(windowTotalsSql("measured"), { path, start: startMs, end: endMs });
+  const durationS = (endMs - startMs) / 1000;
+  const completed = t!.completed as number;
+  const output = t!.totalOutputTokens as number;
+  return {
+    startMs,
+    endMs,
+    requests: completed,
+    requestThroughput: perSecond(completed, durationS),
+    outputThroughput: perSecond(output, durationS),
+    totalTokenThroughput: perSecond((t!.totalInputTokens as number) + output, durationS),
+  };
 }

@@ -1,28 +1,39 @@
 // The digest of one run: every aggregate the pages show about it, computed once from its
-// requests.parquet with the formulas in data-loaders/metrics/ and kept on disk, so the loaders of
-// several pages (overview, compare, projections, the experiment page) read each 50K-row run once
-// per build. The memo key covers the run's files and this module's code with everything it imports
+// requests.parquet with the formulas in data-loaders/metrics/ and analysis/ and kept on disk, so
+// the loaders of several pages (overview, compare, projections, the experiment page) read each run
+// once per build. Every figure is computed by DuckDB over the Parquet file within its memory limit
+// (the `stored…` twin of each formula, tested against the JS formula): no row of the run is held
+// in JavaScript, so a run of millions of requests takes the same memory as a small one. What is
+// kept per run is bounded: per-prompt rows (one per prompt of the experiment's prompt set), the
+// first answers, and the projection sample (time windows and completion lengths by value).
+// The memo key covers the run's files and this module's code with everything it imports
 // (site/cache.ts).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { extrapolate, projectAtRate, type Projection } from "../analysis/extrapolate.ts";
+import {
+  project,
+  projectAtRate,
+  storedProjectionSample,
+  type Projection,
+  type ProjectionSample,
+} from "../analysis/extrapolate.ts";
+import { storedPromptRows } from "../analysis/by-prompt.ts";
+import { storedQualitySummary, type QualitySummary } from "../analysis/quality-summary.ts";
 import { storedCell, type CellAxes } from "../experiment/cells.ts";
-import { rowPerPrompt } from "../analysis/by-prompt.ts";
-import { qualitySummary, type QualitySummary } from "../analysis/quality-summary.ts";
 import { runQuality, type RunQuality } from "../analysis/run-quality.ts";
 import { judgedRate, type JudgedRate } from "../metrics/rate.ts";
 import { recordedSummary, type PartialSummary } from "../metrics/recorded.ts";
-import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
+import { storedPerEndpoint, storedPerWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
 import { histogram, type HistogramBin } from "../metrics/histogram.ts";
-import { itlDistribution, latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
+import { latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
 import { outcomeCounts, type OutcomeCount } from "../metrics/outcomes.ts";
 import { peaks, type PeakFigures } from "../metrics/peaks.ts";
 import { successAccounting, type SuccessAccounting } from "../metrics/success.ts";
 import { serverLatency, type ServerLatency } from "../metrics/server-latency.ts";
-import { serverMetricSeries, seriesBinMs, timeSeries, type ServerMetricBin, type TimeBin } from "../metrics/series.ts";
-import { steadyState, type SteadyState } from "../metrics/steady-state.ts";
-import { summarizeRun } from "../metrics/summary.ts";
-import { METRIC_COLUMNS, answerSample, readRows, type SampleRow } from "../store/columns.ts";
+import { serverMetricSeries, storedSeries, type ServerMetricBin, type TimeBin } from "../metrics/series.ts";
+import { storedSteadyState, type SteadyState } from "../metrics/steady-state.ts";
+import { storedRunTotals, storedSummary } from "../metrics/summary.ts";
+import { answerSample, type SampleRow } from "../store/columns.ts";
 import type { RunFolder } from "../store/folders.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
 import type { RequestRow } from "../store/schemas/request-row.ts";
@@ -79,6 +90,8 @@ export interface RunDigest {
   success: SuccessAccounting | null;
   /** Time for 1K…1M requests with prediction intervals (data-loaders/analysis/extrapolate.ts). */
   projections: Projection[];
+  /** What projections to other counts are computed from (backtests); null without a rate or rows. */
+  projectionSample: ProjectionSample | null;
   /** Per-worker statistics (data-loaders/metrics/workers.ts). */
   workers: WorkerStats[];
   /** Per-endpoint statistics when the run spread its requests over several replicas (else empty). */
@@ -95,9 +108,7 @@ export interface RunDigest {
 
 /** The digest of a run, from the memo when its files and the code are unchanged. */
 export async function runDigest(run: RunFolder): Promise<RunDigest> {
-  return memoised(memoName(run, MEMO.digest), async () =>
-    computeDigest(run, run.requestsPath ? await readRows(run.requestsPath, DIGEST_COLUMNS) : []),
-  );
+  return memoised(memoName(run, MEMO.digest), () => computeDigest(run));
 }
 
 /** Whether `warmRun` has nothing left to compute for this run (memo folder `dir`, default memoDir()). */
@@ -107,34 +118,13 @@ export function isWarm(run: RunFolder, dir = memoDir()): boolean {
   return kinds.every((kind) => memoExists(stem + kind, dir));
 }
 
-/**
- * The digest, per-prompt rows and answer sample of a run, all memoised, reading the rows once for
- * the first two (what `tracker build` computes for every run before the loaders need it).
- */
+/** The digest, per-prompt rows and answer sample of a run, all memoised (what `tracker build` computes for every run before the loaders need it). */
 export async function warmRun(run: RunFolder): Promise<void> {
   if (isWarm(run)) return;
-  const path = run.requestsPath;
-  let rows: Promise<Pick<RequestRow, DigestColumn | PromptColumn>[]> | null = null;
-  const read = () =>
-    (rows ??= path ? readRows(path, [...new Set([...DIGEST_COLUMNS, ...PROMPT_COLUMNS])]) : Promise.resolve([]));
-  await memoised(memoName(run, MEMO.digest), async () => computeDigest(run, await read()));
-  if (!path) return;
-  await memoised(memoName(run, MEMO.prompts), async () => promptRowsOf(await read()));
+  await runDigest(run);
+  await promptRows(run);
   await runAnswers(run);
 }
-
-/** Every column the digest reads, read once. */
-const DIGEST_COLUMNS = [
-  ...METRIC_COLUMNS.filter((c) => c !== "itl_ms"),
-  "worker",
-  "endpoint",
-  "attempts",
-  "json_valid",
-  "schema_valid",
-  "schema_errors",
-  "finish_reason",
-] as const;
-type DigestColumn = (typeof DIGEST_COLUMNS)[number];
 
 export const PROMPT_COLUMNS = [
   "prompt_id",
@@ -153,19 +143,14 @@ export type PromptRow = Pick<RequestRow, PromptColumn>;
 
 /**
  * One row per prompt (`rowPerPrompt` in analysis/by-prompt.ts: its first successful request, else
- * its first), which is all that pairing by prompt (paired differences, agreement, cascades) reads.
- * Memoised like the digest. Empty without requests.parquet.
+ * its first), which is all that pairing by prompt (paired differences, agreement, cascades) reads:
+ * as many rows as the experiment has prompts, however many requests the run sent. Memoised like
+ * the digest. Empty without requests.parquet.
  */
 export async function promptRows(run: RunFolder): Promise<PromptRow[]> {
   const path = run.requestsPath;
   if (!path) return [];
-  return memoised(memoName(run, MEMO.prompts), async () => promptRowsOf(await readRows(path, PROMPT_COLUMNS)));
-}
-
-function promptRowsOf(rows: readonly Pick<RequestRow, PromptColumn>[]): PromptRow[] {
-  return [...rowPerPrompt(rows).values()].map(
-    (r) => Object.fromEntries(PROMPT_COLUMNS.map((c) => [c, r[c]])) as PromptRow,
-  );
+  return memoised(memoName(run, MEMO.prompts), () => storedPromptRows(path, PROMPT_COLUMNS));
 }
 
 /** The first `ANSWER_SAMPLE` requests with their answers (as stored: publishing is the loader's job), memoised like the digest. */
@@ -194,32 +179,28 @@ export function runConcurrency(manifest: Manifest): number | null {
   return manifest.recorded?.concurrency ?? null;
 }
 
-/** The digest of a run from its rows (`DIGEST_COLUMNS`, in request order; none without requests.parquet). */
-async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColumn>[]): Promise<RunDigest> {
+/** The digest of a run: every figure from its requests.parquet in DuckDB (a recorded run without one: its aggregates). */
+async function computeDigest(run: RunFolder): Promise<RunDigest> {
   const path = run.requestsPath;
   if (!path) return digestWithoutRows(run);
-  // itl_ms stays in DuckDB: the ITL distribution is computed there (itlDistribution), and every
-  // other figure of summarizeRun from the rows without it.
-  const rows = stored as (Pick<RequestRow, DigestColumn> & { itl_ms: null })[];
-  // Added in place: a spread copy ({ ...r, itl_ms }) of this many fields makes V8 keep the rows as
-  // slow dictionaries, and every formula below ten times slower.
-  for (const r of rows) r.itl_ms = null;
   const base = digestBase(run);
   const { concurrency } = base;
-  const loadStartMs = run.manifest.load_started_ms ?? null;
-  const summary = { ...summarizeRun(rows, { loadStartMs }), itlMs: await itlDistribution(path) };
-  const steady = concurrency === null ? null : steadyState(rows, concurrency);
+  const totals = await storedRunTotals(path);
+  const summary = await storedSummary(path, totals, { loadStartMs: run.manifest.load_started_ms ?? null });
+  const steady = concurrency === null ? null : await storedSteadyState(path, concurrency);
   const rate = judgedRate({ steady, requestThroughput: summary.requestThroughput });
-  const bin = seriesBinMs(rows);
+  const { binMs, bins } = await storedSeries(path);
   const metricsPath = serverMetricsPath(run);
+  const sample =
+    concurrency === null ? null : await storedProjectionSample(path, run.runId, { ...summary, ...totals, steady });
   return {
     ...base,
     hasRows: true,
     summary,
     rate,
     steady,
-    series: timeSeries(rows, bin),
-    serverSeries: metricsPath ? await serverMetricSeries(metricsPath, bin) : [],
+    series: bins,
+    serverSeries: metricsPath ? await serverMetricSeries(metricsPath, binMs) : [],
     serverLatency: metricsPath ? await serverLatency(metricsPath) : null,
     histograms: {
       prompt_tokens: await histogram(path, "prompt_tokens", HISTOGRAM_BINS),
@@ -231,14 +212,12 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
     outcomes: await outcomeCounts(path),
     peaks: await peaks(path),
     success: await successAccounting(path),
-    workers: perWorker(rows),
-    endpoints: new Set(rows.map((r) => r.endpoint)).size > 1 ? perEndpoint(rows) : [],
-    quality: qualitySummary(rows, { requestThroughput: rate?.requestThroughput ?? null }),
+    workers: await storedPerWorker(path),
+    endpoints: totals.endpoints > 1 ? await storedPerEndpoint(path) : [],
+    quality: await storedQualitySummary(path, { requestThroughput: rate?.requestThroughput ?? null }),
     scores: await runQuality(run.path),
-    projections:
-      concurrency === null
-        ? []
-        : extrapolate({ runId: run.runId, rows, concurrency }, { replicates: BOOTSTRAP_REPLICATES }),
+    projections: sample ? project(sample, { replicates: BOOTSTRAP_REPLICATES }) : [],
+    projectionSample: sample,
   };
 }
 
@@ -289,6 +268,7 @@ function digestWithoutRows(run: RunFolder): RunDigest {
     peaks: null,
     success: null,
     projections: rate ? projectAtRate(run.runId, rate) : [],
+    projectionSample: null,
     quality: null,
     scores: null,
     workers: [],

@@ -29,7 +29,7 @@ export async function readRows<K extends Column>(
 }
 
 /** The columns as a SELECT list, BIGINT columns as DOUBLE (so they come back as numbers). */
-function selectList(columns: readonly Column[]): string {
+export function selectList(columns: readonly Column[]): string {
   const types = duckdbColumns();
   return columns
     .map((c) => (types[c] === "BIGINT" ? `${quoteIdentifier(c)}::DOUBLE AS ${quoteIdentifier(c)}` : quoteIdentifier(c)))

@@ -1,6 +1,15 @@
 // The DuckDB the site's loaders query stored runs with: one in-memory instance per process, and
 // on each connection the views every query over a run's Parquet reads (`requests`, `measured`).
 // Formulas are not stated here: the SQL of each one lives beside its JS form in data-loaders/metrics/.
+//
+// Memory: the instance has a memory limit ($TRACKER_DUCKDB_MEMORY, default 512MB) and spills
+// sorts, joins and large groupings to a temporary folder of its own (removed when the process
+// exits), so a query over a run of millions of rows takes the same memory as one over thousands.
+// Every statistic is written so that DuckDB can keep to that limit: no aggregate state that grows
+// with the rows (an exact percentile is found by counting, metrics/stats.ts `storedPercentiles`).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from "@duckdb/node-api";
 import { duckdbColumns } from "./schemas/request-row.ts";
 
@@ -26,6 +35,22 @@ let instanceThreads: number | null = null;
 /** Threads of this process's DuckDB (default: one per core). Takes effect if no query ran yet. */
 export function setQueryThreads(threads: number): void {
   instanceThreads = threads;
+}
+
+/** The memory limit of this process's DuckDB (a DuckDB size, e.g. "512MB"). */
+export function queryMemoryLimit(): string {
+  return process.env.TRACKER_DUCKDB_MEMORY ?? "512MB";
+}
+
+/** The options of this process's DuckDB: memory limit, a spill folder of its own, threads. */
+function instanceOptions(): Record<string, string> {
+  const spill = mkdtempSync(join(tmpdir(), "tracker-duckdb-"));
+  process.once("exit", () => rmSync(spill, { recursive: true, force: true }));
+  return {
+    memory_limit: queryMemoryLimit(),
+    temp_directory: spill,
+    ...(instanceThreads ? { threads: String(instanceThreads) } : {}),
+  };
 }
 
 /**
@@ -54,7 +79,7 @@ async function runQuery<T>(
   read: (result: DuckDBResultReader) => T,
 ): Promise<T> {
   sharedInstance ??= import("@duckdb/node-api").then(({ DuckDBInstance }) =>
-    DuckDBInstance.create(":memory:", instanceThreads ? { threads: String(instanceThreads) } : {}),
+    DuckDBInstance.create(":memory:", instanceOptions()),
   );
   const connection = await (await sharedInstance).connect();
   try {
@@ -62,6 +87,28 @@ async function runQuery<T>(
     return read(await connection.runAndReadAll(sql, usedValues(sql, values)));
   } finally {
     connection.closeSync();
+  }
+}
+
+let scratchTables = 0;
+
+/**
+ * Runs `task` with a table of this process's DuckDB holding the result of `select` (over the views
+ * of `values.path`), named by the argument `task` gets, and drops it afterwards: for values read
+ * several times (the inter-token gaps of a run, unnested once instead of once per pass). DuckDB
+ * keeps it within its memory limit, spilling to its temporary folder.
+ */
+export async function withScratchTable<T>(
+  select: string,
+  values: Record<string, QueryValue>,
+  task: (table: string) => Promise<T>,
+): Promise<T> {
+  const table = `scratch_${process.pid}_${scratchTables++}`;
+  await query(`CREATE TABLE ${table} AS ${select}`, values);
+  try {
+    return await task(table);
+  } finally {
+    await query(`DROP TABLE ${table}`, {});
   }
 }
 

@@ -1,5 +1,11 @@
-import { describe, expect, it } from "vitest";
-import { pairByPrompt, rowPerPrompt, type PairableRow } from "../../data-loaders/analysis/by-prompt.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  pairByPrompt,
+  rowPerPrompt,
+  storedPromptRows,
+  type PairableRow,
+} from "../../data-loaders/analysis/by-prompt.ts";
+import { measured, writeStoredRun, type StoredRun } from "../metrics/stored-run.ts";
 
 type Row = PairableRow & { tag: string };
 const r = (prompt_id: string, request_index: number, status: "ok" | "error", tag: string): Row => ({
@@ -36,5 +42,22 @@ describe("pairByPrompt", () => {
     ]);
     expect(onlyA).toEqual(["q", "z"]);
     expect(onlyB).toEqual(["c", "k"]);
+  });
+});
+
+describe("storedPromptRows (DuckDB) equals rowPerPrompt of the measured rows in request order", () => {
+  let twin: StoredRun;
+  beforeAll(async () => {
+    twin = await writeStoredRun();
+  });
+  afterAll(() => twin.cleanup());
+
+  it("one row per prompt: its first successful request, else its first, in order of first appearance", async () => {
+    const columns = ["prompt_id", "request_index", "status", "answer", "completion_tokens"] as const;
+    const expected = [...rowPerPrompt(measured(twin.rows)).values()].map((r) =>
+      Object.fromEntries(columns.map((c) => [c, r[c]])),
+    );
+    expect(expected.length).toBe(97);
+    expect(await storedPromptRows(twin.requestsPath, columns)).toEqual(expected);
   });
 });

@@ -1,8 +1,20 @@
-import { describe, expect, it } from "vitest";
-import { backtest, extrapolate, projectAtRate, PROJECTION_COUNTS } from "../../data-loaders/analysis/extrapolate.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  backtest,
+  backtestSample,
+  extrapolate,
+  project,
+  projectAtRate,
+  projectionSample,
+  PROJECTION_COUNTS,
+  storedProjectionSample,
+} from "../../data-loaders/analysis/extrapolate.ts";
+import { storedSteadyState } from "../../data-loaders/metrics/steady-state.ts";
+import { storedRunTotals, storedSummary } from "../../data-loaders/metrics/summary.ts";
+import { expectClose, measured, writeClosedLoop, writeStoredRun, type StoredRun } from "../metrics/stored-run.ts";
 import { judgedRate } from "../../data-loaders/metrics/rate.ts";
 import { recordedSummary, type RecordedAggregates } from "../../data-loaders/metrics/recorded.ts";
-import { runDurationS } from "../../data-loaders/metrics/throughput.ts";
+import { runDurationS, throughput } from "../../data-loaders/metrics/throughput.ts";
 import { closedLoop } from "./fixture.ts";
 
 // 8 workers, 2 ms per output token, 50..150 tokens: about 8 / 0.2 s = 40 requests/s.
@@ -137,5 +149,45 @@ describe("backtest", () => {
     const result = backtest({ runId: "small", rows: small, concurrency: 8 }, { runId: "slower", rows: slower })!;
     expect(result.errorPct).toBeLessThan(-25);
     expect(result.withinInterval).toBe(false);
+  });
+});
+
+describe("storedProjectionSample (DuckDB) equals projectionSample of the measured rows", () => {
+  let twin: StoredRun;
+  let loop: StoredRun;
+  beforeAll(async () => {
+    twin = await writeStoredRun();
+    loop = await writeClosedLoop(6, 400);
+  });
+  afterAll(() => {
+    twin.cleanup();
+    loop.cleanup();
+  });
+
+  const stored = async (run: StoredRun, concurrency: number) => {
+    const totals = await storedRunTotals(run.requestsPath);
+    const summary = await storedSummary(run.requestsPath, totals);
+    const steady = await storedSteadyState(run.requestsPath, concurrency);
+    return storedProjectionSample(run.requestsPath, "twin", { ...summary, ...totals, steady });
+  };
+
+  it.each([
+    ["a closed loop, steady state", "loop", 6],
+    ["a closed loop, whole run", "loop", 12],
+    ["the irregular run", "twin", 4],
+  ] as const)("%s: the sample, and the projections and backtest drawn from it", async (_name, which, c) => {
+    const run = which === "loop" ? loop : twin;
+    const input = { runId: "twin", rows: measured(run.rows), concurrency: c };
+    const expected = projectionSample(input)!;
+    expect(expected.windowCounts.length).toBeGreaterThanOrEqual(2);
+    const sample = (await stored(run, c))!;
+    expectClose(sample, expected);
+    expectClose(project(sample, { seed: 5, replicates: 100 }), extrapolate(input, { seed: 5, replicates: 100 }));
+    const large = measured(loop.rows);
+    const measuredLarge = { runId: "large", requests: throughput(large).completed, measuredS: runDurationS(large) };
+    expectClose(
+      backtestSample(sample, measuredLarge, { seed: 2 }),
+      backtest(input, { runId: "large", rows: large }, { seed: 2 }),
+    );
   });
 });

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { qualitySummary, type QualityRow } from "../../data-loaders/analysis/quality-summary.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { qualitySummary, storedQualitySummary, type QualityRow } from "../../data-loaders/analysis/quality-summary.ts";
+import { expectClose, measured, writeStoredRun, type StoredRun } from "../metrics/stored-run.ts";
 
 function row(fields: Partial<QualityRow>): QualityRow {
   return { status: "ok", json_valid: true, schema_valid: true, schema_errors: null, finish_reason: "stop", ...fields };
@@ -58,4 +59,25 @@ describe("qualitySummary", () => {
     expect(u.cutByLength).toBe(2);
     expect(qualitySummary([], { requestThroughput: null }).cutByLengthRate).toBeNull();
   });
+});
+
+describe("storedQualitySummary (DuckDB) equals qualitySummary of the measured rows", () => {
+  let twin: StoredRun;
+  beforeAll(async () => {
+    twin = await writeStoredRun();
+  });
+  afterAll(() => twin.cleanup());
+
+  it.each([
+    { requestThroughput: 3.5 },
+    { requestThroughput: null, topErrors: 3 },
+    { requestThroughput: 2, gpus: 2, topErrors: 1 },
+  ])(
+    "with %j: counts, rates and the top error entries (trimmed, once per answer, ties in code-point order)",
+    async (options) => {
+      const expected = qualitySummary(measured(twin.rows), options);
+      expect(expected.topErrors.length).toBeGreaterThan(0);
+      expectClose(await storedQualitySummary(twin.requestsPath, options), expected);
+    },
+  );
 });

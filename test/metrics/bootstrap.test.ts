@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  bootstrapCountMeans,
   bootstrapMeans,
   bootstrapReplicates,
   bootstrapRng,
@@ -58,5 +59,28 @@ describe("bootstrap", () => {
     expect(() => bootstrapMeans([], 10, bootstrapRng(1))).toThrow(/at least 1 value/);
     expect(() => bootstrapMeans([1], 0, bootstrapRng(1))).toThrow(/replicates/);
     expect(() => percentileInterval([1], 1)).toThrow(/level/);
+  });
+});
+
+describe("bootstrapCountMeans (the prompt-mix resample from lengths by value)", () => {
+  it("with every draw it is the bootstrap of the sorted lengths; beyond the cap the spread of a mean of n", () => {
+    const counts: [number, number][] = [
+      [5, 3],
+      [20, 1],
+      [40, 4],
+    ];
+    const sorted = counts.flatMap(([v, c]) => Array<number>(c).fill(v));
+    expect(bootstrapCountMeans(counts, 50, bootstrapRng(9))).toEqual(bootstrapMeans(sorted, 50, bootstrapRng(9)));
+    // 100,000 lengths, 10,000 draws: mean of the replicates ≈ the mean, their sd ≈ σ / √n.
+    const big: [number, number][] = [
+      [100, 50_000],
+      [300, 50_000],
+    ];
+    const reps = bootstrapCountMeans(big, 400, bootstrapRng(2));
+    const m = reps.reduce((a, b) => a + b, 0) / reps.length;
+    const sd = Math.sqrt(reps.reduce((a, b) => a + (b - m) ** 2, 0) / reps.length);
+    expect(Math.abs(m - 200)).toBeLessThan(0.1);
+    expect(sd / (100 / Math.sqrt(100_000))).toBeGreaterThan(0.85);
+    expect(sd / (100 / Math.sqrt(100_000))).toBeLessThan(1.15);
   });
 });

@@ -10,9 +10,11 @@ import {
   timeSeries,
   type SeriesRow,
   type ServerSample,
+  storedSeries,
 } from "../../data-loaders/metrics/series.ts";
 import { writeServerMetrics } from "../../data-loaders/store/server-metrics.ts";
 import { closedLoop, near } from "./fixture.ts";
+import { expectClose, measured, writeClosedLoop, writeStoredRun, type StoredRun } from "./stored-run.ts";
 
 let dir: string;
 beforeAll(() => {
@@ -133,6 +135,27 @@ describe("server series", () => {
       const expected = serverSeriesBins(rows, binMs);
       expect(fromSql.map((b) => [b.metric, b.startMs])).toEqual(expected.map((b) => [b.metric, b.startMs]));
       fromSql.forEach((b, i) => expect(b.value).toBeCloseTo(expected[i]!.value, 9));
+    }
+  });
+});
+
+describe("storedSeries (DuckDB) equals seriesBinMs and timeSeries of the measured rows", () => {
+  let twin: StoredRun;
+  let loop: StoredRun;
+  beforeAll(async () => {
+    twin = await writeStoredRun();
+    loop = await writeClosedLoop(6, 400);
+  });
+  afterAll(() => {
+    twin.cleanup();
+    loop.cleanup();
+  });
+
+  it("on the irregular run and on a closed loop", async () => {
+    for (const run of [twin, loop]) {
+      const rows = measured(run.rows);
+      const binMs = seriesBinMs(rows);
+      expectClose(await storedSeries(run.requestsPath), { binMs, bins: timeSeries(rows, binMs) });
     }
   });
 });

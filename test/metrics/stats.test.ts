@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { distribution, mean, median, percentile, std } from "../../data-loaders/metrics/stats.ts";
+import {
+  distribution,
+  mean,
+  median,
+  percentile,
+  std,
+  storedDistribution,
+  storedPercentiles,
+} from "../../data-loaders/metrics/stats.ts";
 import { rngFor } from "../../data-loaders/random.ts";
 import { near, refStd } from "./fixture.ts";
+import { expectClose } from "./stored-run.ts";
 
 describe("percentile (numpy default linear, type 7)", () => {
   // Reference values are numpy results: np.percentile(values, p).
@@ -131,5 +140,43 @@ describe("d3-array gives the values of the formulas it replaced", () => {
     }
     expect(compared).toBe(5000);
     expect(mean([])).toBeNull();
+  });
+});
+
+describe("storedDistribution and storedPercentiles (in DuckDB, by counting)", () => {
+  const rng = rngFor("stored-percentiles", 3);
+  /** The values as an SQL query of column v (with a null, which is skipped). */
+  const valuesSql = (values: readonly number[]) =>
+    `SELECT unnest([${values.map((v) => `${v}::DOUBLE`).join(", ")}, NULL]) AS v`;
+  const cases: [string, number[]][] = [
+    ["odd count with ties", [5, 1, 3, 3, 9, 2, 7]],
+    ["even count", [0.5, 100, 2.25, 8]],
+    ["one value", [42]],
+    ["constant", [7, 7, 7, 7, 7]],
+    ["negative and positive", [-3.5, 12, -0.25, 0, 4, -100, 8.125]],
+    ["skewed, many ties", Array.from({ length: 2001 }, (_, i) => Math.floor(((i * 7919) % 1000) ** 1.3 / 50))],
+    ["spread over many magnitudes", Array.from({ length: 500 }, () => Math.exp(rng.next() * 30 - 10))],
+    ["one outlier", [...Array.from({ length: 300 }, (_, i) => 10 + (i % 17) / 4), 1e9]],
+  ];
+  const ps = Array.from({ length: 101 }, (_, p) => p);
+
+  it.each(cases)("equal distribution() (%s)", async (_name, values) => {
+    expectClose(await storedDistribution(valuesSql(values), ""), distribution(values));
+  });
+
+  it.each(cases)(
+    "equal percentile() at every p with the values found by counting in small buckets (%s)",
+    async (_name, values) => {
+      const expected = ps.map((p) => percentile(values, p));
+      // 3 buckets per pass and at most 2 values read sorted: several counting passes.
+      const small = await storedPercentiles(valuesSql(values), "", ps, undefined, { buckets: 3, readLimit: 2 });
+      expectClose(small, expected);
+      expectClose(await storedPercentiles(valuesSql(values), "", ps), expected);
+    },
+  );
+
+  it("no values: n = 0 and nulls, like distribution([])", async () => {
+    expect(await storedDistribution("SELECT NULL::DOUBLE AS v", "")).toEqual(distribution([]));
+    expect(await storedPercentiles("SELECT NULL::DOUBLE AS v", "", [50])).toEqual([null]);
   });
 });

@@ -1,5 +1,13 @@
-import { describe, expect, it } from "vitest";
-import { measuredRows, perEndpoint, perWorker, type WorkerRow } from "../../data-loaders/metrics/workers.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  measuredRows,
+  perEndpoint,
+  perWorker,
+  storedPerEndpoint,
+  storedPerWorker,
+  type WorkerRow,
+} from "../../data-loaders/metrics/workers.ts";
+import { expectClose, writeClosedLoop, writeStoredRun, type StoredRun } from "./stored-run.ts";
 
 const r = (
   worker: number,
@@ -98,5 +106,26 @@ describe("perEndpoint", () => {
         totalTokensPerS: 55,
       },
     ]);
+  });
+});
+
+describe("storedPerWorker and storedPerEndpoint (DuckDB) equal perWorker and perEndpoint", () => {
+  let twin: StoredRun;
+  let loop: StoredRun;
+  beforeAll(async () => {
+    twin = await writeStoredRun();
+    loop = await writeClosedLoop(6, 400);
+  });
+  afterAll(() => {
+    twin.cleanup();
+    loop.cleanup();
+  });
+
+  it("on the irregular run (6 workers, 3 endpoints, retries) and on a closed loop", async () => {
+    for (const run of [twin, loop]) {
+      expectClose(await storedPerWorker(run.requestsPath), perWorker(run.rows));
+      expectClose(await storedPerEndpoint(run.requestsPath), perEndpoint(run.rows));
+    }
+    expect((await storedPerEndpoint(twin.requestsPath)).map((e) => e.endpoint)).toHaveLength(3);
   });
 });

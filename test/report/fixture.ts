@@ -68,6 +68,7 @@ export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentI
     scores: null,
     promptHash: "p",
     projections: [],
+    projectionSample: null,
     ...fields,
   };
 }

@@ -7,9 +7,7 @@
 import { cascadeGrid } from "../../analysis/cascade.ts";
 import { promptQuality, type PromptQuality } from "../../analysis/run-quality.ts";
 import type { RunFolder } from "../../store/folders.ts";
-import { backtest } from "../../analysis/extrapolate.ts";
-import { readRows } from "../../store/columns.ts";
-import type { RequestRow } from "../../store/schemas/request-row.ts";
+import { backtestSample } from "../../analysis/extrapolate.ts";
 import { promptRows, type RunDigest } from "../digest.ts";
 import { runCosts, runFigures } from "../figures.ts";
 import { storeCalibration } from "../predictions.ts";
@@ -24,7 +22,7 @@ export async function projectionsPage(dirs: StoreDirs = {}) {
   const runs = projectedRuns(view);
   return {
     runs: runs.map((r) => r.row),
-    backtests: await backtests(view),
+    backtests: backtests(view),
     cascades: await cascades(view, runs),
     backtestReplicates: BACKTEST_REPLICATES,
     speedModel: speedModel(view),
@@ -102,22 +100,16 @@ export function backtestPartners(digests: readonly RunDigest[]): { small: RunDig
   });
 }
 
-const PROJECTION_COLUMNS = ["status", "sent_ms", "done_ms", "prompt_tokens", "completion_tokens"] as const;
-type ProjectionRows = Pick<RequestRow, (typeof PROJECTION_COLUMNS)[number]>[];
-
-async function backtests(view: StoreView) {
-  const rowsOf = new Map<RunDigest, Promise<ProjectionRows>>();
-  const rows = (d: RunDigest) => {
-    if (!rowsOf.has(d)) rowsOf.set(d, readRows(view.folder(d).requestsPath!, PROJECTION_COLUMNS));
-    return rowsOf.get(d)!;
-  };
+/**
+ * Each backtest from the digests: the smaller run's projection sample and the larger run's
+ * successful requests and duration (no row of either run is read here).
+ */
+function backtests(view: StoreView) {
   const out = [];
   for (const { small, large } of backtestPartners(view.digests)) {
-    const result = backtest(
-      { runId: small.runId, rows: await rows(small), concurrency: small.concurrency! },
-      { runId: large.runId, rows: await rows(large) },
-      { replicates: BACKTEST_REPLICATES },
-    );
+    const { completed, durationS } = large.summary!;
+    const measured = { runId: large.runId, requests: completed ?? 0, measuredS: durationS ?? 0 };
+    const result = backtestSample(small.projectionSample, measured, { replicates: BACKTEST_REPLICATES });
     if (!result) continue;
     const experiments = { smallExperiment: small.experimentId, largeExperiment: large.experimentId };
     out.push({ model: large.model, ...experiments, source: large.source, ...result });
