@@ -157,7 +157,10 @@ program
       process.stderr.write(`warning: ${warning}\n`);
     for (const e of load.experiments)
       process.stdout.write(`ok ${e.file} (${e.prompts.length} prompts, spec ${e.specHash.slice(0, 8)})\n`);
-    for (const r of load.recorded) process.stdout.write(`ok ${r.file} (recorded, spec ${r.specHash.slice(0, 8)})\n`);
+    for (const r of load.recorded) {
+      const status = r.recorded.status === "complete" ? "" : `, ${r.recorded.status}`;
+      process.stdout.write(`ok ${r.file} (recorded${status}, spec ${r.specHash.slice(0, 8)})\n`);
+    }
     process.exitCode = load.errors.length ? 1 : 0;
   });
 
@@ -180,10 +183,13 @@ program
         `${p.state.padEnd(8)} ${p.experiment.id}${run}${units}${p.reason ? `: ${p.reason}` : ""}${bound}\n`,
       );
     }
+    const planned = new Set(load.recorded.filter((r) => r.recorded.status === "pending").map((r) => r.id));
     for (const r of recordedIndexEntries(load.recorded, resultsDir(), () => {})) {
-      const run = r.run_id
-        ? ` ${r.run_id} (${r.state === "failed" ? "failed" : "complete"})`
-        : " (written by the next run or build)";
+      const run = planned.has(r.id)
+        ? " (planned, never run)"
+        : r.run_id
+          ? ` ${r.run_id} (${r.state === "failed" ? "failed" : "complete"})`
+          : " (written by the next run or build)";
       process.stdout.write(`${"recorded".padEnd(8)} ${r.id}${run}${r.error ? `: ${r.error}` : ""}\n`);
     }
     for (const e of load.errors) process.stdout.write(`invalid  ${e.message}\n`);

@@ -16,7 +16,8 @@
 //                   submitted at once (a batch job), so the engine's limits decide: for vLLM the
 //                   effective concurrency of fit.ts at vLLM's defaults (gpu_memory_utilization
 //                   0.9, max_num_seqs 256); other stacks run the client concurrency
-// A failed record (the server never started) is not a speed observation.
+// A failed record (the server never started), a pending one (never run) and a partial one (still
+// running when reported) are not speed observations.
 import { fit, kvElementBytes, type MemoryCalibration, type MemoryPoint } from "./fit.ts";
 import type { SpeedObservation } from "./roofline.ts";
 import type { LoadedRecorded } from "../experiment/recorded.ts";
@@ -88,6 +89,8 @@ function observationFrom(
 ): SpeedObservation {
   const rec = r.recorded;
   if (rec.status === "failed") throw new Skip(`did not run (${rec.reason ?? "failed"})`);
+  if (rec.status === "pending") throw new Skip("planned, never run");
+  if (rec.status === "partial") throw new Skip("still running when recorded: no figures of a whole run");
   const model = attempt(() => findModel(catalog, rec.model));
   const gpu = attempt(() => findGpu(catalog, rec.hardware));
   const a = catalog.recordedAssumptions[r.id];

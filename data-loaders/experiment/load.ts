@@ -12,7 +12,13 @@ import { hashJson } from "./hash.ts";
 import { checkLoads } from "./load-check.ts";
 import { defaultExportProblem, firstLine } from "./load-check-worker.ts";
 import { resolvePrompts, type ResolvedPrompt } from "./prompts.ts";
-import { isRecordedExport, recordedSchema, toLoadedRecorded, type LoadedRecorded } from "./recorded.ts";
+import {
+  isRecordedExport,
+  recordedReferenceErrors,
+  recordedSchema,
+  toLoadedRecorded,
+  type LoadedRecorded,
+} from "./recorded.ts";
 import { EXPERIMENT_ID, experimentSchema, type Experiment } from "./schema.ts";
 
 export interface LoadedExperiment {
@@ -73,7 +79,11 @@ export async function loadExperiments(dir: string, opts: LoadOptions = {}): Prom
     else if ("recorded" in outcome) recorded.push(outcome);
     else experiments.push(outcome);
   }
-  return { experiments, recorded, errors };
+  // A record whose stated figures name an experiment or price that is not there is invalid too.
+  const references = recordedReferenceErrors(recorded, new Set(byId.keys()));
+  errors.push(...references);
+  const broken = new Set(references.map((e) => e.file));
+  return { experiments, recorded: recorded.filter((r) => !broken.has(r.file)), errors };
 }
 
 /**

@@ -9,7 +9,9 @@ import { extrapolate, projectAtRate, type Projection } from "../analysis/extrapo
 import { rowPerPrompt } from "../analysis/by-prompt.ts";
 import { qualitySummary, type QualitySummary } from "../analysis/quality-summary.ts";
 import { judgedRate, type JudgedRate } from "../metrics/rate.ts";
-import { recordedSummary, type PartialSummary } from "../metrics/recorded.ts";
+import { recordedSummary, recordedTextTotals, type PartialSummary } from "../metrics/recorded.ts";
+import { answerTextTotals, textRates, type TextRates } from "../metrics/text-rates.ts";
+import { storedRecord, type StoredRecord } from "../experiment/recorded.ts";
 import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
 import { histogram, type HistogramBin } from "../metrics/histogram.ts";
 import { itlDistribution, latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
@@ -76,6 +78,13 @@ export interface RunDigest {
   promptHash: string;
   /** The benchmark tool that measured a recorded run (`tracker import`), null for the tracker's own runs. */
   tool: string | null;
+  /** Answers, characters and words per second (metrics/text-rates.ts); null without a summary. */
+  text: TextRates | null;
+  /**
+   * A recorded run's record as its manifest keeps it (experiment/recorded.ts): sources, stated
+   * figures, workers, samples, settings, progress, estimates; null for other runs.
+   */
+  record: StoredRecord | null;
 }
 
 /** The digest of a run, from the memo when its files and the code are unchanged. */
@@ -211,6 +220,7 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
       e2e_ms: await histogram(path, "e2e_ms", HISTOGRAM_BINS),
     },
     cdf: await latencyQuantiles(path, CDF_PERCENTILES),
+    text: textRates(await answerTextTotals(path), summary.durationS),
     outcomes: await outcomeCounts(path),
     workers: perWorker(rows),
     endpoints: new Set(rows.map((r) => r.endpoint)).size > 1 ? perEndpoint(rows) : [],
@@ -240,6 +250,7 @@ function digestBase(run: RunFolder) {
     counts: m.counts,
     promptHash: m.prompt_hash,
     tool: m.recorded?.tool ?? null,
+    record: m.source === "recorded" ? storedRecord(m.spec) : null,
   };
 }
 
@@ -252,8 +263,13 @@ function digestWithoutRows(run: RunFolder): RunDigest {
   const recorded = run.manifest.recorded;
   const summary = recorded ? recordedSummary(recorded) : null;
   const rate = summary && judgedRate({ steady: null, requestThroughput: summary.requestThroughput, recorded: true });
+  const base = digestBase(run);
+  const f = base.record?.figures;
   return {
-    ...digestBase(run),
+    ...base,
+    text: recorded
+      ? textRates(recordedTextTotals(recorded, f?.answerChars ?? null, f?.answerWords ?? null), recorded.duration_s)
+      : null,
     hasRows: false,
     summary,
     rate,

@@ -63,6 +63,8 @@ export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentI
     quality: null,
     promptHash: "p",
     projections: [],
+    text: { answersPerS: 8, charsPerS: 4000, wordsPerS: 700 },
+    record: null,
     ...fields,
   };
 }
