@@ -22,8 +22,8 @@ import { shareCascade, type ShareCascade } from "./cascade.ts";
 import { tokenCost, type Price } from "./cost.ts";
 import { speedup } from "./paired.ts";
 
-/** Request counts the comparison gives times and costs for (the reports' 1K–1M tables and 50K / 200K times). */
-export const COMPARE_COUNTS = [1_000, 10_000, 50_000, 100_000, 200_000, 1_000_000] as const;
+/** Request counts the comparison gives times and costs for (the reports' 1K–1M tables, their 5K runs and 50K / 200K jobs). */
+export const COMPARE_COUNTS = [1_000, 5_000, 10_000, 50_000, 100_000, 200_000, 1_000_000] as const;
 /** The share of the screened requests the reports' hybrid sends to the stronger model. */
 export const HYBRID_SHARE = 0.2;
 
@@ -69,6 +69,8 @@ export interface ComparedRun {
   ratios: Record<RateUnit, number | null>;
   /** 1 = fastest by `rankBy`; null without that rate. */
   rank: number | null;
+  /** The rank by each unit. */
+  ranks: Record<RateUnit, number | null>;
   secondsPerRequest: number | null;
   times: { requests: number; seconds: number; savedS: number | null; savedPct: number | null }[];
   tokens: TokenMix & { shorterOutputs: number | null };
@@ -121,10 +123,12 @@ export function meanRequestCost(run: Pick<CompareRun, "meanPromptTokens" | "mean
 export function compareRuns(runs: readonly CompareRun[], baselineId: string, options: CompareOptions): Comparison {
   const baseline = runs.find((r) => r.id === baselineId);
   if (!baseline) throw new Error(`no run "${baselineId}" to compare with (runs: ${runs.map((r) => r.id).join(", ")})`);
-  const ranked = [...runs]
-    .filter((r) => positive(r.rates[options.rankBy]))
-    .sort((a, b) => b.rates[options.rankBy]! - a.rates[options.rankBy]!);
-  const compared = runs.map((r) => comparedRun(r, baseline, options, ranked.indexOf(r)));
+  const ranks = new Map(runs.map((r) => [r, {} as Record<RateUnit, number | null>]));
+  for (const unit of RATE_UNITS) {
+    const ranked = [...runs].filter((r) => positive(r.rates[unit])).sort((a, b) => b.rates[unit]! - a.rates[unit]!);
+    for (const r of runs) ranks.get(r)![unit] = ranked.includes(r) ? ranked.indexOf(r) + 1 : null;
+  }
+  const compared = runs.map((r) => comparedRun(r, baseline, options, ranks.get(r)!));
   const order = (c: ComparedRun) => c.rank ?? Infinity;
   return {
     baselineId,
@@ -136,7 +140,12 @@ export function compareRuns(runs: readonly CompareRun[], baselineId: string, opt
   };
 }
 
-function comparedRun(run: CompareRun, baseline: CompareRun, options: CompareOptions, index: number): ComparedRun {
+function comparedRun(
+  run: CompareRun,
+  baseline: CompareRun,
+  options: CompareOptions,
+  ranks: Record<RateUnit, number | null>,
+): ComparedRun {
   const isBaseline = run === baseline;
   const rate = run.rates.requests;
   const baseRate = baseline.rates.requests;
@@ -163,7 +172,8 @@ function comparedRun(run: CompareRun, baseline: CompareRun, options: CompareOpti
       RateUnit,
       number | null
     >,
-    rank: index < 0 ? null : index + 1,
+    rank: ranks[options.rankBy],
+    ranks,
     secondsPerRequest: positive(rate) ? 1 / rate : null,
     times,
     tokens: {

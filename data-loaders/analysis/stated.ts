@@ -66,11 +66,15 @@ export interface RecomputedFigure {
   written: string;
   /** The run compared with (baseline, or the model escalated to), if any. */
   other: string | null;
+  /** The figure's parameters, as stated. */
+  params: { requests?: number; by?: RateUnit; share?: number; price?: string; part?: string };
   /** The report's figure, ± half its last digit, in `unit`. */
   value: number;
   plusMinus: number;
   approximate: boolean;
   unit: string;
+  /** Decimals to show the recomputed value with: one more than the report gives. */
+  decimals: number;
   recomputed: number | null;
   lo: number | null;
   hi: number | null;
@@ -252,10 +256,12 @@ function recompute(ctx: Context, entry: Entry, evaluate: (v: Valuation) => numbe
     at: s.at,
     written: s.written,
     other,
+    params: paramsOf(s),
     value,
     plusMinus,
     approximate: written?.approximate ?? false,
     unit: unitOf(s),
+    decimals: plusMinus > 0 ? Math.max(0, Math.round(-Math.log10(2 * plusMinus))) + 1 : 2,
     recomputed: point,
     lo: bounds?.[0] ?? null,
     hi: bounds?.[1] ?? null,
@@ -486,4 +492,14 @@ function pairValue(s: Stated, f: RunFigures, v: Valuation): number | null {
     default:
       return null;
   }
+}
+
+function paramsOf(s: Stated): RecomputedFigure["params"] {
+  const out: RecomputedFigure["params"] = {};
+  if ("requests" in s) out.requests = s.requests;
+  if ("by" in s) out.by = s.by;
+  if ("share" in s) out.share = s.share;
+  if ("price" in s) out.price = s.price;
+  if ("part" in s) out.part = s.part;
+  return out;
 }
