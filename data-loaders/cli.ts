@@ -17,6 +17,8 @@ import { formatSeconds } from "./run/progress.ts";
 import { experimentsFolder, resultsDir } from "./store/layout.ts";
 import { runSimCommand } from "./sim/command.ts";
 import { planCommand } from "./plan-command.ts";
+import { compareCommand } from "./compare-command.ts";
+import { reportCommand } from "./report-command.ts";
 
 const EXPERIMENTS_DIR = experimentsFolder();
 
@@ -183,13 +185,14 @@ program
         `${p.state.padEnd(8)} ${p.experiment.id}${run}${units}${p.reason ? `: ${p.reason}` : ""}${bound}\n`,
       );
     }
-    const planned = new Set(load.recorded.filter((r) => r.recorded.status === "pending").map((r) => r.id));
+    const status = new Map(load.recorded.map((r) => [r.id, r.recorded.status]));
     for (const r of recordedIndexEntries(load.recorded, resultsDir(), () => {})) {
-      const run = planned.has(r.id)
-        ? " (planned, never run)"
-        : r.run_id
-          ? ` ${r.run_id} (${r.state === "failed" ? "failed" : "complete"})`
-          : " (written by the next run or build)";
+      const run =
+        status.get(r.id) === "pending"
+          ? " (planned, never run)"
+          : r.run_id
+            ? ` ${r.run_id} (${status.get(r.id)})`
+            : " (written by the next run or build)";
       process.stdout.write(`${"recorded".padEnd(8)} ${r.id}${run}${r.error ? `: ${r.error}` : ""}\n`);
     }
     for (const e of load.errors) process.stdout.write(`invalid  ${e.message}\n`);
@@ -262,6 +265,8 @@ program
   );
 
 program.addCommand(planCommand(EXPERIMENTS_DIR));
+program.addCommand(compareCommand());
+program.addCommand(reportCommand());
 
 program
   .command("import")
