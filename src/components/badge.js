@@ -1,4 +1,4 @@
-// A small pill label: sources (measured / simulated / recorded / extrapolated) and experiment states.
+// A small pill label: sources (measured / simulated / recorded / derived / extrapolated / stated) and experiment states.
 import { html } from "htl";
 
 export function Badge(label, { kind = label, title } = {}) {
@@ -11,13 +11,20 @@ const SOURCES = {
   recorded: ["recorded, aggregates only", "Aggregates measured elsewhere and imported; no per-request rows"],
   "recorded-rows": ["recorded", "Measured elsewhere and imported with its per-request rows; figures computed here"],
   extrapolated: ["extrapolated", "Projected from a smaller run (see Methods)"],
+  "recorded-figure": [
+    "recorded",
+    "As the record holds it: measured elsewhere and copied from a report or another tool",
+  ],
+  derived: ["derived", "Computed by the tracker's formulas from the figures stored with the run"],
+  stated: ["report says", "As one of the users' reports states it (history/), verbatim"],
+  estimate: ["stated estimate", "What a report expected of a run that never ran: never a measurement"],
 };
 
 /**
- * The badge shown next to every figure: its source, "measured", "simulated", "recorded" or
- * "extrapolated". `rows`: a recorded run imported with its per-request rows (not aggregates only).
+ * The badge shown next to every figure: its source, "measured", "simulated", "recorded",
+ * "derived", "extrapolated", a report's "stated" figure or a stated "estimate". `rows`: a recorded run imported with its per-request rows (not aggregates only).
  */
 export function SourceBadge(source, { rows = false } = {}) {
   const [label, title] = SOURCES[source === "recorded" && rows ? "recorded-rows" : source] ?? [String(source), ""];
-  return Badge(label, { kind: source, title });
+  return Badge(label, { kind: source === "recorded-figure" ? "recorded" : source, title });
 }

@@ -8,15 +8,19 @@ import { experimentEntries } from "../../store/index.ts";
 import { findRun, listRuns, type RunFolder } from "../../store/folders.ts";
 import { type OutcomeCount } from "../../metrics/outcomes.ts";
 import type { Manifest } from "../../store/schemas/manifest.ts";
-import { runAnswers, runDigest } from "../digest.ts";
+import { runAnswers, runDigest, type RunDigest } from "../digest.ts";
+import type { ExperimentEntry } from "../../store/schemas/experiment-index.ts";
 import { runCosts, runFigures } from "../figures.ts";
 import { redact } from "../publish.ts";
 import { reportSettings, type ReportSettings } from "../settings.ts";
 import { slim, storeDirs, type StoreDirs } from "../store.ts";
+import { storedRecord } from "../../experiment/recorded.ts";
+import { statedOfRun } from "../comparison.ts";
 
 export async function experimentPage(id: string, dirs: StoreDirs = {}) {
   const { resultsDir, experimentsDir } = storeDirs(dirs);
-  const entry = experimentEntries(resultsDir, experimentsDir).find((e) => e.id === id) ?? null;
+  const entries = experimentEntries(resultsDir, experimentsDir);
+  const entry = entries.find((e) => e.id === id) ?? null;
   const run = entry ? findRun(resultsDir, entry.id, entry.run_id) : null;
   const settings = await reportSettings(experimentsDir, id);
   const digest = run ? await runDigest(run) : null;
@@ -34,7 +38,23 @@ export async function experimentPage(id: string, dirs: StoreDirs = {}) {
     manifest: run && manifestFacts(id, run.manifest),
     runs: await experimentRuns(resultsDir, id),
     answers: run ? await publishedAnswers(run, settings) : [],
+    history: await recordedHistory(entry, digest, entries, resultsDir),
   };
+}
+
+/**
+ * A recorded experiment's record (also of a planned one, which has no run) with its stated figures
+ * recomputed; null for other experiments.
+ */
+async function recordedHistory(
+  entry: ExperimentEntry | null,
+  digest: RunDigest | null,
+  entries: readonly ExperimentEntry[],
+  resultsDir: string,
+) {
+  const record = entry?.spec ? storedRecord(entry.spec) : null;
+  if (!record) return null;
+  return { record, stated: digest ? await statedOfRun(digest, entries, resultsDir) : [] };
 }
 
 /** Every run of the experiment, without its bulky series, and whether its rows can be downloaded. */

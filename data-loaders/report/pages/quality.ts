@@ -1,32 +1,64 @@
 // The Quality page (src/quality.md, data/quality.json): each shown run's quality summary
 // (analysis/quality-summary.ts, in the digest), the same prompts answered side by side by the
 // runs of the prompt set most runs share, and agreement matrices with Cohen's kappa
-// (analysis/agreement.ts) between runs on the same prompts. Answers are published as each
+// (analysis/agreement.ts) between runs on the same prompts, and the answers the users' reports
+// quote (recorded experiments' samples) side by side by prompt. Answers are published as each
 // experiment's `publish.answers` setting says.
 import { agreement } from "../../analysis/agreement.ts";
 import { promptRows, type PromptRow } from "../digest.ts";
 import { redact } from "../publish.ts";
-import { runIdentity, storeView, type StoreDirs } from "../store.ts";
+import { runIdentity, storeView, type StoreDirs, type StoreView } from "../store.ts";
+import type { PublishAnswers } from "../settings.ts";
+import type { StoredRecord } from "../../experiment/recorded.ts";
+
+type RecordedSample = NonNullable<StoredRecord["samples"]>[number];
 
 /** Prompts shown side by side. */
 export const SIDE_BY_SIDE = 20;
 
 export async function qualityPage(dirs: StoreDirs = {}) {
-  const runs = await qualityRuns(dirs);
+  const view = await storeView(dirs);
+  const runs = await qualityRuns(view);
   const group = dominantPromptSet(runs);
   return {
     runs: runs.map(({ rows: _rows, ...r }) => r),
     sideBySide: sideBySide(group),
     sideBySideRuns: group.map((r) => r.id),
     agreements: agreements(runs),
+    recordedSideBySide: recordedSamples(view),
   };
+}
+
+/** The answers recorded experiments quote (verbatim from the reports), grouped by prompt id. */
+function recordedSamples(view: StoreView) {
+  const byPrompt = new Map<string, { id: string; title: string; publish: PublishAnswers; sample: RecordedSample }[]>();
+  for (const e of view.entries) {
+    for (const sample of view.shown[e.id]?.record?.samples ?? []) {
+      const list = byPrompt.get(sample.promptId) ?? [];
+      list.push({ id: e.id, title: e.title, publish: view.settings[e.id]!.publish, sample });
+      byPrompt.set(sample.promptId, list);
+    }
+  }
+  return [...byPrompt]
+    .sort(([a], [b]) => naturalOrder(a, b))
+    .map(([promptId, answers]) => ({
+      promptId,
+      answers: answers.map(({ id, title, publish, sample }) => ({
+        id,
+        title,
+        label: sample.label,
+        at: sample.at,
+        truncated: sample.truncated,
+        verdict: sample.verdict ?? null,
+        text: redact(sample.text, publish),
+      })),
+    }));
 }
 
 type QualityRun = Awaited<ReturnType<typeof qualityRuns>>[number];
 
 /** The run each experiment shows, when it has rows, with its one row per prompt. */
-async function qualityRuns(dirs: StoreDirs) {
-  const view = await storeView(dirs);
+async function qualityRuns(view: StoreView) {
   const runs = [];
   for (const e of view.entries) {
     const d = view.shown[e.id];
