@@ -27,6 +27,8 @@ import { formatSeconds } from "./run/progress.ts";
 import { experimentsFolder, resultsDir } from "./store/layout.ts";
 import { runSimCommand, withSimFlags, type SimCommandOptions } from "./sim/command.ts";
 import { planCommand } from "./plan-command.ts";
+import { compareCommand } from "./compare-command.ts";
+import { reportCommand } from "./report-command.ts";
 
 const EXPERIMENTS_DIR = experimentsFolder();
 
@@ -227,7 +229,10 @@ program
       const what = `${e.prompts.length} prompts, spec ${e.specHash.slice(0, 8)}`;
       process.stdout.write(e.cell ? `   cell ${e.cell.key} (${what})\n` : `ok ${e.file} (${what})\n`);
     }
-    for (const r of load.recorded) process.stdout.write(`ok ${r.file} (recorded, spec ${r.specHash.slice(0, 8)})\n`);
+    for (const r of load.recorded) {
+      const status = r.recorded.status === "complete" ? "" : `, ${r.recorded.status}`;
+      process.stdout.write(`ok ${r.file} (recorded${status}, spec ${r.specHash.slice(0, 8)})\n`);
+    }
     process.exitCode = load.errors.length ? 1 : 0;
   });
 
@@ -251,10 +256,14 @@ program
       for (const r of grids.find((g) => g.cells.at(-1) === p)?.removed ?? [])
         process.stdout.write(`  ${"removed".padEnd(8)} ${r.key} ${r.shown.runId} (${r.shown.manifest.status})\n`);
     }
+    const status = new Map(load.recorded.map((r) => [r.id, r.recorded.status]));
     for (const r of recordedIndexEntries(load.recorded, resultsDir(), () => {})) {
-      const run = r.run_id
-        ? ` ${r.run_id} (${r.state === "failed" ? "failed" : "complete"})`
-        : " (written by the next run or build)";
+      const run =
+        status.get(r.id) === "pending"
+          ? " (planned, never run)"
+          : r.run_id
+            ? ` ${r.run_id} (${status.get(r.id)})`
+            : " (written by the next run or build)";
       process.stdout.write(`${"recorded".padEnd(8)} ${r.id}${run}${r.error ? `: ${r.error}` : ""}\n`);
     }
     for (const e of load.errors) process.stdout.write(`invalid  ${e.message}\n`);
@@ -317,6 +326,8 @@ withSimFlags(
 });
 
 program.addCommand(planCommand(EXPERIMENTS_DIR));
+program.addCommand(compareCommand());
+program.addCommand(reportCommand());
 
 program
   .command("import")

@@ -1,28 +1,174 @@
 import { defineRecorded } from "../data-loaders/experiment/recorded.ts";
 
+const GEMMA = "recorded-gemma-3-4b-rtx-4080-5k";
+const PRICE = "Parasail GPT-OSS 20B";
+
 export default defineRecorded({
   title: "Qwen 3 4B on the RTX 4080: 10 requests and the start-up cost (recorded)",
   notes: `
-A short check run: 10 requests in 7.2 s after a 678 s model load. The memory breakdown was
-copied from the vLLM start-up log by hand: about 11 GB in use in total, of which 7.6 GB
-model weights, about 2 GB KV cache and about 0.7 GB CUDA graphs (vLLM logs GiB).
+A short check run (report 004): 10 requests in 7.2 s after a 678 s model load, the first time
+(the weights were downloaded first, about 10 minutes). The memory breakdown was copied from the
+vLLM start-up log by hand: about 11 GB in use in total, of which 7.6 GB model weights, about 2 GB
+KV cache and about 0.7 GB CUDA graphs (vLLM logs GiB).
+
+Reports 002 and 003 quote this run's 1,533 tok/s in their 5,000-request tables and compare it with
+the 5,000-request Gemma 3 4B run ("39% slower"): a 10-request run against a 5,000-request one.
+The Gemma 3 4B run of 10 requests made 1,711 tok/s; pick it as the baseline on the Compare page
+for the like-for-like comparison.
 `,
-  model: "Qwen/Qwen3-4B",
+  model: "Qwen/Qwen3-4B-Instruct-2507",
   hardware: "NVIDIA GeForce RTX 4080 (16 GB)",
-  origin: "the user's hand-written RTX 4080 reports (issue 7), copied by hand",
+  origin: "report 004 (history/004_fb9bbda8d505b9ef.txt), quoted in reports 002 and 003",
+  measuredOn: "2025-10-28",
   figures: {
     requests: 10,
+    completed: 10,
     durationS: 7.2,
-    totalTokenThroughput: 1_533,
-    totalInputTokens: 7_946,
-    totalOutputTokens: 3_112,
+    totalTokenThroughput: 1533,
+    totalInputTokens: 7946,
+    totalOutputTokens: 3112,
   },
   launch: {
-    command: "vllm serve Qwen/Qwen3-4B (flags not recorded)",
+    command: 'vllm serve "Qwen/Qwen3-4B-Instruct-2507"',
     loadTimeS: 678,
     weightsGib: 7.6,
-    kvCacheGib: 2, // "about 2 GB"
-    cudaGraphGib: 0.7, // "about 0.7 GB"
-    gpuMemoryAfterMib: 11 * 1024, // "about 11 GB" in total
+    kvCacheGib: 2,
+    cudaGraphGib: 0.7,
+    gpuMemoryAfterMib: 11 * 1024,
+    downloadTimeS: 10 * 60,
+    modelSizeGb: 7.6,
+  },
+  verdicts: [
+    { text: "Good alternative if you need Qwen-specific features", at: "004:79" },
+    { text: "Alternative to Gemma", at: "002:82" },
+    { text: "Similar quality", at: "002:82" },
+  ],
+  stated: [
+    { figure: "successRate", at: "004:13", written: "100%" },
+    { figure: "requestThroughput", at: "004:15", written: "1.39" },
+    { figure: "slower", baseline: GEMMA, by: "totalTokens", at: "004:28", written: "39%" },
+    { figure: "slower", baseline: GEMMA, by: "totalTokens", at: "004:31", written: "39% slower" },
+    { figure: "tokens", requests: 10, at: "004:43", written: "11,058" },
+    { figure: "loadTime", unit: "min", at: "004:47", written: "~11 minutes" },
+    { figure: "loadPlusRun", unit: "s", at: "004:49", written: "685.7 seconds" },
+    { figure: "totalTokenThroughput", at: "004:61", written: "1,533 tok/s" },
+    {
+      figure: "time",
+      requests: 100,
+      unit: "min",
+      at: "004:65",
+      written: "~1.5 minutes",
+      why: "At 10 requests per 7.2 s, 100 requests take 1.2 min; the report rounds up (it calls its estimates rough).",
+    },
+    { figure: "time", requests: 5000, unit: "min", at: "004:66", written: "~60 minutes" },
+    { figure: "time", requests: 5000, unit: "h", at: "004:66", written: "(1 hour)" },
+    { figure: "time", requests: 50000, unit: "h", at: "004:67", written: "~10 hours" },
+    { figure: "time", requests: 200000, unit: "h", at: "004:68", written: "~40 hours" },
+    { figure: "successRate", at: "004:77", written: "100% success rate" },
+    { figure: "slower", baseline: GEMMA, by: "totalTokens", at: "004:78", written: "39% slower" },
+    { figure: "totalTokenThroughput", at: "003:15", written: "1,533 tok/s" },
+    { figure: "successRate", at: "003:15", written: "100% success" },
+    { figure: "successRate", at: "003:73", written: "(100%)" },
+    { figure: "totalTokenThroughput", at: "003:74", written: "1,533 tokens/sec" },
+    { figure: "requestThroughput", at: "003:75", written: "1.39 requests/sec" },
+    { figure: "duration", unit: "s", at: "003:76", written: "7.2 seconds" },
+    { figure: "loadTime", unit: "s", at: "003:77", written: "678 seconds" },
+    {
+      figure: "downloadTime",
+      unit: "min",
+      at: "003:77",
+      written: "~11 minutes download",
+      why: "Report 004 gives the download as ~10 minutes and the load as 678 s (11.3 min); this line probably calls the load the download.",
+    },
+    { figure: "totalTokenThroughput", at: "003:80", written: "1,533 tok/s" },
+    { figure: "slower", baseline: GEMMA, by: "totalTokens", at: "003:82", written: "39% slower" },
+    { figure: "totalTokenThroughput", at: "003:267", written: "**1,533**" },
+    { figure: "time", requests: 5000, unit: "min", at: "003:267", written: "Est: 60 min" },
+    { figure: "totalTokenThroughput", at: "002:17", written: "1,533 tok/s" },
+    { figure: "time", requests: 5000, unit: "min", at: "002:17", written: "~60 min (est)" },
+    { figure: "successRate", at: "002:17", written: "100%" },
+    { figure: "meanTotalTokens", at: "002:17", written: "1,106" },
+    { figure: "cost", requests: 100000, price: PRICE, at: "002:17", written: "$9.40" },
+    { figure: "totalTokenThroughput", at: "002:29", written: "1,533 tok/s" },
+    { figure: "time", requests: 5000, unit: "min", at: "002:29", written: "~60 min" },
+    { figure: "time", requests: 200000, unit: "h", at: "002:29", written: "40 hrs" },
+    { figure: "tokens", requests: 1000, at: "002:59", written: "1.1M" },
+    { figure: "cost", requests: 1000, price: PRICE, at: "002:59", written: "$0.09" },
+    {
+      figure: "time",
+      requests: 1000,
+      unit: "s",
+      at: "002:59",
+      written: "43 seconds",
+      why: "Does not follow from the report's own rate: at 10 requests per 7.2 s (its 40 h for 200K) 1K requests take 12 min, not 43 s. The report does not say how it computed its self-hosted times; they would mean about 66 tokens per request at 1,533 tok/s.",
+    },
+    { figure: "tokens", requests: 10000, at: "002:60", written: "11M" },
+    { figure: "cost", requests: 10000, price: PRICE, at: "002:60", written: "$0.94" },
+    {
+      figure: "time",
+      requests: 10000,
+      unit: "min",
+      at: "002:60",
+      written: "7.2 minutes",
+      why: "Does not follow from the report's own rate: at 10 requests per 7.2 s (its 40 h for 200K) 1K requests take 12 min, not 43 s. The report does not say how it computed its self-hosted times; they would mean about 66 tokens per request at 1,533 tok/s.",
+    },
+    {
+      figure: "tokens",
+      requests: 100000,
+      at: "002:61",
+      written: "110M",
+      why: "Rounded to two significant figures, like the rest of the column: 1,105.8 tokens × 100K is 110.6M.",
+    },
+    { figure: "cost", requests: 100000, price: PRICE, at: "002:61", written: "$9.40" },
+    {
+      figure: "time",
+      requests: 100000,
+      unit: "h",
+      at: "002:61",
+      written: "1.2 hours",
+      why: "Does not follow from the report's own rate: at 10 requests per 7.2 s (its 40 h for 200K) 1K requests take 12 min, not 43 s. The report does not say how it computed its self-hosted times; they would mean about 66 tokens per request at 1,533 tok/s.",
+    },
+    { figure: "tokens", requests: 1000000, at: "002:62", written: "1.1B" },
+    { figure: "cost", requests: 1000000, price: PRICE, at: "002:62", written: "$94.02" },
+    {
+      figure: "time",
+      requests: 1000000,
+      unit: "h",
+      at: "002:62",
+      written: "12 hours",
+      why: "Does not follow from the report's own rate: at 10 requests per 7.2 s (its 40 h for 200K) 1K requests take 12 min, not 43 s. The report does not say how it computed its self-hosted times; they would mean about 66 tokens per request at 1,533 tok/s.",
+    },
+    {
+      figure: "slower",
+      baseline: GEMMA,
+      by: "totalTokens",
+      at: "002:83",
+      written: "39% slower than Gemma",
+    },
+    { figure: "meanPromptTokens", at: "002:102", written: "795 tokens/request" },
+    { figure: "meanCompletionTokens", at: "002:103", written: "311 tokens/request" },
+    { figure: "meanTotalTokens", at: "002:104", written: "1,106 tokens/request" },
+    { figure: "inputShare", at: "002:105", written: "72% input" },
+    { figure: "outputShare", at: "002:105", written: "28% output" },
+    { figure: "meanCompletionTokens", at: "002:117", written: "311 tokens" },
+    { figure: "totalTokenThroughput", at: "002:213", written: "1,533 tok/s" },
+    { figure: "time", requests: 5000, unit: "min", at: "002:213", written: "~60 min" },
+    { figure: "cost", requests: 100000, price: PRICE, at: "002:218", written: "$9.40" },
+    { figure: "meanCompletionTokens", at: "002:223", written: "311 tokens" },
+  ],
+  sources: {
+    "figures.requests": { at: "004:5", written: "10 requests" },
+    "figures.completed": { at: "004:13", written: "10/10" },
+    "figures.durationS": { at: "004:16", written: "7.2 seconds" },
+    "figures.totalTokenThroughput": { at: "004:14", written: "1,533 tokens/sec" },
+    "figures.totalInputTokens": { at: "004:41", written: "7,946" },
+    "figures.totalOutputTokens": { at: "004:42", written: "3,112" },
+    "launch.loadTimeS": { at: "004:17", written: "678 seconds" },
+    "launch.weightsGib": { at: "004:52", written: "7.6 GB" },
+    "launch.kvCacheGib": { at: "004:53", written: "~2 GB" },
+    "launch.cudaGraphGib": { at: "004:54", written: "~0.7 GB" },
+    "launch.gpuMemoryAfterMib": { at: "004:55", written: "~11 GB" },
+    "launch.downloadTimeS": { at: "004:46", written: "~10 minutes" },
+    "launch.modelSizeGb": { at: "004:18", written: "7.6 GB" },
   },
 });

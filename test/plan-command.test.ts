@@ -66,7 +66,7 @@ describe("tracker plan", () => {
     expect(p.job.seconds).toBeCloseTo(200_000 / p.speed.predicted.requestsPerS, 6);
     expect(p.cost).toBeNull();
     expect(json.calibration.backtest).toHaveLength(6);
-    expect(json.calibration.skipped[0].id).toBe("recorded-gpt-oss-20b-rtx-4080");
+    expect(json.calibration.skipped.map((s: { id: string }) => s.id)).toContain("recorded-gpt-oss-20b-rtx-4080");
     expect(
       json.calibration.observations.find((o: { id: string }) => o.id === "recorded-qwen3-4b-rtx-4080-10").concurrency,
     ).toBe(10);

@@ -28,6 +28,11 @@
 //   accuracy against the truth = share of prompts whose plan answer (B's when escalated, else
 //           A's) was scored against its expected answer that are correct, with a Wilson 95%
 //           interval (prompts without a truth verdict for that answer are left out).
+// From aggregates alone (`shareCascade`: recorded runs without rows, or any two runs' means), a
+// plan that escalates a given share s of the requests, whichever they are:
+//   time  = requests / R_A + s · requests / R_B
+//   cost  = requests · (cost of A's mean request + s · cost of B's mean request)
+//   saving = 1 − cost / (requests · cost of B's mean request), against B alone
 import { mean } from "../metrics/stats.ts";
 import type { RequestRow } from "../store/schemas/request-row.ts";
 import { gpuCost, tokenCost, type Price } from "./cost.ts";
@@ -381,4 +386,56 @@ function checkRate(run: CascadeRun): void {
   if (!(run.requestThroughput > 0)) {
     throw new RangeError(`run ${run.runId}: requestThroughput must be positive, got ${run.requestThroughput}`);
   }
+}
+
+export interface ShareCascadeRun {
+  /** Successful requests per second (null: unknown, so no time). */
+  requestThroughput: number | null;
+  /** API dollars of a mean request (null: no price or token counts, so no cost). */
+  apiPerRequest: number | null;
+}
+
+export interface ShareCascade {
+  share: number;
+  requests: number;
+  /** Seconds for A on every request plus B on the escalated share, and for B alone. */
+  seconds: number | null;
+  secondsBAlone: number | null;
+  /** API dollars: A on every request, B on the escalated share, the plan, and B alone. */
+  apiScreen: number | null;
+  apiEscalated: number | null;
+  apiTotal: number | null;
+  apiBAlone: number | null;
+  /** 1 − plan cost / B alone (0..1; negative when the plan costs more). */
+  saving: number | null;
+  /** 1 − plan time / B alone. */
+  timeSaving: number | null;
+}
+
+/** Screen every request with A and send a share of them to B, from the two runs' means (see the header). */
+export function shareCascade(a: ShareCascadeRun, b: ShareCascadeRun, share: number, requests: number): ShareCascade {
+  if (!(share >= 0 && share <= 1)) throw new RangeError(`share must be in [0, 1], got ${share}`);
+  if (!(requests > 0)) throw new RangeError(`requests must be positive, got ${requests}`);
+  const time = (run: ShareCascadeRun, n: number) =>
+    run.requestThroughput !== null && run.requestThroughput > 0 ? n / run.requestThroughput : null;
+  const dollars = (run: ShareCascadeRun, n: number) => (run.apiPerRequest === null ? null : n * run.apiPerRequest);
+  const sum = (x: number | null, y: number | null) => (x === null || y === null ? null : x + y);
+  const saving = (plan: number | null, alone: number | null) =>
+    plan === null || alone === null || alone === 0 ? null : 1 - plan / alone;
+  const seconds = sum(time(a, requests), time(b, share * requests));
+  const apiScreen = dollars(a, requests);
+  const apiEscalated = dollars(b, share * requests);
+  const apiTotal = sum(apiScreen, apiEscalated);
+  return {
+    share,
+    requests,
+    seconds,
+    secondsBAlone: time(b, requests),
+    apiScreen,
+    apiEscalated,
+    apiTotal,
+    apiBAlone: dollars(b, requests),
+    saving: saving(apiTotal, dollars(b, requests)),
+    timeSaving: saving(seconds, time(b, requests)),
+  };
 }

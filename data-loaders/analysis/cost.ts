@@ -4,6 +4,9 @@
 //   API cost of one request  = (prompt tokens · input $/1M + completion tokens · output $/1M) / 1e6
 //   API cost of N requests   = N · cost of a mean request (mean prompt and completion tokens)
 //   self-hosted cost         = GPU $/hour · seconds / 3600
+//   blended price            = stated dollars / (requests · tokens per request / 1e6), the same
+//                              $/1M for input and output tokens (`blendedPrice`: a price derived
+//                              from a cost a report states, when it gives no price)
 import type { z } from "zod";
 import type { priceSchema } from "../experiment/schema.ts";
 import type { Projection } from "./extrapolate.ts";
@@ -95,4 +98,20 @@ export function projectedGpuCosts(dollarsPerHour: number, projections: readonly 
     hi: p.hi === null || !Number.isFinite(p.hi) ? null : gpuCost(dollarsPerHour, p.hi),
     basis: p.basis,
   }));
+}
+
+/**
+ * A blended price ($ per 1M tokens, input and output alike) from a stated cost: `dollars` for
+ * `requests` requests of `tokensPerRequest` tokens each. The users' reports state costs per 100K
+ * and 1M requests but no per-token price; since every model they ran had the same input/output
+ * mix (72% / 28%), two stated costs cannot separate an input from an output price (the two
+ * equations are nearly the same one, and cent rounding swings the split), so one blended price is
+ * what their figures imply.
+ */
+export function blendedPrice(label: string, dollars: number, requests: number, tokensPerRequest: number): Price {
+  if (!(dollars >= 0)) throw new RangeError(`dollars must be ≥ 0, got ${dollars}`);
+  if (!(requests > 0) || !(tokensPerRequest > 0))
+    throw new RangeError(`requests and tokens per request must be positive, got ${requests} and ${tokensPerRequest}`);
+  const perMTok = dollars / ((requests * tokensPerRequest) / 1_000_000);
+  return { label, inputPerMTok: perMTok, outputPerMTok: perMTok };
 }

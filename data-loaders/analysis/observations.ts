@@ -31,10 +31,11 @@
 //                 none was recorded, every request is taken as submitted at once (a batch job), so
 //                 the engine's limits decide: for vLLM the effective concurrency of fit.ts at the
 //                 run's settings; other stacks run the client concurrency
-// A failed or partial run is not a speed observation.
+// A failed or partial run is not a speed observation, nor is a record of a run that was only
+// planned (pending) or still going when reported (partial).
 import { fit, kvElementBytes, type FitOptions, type MemoryCalibration, type MemoryPoint } from "./fit.ts";
 import type { SpeedInput, SpeedObservation } from "./roofline.ts";
-import type { LoadedRecorded } from "../experiment/recorded.ts";
+import { storedRecord, type LoadedRecorded } from "../experiment/recorded.ts";
 import type { PartialSummary } from "../metrics/recorded.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
 import {
@@ -145,6 +146,9 @@ function observationFrom(
   const m = run.manifest;
   if (m.source === "simulated") throw new Skip("simulated: the simulator is not real hardware");
   if (m.status === "failed") throw new Skip(`did not run (${m.reason ?? "failed"})`);
+  const record = m.source === "recorded" ? storedRecord(m.spec) : null;
+  if (record?.status === "pending") throw new Skip("planned, never run");
+  if (record?.status === "partial") throw new Skip("still running when recorded: no figures of a whole run");
   if (m.status !== "complete") throw new Skip(`${m.status}: only complete runs are observations`);
   const workload = runWorkload(run, all, catalog, memory);
   const measured = measuredThroughput(run, workload.input);

@@ -15,7 +15,13 @@ import { canonicalJson, hashJson } from "./hash.ts";
 import { checkLoads } from "./load-check.ts";
 import { defaultExportProblem, firstLine } from "./load-check-worker.ts";
 import { resolvePrompts, type ResolvedPrompt } from "./prompts.ts";
-import { isRecordedExport, recordedSchema, toLoadedRecorded, type LoadedRecorded } from "./recorded.ts";
+import {
+  isRecordedExport,
+  recordedReferenceErrors,
+  recordedSchema,
+  toLoadedRecorded,
+  type LoadedRecorded,
+} from "./recorded.ts";
 import { EXPERIMENT_ID, experimentSchema, gridSchema, isPlainObject, type Experiment } from "./schema.ts";
 
 export interface LoadedExperiment {
@@ -96,7 +102,15 @@ export async function loadExperiments(dir: string, opts: LoadOptions = {}): Prom
     else if ("recorded" in outcome) recorded.push(outcome);
     else experiments.push(...outcome.cells);
   }
-  return { experiments: checkPairwise(experiments, errors), recorded, errors };
+  // A record whose stated figures name an experiment or price that is not there is invalid too.
+  const references = recordedReferenceErrors(recorded, new Set(byId.keys()));
+  errors.push(...references);
+  const broken = new Set(references.map((e) => e.file));
+  return {
+    experiments: checkPairwise(experiments, errors),
+    recorded: recorded.filter((r) => !broken.has(r.file)),
+    errors,
+  };
 }
 
 /**

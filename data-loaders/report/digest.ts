@@ -22,7 +22,9 @@ import { storedQualitySummary, type QualitySummary } from "../analysis/quality-s
 import { storedCell, type CellAxes } from "../experiment/cells.ts";
 import { runQuality, type RunQuality } from "../analysis/run-quality.ts";
 import { judgedRate, type JudgedRate } from "../metrics/rate.ts";
-import { recordedSummary, type PartialSummary } from "../metrics/recorded.ts";
+import { recordedSummary, recordedTextTotals, type PartialSummary } from "../metrics/recorded.ts";
+import { answerTextTotals, textRates, type TextRates } from "../metrics/text-rates.ts";
+import { storedRecord, type StoredRecord } from "../experiment/recorded.ts";
 import { storedPerEndpoint, storedPerWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
 import { histogram, type HistogramBin } from "../metrics/histogram.ts";
 import { latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
@@ -104,6 +106,13 @@ export interface RunDigest {
   promptHash: string;
   /** The benchmark tool that measured a recorded run (`tracker import`), null for the tracker's own runs. */
   tool: string | null;
+  /** Answers, characters and words per second (metrics/text-rates.ts); null without a summary. */
+  text: TextRates | null;
+  /**
+   * A recorded run's record as its manifest keeps it (experiment/recorded.ts): sources, stated
+   * figures, workers, samples, settings, progress, estimates; null for other runs.
+   */
+  record: StoredRecord | null;
 }
 
 /** The digest of a run, from the memo when its files and the code are unchanged. */
@@ -209,6 +218,7 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
       e2e_ms: await histogram(path, "e2e_ms", HISTOGRAM_BINS),
     },
     cdf: await latencyQuantiles(path, CDF_PERCENTILES),
+    text: textRates(await answerTextTotals(path), summary.durationS),
     outcomes: await outcomeCounts(path),
     peaks: await peaks(path),
     success: await successAccounting(path),
@@ -241,6 +251,7 @@ function digestBase(run: RunFolder) {
     counts: m.counts,
     promptHash: m.prompt_hash,
     tool: m.recorded?.tool ?? null,
+    record: m.source === "recorded" ? storedRecord(m.spec) : null,
   };
 }
 
@@ -253,8 +264,13 @@ function digestWithoutRows(run: RunFolder): RunDigest {
   const recorded = run.manifest.recorded;
   const summary = recorded ? recordedSummary(recorded) : null;
   const rate = summary && judgedRate({ steady: null, requestThroughput: summary.requestThroughput, recorded: true });
+  const base = digestBase(run);
+  const f = base.record?.figures;
   return {
-    ...digestBase(run),
+    ...base,
+    text: recorded
+      ? textRates(recordedTextTotals(recorded, f?.answerChars ?? null, f?.answerWords ?? null), recorded.duration_s)
+      : null,
     hasRows: false,
     summary,
     rate,

@@ -24,13 +24,24 @@ describe("the shipped RTX 4080 recorded experiments", async () => {
   it("load as recorded, apart from the experiments that run", () => {
     expect(load.errors).toEqual([]);
     expect(load.recorded.map((r) => r.id).sort()).toEqual([
+      "recorded-gemma-3-12b-qat-rtx-4080-5k",
       "recorded-gemma-3-12b-rtx-4080-100",
+      "recorded-gemma-3-12b-rtx-4080-5k",
       "recorded-gemma-3-1b-rtx-4080-100",
+      "recorded-gemma-3-4b-rtx-4080-10",
       "recorded-gemma-3-4b-rtx-4080-100",
       "recorded-gemma-3-4b-rtx-4080-5k",
       "recorded-gpt-oss-20b-rtx-4080",
       "recorded-llama-3.2-1b-rtx-4080-5k",
+      "recorded-llama-3.2-3b-rtx-4080-5k",
+      "recorded-olmo-13b-rtx-4080-5k",
+      "recorded-olmo-1b-rtx-4080-5k",
+      "recorded-olmo-7b-rtx-4080-5k",
+      "recorded-qwen2.5-14b-rtx-4080-5k",
+      "recorded-qwen2.5-4b-rtx-4080-5k",
+      "recorded-qwen2.5-7b-rtx-4080-5k",
       "recorded-qwen3-4b-rtx-4080-10",
+      "recorded-qwen3-4b-rtx-4080-5k",
     ]);
     expect(load.experiments.some((e) => e.id.startsWith("recorded-"))).toBe(false);
   });
@@ -38,7 +49,10 @@ describe("the shipped RTX 4080 recorded experiments", async () => {
   it("are materialised as manifest-only run folders with the issue's figures", () => {
     const results = join(tmp.dir, "results");
     const written = materialiseRecorded(load.recorded, results, undefined, new Date("2026-01-02T03:04:05Z"));
-    expect(written).toHaveLength(7);
+    // The runs the reports only planned (status "pending") never ran: they get no run folder.
+    const ran = load.recorded.filter((r) => r.recorded.status !== "pending");
+    expect(ran).toHaveLength(9);
+    expect(written).toHaveLength(ran.length);
     for (const dir of written) expect(readdirSync(dir)).toEqual(["manifest.json"]);
     const runs = listRuns(results);
     const manifest = (id: string) => runs.find((r) => r.experimentId === id)!.manifest;
@@ -48,7 +62,8 @@ describe("the shipped RTX 4080 recorded experiments", async () => {
       source: "recorded",
       status: "complete",
       reason: null,
-      started_at: "2026-01-02T03:04:05.000Z",
+      // The record's own measuredOn date wins over the build's time.
+      started_at: `${byId("recorded-llama-3.2-1b-rtx-4080-5k").recorded.measuredOn}T00:00:00.000Z`,
     });
     expect(llama.server).toEqual({
       kind: "recorded",
@@ -67,7 +82,7 @@ describe("the shipped RTX 4080 recorded experiments", async () => {
     });
     expect(manifest("recorded-gemma-3-4b-rtx-4080-5k").recorded).toMatchObject({
       requests: 5000,
-      completed: null,
+      completed: 5000, // report 001 line 18: "(5,000/5,000)"
       duration_s: 36.8 * 60,
       total_token_throughput: 2511,
       total_input_tokens: 788 * 5000,
@@ -104,7 +119,7 @@ describe("the shipped RTX 4080 recorded experiments", async () => {
     expect(gptOss).toMatchObject({
       status: "failed",
       reason: "server did not start: tokenizer error",
-      counts: { requests: 100, done: 0, ok: 0, error: 0 },
+      counts: { requests: 5000, done: 0, ok: 0, error: 0 }, // the request count its record states
     });
     expect(gptOss.launch?.failure).toBe("server did not start: tokenizer error");
 
@@ -176,7 +191,7 @@ describe("recorded spec validation", () => {
     });
     expect(r.error!.issues[0]).toMatchObject({
       path: ["reason"],
-      message: 'give `reason` exactly when status is "failed"',
+      message: "a failed record needs its `reason`",
     });
   });
 });
@@ -219,10 +234,10 @@ describe("on the site", () => {
     };
     expect(data.experiments.find((e) => e.id === "recorded-qwen3-4b-rtx-4080-10")?.source).toBe("recorded");
     const cells = data.matrix.cells;
-    expect(cells["Qwen/Qwen3-4B"]?.["10"]).toMatchObject({ kind: "recorded", seconds: 7.2 });
+    expect(cells["Qwen/Qwen3-4B-Instruct-2507"]?.["10"]).toMatchObject({ kind: "recorded", seconds: 7.2 });
     expect(cells["google/gemma-3-12b-it"]?.["100"]).toMatchObject({ kind: "recorded", seconds: 442.1 });
     expect(cells["meta-llama/Llama-3.2-1B-Instruct"]?.["5000"]).toMatchObject({ kind: "recorded", seconds: 108 });
-    expect(cells["openai/gpt-oss-20b"]?.["100"]).toMatchObject({
+    expect(cells["openai/gpt-oss-20b"]?.["5000"]).toMatchObject({
       kind: "failed",
       note: "server did not start: tokenizer error",
     });

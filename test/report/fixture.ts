@@ -69,6 +69,8 @@ export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentI
     promptHash: "p",
     projections: [],
     projectionSample: null,
+    text: { answersPerS: 8, charsPerS: 4000, wordsPerS: 700 },
+    record: null,
     ...fields,
   };
 }

@@ -2,13 +2,16 @@
 // latency distributions and CDFs, the rate it is judged at), every sweep level, and for every
 // ordered pair (baseline, candidate) the speedup and time saved (analysis/paired.ts `speedup`)
 // and, when both runs sent the same prompts, the paired per-prompt differences with bootstrap
-// intervals (`pairedComparison`).
+// intervals (`pairedComparison`); and the users' study as the reports wrote it (report/comparison.ts):
+// every run against every baseline in each rate unit, time for 1K–1M requests, token shares, costs
+// at the reports' prices, the hybrid plan, the reports' own figures recomputed, failed and planned runs.
 import { pairedComparison, reversePaired, speedup, type PairedComparison } from "../../analysis/paired.ts";
 import { cellKeyWithout } from "../../experiment/cells.ts";
 import type { ExperimentEntry } from "../../store/schemas/experiment-index.ts";
 import { promptRows, type PromptRow, type RunDigest } from "../digest.ts";
 import { runFigures } from "../figures.ts";
 import { runIdentity, storeView, type StoreDirs, type StoreView } from "../store.ts";
+import { compareWith, historyData } from "../comparison.ts";
 
 /** Bootstrap replicates of the paired intervals: every ordered pair is computed, so fewer than the default. */
 export const PAIRED_REPLICATES = 200;
@@ -16,11 +19,15 @@ export const PAIRED_REPLICATES = 200;
 export async function comparePage(dirs: StoreDirs = {}) {
   const view = await storeView(dirs);
   const runs = shownRuns(view);
+  const history = historyData(view);
   return {
     runs: runs.map((r) => r.row),
     sweeps: sweepLevels(view),
     pairs: await comparePairs(view, runs),
     pairedReplicates: PAIRED_REPLICATES,
+    history,
+    /** Every run against each baseline, by baseline id (runs without any rate cannot be one). */
+    comparisons: Object.fromEntries(history.runs.map((r) => [r.id, compareWith(history, r.id)])),
   };
 }
 

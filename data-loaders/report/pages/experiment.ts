@@ -18,11 +18,13 @@ import { loadTimeBreakdown } from "../../metrics/load-time.ts";
 import type { ExperimentEntry } from "../../store/schemas/experiment-index.ts";
 import { type OutcomeCount } from "../../metrics/outcomes.ts";
 import type { Manifest } from "../../store/schemas/manifest.ts";
-import { runAnswers, runDigest } from "../digest.ts";
+import { runAnswers, runDigest, type RunDigest } from "../digest.ts";
 import { runCosts, runFigures } from "../figures.ts";
 import { redact } from "../publish.ts";
 import { reportSettings, type ReportSettings } from "../settings.ts";
 import { folderOf, slim, storeDirs, type StoreDirs } from "../store.ts";
+import { storedRecord } from "../../experiment/recorded.ts";
+import { statedOfRun } from "../comparison.ts";
 
 export async function experimentPage(id: string, dirs: StoreDirs = {}) {
   const { resultsDir, experimentsDir } = storeDirs(dirs);
@@ -52,7 +54,23 @@ export async function experimentPage(id: string, dirs: StoreDirs = {}) {
     /** A grid cell: its grid (experiment id and title), key and axes; null otherwise. */
     cellOf: entry?.cell ? { ...entry.cell, title: parent?.title ?? entry.cell.experiment } : null,
     worst: run ? await publishedWorst(run, settings) : [],
+    history: await recordedHistory(entry, digest, entries, resultsDir),
   };
+}
+
+/**
+ * A recorded experiment's record (also of a planned one, which has no run) with its stated figures
+ * recomputed; null for other experiments.
+ */
+async function recordedHistory(
+  entry: ExperimentEntry | null,
+  digest: RunDigest | null,
+  entries: readonly ExperimentEntry[],
+  resultsDir: string,
+) {
+  const record = entry?.spec ? storedRecord(entry.spec) : null;
+  if (!record) return null;
+  return { record, stated: digest ? await statedOfRun(digest, entries, resultsDir) : [] };
 }
 
 /** Answers shown as the worst of the run (analysis/run-quality.ts `worstAnswers`). */

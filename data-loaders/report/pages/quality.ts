@@ -4,7 +4,8 @@
 // Pareto front across runs (analysis/correct-answers.ts), validity (analysis/quality-summary.ts),
 // pairwise win rates, the prompts two runs disagree on, the same prompts answered side by side by
 // the runs of the prompt set most runs share, and agreement matrices with Cohen's kappa
-// (analysis/agreement.ts). Answers and judge reasons are published as each experiment's
+// (analysis/agreement.ts), and the answers the users' reports quote (recorded experiments'
+// samples) side by side by prompt. Answers and judge reasons are published as each experiment's
 // `publish.answers` setting says.
 import { agreement } from "../../analysis/agreement.ts";
 import { correctAnswerFigures, paretoFront } from "../../analysis/correct-answers.ts";
@@ -13,6 +14,9 @@ import { promptRows, type PromptRow, type RunDigest } from "../digest.ts";
 import { redact } from "../publish.ts";
 import type { PublishAnswers, ReportSettings } from "../settings.ts";
 import { runIdentity, storeView, type StoreDirs, type StoreView } from "../store.ts";
+import type { StoredRecord } from "../../experiment/recorded.ts";
+
+type RecordedSample = NonNullable<StoredRecord["samples"]>[number];
 
 /** Prompts shown side by side. */
 export const SIDE_BY_SIDE = 20;
@@ -31,6 +35,7 @@ export async function qualityPage(dirs: StoreDirs = {}) {
     sideBySideRuns: group.map((r) => r.id),
     agreements: agreements(runs),
     disagreements: await disagreementPairs(runs),
+    recordedSideBySide: recordedSamples(view),
   };
 }
 
@@ -130,6 +135,32 @@ async function disagreementPairs(runs: readonly QualityRun[]) {
     }
   }
   return out;
+}
+
+/** The answers recorded experiments quote (verbatim from the reports), grouped by prompt id. */
+function recordedSamples(view: StoreView) {
+  const byPrompt = new Map<string, { id: string; title: string; publish: PublishAnswers; sample: RecordedSample }[]>();
+  for (const e of view.entries) {
+    for (const sample of view.shown[e.id]?.record?.samples ?? []) {
+      const list = byPrompt.get(sample.promptId) ?? [];
+      list.push({ id: e.id, title: e.title, publish: view.settings[e.id]!.publish, sample });
+      byPrompt.set(sample.promptId, list);
+    }
+  }
+  return [...byPrompt]
+    .sort(([a], [b]) => naturalOrder(a, b))
+    .map(([promptId, answers]) => ({
+      promptId,
+      answers: answers.map(({ id, title, publish, sample }) => ({
+        id,
+        title,
+        label: sample.label,
+        at: sample.at,
+        truncated: sample.truncated,
+        verdict: sample.verdict ?? null,
+        text: redact(sample.text, publish),
+      })),
+    }));
 }
 
 type QualityRun = Awaited<ReturnType<typeof qualityRuns>>[number];
