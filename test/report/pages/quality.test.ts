@@ -12,9 +12,16 @@ beforeAll(async () => {
 });
 afterAll(() => store.remove());
 
+const GRID_CELLS = [
+  "study_model-gemma-3-1b_concurrency-2",
+  "study_model-gemma-3-1b_concurrency-4",
+  "study_model-gemma-3-1b_concurrency-8",
+];
+
 describe("qualityPage", () => {
   test("summarises the shown runs that have rows, valid answers per GPU-hour at the judged rate", () => {
-    expect(data.runs.map((r) => r.id)).toEqual(["alpha", "beta", "sweep"]);
+    // The fixture grid's cells are runs like any other (the removed one keeps its run).
+    expect(data.runs.map((r) => r.id)).toEqual(["alpha", "beta", "sweep", ...GRID_CELLS]);
     const alpha = data.runs.find((r) => r.id === "alpha")!;
     expect(alpha.quality!.checked).toBeGreaterThan(0);
     expect(alpha.quality!.validPerGpuHour).toBeCloseTo(
@@ -24,10 +31,11 @@ describe("qualityPage", () => {
   });
 
   test("shows the prompt set most runs share side by side, in natural order, published as configured", () => {
-    expect(data.sideBySideRuns).toEqual(["alpha", "beta"]);
+    // The grid's cells sent alpha's prompts too.
+    expect(data.sideBySideRuns).toEqual(["alpha", "beta", ...GRID_CELLS]);
     expect(data.sideBySide.map((p) => p.promptId)).toEqual(["p0", "p1", "p2", "p3", "p4"]);
     for (const p of data.sideBySide) {
-      expect(p.answers.map((a) => a.id)).toEqual(["alpha", "beta"]);
+      expect(p.answers.map((a) => a.id)).toEqual(["alpha", "beta", ...GRID_CELLS]);
       expect(p.answers[1]!.answer).toMatch(/… \[truncated, \d+ chars\]$/);
     }
   });
