@@ -4,6 +4,7 @@
 //   API cost of one request  = (prompt tokens · input $/1M + completion tokens · output $/1M) / 1e6
 //   API cost of N requests   = N · cost of a mean request (mean prompt and completion tokens)
 //   self-hosted cost         = GPU $/hour · seconds / 3600
+//   energy cost of a request = joules per request / 3.6e6 (J per kWh) · electricity $/kWh
 import type { z } from "zod";
 import type { priceSchema } from "../experiment/schema.ts";
 import type { Projection } from "./extrapolate.ts";
@@ -95,4 +96,30 @@ export function projectedGpuCosts(dollarsPerHour: number, projections: readonly 
     hi: p.hi === null || !Number.isFinite(p.hi) ? null : gpuCost(dollarsPerHour, p.hi),
     basis: p.basis,
   }));
+}
+
+/** Joules in one kilowatt-hour. */
+export const JOULES_PER_KWH = 3_600_000;
+
+export interface EnergyCost {
+  electricityPerKWh: number;
+  /** kWh and dollars for one request, 100K and 1M of them. */
+  kWhPer100K: number;
+  perRequest: number;
+  per100K: number;
+  per1M: number;
+}
+
+/** Electricity cost per request, 100K and 1M requests from a run's joules per request (metrics/energy.ts). */
+export function energyCost(electricityPerKWh: number, joulesPerRequest: number): EnergyCost {
+  if (!(electricityPerKWh >= 0)) throw new RangeError(`electricity $/kWh must be ≥ 0, got ${electricityPerKWh}`);
+  if (!(joulesPerRequest >= 0)) throw new RangeError(`joules per request must be ≥ 0, got ${joulesPerRequest}`);
+  const perRequest = (joulesPerRequest / JOULES_PER_KWH) * electricityPerKWh;
+  return {
+    electricityPerKWh,
+    kWhPer100K: (joulesPerRequest * PER_100K) / JOULES_PER_KWH,
+    perRequest,
+    per100K: perRequest * PER_100K,
+    per1M: perRequest * PER_1M,
+  };
 }

@@ -209,14 +209,23 @@ function checkRubricTruth(spec: Experiment, prompts: ResolvedPrompt[], file: str
 
 /**
  * The part of the spec that changes the measurement, as plain JSON: everything but the title,
- * notes, prices, GPU $/hour and publishing choice (editing prose, costs or what the site shows
- * re-runs nothing). The quality schema is stored as JSON Schema, a function check by its source
+ * notes, prices, GPU $/hour, electricity $/kWh and publishing choice (editing prose, costs or what
+ * the site shows re-runs nothing). The quality schema is stored as JSON Schema, a function check by its source
  * text (editing the function re-runs; a change in something it calls is not seen), and the
  * prompts by their content hash. The judge is left out: judging is a run of its own, so a rubric
  * edit re-judges without re-sending the requests.
  */
 function hashedSpec(spec: Experiment, file: string, promptHash: string): Record<string, unknown> {
-  const { title: _t, notes: _n, prices: _p, gpuDollarsPerHour: _g, publish: _pub, quality, ...measured } = spec;
+  const {
+    title: _t,
+    notes: _n,
+    prices: _p,
+    gpuDollarsPerHour: _g,
+    electricityPerKWh: _e,
+    publish: _pub,
+    quality,
+    ...measured
+  } = spec;
   let qualityJson: Record<string, unknown> | undefined;
   if (quality) {
     const { judge: _judge, checks, ...scored } = quality;

@@ -12,6 +12,7 @@ import { judgedRate, type JudgedRate } from "../metrics/rate.ts";
 import { recordedSummary, type PartialSummary } from "../metrics/recorded.ts";
 import { perEndpoint, perWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
 import { histogram, type HistogramBin } from "../metrics/histogram.ts";
+import { runEnergy, type RunEnergy } from "../metrics/energy.ts";
 import { itlDistribution, latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
 import { outcomeCounts, type OutcomeCount } from "../metrics/outcomes.ts";
 import { serverMetricSeries, seriesBinMs, timeSeries, type ServerMetricBin, type TimeBin } from "../metrics/series.ts";
@@ -76,6 +77,8 @@ export interface RunDigest {
   promptHash: string;
   /** The benchmark tool that measured a recorded run (`tracker import`), null for the tracker's own runs. */
   tool: string | null;
+  /** GPU energy over the run from nvidia-smi's power samples (metrics/energy.ts); absent or null without them. */
+  energy?: RunEnergy | null;
 }
 
 /** The digest of a run, from the memo when its files and the code are unchanged. */
@@ -204,6 +207,7 @@ async function computeDigest(run: RunFolder, stored: Pick<RequestRow, DigestColu
     steady,
     series: timeSeries(rows, bin),
     serverSeries: metricsPath ? await serverMetricSeries(metricsPath, bin) : [],
+    energy: await runEnergy(path, metricsPath),
     histograms: {
       prompt_tokens: await histogram(path, "prompt_tokens", HISTOGRAM_BINS),
       completion_tokens: await histogram(path, "completion_tokens", HISTOGRAM_BINS),

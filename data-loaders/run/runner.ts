@@ -30,6 +30,7 @@ import type { LoadedExperiment } from "../experiment/load.ts";
 import { HealthWatch } from "../server/health-watch.ts";
 import { declaredServer, openServer, type OpenServer } from "../server/kinds.ts";
 import { StartFailed } from "../server/launch.ts";
+import { gpusAreLocal, startGpuTelemetry, type GpuTelemetry } from "../server/gpu-telemetry.ts";
 import { startTelemetry, type Telemetry } from "../server/telemetry.ts";
 import { listRuns } from "../store/folders.ts";
 import { Journal, type FsyncPolicy } from "../store/journal.ts";
@@ -124,6 +125,8 @@ interface Sending {
   progress: Progress;
   dispatcher: Agent;
   telemetry: Telemetry;
+  /** nvidia-smi sampling when the GPUs are on this machine (server/gpu-telemetry.ts), else null. */
+  gpu: GpuTelemetry | null;
   check: SelfCheck;
   health: Map<string, HealthWatch>;
 }
@@ -258,6 +261,7 @@ function startSending(
   const now = () => performance.now() - t0 + clockOffset;
   const { endpoints, apiKey } = server;
   const telemetry = startTelemetry({ endpoints, intervalMs: 1000, now, runId: run.manifest.run_id, apiKey, log });
+  const gpu = gpusAreLocal(server) ? startGpuTelemetry({ now, runId: run.manifest.run_id, log }) : null;
   const check = startSelfCheck({ targetInFlight: workers, totalRequests: pending, now });
   const capMs = load.maxDurationS === undefined ? null : load.maxDurationS * 1000;
   const stop = new StopController({ signal: opts.signal, graceMs: opts.graceMs, capMs, now });
@@ -270,7 +274,7 @@ function startSending(
     ...{ health, check, journal, state: run.state, counts: run.manifest.counts, progress },
   });
   const loop = { send: sender.send, stop, done: run.state.done, now };
-  return { stop, sender, loop, journal, progress, dispatcher, telemetry, check, health };
+  return { stop, sender, loop, journal, progress, dispatcher, telemetry, gpu, check, health };
 }
 
 /** The warm-up (closed loop), then the measured requests in the load's shape. */
@@ -286,13 +290,14 @@ async function sendAll(exp: LoadedExperiment, unit: RunUnit, run: OpenRun, sendi
 
 /** Closes what sending used; stores the self-check and the server series; lets the server go. */
 async function stopSending(run: OpenRun, sending: Sending, server: OpenServer): Promise<void> {
+  const gpuRows = (await sending.gpu?.stop()) ?? []; // first: nvidia-smi never outlives the run
   sending.stop.dispose();
   sending.progress.stop();
   sending.journal.close();
   run.manifest.self_check = sending.check.finish();
   // A resumed run keeps the series scraped before its interruptions.
   const earlier = existsSync(join(run.dir, SERVER_METRICS_FILE)) ? await readServerMetrics(run.dir) : [];
-  await writeServerMetrics(run.dir, [...earlier, ...(await sending.telemetry.stop())]);
+  await writeServerMetrics(run.dir, [...earlier, ...(await sending.telemetry.stop()), ...gpuRows]);
   await sending.dispatcher.close();
   await server.close(); // completes manifest.launch (GPU memory, stop) for a launched server
 }
