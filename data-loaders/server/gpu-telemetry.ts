@@ -129,6 +129,7 @@ export function startGpuTelemetry(opts: GpuTelemetryOptions): GpuTelemetry {
   const read = readLines(child, opts, rows);
   let stopping = false;
   let started = true;
+  let failed = false;
   const exited = new Promise<void>((resolve) => {
     child.once("error", (e) => {
       started = false;
@@ -139,6 +140,7 @@ export function startGpuTelemetry(opts: GpuTelemetryOptions): GpuTelemetry {
     // "close": the process has exited and its output is read to the end.
     child.once("close", (code, signal) => {
       if (!stopping && started && code !== 0) {
+        failed = true;
         const said = read.firstUnread ? ` ("${read.firstUnread}")` : "";
         note(`${command} exited with ${code ?? signal}${said}; no more GPU samples for this run`);
       }
@@ -158,7 +160,7 @@ export function startGpuTelemetry(opts: GpuTelemetryOptions): GpuTelemetry {
         await exited;
         clearTimeout(timer);
       } else await exited;
-      if (read.unread > 0)
+      if (read.unread > 0 && !failed)
         note(`${read.unread} line(s) of ${command} did not parse and were skipped (first: "${read.firstUnread}")`);
       return rows.sort((a, b) => a.t_ms - b.t_ms);
     },

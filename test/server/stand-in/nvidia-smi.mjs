@@ -37,7 +37,9 @@ const at = (flag) => {
   return i >= 0 ? Number(args[i + 1]) : null;
 };
 const intervalMs = at("-lms") ?? (at("-l") === null ? null : at("-l") * 1000);
-const recorded = readFileSync(join(import.meta.dirname, "nvidia-smi-rtx-4080.csv"), "utf8").trim().split("\n");
+const recorded = readFileSync(join(import.meta.dirname, "nvidia-smi-rtx-4080.csv"), "utf8")
+  .trim()
+  .split("\n");
 const pad = (n, w = 2) => String(n).padStart(w, "0");
 const stamp = (d) =>
   `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ` +
