@@ -192,14 +192,21 @@ function jsonAnswer(
   };
 }
 
-/** Writes `server-metrics.parquet` (long format) for a run: KV-cache usage and queue gauges. */
+/** Writes `server-metrics.parquet` (long format) for a run: KV-cache usage and queue gauges, and GPU power (nvidia-smi). */
 async function writeServerMetrics(dir: string, runId: string): Promise<void> {
   const rows = Array.from({ length: 12 }, (_, i) =>
     [
       { metric: "vllm:kv_cache_usage_perc", value: Math.min(1, i / 10) },
       { metric: "vllm:num_requests_running", value: Math.min(4, i) },
       { metric: "vllm:num_requests_waiting", value: Math.max(0, 3 - i) },
-    ].map((m) => ({ run_id: runId, endpoint: "http://127.0.0.1:8000", t_ms: i * 300, labels: "{}", ...m })),
+    ]
+      .map((m) => ({ run_id: runId, endpoint: "http://127.0.0.1:8000", t_ms: i * 300, labels: "{}", ...m }))
+      .concat([
+        {
+          ...{ run_id: runId, endpoint: "nvidia-smi", t_ms: i * 300, labels: '{"gpu":"0"}' },
+          ...{ metric: "gpu:power_draw_watts", value: 200 + 10 * i },
+        },
+      ]),
   ).flat();
   const jsonPath = join(dir, "server-metrics.json");
   writeFileSync(jsonPath, JSON.stringify(rows));
@@ -471,7 +478,9 @@ export default defineExperiment({
 `;
   writeFileSync(
     join(experimentsDir, "alpha.ts"),
-    file(`prices: [{ label: "cheap API", inputPerMTok: 0.02, outputPerMTok: 0.04 }], gpuDollarsPerHour: 0.35,`),
+    file(
+      `prices: [{ label: "cheap API", inputPerMTok: 0.02, outputPerMTok: 0.04 }], gpuDollarsPerHour: 0.35, electricityPerKWh: 0.3,`,
+    ),
   );
   writeFileSync(
     join(experimentsDir, "beta.ts"),
