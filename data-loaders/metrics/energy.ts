@@ -10,6 +10,8 @@
 //   J / output token  = energy / output tokens of the successful requests
 //   J / request       = energy / successful requests
 //   coverage          = share of the window between the first and the last sample (lowest GPU)
+//   power over time   = per GPU, the mean of the samples in bins of a whole number of seconds,
+//                       at most POWER_BINS bins over the samples' span (for the chart)
 //
 // This is the GPUs' board power as nvidia-smi reports it, not the whole machine's. Energy cost
 // from an electricity price is analysis/cost.ts (`energyCost`).
@@ -30,6 +32,15 @@ export interface GpuEnergy {
   meanWatts: number;
 }
 
+/** Bins the power chart aims for at most. */
+export const POWER_BINS = 120;
+
+export interface PowerBin {
+  gpu: string;
+  startMs: number;
+  watts: number;
+}
+
 export interface RunEnergy {
   /** Σ over GPUs, joules. */
   joules: number;
@@ -40,6 +51,8 @@ export interface RunEnergy {
   /** Null without successful output tokens / requests. */
   joulesPerOutputToken: number | null;
   joulesPerRequest: number | null;
+  /** Mean power per GPU and bin (`powerOverTime`). */
+  power: PowerBin[];
 }
 
 /** Power at time t on the piecewise-linear line through the samples (held flat outside them). */
@@ -65,6 +78,25 @@ export function trapezoidJoules(samples: readonly PowerSample[], startMs: number
   return wattMs / 1000;
 }
 
+/** Per GPU, the mean power of the samples in each bin of whole seconds (at most POWER_BINS bins over their span). */
+export function powerOverTime(powerByGpu: ReadonlyMap<string, readonly PowerSample[]>): PowerBin[] {
+  const all = [...powerByGpu.values()].flat();
+  if (all.length === 0) return [];
+  const spanMs = Math.max(...all.map((s) => s.tMs)) - Math.min(...all.map((s) => s.tMs));
+  const binMs = Math.max(1000, Math.ceil(spanMs / POWER_BINS / 1000) * 1000);
+  const out: PowerBin[] = [];
+  for (const [gpu, samples] of powerByGpu) {
+    const bins = new Map<number, { sum: number; n: number }>();
+    for (const s of samples) {
+      const start = Math.floor(s.tMs / binMs) * binMs;
+      const b = bins.get(start) ?? { sum: 0, n: 0 };
+      bins.set(start, { sum: b.sum + s.watts, n: b.n + 1 });
+    }
+    for (const [startMs, b] of [...bins].sort((x, y) => x[0] - y[0])) out.push({ gpu, startMs, watts: b.sum / b.n });
+  }
+  return out;
+}
+
 /** The run's energy figures from each GPU's power samples (ordered by time); null without samples or window. */
 export function energyFigures(
   powerByGpu: ReadonlyMap<string, readonly PowerSample[]>,
@@ -88,6 +120,7 @@ export function energyFigures(
     coverage: Math.min(...spanned) / windowMs,
     joulesPerOutputToken: run.outputTokens > 0 ? joules / run.outputTokens : null,
     joulesPerRequest: run.completed > 0 ? joules / run.completed : null,
+    power: powerOverTime(powerByGpu),
   };
 }
 

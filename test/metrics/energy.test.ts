@@ -3,7 +3,13 @@
 // requests.parquet), checked against figures worked out by hand here.
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { energyFigures, runEnergy, trapezoidJoules, type PowerSample } from "../../data-loaders/metrics/energy.ts";
+import {
+  energyFigures,
+  powerOverTime,
+  runEnergy,
+  trapezoidJoules,
+  type PowerSample,
+} from "../../data-loaders/metrics/energy.ts";
 import { writeServerMetrics } from "../../data-loaders/store/server-metrics.ts";
 import type { ServerMetricRow } from "../../data-loaders/store/schemas/server-metric.ts";
 import { makeManifest, makeRow, writeRun } from "../site/fixture-store.ts";
@@ -59,6 +65,31 @@ describe("energyFigures", () => {
     expect(energyFigures(one, { startMs: 5, endMs: 5, completed: 1, outputTokens: 1 })).toBeNull();
     const e = energyFigures(one, { startMs: 0, endMs: 1000, completed: 0, outputTokens: 0 })!;
     expect([e.joules, e.joulesPerOutputToken, e.joulesPerRequest]).toEqual([50, null, null]);
+  });
+});
+
+describe("powerOverTime", () => {
+  test("averages each GPU's samples in bins of whole seconds", () => {
+    const power = new Map([
+      ["0", [p(0, 100), p(500, 200), p(1000, 300), p(2400, 50)]],
+      ["1", [p(100, 10)]],
+    ]);
+    expect(powerOverTime(power)).toEqual([
+      { gpu: "0", startMs: 0, watts: 150 },
+      { gpu: "0", startMs: 1000, watts: 300 },
+      { gpu: "0", startMs: 2000, watts: 50 },
+      { gpu: "1", startMs: 0, watts: 10 },
+    ]);
+    expect(powerOverTime(new Map())).toEqual([]);
+  });
+
+  test("keeps at most POWER_BINS bins over a long run", () => {
+    // 10 hours of one sample a second: 300 s bins.
+    const samples = Array.from({ length: 36_000 }, (_, i) => p(i * 1000, 200 + (i % 2) * 100));
+    const bins = powerOverTime(new Map([["0", samples]]));
+    expect(bins).toHaveLength(120);
+    expect(bins[1]!.startMs).toBe(300_000);
+    expect(bins.every((b) => b.watts === 250)).toBe(true);
   });
 });
 

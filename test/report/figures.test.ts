@@ -62,6 +62,7 @@ describe("runFigures and runCosts", () => {
       coverage: 1,
       joulesPerOutputToken: 0.9,
       joulesPerRequest: 36,
+      power: [],
     };
     const d = digest({ experimentId: "e", runId: "r", model: "x", energy });
     const settings = { prices: [], gpuDollarsPerHour: null, agreementField: null, publish: "full" as const };

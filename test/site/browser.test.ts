@@ -65,6 +65,7 @@ const EXPECTED: Record<string, string[]> = {
     "Energy per output token",
     "Energy cost per 100K requests",
     "kWh at $0.30/kWh",
+    "GPU power over time",
     "Workers",
     "Errors by class",
     "http_5xx",
