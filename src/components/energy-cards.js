@@ -43,7 +43,7 @@ export function EnergyCards(energy, costs, { source }) {
       </div>
     </div>
     <div class="card">
-      <h2>GPU-hour cost per 100K requests</h2>
+      <h2>GPU-hour cost per 100K requests ${SourceBadge("extrapolated")}</h2>
       <div class="big">${hosted ? formatMoney(hosted.per100K) : "—"}</div>
       <div class="sub">
         ${
