@@ -43,7 +43,7 @@ describe("GPU energy of a run", () => {
   });
   afterAll(() => tmp.cleanup());
 
-  const run = async (id: string) => {
+  const run = async (id: string, signal?: AbortSignal) => {
     const spec = simulatedSpec({
       server: { simulate: "llama-3.2-1b@rtx-4080", speedup: 2 },
       requests: 48,
@@ -51,7 +51,7 @@ describe("GPU energy of a run", () => {
     });
     const exp = await loadSpec(tmp.dir, id, spec);
     const log: string[] = [];
-    const result = await runExperiment(exp, { resultsRoot: results, log: (l) => log.push(l) });
+    const result = await runExperiment(exp, { resultsRoot: results, log: (l) => log.push(l), signal, graceMs: 200 });
     return { ...result, log };
   };
   const gpuRows = (dir: string) =>
@@ -115,6 +115,18 @@ describe("GPU energy of a run", () => {
     const cost = runCosts(digest, settings).energy!;
     // $0.30 per kWh: 100K requests of (joules / ok) J each.
     expect(cost.per100K).toBeCloseTo((((joules / (w!.ok as number)) * 100_000) / 3_600_000) * 0.3, 4);
+  }, 120_000);
+
+  it("kills nvidia-smi when the run is interrupted, and keeps the samples taken", async () => {
+    process.env.PATH = `${STAND_IN_DIR}:${PATH}`;
+    const pidFile = join(tmp.dir, "interrupted.pid");
+    process.env.NVIDIA_SMI_STANDIN_PIDFILE = pidFile;
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 1_500);
+    const { dir, manifest } = await run("interrupted-gpu", stop.signal);
+    expect(manifest.status).toBe("partial");
+    expect(() => process.kill(Number(readFileSync(pidFile, "utf8")), 0)).toThrow();
+    expect((await gpuRows(dir)).length).toBeGreaterThan(0);
   }, 120_000);
 
   it("completes with no GPU series and a note when nvidia-smi is not on PATH", async () => {
