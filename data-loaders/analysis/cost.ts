@@ -7,6 +7,7 @@
 //   blended price            = stated dollars / (requests · tokens per request / 1e6), the same
 //                              $/1M for input and output tokens (`blendedPrice`: a price derived
 //                              from a cost a report states, when it gives no price)
+//   energy cost of a request = joules per request / 3.6e6 (J per kWh) · electricity $/kWh
 import type { z } from "zod";
 import type { priceSchema } from "../experiment/schema.ts";
 import type { Projection } from "./extrapolate.ts";
@@ -114,4 +115,30 @@ export function blendedPrice(label: string, dollars: number, requests: number, t
     throw new RangeError(`requests and tokens per request must be positive, got ${requests} and ${tokensPerRequest}`);
   const perMTok = dollars / ((requests * tokensPerRequest) / 1_000_000);
   return { label, inputPerMTok: perMTok, outputPerMTok: perMTok };
+}
+
+/** Joules in one kilowatt-hour. */
+export const JOULES_PER_KWH = 3_600_000;
+
+export interface EnergyCost {
+  electricityPerKWh: number;
+  /** kWh and dollars for one request, 100K and 1M of them. */
+  kWhPer100K: number;
+  perRequest: number;
+  per100K: number;
+  per1M: number;
+}
+
+/** Electricity cost per request, 100K and 1M requests from a run's joules per request (metrics/energy.ts). */
+export function energyCost(electricityPerKWh: number, joulesPerRequest: number): EnergyCost {
+  if (!(electricityPerKWh >= 0)) throw new RangeError(`electricity $/kWh must be ≥ 0, got ${electricityPerKWh}`);
+  if (!(joulesPerRequest >= 0)) throw new RangeError(`joules per request must be ≥ 0, got ${joulesPerRequest}`);
+  const perRequest = (joulesPerRequest / JOULES_PER_KWH) * electricityPerKWh;
+  return {
+    electricityPerKWh,
+    kWhPer100K: (joulesPerRequest * PER_100K) / JOULES_PER_KWH,
+    perRequest,
+    per100K: perRequest * PER_100K,
+    per1M: perRequest * PER_1M,
+  };
 }

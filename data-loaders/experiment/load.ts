@@ -374,15 +374,24 @@ function checkPairwise(experiments: LoadedExperiment[], errors: SpecError[]): Lo
 
 /**
  * The part of the spec that changes the measurement, as plain JSON: everything but the title,
- * notes, prices, GPU $/hour and publishing choice (editing prose, costs or what the site shows
- * re-runs nothing). The quality schema is stored as JSON Schema (it decides json_valid and
+ * notes, prices, GPU $/hour, electricity $/kWh and publishing choice (editing prose, costs or what
+ * the site shows re-runs nothing). The quality schema is stored as JSON Schema (it decides json_valid and
  * schema_valid, and is sent with structured output) and the prompts by their content hash. What
  * only scores the stored answers — `expected`, quality.tolerance, quality.checks — is in the
  * scoring hash instead, and the judge in its own runs: editing a check, the truth or the rubric
  * re-scores or re-judges the stored answers without re-sending the requests.
  */
 function hashedSpec(spec: Experiment, file: string, promptHash: string): Record<string, unknown> {
-  const { title: _t, notes: _n, prices: _p, gpuDollarsPerHour: _g, publish: _pub, quality, ...measured } = spec;
+  const {
+    title: _t,
+    notes: _n,
+    prices: _p,
+    gpuDollarsPerHour: _g,
+    electricityPerKWh: _e,
+    publish: _pub,
+    quality,
+    ...measured
+  } = spec;
   let qualityJson: Record<string, unknown> | undefined;
   if (quality) {
     const { judge: _judge, checks: _checks, tolerance: _tolerance, ...sent } = quality;

@@ -596,6 +596,8 @@ export const experimentSchema = z
     prices: z.array(priceSchema).optional(),
     /** Self-hosting cost of the GPU in $/hour (not part of the spec hash). */
     gpuDollarsPerHour: z.number().min(0).optional(),
+    /** Electricity price in $/kWh, for the energy cost of runs with GPU power samples (not part of the spec hash). */
+    electricityPerKWh: z.number().min(0).optional(),
     /** How the report publishes answers: full text, truncated, or hashed (not part of the spec hash). */
     publish: z.strictObject({ answers: z.enum(["full", "truncated", "hashed"]) }).optional(),
   })

@@ -28,6 +28,7 @@ import { storedRecord, type StoredRecord } from "../experiment/recorded.ts";
 import { storedPerEndpoint, storedPerWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
 import { histogram, type HistogramBin } from "../metrics/histogram.ts";
 import { latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
+import { runEnergy, type RunEnergy } from "../metrics/energy.ts";
 import { outcomeCounts, type OutcomeCount } from "../metrics/outcomes.ts";
 import { peaks, type PeakFigures } from "../metrics/peaks.ts";
 import { successAccounting, type SuccessAccounting } from "../metrics/success.ts";
@@ -113,6 +114,8 @@ export interface RunDigest {
    * figures, workers, samples, settings, progress, estimates; null for other runs.
    */
   record: StoredRecord | null;
+  /** GPU energy over the run from nvidia-smi's power samples (metrics/energy.ts); absent or null without them. */
+  energy?: RunEnergy | null;
 }
 
 /** The digest of a run, from the memo when its files and the code are unchanged. */
@@ -211,6 +214,7 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
     series: bins,
     serverSeries: metricsPath ? await serverMetricSeries(metricsPath, binMs) : [],
     serverLatency: metricsPath ? await serverLatency(metricsPath) : null,
+    energy: await runEnergy(path, metricsPath),
     histograms: {
       prompt_tokens: await histogram(path, "prompt_tokens", HISTOGRAM_BINS),
       completion_tokens: await histogram(path, "completion_tokens", HISTOGRAM_BINS),

@@ -2,7 +2,15 @@
 // fields for measured, simulated and recorded runs (a recorded run's digest fills its summary
 // from the record). No formulas here: figures come from metrics/ through the digest, costs from
 // analysis/cost.ts at the rate the run is judged at (metrics/rate.ts).
-import { apiCosts, projectedGpuCosts, selfHostedRate, type ApiCost, type ProjectedCost } from "../analysis/cost.ts";
+import {
+  apiCosts,
+  energyCost,
+  projectedGpuCosts,
+  selfHostedRate,
+  type ApiCost,
+  type EnergyCost,
+  type ProjectedCost,
+} from "../analysis/cost.ts";
 import type { RunDigest } from "./digest.ts";
 import type { ReportSettings } from "./settings.ts";
 
@@ -34,6 +42,8 @@ export interface CostFigures {
   selfHosted: { per100K: number; per1M: number; dollarsPerHour: number } | null;
   /** Self-hosted cost of each projected request count, with its interval. */
   projected: ProjectedCost[];
+  /** Electricity cost per 100K / 1M from the run's measured GPU energy per request (null without `electricityPerKWh` or power samples). */
+  energy: EnergyCost | null;
 }
 
 export function runCosts(d: RunDigest, settings: ReportSettings): CostFigures {
@@ -51,5 +61,9 @@ export function runCosts(d: RunDigest, settings: ReportSettings): CostFigures {
     api,
     selfHosted: hosted && { per100K: hosted.per100K, per1M: hosted.per1M, dollarsPerHour: hosted.dollarsPerHour },
     projected: gpu === null ? [] : projectedGpuCosts(gpu, d.projections),
+    energy:
+      settings.electricityPerKWh == null || d.energy?.joulesPerRequest == null
+        ? null
+        : energyCost(settings.electricityPerKWh, d.energy.joulesPerRequest),
   };
 }

@@ -17,6 +17,8 @@ export interface Price {
 export interface ReportSettings {
   prices: Price[];
   gpuDollarsPerHour: number | null;
+  /** Electricity $/kWh (experiment `electricityPerKWh`), for the energy cost of runs with GPU power samples. */
+  electricityPerKWh: number | null;
   agreementField: string | null;
   publish: PublishAnswers;
 }
@@ -48,7 +50,7 @@ export async function reportSettings(experimentsDir: string, id: string): Promis
   const path = join(experimentsDir, `${id}.ts`);
   const file: FileSettings = existsSync(path)
     ? await memoised(settingsMemoName(id, path), () => loadSettings(path))
-    : { prices: [], gpuDollarsPerHour: null, agreementField: null, publish: null };
+    : { prices: [], gpuDollarsPerHour: null, electricityPerKWh: null, agreementField: null, publish: null };
   return { ...file, publish: publishMode(file.publish ?? undefined) };
 }
 
@@ -63,6 +65,7 @@ async function loadSettings(path: string): Promise<FileSettings> {
   return {
     prices: spec?.prices ?? [],
     gpuDollarsPerHour: spec?.gpuDollarsPerHour ?? null,
+    electricityPerKWh: spec?.electricityPerKWh ?? null,
     agreementField: spec?.quality?.agreementField ?? null,
     publish: spec?.publish?.answers ?? null,
   };

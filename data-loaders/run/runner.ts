@@ -38,6 +38,7 @@ import { declaredServer, openServer, type OpenServer } from "../server/kinds.ts"
 import { withFingerprint } from "../server/facts.ts";
 import { StartFailed } from "../server/launch.ts";
 import type { ServerReuse } from "../server/reuse.ts";
+import { gpusAreLocal, startGpuTelemetry, type GpuTelemetry } from "../server/gpu-telemetry.ts";
 import { startTelemetry, type Telemetry } from "../server/telemetry.ts";
 import { listRuns } from "../store/folders.ts";
 import { Journal, type FsyncPolicy } from "../store/journal.ts";
@@ -139,6 +140,8 @@ interface Sending {
   progress: Progress;
   dispatcher: Agent;
   telemetry: Telemetry;
+  /** nvidia-smi sampling when the GPUs are on this machine (server/gpu-telemetry.ts), else null. */
+  gpu: GpuTelemetry | null;
   check: SelfCheck;
   health: Map<string, HealthWatch>;
 }
@@ -298,6 +301,7 @@ function startSending(
     log,
     logStats,
   });
+  const gpu = gpusAreLocal(server) ? startGpuTelemetry({ now, runId: run.manifest.run_id, log }) : null;
   const check = startSelfCheck({ targetInFlight: workers, totalRequests: pending, now });
   const capMs = load.maxDurationS === undefined ? null : load.maxDurationS * 1000;
   const stop = new StopController({ signal: opts.signal, graceMs: opts.graceMs, capMs, now });
@@ -315,7 +319,7 @@ function startSending(
   };
   run.until?.start(() => stop.stopPrecise(), progress);
   const loop = { send: sender.send, stop, done: run.state.done, now, onScheduleStart };
-  return { stop, sender, loop, journal, progress, dispatcher, telemetry, check, health };
+  return { stop, sender, loop, journal, progress, dispatcher, telemetry, gpu, check, health };
 }
 
 /** The warm-up (closed loop), then the measured requests in the load's shape. */
@@ -331,13 +335,14 @@ async function sendAll(exp: LoadedExperiment, unit: RunUnit, run: OpenRun, sendi
 
 /** Closes what sending used; stores the self-check and the server series; lets the server go. */
 async function stopSending(run: OpenRun, sending: Sending, server: OpenServer): Promise<void> {
+  const gpuRows = (await sending.gpu?.stop()) ?? []; // first: nvidia-smi never outlives the run
   sending.stop.dispose();
   sending.progress.stop();
   sending.journal.close();
   run.manifest.self_check = sending.check.finish();
   // A resumed run keeps the series scraped before its interruptions.
   const earlier = existsSync(join(run.dir, SERVER_METRICS_FILE)) ? await readServerMetrics(run.dir) : [];
-  await writeServerMetrics(run.dir, [...earlier, ...(await sending.telemetry.stop())]);
+  await writeServerMetrics(run.dir, [...earlier, ...(await sending.telemetry.stop()), ...gpuRows]);
   await sending.dispatcher.close();
   await server.close(); // completes manifest.launch (GPU memory, stop) for a launched server
 }

@@ -144,3 +144,19 @@ describe("quality: what is sent is in the spec hash; checks, truth and the judge
     expect(truthYes.scoringHash).not.toBe(truthNo.scoringHash);
   });
 });
+
+describe("electricityPerKWh", () => {
+  const tmp = tempDir("electricity");
+  afterAll(() => tmp.cleanup());
+
+  it("is a report setting outside the spec hash, and a negative price names the field", async () => {
+    const priced = (extra: string) => writeExperiment(tmp.dir, "priced", smallSpec({ extra }));
+    const cheap = await loadExperiment(priced("electricityPerKWh: 0.12,"));
+    const dear = await loadExperiment(priced("electricityPerKWh: 0.45,"));
+    const none = await loadExperiment(priced(""));
+    expect(dear.specHash).toBe(cheap.specHash);
+    expect(none.specHash).toBe(cheap.specHash);
+    expect(cheap.spec.electricityPerKWh).toBe(0.12);
+    await expect(loadExperiment(priced("electricityPerKWh: -1,"))).rejects.toThrow(/priced\.ts: electricityPerKWh/);
+  });
+});

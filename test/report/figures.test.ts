@@ -33,6 +33,7 @@ describe("runFigures and runCosts", () => {
     const costs = runCosts(d, {
       prices: [{ label: "api", inputPerMTok: 1, outputPerMTok: 3 }],
       gpuDollarsPerHour: 3.6,
+      electricityPerKWh: null,
       agreementField: null,
       publish: "full",
     });
@@ -41,13 +42,36 @@ describe("runFigures and runCosts", () => {
     // 10 requests/s at $3.6/hour = $0.0001 per request → $10 per 100K.
     expect(costs.selfHosted!.per100K).toBeCloseTo(10, 9);
     expect(costs.projected[0]!.dollars).toBeCloseTo(0.1, 9);
-    expect(runCosts(d, { prices: [], gpuDollarsPerHour: null, agreementField: null, publish: "full" })).toEqual({
+    const none = { prices: [], gpuDollarsPerHour: null, electricityPerKWh: null, agreementField: null };
+    expect(runCosts(d, { ...none, publish: "full" })).toEqual({
       api: [],
       selfHosted: null,
       projected: [],
+      energy: null,
     });
     // Without a rate (nothing succeeded) there is no self-hosted cost per request.
-    const settings = { prices: [], gpuDollarsPerHour: 3.6, agreementField: null, publish: "full" as const };
+    const settings = { ...none, gpuDollarsPerHour: 3.6, publish: "full" as const };
     expect(runCosts({ ...d, rate: null, projections: [] }, settings).selfHosted).toBeNull();
+  });
+
+  test("energy cost comes from the run's joules per request and the experiment's electricity $/kWh", () => {
+    const energy = {
+      joules: 72_000,
+      perGpu: [],
+      windowS: 240,
+      coverage: 1,
+      joulesPerOutputToken: 0.9,
+      joulesPerRequest: 36,
+      power: [],
+    };
+    const d = digest({ experimentId: "e", runId: "r", model: "x", energy });
+    const settings = { prices: [], gpuDollarsPerHour: null, agreementField: null, publish: "full" as const };
+    // 36 J per request · 100K = 3.6 MJ = 1 kWh; at $0.30/kWh → $0.30 per 100K.
+    const cost = runCosts(d, { ...settings, electricityPerKWh: 0.3 }).energy!;
+    expect(cost.kWhPer100K).toBeCloseTo(1, 12);
+    expect(cost.per100K).toBeCloseTo(0.3, 12);
+    expect(cost.per1M).toBeCloseTo(3, 12);
+    expect(runCosts(d, { ...settings, electricityPerKWh: null }).energy).toBeNull();
+    expect(runCosts({ ...d, energy: null }, { ...settings, electricityPerKWh: 0.3 }).energy).toBeNull();
   });
 });

@@ -20,17 +20,18 @@ const SPEC = (extra: string) => `{
 }`;
 
 describe("reportSettings", () => {
-  test("reads prices, GPU $/hour, the agreement field and the publish mode", async () => {
+  test("reads prices, GPU $/hour, electricity $/kWh, the agreement field and the publish mode", async () => {
     const dir = join(temp.dir, "experiments");
     writeExperiment(
       temp.dir,
       "priced",
       SPEC(`quality: { schema: z.object({ r: z.string() }), agreementField: "r" },
-      prices: [{ label: "api", inputPerMTok: 1, outputPerMTok: 2 }], gpuDollarsPerHour: 0.5, publish: { answers: "hashed" },`),
+      prices: [{ label: "api", inputPerMTok: 1, outputPerMTok: 2 }], gpuDollarsPerHour: 0.5, electricityPerKWh: 0.31, publish: { answers: "hashed" },`),
     );
     expect(await reportSettings(dir, "priced")).toEqual({
       prices: [{ label: "api", inputPerMTok: 1, outputPerMTok: 2 }],
       gpuDollarsPerHour: 0.5,
+      electricityPerKWh: 0.31,
       agreementField: "r",
       publish: "hashed",
     });
@@ -41,6 +42,7 @@ describe("reportSettings", () => {
     expect(await reportSettings(dir, "missing")).toEqual({
       prices: [],
       gpuDollarsPerHour: null,
+      electricityPerKWh: null,
       agreementField: null,
       publish: "full",
     });

@@ -224,7 +224,10 @@ const TTFT_BUCKETS: [string, number][] = [
   ["+Inf", 29],
 ];
 
-/** Writes `server-metrics.parquet` (long format) for a run: KV-cache usage and queue gauges, a TTFT histogram. */
+/**
+ * Writes `server-metrics.parquet` (long format) for a run: KV-cache usage and queue gauges, a TTFT
+ * histogram, and GPU power (nvidia-smi).
+ */
 async function writeServerMetrics(dir: string, runId: string): Promise<void> {
   const row = (t: number, metric: string, labels: string, value: number) => ({
     run_id: runId,
@@ -239,7 +242,9 @@ async function writeServerMetrics(dir: string, runId: string): Promise<void> {
       { metric: "vllm:kv_cache_usage_perc", value: Math.min(1, i / 10) },
       { metric: "vllm:num_requests_running", value: Math.min(4, i) },
       { metric: "vllm:num_requests_waiting", value: Math.max(0, 3 - i) },
-    ].map((m) => row(i * 300, m.metric, "{}", m.value)),
+    ]
+      .map((m) => row(i * 300, m.metric, "{}", m.value))
+      .concat([{ ...row(i * 300, "gpu:power_draw_watts", '{"gpu":"0"}', 200 + 10 * i), endpoint: "nvidia-smi" }]),
   ).flat();
   const ttft = "vllm:time_to_first_token_seconds";
   for (const [t, scale] of [
@@ -650,7 +655,9 @@ export default defineExperiment({
 `;
   writeFileSync(
     join(experimentsDir, "alpha.ts"),
-    file(`prices: [{ label: "cheap API", inputPerMTok: 0.02, outputPerMTok: 0.04 }], gpuDollarsPerHour: 0.35,`),
+    file(
+      `prices: [{ label: "cheap API", inputPerMTok: 0.02, outputPerMTok: 0.04 }], gpuDollarsPerHour: 0.35, electricityPerKWh: 0.3,`,
+    ),
   );
   writeFileSync(
     join(experimentsDir, "beta.ts"),

@@ -56,6 +56,8 @@ function leaderboardRow(e: ExperimentEntry, d: RunDigest | null, s: ReportSettin
     /** The cheapest listed API price per 100K requests. */
     cheapestApi: cheapest && { label: cheapest.label, per100K: cheapest.per100K },
     gpuPer100K: costs?.selfHosted?.per100K ?? null,
+    /** Electricity per 100K requests from the run's measured GPU energy (null without power samples or a price). */
+    energyPer100K: costs?.energy?.per100K ?? null,
     /** Projected time for LEADERBOARD_REQUESTS requests, with its interval. */
     time: time && { requests: time.requests, seconds: time.seconds, lo: time.lo, hi: time.hi },
   };

@@ -136,4 +136,19 @@ describe("overviewPage over the fixture store", () => {
     // $0.35/hour at R requests/s: 0.35 / (3600 · R) dollars per request.
     expect(alpha.costs.selfHosted!.per100K).toBeCloseTo((0.35 / (3600 * alpha.rate!.requestThroughput)) * 100_000, 9);
   });
+
+  test("quotes energy cost from the run's GPU power samples at the experiment's electricity price", () => {
+    const alpha = data.runs.find((r) => r.runId === "run-a")!;
+    // Power 200 + 10·i W at i·300 ms, i = 0…11 (a line rising 1 W per 30 ms to 310 W at 3300 ms, held after);
+    // window 0 ms → last completion.
+    const endMs = alpha.energy!.windowS * 1000;
+    const rampMs = Math.min(endMs, 3300);
+    const joules = ((200 + (200 + rampMs / 30)) / 2) * (rampMs / 1000) + (310 * Math.max(0, endMs - 3300)) / 1000;
+    expect(alpha.energy!.joules).toBeCloseTo(joules, 6);
+    expect(alpha.energy!.joulesPerRequest).toBeCloseTo(joules / 29, 6);
+    // $0.30 per kWh, 3.6e6 J per kWh.
+    expect(alpha.costs.energy!.per100K).toBeCloseTo(((joules / 29) * 100_000 * 0.3) / 3_600_000, 9);
+    expect(data.experiments.find((e) => e.id === "alpha")!.energyPer100K).toBe(alpha.costs.energy!.per100K);
+    expect(data.experiments.find((e) => e.id === "beta")!.energyPer100K).toBeNull();
+  });
 });
