@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   backtest,
   backtestSample,
@@ -11,7 +11,7 @@ import {
 } from "../../data-loaders/analysis/extrapolate.ts";
 import { storedSteadyState } from "../../data-loaders/metrics/steady-state.ts";
 import { storedRunTotals, storedSummary } from "../../data-loaders/metrics/summary.ts";
-import { expectClose, measured, writeClosedLoop, writeStoredRun, type StoredRun } from "../metrics/stored-run.ts";
+import { expectClose, measured, storedTwins, type StoredRun } from "../metrics/stored-run.ts";
 import { judgedRate } from "../../data-loaders/metrics/rate.ts";
 import { recordedSummary, type RecordedAggregates } from "../../data-loaders/metrics/recorded.ts";
 import { runDurationS, throughput } from "../../data-loaders/metrics/throughput.ts";
@@ -153,16 +153,7 @@ describe("backtest", () => {
 });
 
 describe("storedProjectionSample (DuckDB) equals projectionSample of the measured rows", () => {
-  let twin: StoredRun;
-  let loop: StoredRun;
-  beforeAll(async () => {
-    twin = await writeStoredRun();
-    loop = await writeClosedLoop(6, 400);
-  });
-  afterAll(() => {
-    twin.cleanup();
-    loop.cleanup();
-  });
+  const runs = storedTwins();
 
   const stored = async (run: StoredRun, concurrency: number) => {
     const totals = await storedRunTotals(run.requestsPath);
@@ -172,18 +163,18 @@ describe("storedProjectionSample (DuckDB) equals projectionSample of the measure
   };
 
   it.each([
-    ["a closed loop, steady state", "loop", 6],
-    ["a closed loop, whole run", "loop", 12],
+    ["a closed runs.loop, steady state", "loop", 6],
+    ["a closed runs.loop, whole run", "loop", 12],
     ["the irregular run", "twin", 4],
   ] as const)("%s: the sample, and the projections and backtest drawn from it", async (_name, which, c) => {
-    const run = which === "loop" ? loop : twin;
+    const run = which === "loop" ? runs.loop : runs.twin;
     const input = { runId: "twin", rows: measured(run.rows), concurrency: c };
     const expected = projectionSample(input)!;
     expect(expected.windowCounts.length).toBeGreaterThanOrEqual(2);
     const sample = (await stored(run, c))!;
     expectClose(sample, expected);
     expectClose(project(sample, { seed: 5, replicates: 100 }), extrapolate(input, { seed: 5, replicates: 100 }));
-    const large = measured(loop.rows);
+    const large = measured(runs.loop.rows);
     const measuredLarge = { runId: "large", requests: throughput(large).completed, measuredS: runDurationS(large) };
     expectClose(
       backtestSample(sample, measuredLarge, { seed: 2 }),

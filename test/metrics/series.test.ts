@@ -14,7 +14,7 @@ import {
 } from "../../data-loaders/metrics/series.ts";
 import { writeServerMetrics } from "../../data-loaders/store/server-metrics.ts";
 import { closedLoop, near } from "./fixture.ts";
-import { expectClose, measured, writeClosedLoop, writeStoredRun, type StoredRun } from "./stored-run.ts";
+import { expectClose, measured, storedTwins } from "./stored-run.ts";
 
 let dir: string;
 beforeAll(() => {
@@ -140,19 +140,10 @@ describe("server series", () => {
 });
 
 describe("storedSeries (DuckDB) equals seriesBinMs and timeSeries of the measured rows", () => {
-  let twin: StoredRun;
-  let loop: StoredRun;
-  beforeAll(async () => {
-    twin = await writeStoredRun();
-    loop = await writeClosedLoop(6, 400);
-  });
-  afterAll(() => {
-    twin.cleanup();
-    loop.cleanup();
-  });
+  const runs = storedTwins();
 
   it("on the irregular run and on a closed loop", async () => {
-    for (const run of [twin, loop]) {
+    for (const run of [runs.twin, runs.loop]) {
       const rows = measured(run.rows);
       const binMs = seriesBinMs(rows);
       expectClose(await storedSeries(run.requestsPath), { binMs, bins: timeSeries(rows, binMs) });

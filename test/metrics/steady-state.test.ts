@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { steadyState, storedSteadyState } from "../../data-loaders/metrics/steady-state.ts";
-import { expectClose, measured, writeClosedLoop, writeStoredRun, type StoredRun } from "./stored-run.ts";
+import { expectClose, measured, storedTwins } from "./stored-run.ts";
 import type { WindowRow } from "../../data-loaders/metrics/steady-state.ts";
 import { throughput } from "../../data-loaders/metrics/throughput.ts";
 import { closedLoop, near } from "./fixture.ts";
@@ -65,27 +65,21 @@ describe("steadyState", () => {
 });
 
 describe("storedSteadyState (DuckDB) equals steadyState of the measured rows", () => {
-  let twin: StoredRun;
-  let loop: StoredRun;
-  beforeAll(async () => {
-    twin = await writeStoredRun();
-    loop = await writeClosedLoop(6, 400);
-  });
-  afterAll(() => {
-    twin.cleanup();
-    loop.cleanup();
-  });
+  const runs = storedTwins();
 
-  it.each([1, 3, 6, 9, 40, 1000])("at concurrency %i on the irregular run and on a closed loop of 6", async (c) => {
-    for (const run of [twin, loop]) {
-      const expected = steadyState(measured(run.rows), c);
-      expectClose(await storedSteadyState(run.requestsPath, c), expected);
-    }
-  });
+  it.each([1, 3, 6, 9, 40, 1000])(
+    "at concurrency %i on the irregular run and on a closed runs.loop of 6",
+    async (c) => {
+      for (const run of [runs.twin, runs.loop]) {
+        const expected = steadyState(measured(run.rows), c);
+        expectClose(await storedSteadyState(run.requestsPath, c), expected);
+      }
+    },
+  );
 
   it("finds a window where one exists and none where the concurrency is never reached", async () => {
-    expect(await storedSteadyState(loop.requestsPath, 6)).not.toBeNull();
-    expect(await storedSteadyState(loop.requestsPath, 7)).toBeNull();
-    await expect(storedSteadyState(loop.requestsPath, 0)).rejects.toThrow(RangeError);
+    expect(await storedSteadyState(runs.loop.requestsPath, 6)).not.toBeNull();
+    expect(await storedSteadyState(runs.loop.requestsPath, 7)).toBeNull();
+    await expect(storedSteadyState(runs.loop.requestsPath, 0)).rejects.toThrow(RangeError);
   });
 });

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { rngFor } from "../../data-loaders/random.ts";
 import { closedLoop } from "../analysis/fixture.ts";
 import type { RequestRow } from "../../data-loaders/store/schemas/request-row.ts";
@@ -124,4 +124,21 @@ export function expectClose(actual: unknown, expected: unknown, path = "value"):
 /** The rows every statistic reads: all but warm-up requests. */
 export function measured(rows: readonly RequestRow[]): RequestRow[] {
   return rows.filter((r) => !r.warmup);
+}
+
+/**
+ * The two runs every twin test compares on — the irregular run and a closed loop of 6 workers —
+ * written before the enclosing describe's tests and removed after them.
+ */
+export function storedTwins(): { readonly twin: StoredRun; readonly loop: StoredRun } {
+  const runs = {} as { twin: StoredRun; loop: StoredRun };
+  beforeAll(async () => {
+    runs.twin = await writeStoredRun();
+    runs.loop = await writeClosedLoop(6, 400);
+  });
+  afterAll(() => {
+    runs.twin?.cleanup();
+    runs.loop?.cleanup();
+  });
+  return runs;
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { storedSummary, summarizeRun } from "../../data-loaders/metrics/summary.ts";
-import { expectClose, measured, writeClosedLoop, writeStoredRun, type StoredRun } from "./stored-run.ts";
+import { expectClose, measured, storedTwins } from "./stored-run.ts";
 import type { MetricRow } from "../../data-loaders/metrics/types.ts";
 import { EXPECTED, ROWS, near, refMean, refStd } from "./fixture.ts";
 
@@ -60,19 +60,10 @@ describe("summarizeRun", () => {
 });
 
 describe("storedSummary (DuckDB) equals summarizeRun of the measured rows", () => {
-  let twin: StoredRun;
-  let loop: StoredRun;
-  beforeAll(async () => {
-    twin = await writeStoredRun();
-    loop = await writeClosedLoop(6, 400);
-  });
-  afterAll(() => {
-    twin.cleanup();
-    loop.cleanup();
-  });
+  const runs = storedTwins();
 
   it("on the irregular run and on a closed loop", async () => {
-    for (const run of [twin, loop])
+    for (const run of [runs.twin, runs.loop])
       expectClose(await storedSummary(run.requestsPath), summarizeRun(measured(run.rows)));
   });
 });

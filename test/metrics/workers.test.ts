@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   measuredRows,
   perEndpoint,
@@ -7,7 +7,7 @@ import {
   storedPerWorker,
   type WorkerRow,
 } from "../../data-loaders/metrics/workers.ts";
-import { expectClose, writeClosedLoop, writeStoredRun, type StoredRun } from "./stored-run.ts";
+import { expectClose, storedTwins } from "./stored-run.ts";
 
 const r = (
   worker: number,
@@ -110,22 +110,13 @@ describe("perEndpoint", () => {
 });
 
 describe("storedPerWorker and storedPerEndpoint (DuckDB) equal perWorker and perEndpoint", () => {
-  let twin: StoredRun;
-  let loop: StoredRun;
-  beforeAll(async () => {
-    twin = await writeStoredRun();
-    loop = await writeClosedLoop(6, 400);
-  });
-  afterAll(() => {
-    twin.cleanup();
-    loop.cleanup();
-  });
+  const runs = storedTwins();
 
   it("on the irregular run (6 workers, 3 endpoints, retries) and on a closed loop", async () => {
-    for (const run of [twin, loop]) {
+    for (const run of [runs.twin, runs.loop]) {
       expectClose(await storedPerWorker(run.requestsPath), perWorker(run.rows));
       expectClose(await storedPerEndpoint(run.requestsPath), perEndpoint(run.rows));
     }
-    expect((await storedPerEndpoint(twin.requestsPath)).map((e) => e.endpoint)).toHaveLength(3);
+    expect((await storedPerEndpoint(runs.twin.requestsPath)).map((e) => e.endpoint)).toHaveLength(3);
   });
 });
