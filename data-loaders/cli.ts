@@ -27,7 +27,7 @@ import { formatSeconds } from "./run/progress.ts";
 import { experimentsFolder, resultsDir } from "./store/layout.ts";
 import { runSimCommand, withSimFlags, type SimCommandOptions } from "./sim/command.ts";
 import { planCommand } from "./plan-command.ts";
-import { mergeCommand, runShard, shardLockDir, shardTarget } from "./shard-command.ts";
+import { mergeCommand, runShard, shardLines, shardLockDir, shardTarget } from "./shard-command.ts";
 
 const EXPERIMENTS_DIR = experimentsFolder();
 
@@ -289,6 +289,7 @@ program
       }
       if (!p.experiment.cell) process.stdout.write(`${planLine(p, p.experiment.id)}\n`);
       else process.stdout.write(`  ${planLine(p, p.experiment.cell.key)}\n`);
+      for (const line of shardLines(p)) process.stdout.write(`${line}\n`);
       for (const r of grids.find((g) => g.cells.at(-1) === p)?.removed ?? [])
         process.stdout.write(`  ${"removed".padEnd(8)} ${r.key} ${r.shown.runId} (${r.shown.manifest.status})\n`);
     }

@@ -7,7 +7,7 @@ import { loadExperiments } from "./experiment/load.ts";
 import { selectCells } from "./experiment/cells.ts";
 import { recordedIndexEntries } from "./experiment/recorded.ts";
 import { mergeShards } from "./run/merge.ts";
-import { planExperiments, writeExperimentIndex } from "./run/plan.ts";
+import { planExperiments, writeExperimentIndex, type PlanEntry } from "./run/plan.ts";
 import { runExperiment, runLabel } from "./run/runner.ts";
 import { parseShard, shardLabel, shardProblem, type Shard } from "./run/shard.ts";
 import type { LoadedExperiment } from "./experiment/load.ts";
@@ -77,6 +77,14 @@ export async function runShard(
     }
   }
   return signal.aborted ? 130 : failures > 0 ? 1 : 0;
+}
+
+/** `tracker list`'s lines for an entry's shard runs not yet merged. */
+export function shardLines(entry: PlanEntry): string[] {
+  return entry.shards.map((r) => {
+    const { index, count } = r.manifest.shard!;
+    return `  ${"shard".padEnd(8)} ${shardLabel({ index, count })} ${r.runId} (${r.manifest.status}): not the experiment's run until \`tracker merge ${entry.experiment.id}\` joins all ${count}`;
+  });
 }
 
 /** `tracker merge`: joins the shard folders into one run of results/<id>/, then rewrites the index. */

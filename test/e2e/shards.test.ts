@@ -128,6 +128,13 @@ describe("tracker run --shard and tracker merge", () => {
     expect(again.code, again.out).toBe(0);
     expect(again.out).toMatch(/already complete/);
     expect(shardRuns()).toHaveLength(3);
+    // Listed as shards, not as the experiment's run (that stays the unsharded one).
+    const list = await tracker("list");
+    expect(list.out).toMatch(
+      new RegExp(`shard +shard 4 of 4 \\(--shard 3/4\\) ${run.runId} \\(complete\\): not the experiment's run`),
+    );
+    expect(list.out).toMatch(/shard 1 of 2 \(--shard 0\/2\)/);
+    expect(list.out).toMatch(new RegExp(`fresh +sharded ${whole.runId}`));
     const cases: [string[], RegExp][] = [
       [["sharded", "--shard", "0/0"], /n must be at least 1/],
       [["sharded", "--shard", "3/2"], /0-based and must be below n/],
@@ -221,7 +228,10 @@ describe("tracker run --shard and tracker merge", () => {
     expect(b.serverSeries.length).toBeGreaterThan(0);
     // The index shows the merged run as the experiment's; merging the same shards again is refused.
     const index = JSON.parse(readFileSync(join(results, "experiments.json"), "utf8"));
-    expect(index.experiments.find((e: { id: string }) => e.id === "sharded").run_id).toBe(merged.runId);
+    const entry = index.experiments.find((e: { id: string }) => e.id === "sharded");
+    expect(entry.run_id).toBe(merged.runId);
+    // The merged shards are no longer listed; the 4-way shard, never merged, still is.
+    expect(entry.shards.map((x: { index: number; count: number }) => `${x.index}/${x.count}`)).toEqual(["3/4"]);
     const again = await tracker("merge", "sharded", shards[0]!.path, shards[1]!.path);
     expect(again.code).toBe(1);
     expect(again.out).toMatch(/already merged/);
