@@ -6,7 +6,9 @@ import { z } from "zod";
 export const serverMetricRowSchema = z.object({
   run_id: z.string().meta({ description: "Run id." }),
   endpoint: z.string().meta({ description: "Base URL scraped." }),
-  t_ms: z.number().meta({ description: "Scrape time, ms since run start." }),
+  t_ms: z.number().meta({
+    description: "Scrape time, ms since run start: when the scrape started, the same for every endpoint of one tick.",
+  }),
   metric: z.string().meta({ description: "Series name, e.g. vllm:kv_cache_usage_perc, vllm:generation_tokens_total." }),
   labels: z.string().meta({ description: 'Labels as JSON, e.g. {"model_name":"…","engine":"0"}.' }),
   value: z.number().meta({ description: "Sample value." }),
