@@ -5,7 +5,7 @@
 // shards' folders are never changed.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
@@ -67,6 +67,11 @@ describe("tracker run --shard and tracker merge", () => {
     sim = await startSimulator({ profile: "llama-3.2-1b@rtx-4080", speedup: 2, groundTruth: true });
     const spec = { title: "shards", promptCount: 7, maxTokens: 24, seed: 5, requests: REQUESTS };
     writeSpec(tmp.dir, "sharded", urlSpec(sim.url, sim.model, { ...spec, load: { concurrency: 4, warmup: WARMUP } }));
+    writeSpec(
+      tmp.dir,
+      "stopped",
+      urlSpec(sim.url, sim.model, { ...spec, requests: 60, load: { concurrency: 3, warmup: WARMUP } }),
+    );
     writeSpec(tmp.dir, "swept", urlSpec(sim.url, sim.model, { ...spec, load: { concurrency: [2, 4] } }));
     const unsharded = await tracker("run", "sharded");
     expect(unsharded.code, unsharded.out).toBe(0);
@@ -152,6 +157,35 @@ describe("tracker run --shard and tracker merge", () => {
       expect(answers[k]!.out, args.join(" ")).toMatch(message);
     }
     expect(shardRuns()).toHaveLength(3);
+  }, 120_000);
+
+  it("a stopped shard is resumed like any run: only its own missing indices, none twice; --cell picks a grid's cell", async () => {
+    const target = await shardTarget(["stopped"], [], "1/3", join(tmp.dir, "experiments"));
+    if (typeof target === "string") throw new Error(target);
+    const stop = new AbortController();
+    const first = runShard(target.exp, target.shard, results, stop.signal);
+    const folder = join(results, ".shards", "stopped");
+    for (;;) {
+      const run = listRuns(join(results, ".shards"), () => {}, { shards: true }).find(
+        (r) => r.experimentId === "stopped",
+      );
+      const journal = run ? join(run.path, "journal.jsonl") : null;
+      if (journal && existsSync(journal) && readFileSync(journal, "utf8").split("\n").length > 6) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    stop.abort();
+    expect(await first).toBe(130);
+    const [stopped] = readdirSync(folder).filter((f) => !f.startsWith("."));
+    expect(readRunFolder(join(folder, stopped!), "stopped")!.manifest.status).toBe("partial");
+    expect(await runShard(target.exp, target.shard, results, new AbortController().signal)).toBe(0);
+    expect(readdirSync(folder).filter((f) => !f.startsWith("."))).toEqual([stopped]);
+    const run = readRunFolder(join(folder, stopped!), "stopped")!;
+    expect(run.manifest.status).toBe("complete");
+    expect(run.manifest.interruptions).toHaveLength(1);
+    const own = (await indices(run)).map((r) => r.request_index);
+    expect(own).toEqual([0, 1, ...Array.from({ length: 20 }, (_, p) => WARMUP + 3 * p + 1)]);
+    const cell = await shardTarget(["swept"], ["concurrency=4"], "1/2", join(tmp.dir, "experiments"));
+    expect(typeof cell === "string" ? cell : cell.exp.cell?.key).toBe("concurrency=4");
   }, 120_000);
 
   it("bad merges are errors naming the folder and what is wrong; the shard folders are left untouched", async () => {
