@@ -185,7 +185,8 @@ function place(shards: ShardRun[], workers: number[], warmup: number, measured: 
 function mergedRunId(shards: ShardRun[]): string {
   const first = shards[0]!.manifest;
   const start = shards.map((s) => s.manifest.started_at).sort()[0]!;
-  const repeat = /-r\d+-s\d+of\d+$/.test(first.run_id) ? `-r${first.group?.repeat ?? 0}` : "";
+  const repeats = (first.spec as { load?: { repeats?: number } }).load?.repeats ?? 1;
+  const repeat = repeats > 1 ? `-r${first.group?.repeat ?? 0}` : "";
   return `${newRunId(first.spec_hash, new Date(start))}${repeat}-merged`;
 }
 
