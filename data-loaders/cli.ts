@@ -29,6 +29,7 @@ import { runSimCommand, withSimFlags, type SimCommandOptions } from "./sim/comma
 import { planCommand } from "./plan-command.ts";
 import { compareCommand } from "./compare-command.ts";
 import { reportCommand } from "./report-command.ts";
+import { mergeCommand, runShard, shardLines, shardLockDir, shardTarget } from "./shard-command.ts";
 
 const EXPERIMENTS_DIR = experimentsFolder();
 
@@ -109,10 +110,10 @@ async function scoreAndJudge(load: LoadResult, ids: string[], root: string, sign
  * Holds `<results>/.lock` while `fn` runs: a second `tracker run` / `npm run build` on the same
  * results folder exits with a clear message (exit 3), or waits with --wait.
  */
-async function withLock(wait: boolean, fn: () => Promise<number>): Promise<number> {
+async function withLock(wait: boolean, fn: () => Promise<number>, dir = resultsDir()): Promise<number> {
   let lock: Lock;
   try {
-    lock = await acquireLock(resultsDir(), {
+    lock = await acquireLock(dir, {
       wait,
       onWait: (held) => process.stderr.write(`waiting: ${held.message}\n`),
     });
@@ -208,8 +209,48 @@ program
     [] as string[],
   )
   .option("--wait", "wait for another tracker run or build on the same results folder instead of exiting")
-  .action(async (ids: string[], opts: { wait?: boolean; cell: string[] }) => {
-    process.exitCode = await withLock(Boolean(opts.wait), () => run(ids, opts.cell));
+  .option(
+    "--shard <i/n>",
+    "run only share i of n (0-based i, as JOB_COMPLETION_INDEX) into results/.shards/; see tracker merge",
+  )
+  .action(async (ids: string[], opts: { wait?: boolean; cell: string[]; shard?: string }) => {
+    if (opts.shard === undefined) {
+      process.exitCode = await withLock(Boolean(opts.wait), () => run(ids, opts.cell));
+      return;
+    }
+    const target = await shardTarget(ids, opts.cell, opts.shard, EXPERIMENTS_DIR);
+    if (typeof target === "string") {
+      process.stderr.write(`error: ${target}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const { exp, shard } = target;
+    const controller = new AbortController();
+    process.once("SIGINT", () => controller.abort());
+    const dir = shardLockDir(resultsDir(), exp.id, shard);
+    process.exitCode = await withLock(
+      Boolean(opts.wait),
+      () => runShard(exp, shard, resultsDir(), controller.signal),
+      dir,
+    );
+  });
+
+program
+  .command("merge")
+  .description("join the complete shard runs of an experiment (tracker run <id> --shard i/n) into one run")
+  .argument("<id>", "experiment id")
+  .argument("<folders...>", "the shard run folders, one per shard index (e.g. results/.shards/<id>/*)")
+  .option("--wait", "wait for another tracker run or build on the same results folder instead of exiting")
+  .action(async (id: string, folders: string[], opts: { wait?: boolean }) => {
+    process.exitCode = await withLock(Boolean(opts.wait), async () => {
+      try {
+        await mergeCommand(id, folders, resultsDir(), EXPERIMENTS_DIR);
+        return 0;
+      } catch (e) {
+        process.stderr.write(`error: ${(e as Error).message}\n`);
+        return 1;
+      }
+    });
   });
 
 program
@@ -253,6 +294,7 @@ program
       }
       if (!p.experiment.cell) process.stdout.write(`${planLine(p, p.experiment.id)}\n`);
       else process.stdout.write(`  ${planLine(p, p.experiment.cell.key)}\n`);
+      for (const line of shardLines(p)) process.stdout.write(`${line}\n`);
       for (const r of grids.find((g) => g.cells.at(-1) === p)?.removed ?? [])
         process.stdout.write(`  ${"removed".padEnd(8)} ${r.key} ${r.shown.runId} (${r.shown.manifest.status})\n`);
     }

@@ -3,7 +3,8 @@
 // exits with a clear message (or waits, with --wait). A lock left by a process that died on this
 // host (kill -9) is taken over; so is one whose pid is a zombie (killed, not yet reaped: for ever
 // in a container whose PID 1 reaps nothing) or now belongs to another process (a recycled pid,
-// told apart by its start time).
+// told apart by its start time) — this process's own pid included: a pod retried by a
+// Kubernetes Job keeps its hostname and its tracker often gets the pid the killed one had.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -75,6 +76,11 @@ function alive(owner: LockOwner): boolean {
   return owner.proc_start === undefined || owner.proc_start === stat.startTicks;
 }
 
+/** Whether a lock naming this process's pid was left by an earlier process with that pid (another start time). */
+function earlierMe(owner: LockOwner, start: string | undefined): boolean {
+  return owner.proc_start !== undefined && start !== undefined && owner.proc_start !== start;
+}
+
 function readOwner(path: string): LockOwner | null {
   try {
     const o = JSON.parse(readFileSync(path, "utf8")) as LockOwner;
@@ -111,7 +117,8 @@ export function tryLock(resultsRoot: string): Lock | LockHeld {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     const owner = readOwner(path);
-    const stale = owner !== null && owner.host === me.host && owner.pid !== process.pid && !alive(owner);
+    const stale =
+      owner !== null && owner.host === me.host && (owner.pid === process.pid ? earlierMe(owner, start) : !alive(owner));
     if (!stale) return new LockHeld(path, owner);
     rmSync(path, { force: true }); // a dead owner on this host: take over
   }

@@ -8,7 +8,9 @@
 //   and the run's duration is counted from the origin (`onScheduleStart`), not from the first send
 //   (which would leave the first gap out and over-report a small run's throughput by about 1/N).
 // Both stop taking new indices once the stop controller says so and wait for what is in flight.
+// A shard (run/shard.ts) takes every count-th index of the range from from + index.
 import { sleepUnless } from "./attempt.ts";
+import type { Shard } from "./shard.ts";
 import type { StopController } from "./stop.ts";
 
 /** Sends request `index` to the end (and journals it); `scheduledMs` is when it was due. */
@@ -25,17 +27,27 @@ export interface LoopContext {
   onScheduleStart?: (ms: number) => void;
 }
 
-/** The next index in [from, to) that is not done yet, from a shared cursor. */
-export function cursor(done: Uint8Array, from: number, to: number): () => number | null {
-  let next = from;
+/** The next index in [from, to) (a shard's indices of it) that is not done yet, from a shared cursor. */
+export function cursor(done: Uint8Array, from: number, to: number, shard?: Shard): () => number | null {
+  const step = shard?.count ?? 1;
+  let next = from + (shard?.index ?? 0);
   return (): number | null => {
-    while (next < to && done[next]) next++;
-    return next < to ? next++ : null;
+    while (next < to && done[next]) next += step;
+    if (next >= to) return null;
+    const i = next;
+    next += step;
+    return i;
   };
 }
 
-export async function closedLoop(ctx: LoopContext, from: number, to: number, workers: number): Promise<void> {
-  const take = cursor(ctx.done, from, to);
+export async function closedLoop(
+  ctx: LoopContext,
+  from: number,
+  to: number,
+  workers: number,
+  shard?: Shard,
+): Promise<void> {
+  const take = cursor(ctx.done, from, to, shard);
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       for (;;) {
@@ -50,8 +62,8 @@ export async function closedLoop(ctx: LoopContext, from: number, to: number, wor
 
 /**
  * `times[i - from]` is when request i is due, in ms from the schedule's origin. A resumed run
- * (request `from` already done) sends its first missing request at once and the rest on their
- * original gaps from it.
+ * (its first request already done) sends its first missing request at once and the rest on their
+ * original gaps from it. A shard keeps the unsharded schedule for its own indices.
  */
 export async function openLoop(
   ctx: LoopContext,
@@ -59,9 +71,11 @@ export async function openLoop(
   to: number,
   times: Float64Array,
   maxInFlight: number,
+  shard?: Shard,
 ): Promise<void> {
   const { stop, now } = ctx;
-  const take = cursor(ctx.done, from, to);
+  const take = cursor(ctx.done, from, to, shard);
+  const first = from + (shard?.index ?? 0);
   const slots = new Slots();
   const tasks = new Set<Promise<void>>();
   let startAt: number | null = null;
@@ -74,8 +88,8 @@ export async function openLoop(
     const at = times[i - from]!;
     if (startAt === null) {
       startAt = now();
-      startOffset = i === from ? 0 : at;
-      if (i === from) ctx.onScheduleStart?.(startAt);
+      startOffset = i === first ? 0 : at;
+      if (i === first) ctx.onScheduleStart?.(startAt);
     }
     const due = startAt + (at - startOffset);
     const wait = due - now();

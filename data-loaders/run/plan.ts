@@ -19,7 +19,7 @@ import { isResumable } from "./resume.ts";
 import { runUnits, type RunUnit } from "./schedule.ts";
 import { listRuns, type RunFolder, type Warn } from "../store/folders.ts";
 import { indexEntry, writeExperimentIndexFile, type EntryFacts } from "../store/index.ts";
-import { JOURNAL_FILE } from "../store/layout.ts";
+import { JOURNAL_FILE, shardsRoot } from "../store/layout.ts";
 import type { ExperimentEntry, ExperimentIndex } from "../store/schemas/experiment-index.ts";
 
 export type PlanState = "fresh" | "stale" | "pending" | "failed" | "partial";
@@ -43,6 +43,8 @@ export interface PlanEntry {
   units: UnitPlan[];
   /** Runs of the current spec whose self-check found the client, not the server, to be the bottleneck. */
   clientBound: RunFolder[];
+  /** Shard runs of the current spec (results/.shards/) that no run of it was merged from yet. */
+  shards: RunFolder[];
 }
 
 /** Whether a stored run measured the experiment's (or cell's) current spec. */
@@ -75,12 +77,15 @@ export function unitRuns(experiment: LoadedExperiment, runs: RunFolder[]): UnitP
 
 export function planExperiments(experiments: LoadedExperiment[], resultsRoot: string, warn?: Warn): PlanEntry[] {
   const runs = listRuns(resultsRoot, warn);
+  const shardRuns = listRuns(shardsRoot(resultsRoot), warn, { shards: true });
   return experiments.map((experiment) => {
     const mine = runsOf(experiment, runs);
     const current = mine.filter((r) => isCurrent(r, experiment));
     const units = unitRuns(experiment, runs);
     const clientBound = current.filter((r) => r.manifest.self_check?.client_bound === true);
-    const base = { experiment, units, clientBound };
+    const merged = new Set(current.flatMap((r) => r.manifest.merged_from?.shards.map((s) => s.run_id) ?? []));
+    const shards = shardRuns.filter((r) => isCurrent(r, experiment) && !merged.has(r.runId));
+    const base = { experiment, units, clientBound, shards };
     const latestComplete = current.filter((r) => r.manifest.status === "complete").at(-1);
     if (units.every((u) => u.action === "complete"))
       return { ...base, state: "fresh", shown: latestComplete!, reason: null };
@@ -256,8 +261,9 @@ export function writeExperimentIndex(
   return writeExperimentIndexFile(resultsRoot, [...planned, ...recorded, ...invalidEntries(invalid)]);
 }
 
-function entryFacts({ experiment: e, state, shown, reason }: PlanEntry): EntryFacts {
+function entryFacts({ experiment: e, state, shown, reason, shards }: PlanEntry): EntryFacts {
   return {
+    shards,
     id: e.id,
     file: e.file,
     title: e.spec.title,

@@ -13,6 +13,7 @@ import { MANIFEST_FILE, newRunId, runDir } from "../store/layout.ts";
 import { writeManifest } from "../store/manifest.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
 import type { RunUnit } from "./schedule.ts";
+import type { Shard } from "./shard.ts";
 
 const CREATING = ".creating";
 /** Files a killed creation can leave in a run folder without a manifest. */
@@ -26,6 +27,8 @@ export interface RunFolderSpec {
   unit: RunUnit;
   /** Whether the experiment repeats its run (the run id then names the repeat). */
   repeated: boolean;
+  /** A shard run (the run id then names it: `-s<i>of<n>`). */
+  shard?: Shard;
 }
 
 /**
@@ -54,7 +57,8 @@ export async function createRunFolder(
 }
 
 function unitSuffix(spec: RunFolderSpec): string {
-  return spec.repeated ? `-r${spec.unit.repeat}` : "";
+  const shard = spec.shard ? `-s${spec.shard.index}of${spec.shard.count}` : "";
+  return (spec.repeated ? `-r${spec.unit.repeat}` : "") + shard;
 }
 
 /** Removes hidden creation folders and empty or manifest-less run folders of this spec and unit. */

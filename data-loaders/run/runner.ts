@@ -21,7 +21,11 @@
 //   is `complete` with fewer requests than asked and a reason saying so (it is not resumed);
 // * with `requests: { until, max }`, stops sending once the projection is precise (run/until.ts)
 //   and lets requests in flight finish; the run is `complete`, its reason and manifest `until`
-//   say why it stopped and how precise it got.
+//   say why it stopped and how precise it got;
+// * with `shard` (run/shard.ts), sends only the shard's share of the measured requests (its
+//   warm-up in full) with its share of the workers, into a folder of its own whose manifest says
+//   `shard`; a shard run is planned, resumed and finished like any run, among the runs of the
+//   same shard only.
 //
 // One run reads as open → send → finish: open the run folder (new or resumed) and the server
 // (server/kinds.ts; with `servers`, a launched server is kept up for the next run that asks for
@@ -40,7 +44,7 @@ import { StartFailed } from "../server/launch.ts";
 import type { ServerReuse } from "../server/reuse.ts";
 import { gpusAreLocal, startGpuTelemetry, type GpuTelemetry } from "../server/gpu-telemetry.ts";
 import { startTelemetry, type Telemetry } from "../server/telemetry.ts";
-import { listRuns } from "../store/folders.ts";
+import { listRuns, type RunFolder } from "../store/folders.ts";
 import { Journal, type FsyncPolicy } from "../store/journal.ts";
 import { JOURNAL_FILE, PARQUET_FILE } from "../store/layout.ts";
 import { readManifest, writeManifest } from "../store/manifest.ts";
@@ -64,6 +68,7 @@ import {
   type RunUnit,
 } from "./schedule.ts";
 import { startSelfCheck, type SelfCheck } from "./self-check.ts";
+import { shardLabel, shardMeasured, shardShare, type Shard } from "./shard.ts";
 import { Sender } from "./sender.ts";
 import { StopController } from "./stop.ts";
 import { UntilRun } from "./until.ts";
@@ -83,6 +88,8 @@ export interface RunOptions {
   fsync?: FsyncPolicy;
   /** Fields a new run's manifest starts with besides the runner's own (a judge run's `judge`). */
   manifestExtra?: Pick<Manifest, "judge">;
+  /** Run this shard of the experiment only (run/shard.ts); `resultsRoot` then holds shard runs. */
+  shard?: Shard;
 }
 
 export interface RunResult {
@@ -102,7 +109,10 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions): Pr
     ? runUnits(exp.spec.load).map((unit) => ({ unit, action: "new", run: null }))
     : unitRuns(
         exp,
-        listRuns(opts.resultsRoot, () => {}),
+        sameShard(
+          listRuns(opts.resultsRoot, () => {}, { shards: true }),
+          opts.shard,
+        ),
       );
   const runs: RunResult[] = [];
   for (const plan of plans) {
@@ -120,13 +130,21 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions): Pr
   return { ...last, runs };
 }
 
+/** The runs of this shard (without one: the runs that are no shard). */
+function sameShard(runs: RunFolder[], shard: Shard | undefined): RunFolder[] {
+  return runs.filter((r) => r.manifest.shard?.index === shard?.index && r.manifest.shard?.count === shard?.count);
+}
+
 /** A run's folder, its manifest (kept up to date while it runs) and what its journal holds. */
 interface OpenRun {
   dir: string;
   manifest: Manifest;
   state: JournalState;
-  /** Requests of the run, warm-up included. */
+  /** Requests of the run, warm-up included (a shard: its share). */
   total: number;
+  /** Request indices of the run: [0, space) (a shard sends some of them). */
+  space: number;
+  shard: Shard | undefined;
   /** A run until precise: its precision window and checks. */
   until: UntilRun | null;
 }
@@ -179,17 +197,24 @@ async function newRun(
   opts: RunOptions,
   log: (line: string) => void,
 ): Promise<OpenRun> {
-  const total = runTotal(exp);
-  const folder = { experimentId: exp.id, specHash: exp.specHash, unit, repeated: (exp.spec.load.repeats ?? 1) > 1 };
-  const manifestFor = async (id: string) => ({ ...(await newManifest(exp, id, unit, log)), ...opts.manifestExtra });
+  const { shard } = opts;
+  const [total, space] = [runTotal(exp, shard), runTotal(exp)];
+  const repeated = (exp.spec.load.repeats ?? 1) > 1;
+  const folder = { experimentId: exp.id, specHash: exp.specHash, unit, repeated, shard };
+  const manifestFor = async (id: string) => ({
+    ...(await newManifest(exp, id, unit, shard, log)),
+    ...opts.manifestExtra,
+  });
   const { dir, manifest } = await createRunFolder(opts.resultsRoot, folder, manifestFor, log);
   const until = untilRun(exp, manifest);
-  return { dir, manifest, state: readJournalState(dir, total, (row) => until?.add(row)), total, until };
+  const state = readJournalState(dir, space, (row) => until?.add(row));
+  return { dir, manifest, state, total, space, shard, until };
 }
 
-/** Requests of a run, warm-up included (a run until precise: at most `max`). */
-function runTotal(exp: LoadedExperiment): number {
-  return warmupCount(exp.spec.load) + plannedRequests(exp.spec.requests);
+/** Requests of a run, warm-up included (a run until precise: at most `max`; a shard: its share). */
+function runTotal(exp: LoadedExperiment, shard?: Shard): number {
+  const measured = plannedRequests(exp.spec.requests);
+  return warmupCount(exp.spec.load) + (shard ? shardMeasured(shard, measured) : measured);
 }
 
 /** The precision checks of a run until precise (null for `requests: N`). */
@@ -200,10 +225,11 @@ function untilRun(exp: LoadedExperiment, manifest: Manifest): UntilRun | null {
 
 /** A stopped run picked up again: its journal says what is done; the manifest records the interruption. */
 function resumeRun(exp: LoadedExperiment, unit: RunUnit, dir: string, log: (line: string) => void): OpenRun {
-  const total = runTotal(exp);
   const manifest = readManifest(dir);
+  const shard = manifest.shard;
+  const [total, space] = [runTotal(exp, shard), runTotal(exp)];
   const until = untilRun(exp, manifest);
-  const state = readJournalState(dir, total, (row) => until?.add(row));
+  const state = readJournalState(dir, space, (row) => until?.add(row));
   const reason = interruptionReason(manifest, state);
   manifest.interruptions = [...(manifest.interruptions ?? []), { at: new Date().toISOString(), reason }];
   manifest.status = "running";
@@ -211,13 +237,14 @@ function resumeRun(exp: LoadedExperiment, unit: RunUnit, dir: string, log: (line
   manifest.finished_at = null;
   manifest.counts = { requests: total, done: state.doneCount, ok: state.ok, error: state.error };
   log(`${runLabel(exp)}: resuming ${manifest.run_id} (${reason})`);
-  return { dir, manifest, state, total, until };
+  return { dir, manifest, state, total, space, shard, until };
 }
 
 async function newManifest(
   exp: LoadedExperiment,
   runId: string,
   unit: RunUnit,
+  shard: Shard | undefined,
   log: (line: string) => void,
 ): Promise<Manifest> {
   const simulated = "simulate" in exp.spec.server;
@@ -236,10 +263,11 @@ async function newManifest(
     server: declaredServer(exp.spec.server),
     started_at: new Date().toISOString(),
     finished_at: null,
-    counts: { requests: runTotal(exp), done: 0, ok: 0, error: 0 },
+    counts: { requests: runTotal(exp, shard), done: 0, ok: 0, error: 0 },
     environment: await captureEnvironmentWithGpus(log),
     group: { level: null, repeat: unit.repeat },
     ...(exp.cell ? { cell: { key: exp.cell.key, axes: exp.cell.axes } } : {}),
+    ...(shard ? { shard } : {}),
     interruptions: [],
   };
 }
@@ -264,7 +292,8 @@ async function openRunServer(
   const pending = run.total - run.state.doneCount;
   log(
     `${runLabel(exp)}: ${pending} of ${run.total} requests to ${server.model} at ${server.endpoints.join(", ")}` +
-      `${server.simulated ? " (simulated)" : ""}, ${describeLoad(exp.spec.load, unit)}`,
+      `${server.simulated ? " (simulated)" : ""}, ${describeLoad(exp.spec.load, unit)}` +
+      `${run.shard ? `, ${shardLabel(run.shard)} with ${describeShardLoad(exp.spec.load, run.shard)}` : ""}`,
   );
   return server;
 }
@@ -286,9 +315,10 @@ function startSending(
     unitLabel(exp, unit),
     pending,
   );
-  const workers = closedLoopConcurrency(load);
-  const dispatcher = createDispatcher(workers ?? load.maxConcurrency ?? 1024);
+  const { workers, maxInFlight } = shardLoad(load, run.shard);
+  const dispatcher = createDispatcher(workers ?? maxInFlight ?? 1024);
   const t0 = performance.now();
+  run.manifest.clock_zero_at ??= new Date(performance.timeOrigin + t0).toISOString();
   const clockOffset = run.state.lastMs;
   const now = () => performance.now() - t0 + clockOffset;
   const { endpoints, apiKey, logStats } = server;
@@ -311,6 +341,7 @@ function startSending(
   );
   const sender = new Sender({
     ...{ exp, runId: run.manifest.run_id, server, warmup: warmupCount(load), policy, dispatcher, now, stop },
+    shard: run.shard,
     ...{ health, check, journal, state: run.state, counts: run.manifest.counts, progress, until: run.until },
   });
   const onScheduleStart = (ms: number) => {
@@ -326,11 +357,25 @@ function startSending(
 async function sendAll(exp: LoadedExperiment, unit: RunUnit, run: OpenRun, sending: Sending): Promise<void> {
   const { load, requests, workload } = exp.spec;
   const warmup = warmupCount(load);
-  const workers = closedLoopConcurrency(load);
-  if (warmup > 0) await closedLoop(sending.loop, 0, warmup, workers ?? load.maxConcurrency ?? 1);
+  const { workers, maxInFlight } = shardLoad(load, run.shard);
+  if (warmup > 0) await closedLoop(sending.loop, 0, warmup, workers ?? maxInFlight ?? 1);
   const times = openLoopTimesMs(load, plannedRequests(requests), workload.seed + unit.repeat);
-  if (times) await openLoop(sending.loop, warmup, run.total, times, load.maxConcurrency ?? Infinity);
-  else await closedLoop(sending.loop, warmup, run.total, workers!);
+  if (times) await openLoop(sending.loop, warmup, run.space, times, maxInFlight ?? Infinity, run.shard);
+  else await closedLoop(sending.loop, warmup, run.space, workers!, run.shard);
+}
+
+/** What a shard's share of the load is, for the log. */
+function describeShardLoad(load: LoadedExperiment["spec"]["load"], shard: Shard): string {
+  const { workers, maxInFlight } = shardLoad(load, shard);
+  if (workers !== null) return `${workers} of the workers`;
+  return maxInFlight === null ? "its arrivals" : `its arrivals, max ${maxInFlight} in flight`;
+}
+
+/** Closed-loop workers and an open loop's max in flight, a shard's share of them (run/shard.ts). */
+function shardLoad(load: LoadedExperiment["spec"]["load"], shard: Shard | undefined) {
+  const [workers, max] = [closedLoopConcurrency(load), load.maxConcurrency ?? null];
+  const share = (n: number | null) => (n === null || !shard ? n : shardShare(shard, n));
+  return { workers: share(workers), maxInFlight: share(max) };
 }
 
 /** Closes what sending used; stores the self-check and the server series; lets the server go. */
@@ -356,7 +401,8 @@ async function finishRun(exp: LoadedExperiment, run: OpenRun, sending: Sending):
   const journalPath = join(dir, JOURNAL_FILE);
   const untilReason = run.until ? await run.until.finish(done >= total) : null;
   if (done > 0) await journalToParquet(journalPath, join(dir, PARQUET_FILE));
-  const resume = `\`tracker run ${exp.id}${exp.cell ? ` --cell ${exp.cell.key}` : ""}\` resumes it`;
+  const shard = run.shard ? ` --shard ${run.shard.index}/${run.shard.count}` : "";
+  const resume = `\`tracker run ${exp.id}${exp.cell ? ` --cell ${exp.cell.key}` : ""}${shard}\` resumes it`;
   if (done < total) {
     const abandoned = sending.sender.abandoned;
     const aborted = abandoned > 0 ? ` (${abandoned} unfinished in flight, sent again on resume)` : "";

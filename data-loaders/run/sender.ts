@@ -16,6 +16,7 @@ import type { Progress } from "./progress.ts";
 import type { JournalState } from "./resume.ts";
 import { buildRequest, toRow } from "./row.ts";
 import type { SelfCheck } from "./self-check.ts";
+import type { Shard } from "./shard.ts";
 import type { StopController } from "./stop.ts";
 import type { UntilRun } from "./until.ts";
 
@@ -36,6 +37,8 @@ export interface SenderContext {
   state: JournalState;
   counts: Manifest["counts"];
   progress: Progress;
+  /** A shard run: its requests take turns over the endpoints in its own order. */
+  shard?: Shard;
   /** A run until precise: sees every journaled request (run/until.ts). */
   until?: UntilRun | null;
 }
@@ -54,7 +57,8 @@ export class Sender {
     const isWarmup = i < this.ctx.warmup;
     const position = isWarmup ? i : i - this.ctx.warmup;
     const prompt = exp.prompts[position % exp.prompts.length]!;
-    const endpoint = server.endpoints[i % server.endpoints.length]!;
+    const turn = this.ctx.shard && !isWarmup ? this.ctx.warmup + Math.floor(position / this.ctx.shard.count) : i;
+    const endpoint = server.endpoints[turn % server.endpoints.length]!;
     const target = { endpoint, model: server.model, apiKey: server.apiKey };
     const watch = this.ctx.health.get(endpoint)!;
     const attempts: AttemptContext = {

@@ -21,6 +21,13 @@
 // One scrape at start, one every intervalMs, one final scrape in stop(), so counters cover the
 // whole run. Scrapes of one endpoint never overlap (a slow one skips the next tick).
 //
+// Replicas: listed replicas (`server.urls`) are scraped one by one, each endpoint's rows its own
+// series; a tick's scrapes of every endpoint carry the tick's time (t_ms), so that the total over
+// replicas at a time (metrics/series.ts) adds the replicas of one tick together rather than
+// treating each as a scrape of its own. Replicas behind one URL (a router or a Service) keep their
+// own series when the server tells them apart with a label (vLLM's `engine` for data-parallel
+// engines, or a router's label naming its backend): labels are part of each series.
+//
 // A launched server's periodic stats lines (`logStats`, server/stats-log.ts) are kept too, and
 // stored for its endpoint when its /metrics gave none of the gauges (not reachable, or served
 // without vLLM's series): running, waiting and KV-cache usage then come from the log, with the
@@ -128,7 +135,8 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
   const fromLog = logStatsRows(opts);
 
   const tick = (): void => {
-    for (const s of scrapers) void s.scrape(false);
+    const t = opts.now();
+    for (const s of scrapers) void s.scrape(false, t);
   };
   tick();
   const timer = setInterval(tick, opts.intervalMs);
@@ -138,7 +146,8 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
     async stop() {
       clearInterval(timer);
       await Promise.all(scrapers.map((s) => s.settle()));
-      await Promise.all(scrapers.map((s) => s.scrape(true)));
+      const t = opts.now();
+      await Promise.all(scrapers.map((s) => s.scrape(true, t)));
       fromLog.stop();
       if (scrapers[0] && !scrapers[0].sawGauges()) rows.push(...fromLog.rows);
       return rows.sort((a, b) => a.t_ms - b.t_ms);
@@ -165,9 +174,8 @@ function endpointScraper(endpoint: string, opts: TelemetryOptions, timeoutMs: nu
     if (GAUGES.has(s.name)) gauges = true;
     rows.push({ run_id: opts.runId, endpoint, t_ms: t, metric: s.name, labels: labelsJson(s.labels), value: s.value });
   };
-  const once = async (final: boolean): Promise<void> => {
+  const once = async (final: boolean, t: number): Promise<void> => {
     const res = await getText(url, { apiKey: opts.apiKey, timeoutMs });
-    const t = opts.now();
     if (res.status === null) return warn(`no response (${res.error}); skipping this scrape`);
     if (res.status !== 200) {
       if ([401, 403, 404, 405].includes(res.status)) {
@@ -188,9 +196,10 @@ function endpointScraper(endpoint: string, opts: TelemetryOptions, timeoutMs: nu
       for (const s of keptHistogramSamples(expo)) keep(s, t);
     }
   };
-  const scrape = (final: boolean): Promise<void> => {
+  /** Scrapes once (unless one is in flight); its rows carry `t`, the tick's time. */
+  const scrape = (final: boolean, t: number): Promise<void> => {
     if (gone) return Promise.resolve();
-    inFlight ??= once(final).finally(() => {
+    inFlight ??= once(final, t).finally(() => {
       inFlight = null;
     });
     return inFlight;

@@ -20,8 +20,12 @@ export interface RunFolder {
   requestsPath: string | null;
 }
 
-/** Every well-formed run folder `results/<experiment>/<run>/`, by experiment then start time. */
-export function listRuns(dir: string, warn: Warn = toStderr): RunFolder[] {
+/**
+ * Every well-formed run folder `results/<experiment>/<run>/`, by experiment then start time.
+ * Shard runs (manifest `shard`) are not an experiment's run until merged: left out with a
+ * warning unless `shards` (the shard runs' own folder, results/.shards/).
+ */
+export function listRuns(dir: string, warn: Warn = toStderr, opts: { shards?: boolean } = {}): RunFolder[] {
   if (!existsSync(dir)) return [];
   const runs: RunFolder[] = [];
   for (const experimentId of visibleEntries(dir)) {
@@ -32,7 +36,9 @@ export function listRuns(dir: string, warn: Warn = toStderr): RunFolder[] {
     }
     for (const runId of visibleEntries(experimentPath)) {
       const run = readRunFolder(join(experimentPath, runId), experimentId, warn);
-      if (run) runs.push(run);
+      if (run?.manifest.shard && !opts.shards)
+        warn(`${run.path} is a shard run, not the experiment's until \`tracker merge\` joins its shards; skipped`);
+      else if (run) runs.push(run);
     }
   }
   return runs.sort(

@@ -32,6 +32,8 @@ export interface EntryFacts {
   error?: string | null;
   grid?: ExperimentEntry["grid"];
   cell?: ExperimentEntry["cell"];
+  /** Shard runs of the current spec not yet merged. */
+  shards?: RunFolder[];
 }
 
 /** The one place an experiment-index entry is built. */
@@ -50,6 +52,16 @@ export function indexEntry(facts: EntryFacts): ExperimentEntry {
     error: facts.error ?? null,
     ...(facts.grid ? { grid: facts.grid } : {}),
     ...(facts.cell ? { cell: facts.cell } : {}),
+    ...(facts.shards?.length
+      ? {
+          shards: facts.shards.map((r) => ({
+            run_id: r.runId,
+            index: r.manifest.shard!.index,
+            count: r.manifest.shard!.count,
+            status: r.manifest.status,
+          })),
+        }
+      : {}),
   };
 }
 

@@ -29,3 +29,8 @@ export function newRunId(specHash: string, at = new Date()): string {
     .replace("T", "-");
   return `${stamp}-${specHash.slice(0, 8)}`;
 }
+
+/** Where shard runs (`tracker run <id> --shard i/n`) are kept until merged: hidden from the site and every report. */
+export function shardsRoot(root: string): string {
+  return join(root, ".shards");
+}

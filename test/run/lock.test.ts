@@ -39,6 +39,20 @@ describe("results folder lock", () => {
     expect(existsSync(join(root, LOCK_FILE))).toBe(false);
   });
 
+  it("takes over a lock naming this process's pid with another start time (a retried pod's earlier tracker)", () => {
+    const root = join(tmp.dir, "r5");
+    tryLock(root);
+    const earlier = { pid: process.pid, host: hostname(), started_at: "x", proc_start: "1" };
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify(earlier));
+    const lock = tryLock(root);
+    expect(lock).not.toBeInstanceOf(LockHeld);
+    (lock as { release(): void }).release();
+    // Its own lock (same pid and start time) is still held.
+    const mine = tryLock(root) as { release(): void };
+    expect(tryLock(root)).toBeInstanceOf(LockHeld);
+    mine.release();
+  });
+
   it("a lock of another host is never taken over", () => {
     const root = join(tmp.dir, "r3");
     tryLock(root);

@@ -14,6 +14,7 @@ import {
 import { parsePrometheus } from "../../data-loaders/server/prometheus.ts";
 import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 import { serverMetricRowSchema } from "../../data-loaders/store/schemas/server-metric.ts";
+import { serverSeriesBins } from "../../data-loaders/metrics/series.ts";
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -230,6 +231,63 @@ describe("telemetry against servers without /metrics", () => {
       expect(await telemetry.stop()).toEqual([]);
     } finally {
       await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe("telemetry of several replicas", () => {
+  /** A stub /metrics with one gauge per label set: `engines` maps a label value to requests running. */
+  const exposition = (engines: Record<string, number>) =>
+    "# TYPE vllm:num_requests_running gauge\n" +
+    Object.entries(engines)
+      .map(([engine, n]) => `vllm:num_requests_running{engine="${engine}",model_name="m"} ${n}\n`)
+      .join("");
+  const stub = (engines: Record<string, number>, delayMs = 0) =>
+    listen((req, res) => {
+      if (req.url !== "/metrics") return res.writeHead(404).end();
+      setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end(exposition(engines)), delayMs);
+    });
+
+  it("listed replicas: one series per endpoint, one tick's scrapes at one time, so the total adds them", async () => {
+    const [a, b] = [await stub({ "0": 3 }), await stub({ "0": 5 }, 15)];
+    try {
+      const t0 = performance.now();
+      const telemetry = startTelemetry({
+        endpoints: [a.url, b.url],
+        intervalMs: 40,
+        now: () => performance.now() - t0,
+        runId: "r",
+      });
+      await new Promise((r) => setTimeout(r, 130));
+      const rows = (await telemetry.stop()).filter((r) => r.metric === "vllm:num_requests_running");
+      const byEndpoint = (url: string) => rows.filter((r) => r.endpoint === url);
+      expect(byEndpoint(a.url).every((r) => r.value === 3)).toBe(true);
+      expect(byEndpoint(b.url).every((r) => r.value === 5)).toBe(true);
+      const times = (url: string) => byEndpoint(url).map((r) => r.t_ms);
+      expect(times(a.url).length).toBeGreaterThanOrEqual(3);
+      expect(times(b.url)).toEqual(times(a.url));
+      const bins = serverSeriesBins(rows, 1_000_000);
+      expect(bins).toEqual([{ metric: "vllm:num_requests_running", startMs: 0, value: 8 }]);
+    } finally {
+      await Promise.all([a, b].map(({ server }) => new Promise((r) => server.close(r))));
+    }
+  });
+
+  it("replicas behind one URL: the label telling them apart keeps a series for each", async () => {
+    const router = await stub({ "0": 2, "1": 7 });
+    try {
+      const t0 = performance.now();
+      const now = () => performance.now() - t0;
+      const telemetry = startTelemetry({ endpoints: [router.url], intervalMs: 40, now, runId: "r" });
+      await new Promise((r) => setTimeout(r, 60));
+      const rows = (await telemetry.stop()).filter((r) => r.metric === "vllm:num_requests_running");
+      const engines = new Map(rows.map((r) => [JSON.parse(r.labels).engine as string, r.value]));
+      expect(Object.fromEntries(engines)).toEqual({ "0": 2, "1": 7 });
+      expect(serverSeriesBins(rows, 1_000_000)).toEqual([
+        { metric: "vllm:num_requests_running", startMs: 0, value: 9 },
+      ]);
+    } finally {
+      await new Promise((r) => router.server.close(r));
     }
   });
 });

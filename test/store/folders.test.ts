@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { experimentFileIds, findRun, listRuns, readRunFolder } from "../../data-loaders/store/folders.ts";
 import { writeStoreFixture, type StoreFixture } from "./fixture.ts";
+import { makeManifest, writeRun } from "../site/fixture-store.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 let store: StoreFixture;
 const warnings: string[] = [];
@@ -62,5 +64,22 @@ describe("experimentFileIds", () => {
   test("are the experiment file names without .ts, sorted; none for a missing folder", () => {
     expect(experimentFileIds(store.experimentsDir)).toEqual(["alpha", "zeta"]);
     expect(experimentFileIds(join(store.root, "nowhere"))).toEqual([]);
+  });
+});
+
+describe("shard runs", () => {
+  test("are not an experiment's runs: left out with a warning, listed only when asked for", async () => {
+    const tmp = tempDir("folders-shards");
+    try {
+      const manifest = makeManifest({ run_id: "s0", experiment_id: "beta", shard: { index: 0, count: 2 } });
+      await writeRun(tmp.dir, manifest, null);
+      await writeRun(tmp.dir, makeManifest({ run_id: "whole", experiment_id: "beta" }), null);
+      const seen: string[] = [];
+      expect(listRuns(tmp.dir, (m) => seen.push(m)).map((r) => r.runId)).toEqual(["whole"]);
+      expect(seen.join("\n")).toMatch(/s0 is a shard run, not the experiment's until `tracker merge` joins its shards/);
+      expect(listRuns(tmp.dir, () => {}, { shards: true }).map((r) => r.runId)).toEqual(["s0", "whole"]);
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

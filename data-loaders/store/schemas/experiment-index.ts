@@ -38,6 +38,20 @@ export const experimentIndexSchema = z.object({
           ),
         })
         .optional(),
+      /**
+       * Shard runs of the current spec (`tracker run <id> --shard i/n`, in results/.shards/) not yet
+       * merged: listed, never shown as the experiment's figures, until `tracker merge` joins them.
+       */
+      shards: z
+        .array(
+          z.object({
+            run_id: z.string(),
+            index: z.number().int(),
+            count: z.number().int(),
+            status: z.string(),
+          }),
+        )
+        .optional(),
       /** A cell of a grid: the experiment (file and results folder) and its value on each axis. */
       cell: z.object({ experiment: z.string(), key: z.string(), axes: z.record(z.string(), axisValue) }).optional(),
     }),

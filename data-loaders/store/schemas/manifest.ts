@@ -73,6 +73,40 @@ export const manifestSchema = z.object({
       axes: z.record(z.string(), z.union([z.string(), z.number()])),
     })
     .optional(),
+  /**
+   * Wall-clock time (ISO) at which the run clock read 0, taken from the clock the run's ms are
+   * counted on; a resumed run keeps its first session's. `tracker merge` puts shards on one time
+   * axis with it. Absent in runs stored before it was recorded.
+   */
+  clock_zero_at: z.string().optional(),
+  /**
+   * A shard run (`tracker run <id> --shard i/n`): the 0-based share `index` of `count` it ran
+   * (measured request indices whose position since the warm-up is `index` mod `count`). Not the
+   * experiment's run until `tracker merge` joins every shard (run/merge.ts).
+   */
+  shard: z.object({ index: z.number().int().min(0), count: z.number().int().min(1) }).optional(),
+  /**
+   * A run joined by `tracker merge` from complete shard runs: per shard, its run, where its rows
+   * went (its run clock shifted by clock_offset_ms, its workers by worker_offset, its warm-up
+   * requests renumbered from warmup_first_index) and the host that ran it.
+   */
+  merged_from: z
+    .object({
+      count: z.number().int(),
+      shards: z.array(
+        z.object({
+          index: z.number().int(),
+          run_id: z.string(),
+          host: z.string(),
+          started_at: z.string(),
+          clock_offset_ms: z.number(),
+          worker_offset: z.number().int(),
+          warmup_first_index: z.number().int(),
+          requests: z.number().int(),
+        }),
+      ),
+    })
+    .optional(),
   /** Interruptions survived by this run (kill, Ctrl-C, server gone); empty when it ran straight through. */
   interruptions: z.array(z.object({ at: z.string(), reason: z.string() })).optional(),
   /** Facts the server reported: GET /version, /v1/models, vllm:cache_config_info labels. */

@@ -9,7 +9,9 @@ export const serverMetricRowSchema = z.object({
   endpoint: z
     .string()
     .meta({ description: "Base URL scraped, or `nvidia-smi` for the GPU series (server/gpu-telemetry.ts)." }),
-  t_ms: z.number().meta({ description: "Scrape time, ms since run start." }),
+  t_ms: z.number().meta({
+    description: "Scrape time, ms since run start: when the scrape started, the same for every endpoint of one tick.",
+  }),
   metric: z.string().meta({ description: "Series name, e.g. vllm:kv_cache_usage_perc, vllm:generation_tokens_total." }),
   labels: z.string().meta({ description: 'Labels as JSON, e.g. {"model_name":"…","engine":"0"}.' }),
   value: z.number().meta({ description: "Sample value." }),
