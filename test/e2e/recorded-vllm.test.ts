@@ -160,7 +160,10 @@ describe("a run against recorded vLLM payloads", () => {
         { status: "error", error_class: "malformed_stream", vllm_success: true, requests: 1 },
       ],
     });
-    expect(digest.peaks?.peakConcurrentRequests).toBe(1);
+    // One request at a time, but vllm bench serve counts requests per 1-second bin: the two
+    // successful ones (sent one after the other within a second or two) give 1 or 2.
+    expect(digest.peaks?.peakConcurrentRequests).toBeGreaterThanOrEqual(1);
+    expect(digest.peaks?.peakConcurrentRequests).toBeLessThanOrEqual(2);
   });
 
   it("an open-loop run's duration starts at the schedule's origin, before the first gap", async () => {
