@@ -160,6 +160,8 @@ describe("a run against recorded vLLM payloads", () => {
         { status: "error", error_class: "malformed_stream", vllm_success: true, requests: 1 },
       ],
     });
+    // Only the 0.28.0 include-usage stream reported all three counts, and they add up.
+    expect(digest.usage).toEqual({ checked: 1, mismatched: 0 });
     // One request at a time, but vllm bench serve counts requests per 1-second bin: the two
     // successful ones (sent one after the other within a second or two) give 1 or 2.
     expect(digest.peaks?.peakConcurrentRequests).toBeGreaterThanOrEqual(1);
