@@ -3,11 +3,11 @@
 //     arrival times (first event with choices, then each inter-chunk gap added on) are counted in
 //     1-second bins from the earliest send of a successful request; the fullest bin. It counts
 //     chunks, not tokens: a chunk carrying several tokens counts once.
-//   peakConcurrentRequests (vLLM's max_concurrent_requests): the fullest 1-second bin (the same
-//     bins) of successful requests active in it: each request counts in every bin from the one
-//     holding its send to the one holding its end (sent_ms + e2e_ms), both included. Two short
-//     requests one after the other inside one second both count in it, so this is at least the
-//     most requests in flight at any instant.
+//   peakConcurrentRequests (vLLM's max_concurrent_requests): the most successful requests in
+//     flight at once, each over [sent_ms, sent_ms + e2e_ms); a request ending at the moment another
+//     starts is not counted with it. (Releases before mid-2026 counted the requests active in each
+//     1-second bin instead, which can exceed the concurrency setting; result files they wrote carry
+//     that larger figure.)
 // Failed requests do not count. Null when no successful request had the times either needs. A
 // stored run is computed in DuckDB (`peakChunksSql`, `peakConcurrencySql` in sql.ts); `peakFigures`
 // is the same over rows in memory.
@@ -20,7 +20,7 @@ export type PeakRow = Pick<MetricRow, "status" | "sent_ms" | "first_event_ms" | 
 export interface PeakFigures {
   /** The fullest 1-second bin of chunk arrivals (chunks/s, vLLM's max_output_tokens_per_s). */
   peakOutputTokensPerS: number | null;
-  /** The fullest 1-second bin of successful requests active in it (vLLM's max_concurrent_requests). */
+  /** The most successful requests in flight at once (vLLM's max_concurrent_requests). */
   peakConcurrentRequests: number | null;
 }
 
@@ -33,9 +33,7 @@ export function peakFigures(rows: Iterable<PeakRow>): PeakFigures {
     const bin = Math.floor((t - origin) / 1000);
     bins.set(bin, (bins.get(bin) ?? 0) + 1);
   };
-  // +1 at the bin a request starts in, −1 at the bin after the one it ends in.
-  const active = new Map<number, number>();
-  const step = (bin: number, delta: number) => active.set(bin, (active.get(bin) ?? 0) + delta);
+  const events: [number, number][] = [];
   for (const r of ok) {
     if (r.first_event_ms !== null) {
       add(r.first_event_ms);
@@ -43,22 +41,20 @@ export function peakFigures(rows: Iterable<PeakRow>): PeakFigures {
       let sum = 0;
       for (const gap of r.itl_ms ?? []) add(r.first_event_ms + (sum += gap));
     }
-    if (r.e2e_ms !== null) {
-      step(Math.floor((r.sent_ms! - origin) / 1000), 1);
-      step(Math.floor((r.sent_ms! + r.e2e_ms - origin) / 1000) + 1, -1);
-    }
+    if (r.e2e_ms !== null) events.push([r.sent_ms!, 1], [r.sent_ms! + r.e2e_ms, -1]);
   }
   return {
     peakOutputTokensPerS: bins.size ? [...bins.values()].reduce((a, b) => Math.max(a, b)) : null,
-    peakConcurrentRequests: active.size ? runningPeak(active) : null,
+    peakConcurrentRequests: events.length ? sweepPeak(events) : null,
   };
 }
 
-/** The highest running sum of the per-bin steps, in bin order. */
-function runningPeak(steps: Map<number, number>): number {
+/** The highest running sum of +1 (start) / −1 (end) events in time order, ends before starts at a tie. */
+function sweepPeak(events: [number, number][]): number {
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let current = 0;
   let peak = 0;
-  for (const bin of [...steps.keys()].sort((a, b) => a - b)) peak = Math.max(peak, (current += steps.get(bin)!));
+  for (const [, delta] of events) peak = Math.max(peak, (current += delta));
   return peak;
 }
 

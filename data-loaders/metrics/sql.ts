@@ -28,8 +28,8 @@
 //     and label sets, then per bin floor(t_ms / binMs)·binMs the mean of those sums.
 //   peakChunksSql, peakConcurrencySql ↔ peaks.ts `peakFigures`: successful requests' chunk times
 //     (first_event_ms, then first_event_ms + the running sum of the gaps) counted per 1-second bin
-//     from the earliest send, the fullest bin; and the fullest of the same bins counting each
-//     request in every bin from its send's to its end's (sent_ms + e2e_ms). (A running sum adds in its own order;
+//     from the earliest send, the fullest bin; and the highest count of [sent_ms, sent_ms + e2e_ms)
+//     intervals open at once, ends before starts at a tie. (A running sum adds in its own order;
 //     a chunk within ~1e-10 ms of a bin edge could fall on either side.)
 //   successCountsSql, successDifferencesSql ↔ success.ts `accountSuccess`: ok requests and those
 //     vllm_success says vllm bench serve counts; the requests the two count differently, per
@@ -269,18 +269,12 @@ export function peakChunksSql(table: string): string {
    SELECT max(n)::DOUBLE AS peak FROM bins`;
 }
 
-/**
- * Row `(peak)`: the fullest 1-second bin (from the earliest send of a successful request) of the
- * successful requests of `table` active in it, from the bin of the send to that of the end (null without timed ones).
- */
+/** Row `(peak)`: the most successful requests of `table` in flight at once (null without timed ones). */
 export function peakConcurrencySql(table: string): string {
-  return `WITH ok AS (SELECT sent_ms, e2e_ms FROM ${table} WHERE status = 'ok' AND sent_ms IS NOT NULL),
-     origin AS (SELECT min(sent_ms) AS t0 FROM ok),
-     spans AS (SELECT floor((sent_ms - t0) / 1000) AS b0, floor((sent_ms + e2e_ms - t0) / 1000) AS b1
-       FROM ok, origin WHERE e2e_ms IS NOT NULL),
-     steps AS (SELECT b0 AS bin, 1 AS d FROM spans UNION ALL SELECT b1 + 1 AS bin, -1 AS d FROM spans),
-     per_bin AS (SELECT bin, sum(d) AS d FROM steps GROUP BY bin),
-     running AS (SELECT sum(d) OVER (ORDER BY bin ROWS UNBOUNDED PRECEDING) AS n FROM per_bin)
+  return `WITH ok AS (SELECT sent_ms, e2e_ms FROM ${table}
+       WHERE status = 'ok' AND sent_ms IS NOT NULL AND e2e_ms IS NOT NULL),
+     events AS (SELECT sent_ms AS t, 1 AS d FROM ok UNION ALL SELECT sent_ms + e2e_ms AS t, -1 AS d FROM ok),
+     running AS (SELECT sum(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS n FROM events)
    SELECT max(n)::DOUBLE AS peak FROM running`;
 }
 

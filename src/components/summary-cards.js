@@ -1,7 +1,7 @@
 // Headline figures of one run: throughput, success, latency and tokens, each card labelled with
 // the run's source ("measured", "simulated" or "recorded"). A recorded run has the same summary
 // with what was not recorded left null, shown as "—" (its latency card has means only). `peaks`
-// (peak output tokens/s and requests active per second, as vllm bench serve computes them) and `success`
+// (peak output tokens/s and requests in flight, as vllm bench serve computes them) and `success`
 // (vLLM's count of successes beside the tracker's) and `usage` (responses whose usage.total_tokens
 // did not add up) come from the digest when the run has rows.
 import { html } from "htl";
@@ -28,10 +28,10 @@ export function SummaryCards(s, { source, peaks = null, success = null, usage = 
         peak
           ? html`<div
               class="sub"
-              title="vllm bench serve's max_output_tokens_per_s (chunks per 1-second bin) and max_concurrent_requests (requests active per 1-second bin)"
+              title="vllm bench serve's max_output_tokens_per_s (chunks per 1-second bin) and max_concurrent_requests"
             >
               peak ${formatNumber(peaks.peakOutputTokensPerS, 0)} output tok/s ·
-              ${formatNumber(peaks.peakConcurrentRequests, 0)} requests in a second
+              ${formatNumber(peaks.peakConcurrentRequests, 0)} requests in flight
             </div>`
           : ""
       }
