@@ -2,7 +2,7 @@
 // `workload`, the checks that need several of them, and the request body fields they become.
 //
 // Bounds are vLLM's own (its sampling parameters answer 400 outside them): top_p in (0, 1],
-// top_k 0 (off) or more, min_p in [0, 1], repetition_penalty > 0, presence and frequency penalties
+// top_k 0 or −1 (off) or more, min_p in [0, 1], repetition_penalty > 0, presence and frequency penalties
 // in [−2, 2], min_tokens ≤ max_tokens, top_logprobs only with logprobs. `extraBody` carries
 // anything else vLLM accepts (e.g. `chat_template_kwargs`, `priority`), as JSON; it may not set a
 // field the tracker sets itself or one these fields name. Omitted fields are left out of the
@@ -32,8 +32,8 @@ const toolChoiceSchema = z.union(
 export const samplingFields = {
   /** Nucleus sampling: keep the smallest set of tokens whose probability reaches topP, in (0, 1]. */
   topP: z.number().gt(0).max(1).optional(),
-  /** Keep the topK most likely tokens (0 turns it off). */
-  topK: z.number().int().min(0).optional(),
+  /** Keep the topK most likely tokens (0 turns it off; vLLM also takes −1 for off, as older releases wrote it). */
+  topK: z.number().int().min(-1).optional(),
   /** Drop tokens less likely than minP × the most likely one, in [0, 1]. */
   minP: z.number().min(0).max(1).optional(),
   /** > 1 discourages repeating tokens of the prompt and the answer so far (vLLM's extension; 1 = off). */

@@ -5,7 +5,9 @@
 //     chunks, not tokens: a chunk carrying several tokens counts once.
 //   peakConcurrentRequests (vLLM's max_concurrent_requests): the most successful requests in
 //     flight at once, each over [sent_ms, sent_ms + e2e_ms); a request ending at the moment another
-//     starts is not counted with it.
+//     starts is not counted with it. (Releases before mid-2026 counted the requests active in each
+//     1-second bin instead, which can exceed the concurrency setting; result files they wrote carry
+//     that larger figure.)
 // Failed requests do not count. Null when no successful request had the times either needs. A
 // stored run is computed in DuckDB (`peakChunksSql`, `peakConcurrencySql` in sql.ts); `peakFigures`
 // is the same over rows in memory.

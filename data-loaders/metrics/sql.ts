@@ -34,6 +34,8 @@
 //   successCountsSql, successDifferencesSql ↔ success.ts `accountSuccess`: ok requests and those
 //     vllm_success says vllm bench serve counts; the requests the two count differently, per
 //     (status, error class, vllm_success), most first.
+//   usageCheckSql ↔ usage.ts `checkUsage`: the rows with a usage_mismatch verdict and those it
+//     flags.
 //   histogramIncreasesSql ↔ server-latency.ts `histogramIncreases`: per series (endpoint, metric,
 //     labels) the sum over consecutive samples of v − prev, or v when the value fell; summed per
 //     metric and `le` label.
@@ -289,6 +291,12 @@ export function successDifferencesSql(table: string): string {
   return `SELECT status, error_class, vllm_success, count(*)::DOUBLE AS requests FROM ${table}
      WHERE vllm_success IS NOT NULL AND (status = 'ok') <> vllm_success
      GROUP BY ALL ORDER BY requests DESC, status, error_class NULLS LAST`;
+}
+
+/** Row `(checked, mismatched)` of `table`: rows with a usage verdict, and those whose total_tokens did not add up. */
+export function usageCheckSql(table: string): string {
+  return `SELECT count(usage_mismatch)::DOUBLE AS checked, count(*) FILTER (usage_mismatch)::DOUBLE AS mismatched
+     FROM ${table}`;
 }
 
 /** Rows `(metric, le, increase)` of the server-metrics file `$path` for the given histogram samples. */

@@ -32,6 +32,7 @@ import { runEnergy, type RunEnergy } from "../metrics/energy.ts";
 import { outcomeCounts, type OutcomeCount } from "../metrics/outcomes.ts";
 import { peaks, type PeakFigures } from "../metrics/peaks.ts";
 import { successAccounting, type SuccessAccounting } from "../metrics/success.ts";
+import { usageCheck, type UsageCheck } from "../metrics/usage.ts";
 import { serverLatency, type ServerLatency } from "../metrics/server-latency.ts";
 import { serverMetricSeries, storedSeries, type ServerMetricBin, type TimeBin } from "../metrics/series.ts";
 import { storedSteadyState, type SteadyState } from "../metrics/steady-state.ts";
@@ -91,6 +92,8 @@ export interface RunDigest {
   peaks: PeakFigures | null;
   /** Successful requests by the tracker's rules and as vllm bench serve counts them (metrics/success.ts); null without rows. */
   success: SuccessAccounting | null;
+  /** Requests whose usage.total_tokens is not prompt + completion tokens (metrics/usage.ts); null without rows. */
+  usage: UsageCheck | null;
   /** Time for 1K…1M requests with prediction intervals (data-loaders/analysis/extrapolate.ts). */
   projections: Projection[];
   /** What projections to other counts are computed from (backtests); null without a rate or rows. */
@@ -226,6 +229,7 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
     outcomes: await outcomeCounts(path),
     peaks: await peaks(path),
     success: await successAccounting(path),
+    usage: await usageCheck(path),
     workers: await storedPerWorker(path),
     endpoints: totals.endpoints > 1 ? await storedPerEndpoint(path) : [],
     quality: await storedQualitySummary(path, { requestThroughput: rate?.requestThroughput ?? null }),
@@ -287,6 +291,7 @@ function digestWithoutRows(run: RunFolder): RunDigest {
     outcomes: [],
     peaks: null,
     success: null,
+    usage: null,
     projections: rate ? projectAtRate(run.runId, rate) : [],
     projectionSample: null,
     quality: null,

@@ -2,12 +2,13 @@
 // the run's source ("measured", "simulated" or "recorded"). A recorded run has the same summary
 // with what was not recorded left null, shown as "—" (its latency card has means only). `peaks`
 // (peak output tokens/s and requests in flight, as vllm bench serve computes them) and `success`
-// (vLLM's count of successes beside the tracker's) come from the digest when the run has rows.
+// (vLLM's count of successes beside the tracker's) and `usage` (responses whose usage.total_tokens
+// did not add up) come from the digest when the run has rows.
 import { html } from "htl";
 import { SourceBadge } from "./badge.js";
 import { formatDuration, formatMs, formatNumber, formatPercent, formatRatio } from "./format.js";
 
-export function SummaryCards(s, { source, peaks = null, success = null }) {
+export function SummaryCards(s, { source, peaks = null, success = null, usage = null }) {
   const badge = () => SourceBadge(source);
   const peak = peaks?.peakOutputTokensPerS != null || peaks?.peakConcurrentRequests != null;
   const vllm = success?.vllmCompleted != null && success.vllmCompleted !== success.completed;
@@ -43,6 +44,14 @@ export function SummaryCards(s, { source, peaks = null, success = null }) {
         · ${formatDuration(s.durationS)}
       </div>
       ${vllm ? VllmCount(success) : ""}
+      ${
+        usage?.mismatched > 0
+          ? html`<div class="sub">
+              ${formatNumber(usage.mismatched, 0)} of ${formatNumber(usage.checked, 0)} responses reported a
+              usage.total_tokens other than prompt + completion tokens
+            </div>`
+          : ""
+      }
     </div>
     <div class="card">
       <h2>Latency ${badge()}</h2>

@@ -160,6 +160,8 @@ describe("a run against recorded vLLM payloads", () => {
         { status: "error", error_class: "malformed_stream", vllm_success: true, requests: 1 },
       ],
     });
+    // Only the 0.28.0 include-usage stream reported all three counts, and they add up.
+    expect(digest.usage).toEqual({ checked: 1, mismatched: 0 });
     expect(digest.peaks?.peakConcurrentRequests).toBe(1);
   });
 

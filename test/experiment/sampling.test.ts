@@ -71,13 +71,15 @@ describe("validation", () => {
     expect(
       issues({ topP: 1, topK: 0, minP: 0, repetitionPenalty: 1, presencePenalty: -2, frequencyPenalty: 2 }),
     ).toEqual([]);
+    // vLLM quietly takes top_k −1 as off, as its older releases wrote it.
+    expect(issues({ topK: -1 })).toEqual([]);
     expect(issues({ ignoreEos: true, minTokens: 256, maxTokens: 256 })).toEqual([]);
     expect(issues({ stop: "\n\n" })).toEqual([]);
   });
 
   it("refuses what vLLM answers 400 for, naming the field", () => {
     expect(issues({ topP: 0 })).toEqual([expect.stringMatching(/^workload\.topP: /)]);
-    expect(issues({ topK: -1 })).toEqual([expect.stringMatching(/^workload\.topK: /)]);
+    expect(issues({ topK: -2 })).toEqual([expect.stringMatching(/^workload\.topK: /)]);
     expect(issues({ minP: 1.5 })).toEqual([expect.stringMatching(/^workload\.minP: /)]);
     expect(issues({ repetitionPenalty: 0 })).toEqual([expect.stringMatching(/^workload\.repetitionPenalty: /)]);
     expect(issues({ presencePenalty: 2.5 })).toEqual([expect.stringMatching(/^workload\.presencePenalty: /)]);

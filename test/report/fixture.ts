@@ -62,6 +62,7 @@ export function digest(fields: Partial<RunDigest> & Pick<RunDigest, "experimentI
     outcomes: [],
     peaks: null,
     success: null,
+    usage: null,
     workers: [],
     endpoints: [],
     quality: null,

@@ -41,6 +41,26 @@ describe("parseStatsLine", () => {
     ).toBe(0.25);
   });
 
+  it("reads lines of public vLLM logs: the prefix cache is not taken from the parts that follow it", () => {
+    // An LMCache deployment (External prefix cache) and a multimodal one (MM cache), as printed.
+    const external = parseStatsLine(
+      "(APIServer pid=39503) INFO 01-28 06:26:43 [loggers.py:257] Engine 000: Avg prompt throughput: 481.2 tokens/s, Avg generation throughput: 5.1 tokens/s, Running: 1 reqs, Waiting: 0 reqs, GPU KV cache usage: 0.1%, Prefix cache hit rate: 0.0%, External prefix cache hit rate: 47.9%",
+    );
+    expect(external).toEqual({
+      engine: "0",
+      promptTokensPerS: 481.2,
+      generationTokensPerS: 5.1,
+      running: 1,
+      waiting: 0,
+      kvCacheUsage: 0.001,
+      prefixCacheHitRate: 0,
+    });
+    const multimodal = parseStatsLine(
+      "(APIServer pid=1) INFO 06-01 22:00:52 [loggers.py:271] Engine 000: Avg prompt throughput: 908.0 tokens/s, Avg generation throughput: 26.9 tokens/s, Running: 1 reqs, Waiting: 0 reqs, GPU KV cache usage: 0.4%, Prefix cache hit rate: 31.9%, MM cache hit rate: 98.3%",
+    );
+    expect(multimodal).toMatchObject({ promptTokensPerS: 908, kvCacheUsage: 0.004, prefixCacheHitRate: 0.319 });
+  });
+
   it("ignores every other line", () => {
     expect(
       parseStatsLine("INFO 06-05 09:08:37 [api_server.py:1336] Starting vLLM API server on http://0.0.0.0:8000"),

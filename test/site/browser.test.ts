@@ -59,6 +59,8 @@ const EXPECTED: Record<string, string[]> = {
   "/experiments/alpha": [
     "Alpha on the simulator",
     "Throughput",
+    // Peak figures beside the means (metrics/peaks.ts), as vllm bench serve computes them.
+    "requests in flight",
     "Reproduce",
     "npx tracker run alpha",
     "Resumed after 1 interruption",
