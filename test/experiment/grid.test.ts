@@ -82,6 +82,31 @@ describe("expanding a grid", () => {
     expect(legacy(4).specHash).toBe(cells[1]!.specHash);
   });
 
+  it("value axes set the field they are named after: requests, rate, maxTokens, temperature, seed", async () => {
+    const cells = await loadSpecCells(
+      tmp.dir,
+      "values",
+      simulatedSpec({
+        load: { rate: 2 },
+        grid: { requests: [6, 12], rate: [1, 4], maxTokens: [32], temperature: [0, 0.7] },
+      }),
+    );
+    expect(cells).toHaveLength(8);
+    const last = cells.at(-1)!;
+    expect(last.cell!.key).toBe("requests=12,rate=4,maxTokens=32,temperature=0.7");
+    expect([
+      last.spec.requests,
+      last.spec.load.rate,
+      last.spec.workload.maxTokens,
+      last.spec.workload.temperature,
+    ]).toEqual([12, 4, 32, 0.7]);
+    expect(cells.every((c) => c.spec.workload.seed === 7 && c.spec.load.concurrency === undefined)).toBe(true);
+    expect(new Set(cells.map((c) => c.specHash)).size).toBe(8);
+    const seeds = await loadSpecCells(tmp.dir, "seeds", simulatedSpec({ grid: { seed: [1, 2] } }));
+    expect(seeds.map((c) => c.spec.workload.seed)).toEqual([1, 2]);
+    expect(seeds[0]!.specHash).not.toBe(seeds[1]!.specHash);
+  });
+
   it("named prompt variants: a system prompt, few-shot examples, a template", async () => {
     const shots = [
       { role: "user" as const, content: "Example candidate" },
