@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { speedup } from "../data-loaders/analysis/paired.ts";
+import { RATE_LABELS } from "../data-loaders/analysis/comparison.ts";
 import { tokenCost } from "../data-loaders/analysis/cost.ts";
 import { runCompare, wholeNumber, type CompareOptions } from "../data-loaders/compare-command.ts";
 import type { CompareReport } from "../data-loaders/report/compare-text.ts";
@@ -104,6 +105,25 @@ describe("tracker compare", () => {
     const runs = Object.fromEntries(report.runs.map((r) => [r.id, r]));
     expect(l1.ratios.totalTokens).toBeCloseTo(runs[L1]!.rates.totalTokens! / runs[G4]!.rates.totalTokens!, 12);
     expect(l1.rank).toBe(1);
+  });
+
+  it("says which rate it ranks by; answers/s is tokenizer-neutral and a recorded run's is its successes over its time", async () => {
+    const byDefault = await compare([B1, B4]);
+    expect(byDefault.out).toContain(`Ranked by ${RATE_LABELS.requests}, the rate each run is judged at.`);
+    const byTokens = await compare([B1, B4], { rankBy: "totalTokens" });
+    expect(byTokens.out).toContain(`Ranked by ${RATE_LABELS.totalTokens}.`);
+    const json = await compare([B1, B4], { rankBy: "answers", json: true });
+    const report = JSON.parse(json.out) as CompareReport;
+    expect(report.rankBy).toBe("answers");
+    for (const r of report.runs) {
+      expect(r.rates.answers).toBeCloseTo(r.rates.requests!, 12);
+      expect([r.rates.chars, r.rates.words]).toEqual([null, null]); // the log gives no answer lengths
+    }
+    expect(report.comparison.runs.map((c) => [c.id, c.rank])).toEqual([
+      [B1, 1],
+      [B4, 2],
+      [B12, 3],
+    ]);
   });
 
   it("names an unknown baseline or run, and rejects a bad job size", async () => {
