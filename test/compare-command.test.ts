@@ -115,6 +115,12 @@ describe("tracker compare", () => {
     const json = await compare([B1, B4], { rankBy: "answers", json: true });
     const report = JSON.parse(json.out) as CompareReport;
     expect(report.rankBy).toBe("answers");
+    // Time for 1K to 1M requests at the rate each run is judged at.
+    for (const c of report.comparison.runs) {
+      const rate = report.runs.find((r) => r.id === c.id)!.rates.requests!;
+      expect(c.times.map((t) => t.requests)).toEqual([1000, 5000, 10_000, 50_000, 100_000, 200_000, 1_000_000]);
+      for (const t of c.times) expect(t.seconds).toBeCloseTo(t.requests / rate, 6);
+    }
     for (const r of report.runs) {
       expect(r.rates.answers).toBeCloseTo(r.rates.requests!, 12);
       expect([r.rates.chars, r.rates.words]).toEqual([null, null]); // the log gives no answer lengths
