@@ -66,8 +66,16 @@ describe("tracker report", () => {
     expect(out).toContain(money(cost.byCount.find((x) => x.requests === 100_000)!.dollars)!);
     expect(out).toContain("_(rule: the runs serve more than one model)_");
     // The reports' figures that do not hold are listed with their lines, e.g. Llama's "$4.05".
+    const differs = s.report.stated.find(
+      (f) => f.at.startsWith("001:80") && f.experimentId === llama.id && f.figure === "cost",
+    )!;
+    expect([differs.written, differs.verdict]).toEqual(["$4.05", "differs"]);
+    const recomputed = `$${differs.recomputed!.toFixed(differs.decimals)}`.replaceAll(".", "\\.").replace("$", "\\$");
     expect(out).toMatch(
-      /^\| [^|]*001:80[^|]* \| recorded-llama-3\.2-1b-rtx-4080-5k \| cost of 100,000 requests .*"\$4\.05" \| \$3\.647 \| differs \|/m,
+      new RegExp(
+        `^\\| [^|]*001:80[^|]* \\| recorded-llama-3\\.2-1b-rtx-4080-5k \\| cost of 100,000 requests .*"\\$4\\.05" \\| ${recomputed} \\| differs \\|`,
+        "m",
+      ),
     );
   });
 
