@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { speedup } from "../data-loaders/analysis/paired.ts";
+import { RATE_LABELS } from "../data-loaders/analysis/comparison.ts";
 import { tokenCost } from "../data-loaders/analysis/cost.ts";
 import { runCompare, wholeNumber, type CompareOptions } from "../data-loaders/compare-command.ts";
 import type { CompareReport } from "../data-loaders/report/compare-text.ts";
@@ -73,8 +74,12 @@ describe("tracker compare", () => {
     expect(row1).toContain(`${c1.ratios.requests!.toFixed(2)}× (d)`);
     const saved = c1.times.find((x) => x.requests === 200_000)!;
     expect(text.out).toContain(`${duration(saved.savedS)} saved (${saved.savedPct!.toFixed(1)}%)`);
+    // The report's "4.07x faster" beside the ratio recomputed, one decimal finer than the report gives it.
+    const recomputed = c1.ratios.requests!.toFixed(3).replace(".", "\\.");
     expect(text.out).toMatch(
-      /000:226 +recorded-gemma-3-1b-rtx-4080-100 +times faster, in requests\/s vs .* "4\.07x faster" +4\.071× +agrees/,
+      new RegExp(
+        `000:226 +recorded-gemma-3-1b-rtx-4080-100 +times faster, in requests/s vs .* "4\\.07x faster" +${recomputed}× +agrees`,
+      ),
     );
   });
 
@@ -104,6 +109,31 @@ describe("tracker compare", () => {
     const runs = Object.fromEntries(report.runs.map((r) => [r.id, r]));
     expect(l1.ratios.totalTokens).toBeCloseTo(runs[L1]!.rates.totalTokens! / runs[G4]!.rates.totalTokens!, 12);
     expect(l1.rank).toBe(1);
+  });
+
+  it("says which rate it ranks by; answers/s is tokenizer-neutral and a recorded run's is its successes over its time", async () => {
+    const byDefault = await compare([B1, B4]);
+    expect(byDefault.out).toContain(`Ranked by ${RATE_LABELS.requests}, the rate each run is judged at.`);
+    const byTokens = await compare([B1, B4], { rankBy: "totalTokens" });
+    expect(byTokens.out).toContain(`Ranked by ${RATE_LABELS.totalTokens}.`);
+    const json = await compare([B1, B4], { rankBy: "answers", json: true });
+    const report = JSON.parse(json.out) as CompareReport;
+    expect(report.rankBy).toBe("answers");
+    // Time for 1K to 1M requests at the rate each run is judged at.
+    for (const c of report.comparison.runs) {
+      const rate = report.runs.find((r) => r.id === c.id)!.rates.requests!;
+      expect(c.times.map((t) => t.requests)).toEqual([1000, 5000, 10_000, 50_000, 100_000, 200_000, 1_000_000]);
+      for (const t of c.times) expect(t.seconds).toBeCloseTo(t.requests / rate, 6);
+    }
+    for (const r of report.runs) {
+      expect(r.rates.answers).toBeCloseTo(r.rates.requests!, 12);
+      expect([r.rates.chars, r.rates.words]).toEqual([null, null]); // the log gives no answer lengths
+    }
+    expect(report.comparison.runs.map((c) => [c.id, c.rank])).toEqual([
+      [B1, 1],
+      [B4, 2],
+      [B12, 3],
+    ]);
   });
 
   it("names an unknown baseline or run, and rejects a bad job size", async () => {

@@ -1,12 +1,14 @@
 // Grid expansion and hashing: cells in axis order with their keys and ids, each cell's spec the
 // base with its values merged in, a cell's hash the hash of its resolved spec (as for a plain
 // file with that spec), and the hashes of experiments without a grid unchanged.
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { storedCell } from "../../data-loaders/experiment/cells.ts";
 import { mergeSpec } from "../../data-loaders/experiment/grid.ts";
 import { hashJson } from "../../data-loaders/experiment/hash.ts";
+import { loadExperimentCells } from "../../data-loaders/experiment/load.ts";
 import { loadSpec, loadSpecCells, simulatedSpec, urlSpec } from "../helpers/spec.ts";
-import { tempDir } from "../helpers/temp.ts";
+import { PROJECT, tempDir } from "../helpers/temp.ts";
 
 const tmp = tempDir("grid");
 afterAll(() => tmp.cleanup());
@@ -82,6 +84,31 @@ describe("expanding a grid", () => {
     expect(legacy(4).specHash).toBe(cells[1]!.specHash);
   });
 
+  it("value axes set the field they are named after: requests, rate, maxTokens, temperature, seed", async () => {
+    const cells = await loadSpecCells(
+      tmp.dir,
+      "values",
+      simulatedSpec({
+        load: { rate: 2 },
+        grid: { requests: [6, 12], rate: [1, 4], maxTokens: [32], temperature: [0, 0.7] },
+      }),
+    );
+    expect(cells).toHaveLength(8);
+    const last = cells.at(-1)!;
+    expect(last.cell!.key).toBe("requests=12,rate=4,maxTokens=32,temperature=0.7");
+    expect([
+      last.spec.requests,
+      last.spec.load.rate,
+      last.spec.workload.maxTokens,
+      last.spec.workload.temperature,
+    ]).toEqual([12, 4, 32, 0.7]);
+    expect(cells.every((c) => c.spec.workload.seed === 7 && c.spec.load.concurrency === undefined)).toBe(true);
+    expect(new Set(cells.map((c) => c.specHash)).size).toBe(8);
+    const seeds = await loadSpecCells(tmp.dir, "seeds", simulatedSpec({ grid: { seed: [1, 2] } }));
+    expect(seeds.map((c) => c.spec.workload.seed)).toEqual([1, 2]);
+    expect(seeds[0]!.specHash).not.toBe(seeds[1]!.specHash);
+  });
+
   it("named prompt variants: a system prompt, few-shot examples, a template", async () => {
     const shots = [
       { role: "user" as const, content: "Example candidate" },
@@ -109,6 +136,21 @@ describe("expanding a grid", () => {
     ]);
     expect(wrapped!.prompts[0]!.messages[0]!.content).toBe(`Evaluate:\n${first[0]!.content}\nAnswer in JSON.`);
     expect(new Set([zero, few, wrapped].map((c) => c!.promptHash)).size).toBe(3);
+  });
+});
+
+describe("the example experiments", () => {
+  it("include a grid of models × concurrency on the simulator, each cell a run of its own", async () => {
+    const cells = await loadExperimentCells(join(PROJECT, "experiments/small-models-by-concurrency.ts"));
+    expect(cells[0]!.cell!.grid.map((a) => a.name)).toEqual(["model", "concurrency"]);
+    expect(cells.map((c) => c.cell!.key)).toHaveLength(
+      cells[0]!.cell!.grid.reduce((n, axis) => n * axis.values.length, 1),
+    );
+    const simulated = cells.map((c) => ("simulate" in c.spec.server ? c.spec.server.simulate : null));
+    expect(simulated.every((s) => s !== null)).toBe(true);
+    expect(new Set(simulated.map((s) => s!.split("@")[0])).size).toBeGreaterThan(1);
+    expect(new Set(cells.map((c) => c.spec.load.concurrency)).size).toBeGreaterThan(1);
+    expect(new Set(cells.map((c) => c.specHash)).size).toBe(cells.length);
   });
 });
 

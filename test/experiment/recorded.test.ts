@@ -139,6 +139,34 @@ describe("the shipped RTX 4080 recorded experiments", async () => {
     ).toBe(original.specHash);
   });
 
+  it("hold what the reports give beyond aggregates: workers, answers, settings, progress, causes, estimates", () => {
+    for (const size of ["1b", "4b", "12b"]) {
+      const r = byId(`recorded-gemma-3-${size}-rtx-4080-100`).recorded;
+      expect(r.workers!.map((w) => [w.worker, w.requests, w.retries])).toEqual([0, 1, 2, 3].map((w) => [w, 25, 0]));
+      expect(r.workers!.every((w) => (w.progress ?? []).length > 0)).toBe(true);
+      // Report 000's three responses per model.
+      expect(r.samples!.map((x) => [x.promptId, x.at.slice(0, 4)])).toEqual([
+        ["0", "000:"],
+        ["1", "000:"],
+        ["2", "000:"],
+      ]);
+    }
+    // Report 001's sample answers, each with its verdict.
+    for (const id of ["recorded-gemma-3-4b-rtx-4080-5k", "recorded-llama-3.2-1b-rtx-4080-5k"]) {
+      const samples = byId(id).recorded.samples!;
+      expect(samples.map((x) => x.at.slice(0, 4))).toEqual(["001:"]);
+      expect(samples[0]!.verdict).toBeDefined();
+    }
+    const partial = byId("recorded-qwen3-4b-rtx-4080-5k").recorded;
+    expect([partial.status, partial.progress!.done, partial.figures.requests]).toEqual(["partial", 42, 5000]);
+    expect(partial.settings).toEqual({ gpuMemoryUtilization: 0.8, enforceEager: true });
+    const failed = byId("recorded-gpt-oss-20b-rtx-4080").recorded;
+    expect(failed.causes!.length).toBeGreaterThanOrEqual(3);
+    const pending = load.recorded.filter((r) => r.recorded.status === "pending");
+    expect(pending).toHaveLength(9);
+    for (const r of pending) expect(r.recorded.estimates, r.id).toBeDefined();
+  });
+
   it("appear in results/experiments.json as fresh, or failed with the reason", () => {
     const results = join(tmp.dir, "index");
     materialiseRecorded(load.recorded, results);

@@ -4,6 +4,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { importFile } from "../../../data-loaders/import/dispatch.ts";
+import { shareCascade } from "../../../data-loaders/analysis/cascade.ts";
+import { tokenCost } from "../../../data-loaders/analysis/cost.ts";
+import { compareWith } from "../../../data-loaders/report/comparison.ts";
 import { comparePage, PAIRED_REPLICATES } from "../../../data-loaders/report/pages/compare.ts";
 import { PROJECT, tempDir } from "../../helpers/temp.ts";
 import { fixtureStore, type FixtureStore } from "./fixture.ts";
@@ -51,6 +54,25 @@ describe("comparePage", () => {
     expect(pair("alpha", "sweep").paired).toBeNull();
     expect(pair("alpha", "zeta").paired).toBeNull();
     expect(data.pairedReplicates).toBe(PAIRED_REPLICATES);
+  });
+
+  test("the hybrid plans runs with per-request rows as it plans recorded ones, at a price both are costed at", () => {
+    const price = { label: "shared", inputPerMTok: 0.1, outputPerMTok: 0.3 };
+    const history = {
+      ...data.history,
+      runs: data.history.runs.map((r) => (r.id === "alpha" || r.id === "beta" ? { ...r, prices: [price] } : r)),
+    };
+    const run = (id: string) => history.runs.find((r) => r.id === id)!;
+    expect([run("alpha").hasRows, run("beta").hasRows]).toEqual([true, true]);
+    const alpha = compareWith(history, "beta", { share: 0.2, requests: 100_000 }).runs.find((r) => r.id === "alpha")!;
+    const side = (id: string) => ({
+      requestThroughput: run(id).rates.requests,
+      apiPerRequest: tokenCost(price, run(id).meanPromptTokens!, run(id).meanCompletionTokens!),
+    });
+    expect(alpha.hybrid).toEqual([{ label: "shared", ...shareCascade(side("alpha"), side("beta"), 0.2, 100_000) }]);
+    expect(alpha.hybrid[0]!.apiTotal).toBeGreaterThan(0);
+    // Without a price both runs are costed at, there is no plan.
+    expect(compareWith(data.history, "beta").runs.find((r) => r.id === "alpha")!.hybrid).toEqual([]);
   });
 
   test("lists each sweep level, a grid's concurrency axis included", () => {

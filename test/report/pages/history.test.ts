@@ -37,6 +37,12 @@ describe("recorded history on the pages", () => {
     const page = await experimentPage(B1, dirs);
     const saved = page.history!.stated.find((f) => f.written === "185.2 hours saved")!;
     expect([saved.other, saved.verdict]).toEqual([B12, "agrees"]);
+    // A figure that does not hold is shown beside the recomputation, with the record's reason.
+    const llama = await experimentPage("recorded-llama-3.2-1b-rtx-4080-5k", dirs);
+    const cost = llama.history!.stated.find((f) => f.figure === "cost" && f.written === "$4.05")!;
+    expect([cost.verdict, cost.explained]).toEqual(["differs", true]);
+    expect(cost.why.length).toBeGreaterThan(20);
+    expect(cost.recomputedText).toContain(cost.recomputed!.toFixed(cost.decimals));
     const planned = await experimentPage("recorded-llama-3.2-3b-rtx-4080-5k", dirs);
     expect(planned.history!.record.status).toBe("pending");
     expect(planned.history!.stated).toEqual([]);
