@@ -100,8 +100,10 @@ describe("results folder lock", () => {
   it("takes over a lock whose owner is a zombie (killed, never reaped)", async () => {
     const root = join(tmp.dir, "r6");
     tryLock(root);
-    // sh starts a child that exits at once, then becomes `sleep`, which never reaps it: a zombie
-    const holder = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"]);
+    // sh starts a child, then becomes `sleep`, which never reaps it: once the child exits it is a
+    // zombie. The child lives a second so that it exits after the exec (a shell still running
+    // could reap it first, and there would be no zombie to wait for).
+    const holder = spawn("sh", ["-c", "sleep 1 & echo $!; exec sleep 30"]);
     try {
       const zombie = Number(
         await new Promise<string>((resolve) => holder.stdout.once("data", (d) => resolve(String(d)))),
