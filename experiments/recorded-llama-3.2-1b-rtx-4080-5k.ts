@@ -4,6 +4,15 @@ const GEMMA = "recorded-gemma-3-4b-rtx-4080-5k";
 const QWEN = "recorded-qwen3-4b-rtx-4080-10";
 const PRICE = "Parasail GPT-OSS 20B";
 
+const COST_WHY =
+  "At the blended price per token the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens), Llama's 429 tokens per request cost less than the report states (see the recomputation). $4.05 would mean a higher price per token from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.";
+const CHEAPER_WHY =
+  "The reports' own per-100K costs, $4.05 against $9.31, give the 56%. Recomputed from the tokens (429 against 1,096 per request at the one price) Llama is cheaper still (see the recomputation): the $4.05 does not follow from Llama's tokens (see its cost).";
+const HYBRID_WHY =
+  "The plan's arithmetic is right from the report's own inputs: $4.05 + 20% × $9.31 = $5.91, 37% less than $9.31. With Llama's cost recomputed from its tokens (see its cost) the plan costs less and saves more (see the recomputation).";
+const SELF_HOSTED_TIME_WHY =
+  "Equals the requests × 121 output tokens / 19,813 tok/s: output tokens divided by a total-token rate. At the run's own pace (5,000 requests in 1.8 min, the rate the same report's 1.2 h for 200K follows) they take longer (see the recomputation).";
+
 export default defineRecorded({
   title: "Llama 3.2 1B on the RTX 4080: 5,000 requests (recorded)",
   notes: `
@@ -60,7 +69,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "001:80",
       written: "56% cheaper",
-      why: "From the reports' own per-100K costs, $4.05 against $9.31 is 56.5% cheaper. Recomputed from the tokens (429 against 1,096 per request at the one price) Llama costs $3.65, 61% less: the $4.05 does not follow from Llama's tokens (see its cost).",
+      why: CHEAPER_WHY,
     },
     {
       figure: "cost",
@@ -68,7 +77,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "001:80",
       written: "$4.05",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     { figure: "meanCompletionTokens", at: "001:81", written: "121" },
     { figure: "duration", unit: "min", at: "001:111", written: "1.8 min" },
@@ -89,7 +98,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "001:133",
       written: "$4.05",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     {
       figure: "cost",
@@ -97,7 +106,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "001:133",
       written: "$40.50",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     {
       figure: "cost",
@@ -105,7 +114,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "001:138",
       written: "$4.05",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     {
       figure: "hybrid",
@@ -126,7 +135,7 @@ as well as in tokens per second (the Compare page shows both).
       part: "total",
       at: "001:140",
       written: "$5.91",
-      why: "The plan's arithmetic is right from the report's own inputs: $4.05 + 20% × $9.31 = $5.91, 37% less than $9.31. With Llama's cost recomputed from its tokens ($3.65, see its cost) the plan costs $5.51 and saves 41%.",
+      why: HYBRID_WHY,
     },
     {
       figure: "hybrid",
@@ -137,7 +146,7 @@ as well as in tokens per second (the Compare page shows both).
       part: "saving",
       at: "001:141",
       written: "37%",
-      why: "The plan's arithmetic is right from the report's own inputs: $4.05 + 20% × $9.31 = $5.91, 37% less than $9.31. With Llama's cost recomputed from its tokens ($3.65, see its cost) the plan costs $5.51 and saves 41%.",
+      why: HYBRID_WHY,
     },
     {
       figure: "speedup",
@@ -153,7 +162,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "001:158",
       written: "56% cheaper than Gemma",
-      why: "From the reports' own per-100K costs, $4.05 against $9.31 is 56.5% cheaper. Recomputed from the tokens (429 against 1,096 per request at the one price) Llama costs $3.65, 61% less: the $4.05 does not follow from Llama's tokens (see its cost).",
+      why: CHEAPER_WHY,
     },
     { figure: "meanCompletionTokens", at: "001:160", written: "121" },
     { figure: "speedup", baseline: GEMMA, by: "totalTokens", at: "002:7", written: "7.9x Faster!" },
@@ -167,7 +176,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:15",
       written: "$4.05",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     { figure: "speedup", baseline: GEMMA, by: "totalTokens", at: "002:19", written: "7.9x faster" },
     { figure: "meanCompletionTokens", at: "002:19", written: "121" },
@@ -183,7 +192,7 @@ as well as in tokens per second (the Compare page shows both).
       unit: "s",
       at: "002:41",
       written: "6 seconds",
-      why: "Equals N × 121 output tokens / 19,813 tok/s: output tokens divided by a total-token rate. At the run's own pace (5,000 requests in 1.8 min, the same report's 1.2 h for 200K) 100K requests take 36 min.",
+      why: SELF_HOSTED_TIME_WHY,
     },
     { figure: "tokens", requests: 10000, at: "002:42", written: "4.3M" },
     {
@@ -192,7 +201,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:42",
       written: "$0.40",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     {
       figure: "time",
@@ -200,7 +209,7 @@ as well as in tokens per second (the Compare page shows both).
       unit: "min",
       at: "002:42",
       written: "1 minute",
-      why: "Equals N × 121 output tokens / 19,813 tok/s: output tokens divided by a total-token rate. At the run's own pace (5,000 requests in 1.8 min, the same report's 1.2 h for 200K) 100K requests take 36 min.",
+      why: SELF_HOSTED_TIME_WHY,
     },
     { figure: "tokens", requests: 100000, at: "002:43", written: "43M" },
     {
@@ -209,7 +218,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:43",
       written: "$4.05",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     {
       figure: "time",
@@ -217,7 +226,7 @@ as well as in tokens per second (the Compare page shows both).
       unit: "min",
       at: "002:43",
       written: "10 minutes",
-      why: "Equals N × 121 output tokens / 19,813 tok/s: output tokens divided by a total-token rate. At the run's own pace (5,000 requests in 1.8 min, the same report's 1.2 h for 200K) 100K requests take 36 min.",
+      why: SELF_HOSTED_TIME_WHY,
     },
     { figure: "tokens", requests: 1000000, at: "002:44", written: "430M" },
     {
@@ -226,7 +235,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:44",
       written: "$40.50",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     {
       figure: "time",
@@ -234,7 +243,7 @@ as well as in tokens per second (the Compare page shows both).
       unit: "h",
       at: "002:44",
       written: "1.7 hours",
-      why: "Equals N × 121 output tokens / 19,813 tok/s: output tokens divided by a total-token rate. At the run's own pace (5,000 requests in 1.8 min, the same report's 1.2 h for 200K) 100K requests take 36 min.",
+      why: SELF_HOSTED_TIME_WHY,
     },
     {
       figure: "speedup",
@@ -251,7 +260,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:71",
       written: "56% cheaper",
-      why: "From the reports' own per-100K costs, $4.05 against $9.31 is 56.5% cheaper. Recomputed from the tokens (429 against 1,096 per request at the one price) Llama costs $3.65, 61% less: the $4.05 does not follow from Llama's tokens (see its cost).",
+      why: CHEAPER_WHY,
     },
     {
       figure: "cost",
@@ -259,7 +268,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:71",
       written: "$4.05",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     { figure: "meanCompletionTokens", at: "002:73", written: "121" },
     { figure: "meanPromptTokens", at: "002:90", written: "308 tokens/request" },
@@ -272,14 +281,14 @@ as well as in tokens per second (the Compare page shows both).
       baseline: GEMMA,
       at: "002:107",
       written: "60% shorter outputs",
-      why: "The report rounds down: 121.4 against Gemma's 308 tokens is 60.6% shorter.",
+      why: "The report rounds down (see the recomputation): Llama's 606,875 output tokens over 5,000 requests against Gemma's 308 per request.",
     },
     {
       figure: "shorterOutputs",
       baseline: QWEN,
       at: "002:107",
       written: "60% shorter outputs",
-      why: "The report rounds down: 121.4 against Qwen's 311.2 tokens is 61.0% shorter.",
+      why: "The report rounds down (see the recomputation): Llama's 606,875 output tokens over 5,000 requests against Qwen's 3,112 over 10.",
     },
     { figure: "meanCompletionTokens", at: "002:115", written: "121 tokens" },
     {
@@ -288,7 +297,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:127",
       written: "$4.05 per 100K",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     {
       figure: "time",
@@ -296,7 +305,7 @@ as well as in tokens per second (the Compare page shows both).
       unit: "min",
       at: "002:128",
       written: "10 minutes",
-      why: "Equals N × 121 output tokens / 19,813 tok/s: output tokens divided by a total-token rate. At the run's own pace (5,000 requests in 1.8 min, the same report's 1.2 h for 200K) 100K requests take 36 min.",
+      why: SELF_HOSTED_TIME_WHY,
     },
     {
       figure: "cost",
@@ -304,7 +313,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:137",
       written: "$4.05",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     {
       figure: "hybrid",
@@ -325,7 +334,7 @@ as well as in tokens per second (the Compare page shows both).
       part: "total",
       at: "002:139",
       written: "$5.91",
-      why: "The plan's arithmetic is right from the report's own inputs: $4.05 + 20% × $9.31 = $5.91, 37% less than $9.31. With Llama's cost recomputed from its tokens ($3.65, see its cost) the plan costs $5.51 and saves 41%.",
+      why: HYBRID_WHY,
     },
     {
       figure: "hybrid",
@@ -336,7 +345,7 @@ as well as in tokens per second (the Compare page shows both).
       part: "saving",
       at: "002:140",
       written: "37%",
-      why: "The plan's arithmetic is right from the report's own inputs: $4.05 + 20% × $9.31 = $5.91, 37% less than $9.31. With Llama's cost recomputed from its tokens ($3.65, see its cost) the plan costs $5.51 and saves 41%.",
+      why: HYBRID_WHY,
     },
     { figure: "time", requests: 50000, unit: "min", at: "002:186", written: "18 minutes" },
     { figure: "speedup", baseline: GEMMA, by: "totalTokens", at: "002:199", written: "7.9x faster" },
@@ -348,7 +357,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:201",
       written: "56% cheaper",
-      why: "From the reports' own per-100K costs, $4.05 against $9.31 is 56.5% cheaper. Recomputed from the tokens (429 against 1,096 per request at the one price) Llama costs $3.65, 61% less: the $4.05 does not follow from Llama's tokens (see its cost).",
+      why: CHEAPER_WHY,
     },
     {
       figure: "cost",
@@ -356,7 +365,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:201",
       written: "$4.05",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     { figure: "meanCompletionTokens", at: "002:202", written: "121" },
     {
@@ -368,7 +377,7 @@ as well as in tokens per second (the Compare page shows both).
       part: "saving",
       at: "002:203",
       written: "37%",
-      why: "The plan's arithmetic is right from the report's own inputs: $4.05 + 20% × $9.31 = $5.91, 37% less than $9.31. With Llama's cost recomputed from its tokens ($3.65, see its cost) the plan costs $5.51 and saves 41%.",
+      why: HYBRID_WHY,
     },
     { figure: "totalTokenThroughput", at: "002:211", written: "19,813 tok/s" },
     { figure: "duration", unit: "min", at: "002:211", written: "1.8 min" },
@@ -378,7 +387,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "002:216",
       written: "$4.05",
-      why: "Llama's 429 tokens per request cost $3.65 per 100K at the price the reports' Gemma figure implies ($9.31 for 100K requests of 1,096 tokens: $0.0849 per 1M tokens). $4.05 would mean $0.0943 per 1M, 11% more from the same provider; the reports state no price, so the difference cannot be traced. $0.40 and $40.50 scale the $4.05.",
+      why: COST_WHY,
     },
     { figure: "meanCompletionTokens", at: "002:221", written: "121 tokens" },
     { figure: "duration", unit: "min", at: "003:13", written: "1.8 min" },
@@ -407,7 +416,7 @@ as well as in tokens per second (the Compare page shows both).
       by: "totalTokens",
       at: "003:137",
       written: "20x faster than Qwen 3 4B!",
-      why: "The figures the sentence quotes, 19,813 / 1,533 tok/s, give 12.9×; in requests per second (5,000 in 1.8 min against 10 in 7.2 s) the 1B is 33× faster. Neither gives 20×.",
+      why: "The figures the sentence quotes, 19,813 against 1,533 tok/s, give much less (see the recomputation); in requests per second (5,000 in 1.8 min against 10 in 7.2 s) the 1B is faster still. Neither gives 20×.",
     },
     { figure: "time", requests: 200000, unit: "h", at: "003:139", written: "1.2 hours" },
     { figure: "meanPromptTokens", at: "003:142", written: "308 avg/request" },
@@ -434,7 +443,7 @@ as well as in tokens per second (the Compare page shows both).
       price: PRICE,
       at: "003:277",
       written: "Same Parasail cost",
-      why: "Contradicts reports 001 and 002 (56% cheaper) and the token counts it follows: 429 tokens per request against Gemma's 1,096, at one price per token.",
+      why: "Contradicts the earlier reports' 56% cheaper and the token counts it follows: 429 tokens per request against Gemma's 1,096, at one price per token.",
     },
     { figure: "meanCompletionTokens", at: "003:278", written: "121 vs 308 tokens avg" },
   ],

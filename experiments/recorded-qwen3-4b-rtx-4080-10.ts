@@ -3,6 +3,9 @@ import { defineRecorded } from "../data-loaders/experiment/recorded.ts";
 const GEMMA = "recorded-gemma-3-4b-rtx-4080-5k";
 const PRICE = "Parasail GPT-OSS 20B";
 
+const SELF_HOSTED_TIME_WHY =
+  "Does not follow from the report's own rate: at 10 requests per 7.2 s (the rate its 40 h for 200K follows) these requests take far longer (see the recomputation). The report does not say how it computed its self-hosted times; at 1,533 tok/s they would mean a small fraction of the run's (7,946 + 3,112) tokens over 10 requests.";
+
 export default defineRecorded({
   title: "Qwen 3 4B on the RTX 4080: 10 requests and the start-up cost (recorded)",
   notes: `
@@ -58,7 +61,7 @@ for the like-for-like comparison.
       unit: "min",
       at: "004:65",
       written: "~1.5 minutes",
-      why: "At 10 requests per 7.2 s, 100 requests take 1.2 min; the report rounds up (it calls its estimates rough).",
+      why: "At 10 requests per 7.2 s, 100 requests take less than the stated time (see the recomputation); the report rounds up (it calls its estimates rough).",
     },
     { figure: "time", requests: 5000, unit: "min", at: "004:66", written: "~60 minutes" },
     { figure: "time", requests: 5000, unit: "h", at: "004:66", written: "(1 hour)" },
@@ -78,7 +81,7 @@ for the like-for-like comparison.
       unit: "min",
       at: "003:77",
       written: "~11 minutes download",
-      why: "Report 004 gives the download as ~10 minutes and the load as 678 s (11.3 min); this line probably calls the load the download.",
+      why: "Report 004 gives the download as ~10 minutes and the load as 678 s; this line probably calls the load the download.",
     },
     { figure: "totalTokenThroughput", at: "003:80", written: "1,533 tok/s" },
     { figure: "slower", baseline: GEMMA, by: "totalTokens", at: "003:82", written: "39% slower" },
@@ -100,7 +103,7 @@ for the like-for-like comparison.
       unit: "s",
       at: "002:59",
       written: "43 seconds",
-      why: "Does not follow from the report's own rate: at 10 requests per 7.2 s (its 40 h for 200K) 1K requests take 12 min, not 43 s. The report does not say how it computed its self-hosted times; they would mean about 66 tokens per request at 1,533 tok/s.",
+      why: SELF_HOSTED_TIME_WHY,
     },
     { figure: "tokens", requests: 10000, at: "002:60", written: "11M" },
     { figure: "cost", requests: 10000, price: PRICE, at: "002:60", written: "$0.94" },
@@ -110,14 +113,14 @@ for the like-for-like comparison.
       unit: "min",
       at: "002:60",
       written: "7.2 minutes",
-      why: "Does not follow from the report's own rate: at 10 requests per 7.2 s (its 40 h for 200K) 1K requests take 12 min, not 43 s. The report does not say how it computed its self-hosted times; they would mean about 66 tokens per request at 1,533 tok/s.",
+      why: SELF_HOSTED_TIME_WHY,
     },
     {
       figure: "tokens",
       requests: 100000,
       at: "002:61",
       written: "110M",
-      why: "Rounded to two significant figures, like the rest of the column: 1,105.8 tokens × 100K is 110.6M.",
+      why: "Rounded to two significant figures, like the rest of the column (see the recomputation).",
     },
     { figure: "cost", requests: 100000, price: PRICE, at: "002:61", written: "$9.40" },
     {
@@ -126,7 +129,7 @@ for the like-for-like comparison.
       unit: "h",
       at: "002:61",
       written: "1.2 hours",
-      why: "Does not follow from the report's own rate: at 10 requests per 7.2 s (its 40 h for 200K) 1K requests take 12 min, not 43 s. The report does not say how it computed its self-hosted times; they would mean about 66 tokens per request at 1,533 tok/s.",
+      why: SELF_HOSTED_TIME_WHY,
     },
     { figure: "tokens", requests: 1000000, at: "002:62", written: "1.1B" },
     { figure: "cost", requests: 1000000, price: PRICE, at: "002:62", written: "$94.02" },
@@ -136,7 +139,7 @@ for the like-for-like comparison.
       unit: "h",
       at: "002:62",
       written: "12 hours",
-      why: "Does not follow from the report's own rate: at 10 requests per 7.2 s (its 40 h for 200K) 1K requests take 12 min, not 43 s. The report does not say how it computed its self-hosted times; they would mean about 66 tokens per request at 1,533 tok/s.",
+      why: SELF_HOSTED_TIME_WHY,
     },
     {
       figure: "slower",

@@ -2,6 +2,11 @@ import { defineRecorded } from "../data-loaders/experiment/recorded.ts";
 
 const GEMMA = "recorded-gemma-3-4b-rtx-4080-5k";
 
+const TIME_WHY =
+  "Not recomputable: the partial record has no elapsed time and no token counts. At the output tokens per answer of the short Qwen 3 4B check run, ~740 output tok/s would finish 5,000 requests well within ~2 hours: the report's two figures do not agree.";
+const SLOWER_WHY =
+  "The report divides Gemma 3 4B's total tokens per second (2,511) by this run's output tokens per second (740). In output tokens per second (308 × 5,000 in 36.8 min) Gemma made fewer than this run, so this run was not slower (see the recomputation).";
+
 export default defineRecorded({
   title: "Qwen 3 4B on the RTX 4080: 5,000 requests, still running when reported (recorded)",
   notes: `
@@ -27,7 +32,7 @@ Gemma 3 4B's 2,511 total tokens per second. No later report gives its result.
       unit: "h",
       at: "001:96",
       written: "~2 hours",
-      why: "Not recomputable: the partial record has no elapsed time and no token counts. At the 10-request run's 311 output tokens per answer, ~740 output tok/s would be 2.4 requests/s, 35 min for 5,000 requests, not ~2 hours: the report's two figures do not agree.",
+      why: TIME_WHY,
     },
     {
       figure: "time",
@@ -35,7 +40,7 @@ Gemma 3 4B's 2,511 total tokens per second. No later report gives its result.
       unit: "h",
       at: "001:113",
       written: "~2 hrs",
-      why: "Not recomputable: the partial record has no elapsed time and no token counts. At the 10-request run's 311 output tokens per answer, ~740 output tok/s would be 2.4 requests/s, 35 min for 5,000 requests, not ~2 hours: the report's two figures do not agree.",
+      why: TIME_WHY,
     },
     {
       figure: "timesSlower",
@@ -43,7 +48,7 @@ Gemma 3 4B's 2,511 total tokens per second. No later report gives its result.
       by: "outputTokens",
       at: "001:118",
       written: "3.4x slower than Gemma",
-      why: "The report divides Gemma 3 4B's total tokens per second (2,511) by this run's output tokens per second (740). In output tokens per second Gemma made 697 (308 × 5,000 in 36.8 min), so this run was not slower.",
+      why: SLOWER_WHY,
     },
     {
       figure: "timesSlower",
@@ -51,7 +56,7 @@ Gemma 3 4B's 2,511 total tokens per second. No later report gives its result.
       by: "outputTokens",
       at: "001:165",
       written: "3.4x slower than Gemma",
-      why: "The report divides Gemma 3 4B's total tokens per second (2,511) by this run's output tokens per second (740). In output tokens per second Gemma made 697 (308 × 5,000 in 36.8 min), so this run was not slower.",
+      why: SLOWER_WHY,
     },
     {
       figure: "time",
@@ -59,7 +64,7 @@ Gemma 3 4B's 2,511 total tokens per second. No later report gives its result.
       unit: "h",
       at: "001:197",
       written: "(~2 hours)",
-      why: "Not recomputable: the partial record has no elapsed time and no token counts. At the 10-request run's 311 output tokens per answer, ~740 output tok/s would be 2.4 requests/s, 35 min for 5,000 requests, not ~2 hours: the report's two figures do not agree.",
+      why: TIME_WHY,
     },
   ],
   sources: {
