@@ -4,7 +4,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runQuality, runQualityFromRows, worstAnswers } from "../../data-loaders/analysis/run-quality.ts";
+import {
+  disagreements,
+  runQuality,
+  runQualityFromRows,
+  worstAnswers,
+} from "../../data-loaders/analysis/run-quality.ts";
 import { rngFor } from "../../data-loaders/random.ts";
 import { runDuckdb, readJsonSql } from "../../data-loaders/store/parquet.ts";
 import {
@@ -327,5 +332,72 @@ describe("a run's quality from its quality files", () => {
       ["p2", 2],
       ["p3", 1],
     ]);
+  });
+
+  it("pairs two runs by prompt and lists the prompts whose label or correctness differ", async () => {
+    const field = (truth: string, label: string) => ({
+      field: "recommendation",
+      kind: "categorical" as const,
+      strict: label === truth,
+      match: label === truth,
+      score: label === truth ? 1 : 0,
+      abs_error: null,
+      truth,
+      label,
+    });
+    // One run's answers: [prompt, label]; every prompt's truth is "yes".
+    const runOf = async (name: string, answers: [string, string][]) => {
+      const rows = answers.map(([prompt, label], i): QualityRow => ({
+        ...fixtureRows(1)[0]!,
+        request_index: i,
+        prompt_id: prompt,
+        scored: true,
+        correct: label === "yes",
+        correct_strict: label === "yes",
+        expected: JSON.stringify({ recommendation: "yes" }),
+        fields: [field("yes", label)],
+        judge_status: "judged",
+        judge_score: label === "yes" ? 5 : 2,
+        judge_pass: label === "yes",
+      }));
+      const dir = join(tmp.dir, `disagree-${name}`);
+      await writeRun(dir, rows, []);
+      const requests = rows.map((r) => ({
+        request_index: r.request_index,
+        answer: `${name} says ${r.prompt_id}`,
+        status: "ok",
+        finish_reason: "stop",
+      }));
+      const types = { request_index: "BIGINT", answer: "VARCHAR", status: "VARCHAR", finish_reason: "VARCHAR" };
+      await writeParquet(join(dir, "requests.parquet"), requests, types, Object.keys(types));
+      return { path: dir, requestsPath: join(dir, "requests.parquet") };
+    };
+    const a = await runOf("a", [
+      ["p0", "yes"],
+      ["p1", "no"],
+      ["p2", "yes"],
+      ["p3", "maybe"],
+      ["p4", "yes"],
+    ]);
+    const b = await runOf("b", [
+      ["p0", "yes"],
+      ["p1", "yes"],
+      ["p2", "yes"],
+      ["p3", "no"],
+    ]);
+    const found = (await disagreements(a, b))!;
+    // p4 has no answer in b: four prompts paired, two of them answered differently.
+    expect([found.paired, found.disagreeing]).toEqual([4, 2]);
+    expect(found.prompts.map((p) => [p.prompt_id, p.a.label, p.b.label, p.a.correct, p.b.correct])).toEqual([
+      ["p1", "no", "yes", false, true],
+      ["p3", "maybe", "no", false, false],
+    ]);
+    expect(found.prompts[0]).toMatchObject({
+      expected: '{"recommendation":"yes"}',
+      a: { answer: "a says p1", judge_score: 2, judge_pass: false },
+      b: { answer: "b says p1", judge_score: 5, judge_pass: true },
+    });
+    expect((await disagreements(a, b, 1))!.prompts.map((p) => p.prompt_id)).toEqual(["p1"]);
+    expect(await disagreements(a, { path: join(tmp.dir, "nowhere"), requestsPath: b.requestsPath })).toBeNull();
   });
 });
