@@ -20,12 +20,14 @@
 //     (groundTruth firstWriteMs), both on the machine-wide monotonic clock (bench/clock.ts). The
 //     same run with the bare consumer (time of its first body chunk) is printed first, as the
 //     baseline that the host and loopback cost anyway.
-// Knobs (environment): BENCH_CONCURRENCY, BENCH_REQUESTS, BENCH_ROUNDS, BENCH_TRUTH_REQUESTS,
+// (d) the whole runner with load.clients 1 and 2 against one simulator child process at zero
+//     latency: chunks/s for each (bench/clients.ts).
+// Knobs (environment): BENCH_CLIENTS_REQUESTS (requests per run of (d)), BENCH_ONLY=clients (only (d)), BENCH_CONCURRENCY, BENCH_REQUESTS, BENCH_ROUNDS, BENCH_TRUTH_REQUESTS,
 // BENCH_TRUTH_CONCURRENCY (the error grows with the streams one engine step writes to at once:
 // the client reads their sockets one after another), BENCH_SIM_EXEC_ARGV (e.g. "--cpu-prof
 // --cpu-prof-dir=prof" to profile the simulator).
 //
-// Last line: `chunks_ratio=… ttft_err_p50_ms=… ttft_err_p99_ms=…`.
+// Last line: `chunks_ratio=… ttft_err_p50_ms=… ttft_err_p99_ms=… clients1_chunks_per_s=… clients2_chunks_per_s=…`.
 import { performance } from "node:perf_hooks";
 import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -37,6 +39,7 @@ import { generateCandidatePrompts } from "../experiment/candidate-profiles.ts";
 import { percentile } from "../metrics/stats.ts";
 import type { GroundTruthRecord } from "../sim/ground-truth.ts";
 import type { SimulatorOptions } from "../sim/simulator.ts";
+import { clientsThroughput } from "./clients.ts";
 import { monotonicOffsetMs } from "./clock.ts";
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1024);
@@ -283,8 +286,31 @@ async function ttftError(): Promise<{ p50: number; p99: number }> {
 console.log(
   `bench:client — ${CONCURRENCY} concurrent streams × ${REQUESTS} requests per phase, ${ROUNDS} rounds; simulator ${PROFILE} in a child process at speedup ${ZERO_LATENCY}`,
 );
-const ratio = await throughput();
-const ttft = await ttftError();
+const only = process.env.BENCH_ONLY;
+const ratio = only === "clients" ? null : await throughput();
+const byClients = await clientsPhase();
+const ttft = only === "clients" ? null : await ttftError();
 console.log(
-  `chunks_ratio=${ratio.toFixed(3)} ttft_err_p50_ms=${ttft.p50.toFixed(3)} ttft_err_p99_ms=${ttft.p99.toFixed(3)}`,
+  [
+    ...(ratio === null ? [] : [`chunks_ratio=${ratio.toFixed(3)}`]),
+    ...(ttft === null ? [] : [`ttft_err_p50_ms=${ttft.p50.toFixed(3)} ttft_err_p99_ms=${ttft.p99.toFixed(3)}`]),
+    `clients1_chunks_per_s=${byClients[1].toFixed(0)} clients2_chunks_per_s=${byClients[2].toFixed(0)}`,
+  ].join(" "),
 );
+
+/** (d): the runner with one and two client threads against one simulator process. */
+async function clientsPhase(): Promise<Record<1 | 2, number>> {
+  const sim = await startSimProcess({ profile: PROFILE, speedup: ZERO_LATENCY, seed: 3, maxNumSeqs: CONCURRENCY });
+  try {
+    const requests = Number(process.env.BENCH_CLIENTS_REQUESTS ?? 4096);
+    return await clientsThroughput({
+      url: sim.url,
+      model: sim.model,
+      concurrency: CONCURRENCY,
+      requests,
+      rounds: ROUNDS,
+    });
+  } finally {
+    await sim.close();
+  }
+}

@@ -240,6 +240,9 @@ export const workloadSchema = z.strictObject({
 });
 
 const concurrencyLevel = z.number().int().min(1).max(100_000);
+/** Most client threads a load may ask for: a fixed cap, so a file valid on one machine is valid on every one. */
+export const MAX_CLIENTS = 64;
+const CLIENTS_RANGE = `a whole number of client threads from 1 to ${MAX_CLIENTS}`;
 const requestRate = z.number().positive().max(1_000_000);
 
 /**
@@ -299,6 +302,16 @@ export const loadSchema = z
       .number()
       .positive()
       .max(30 * 86_400)
+      .optional(),
+    /**
+     * Client processes sending the load: worker threads, each with its own connection pool and
+     * share of the requests (run/clients.ts); default 1 (no thread). Part of the spec hash when given.
+     */
+    clients: z
+      .number({ error: () => CLIENTS_RANGE })
+      .int(CLIENTS_RANGE)
+      .min(1, CLIENTS_RANGE)
+      .max(MAX_CLIENTS, `${CLIENTS_RANGE} (more threads than cores only share the same cores)`)
       .optional(),
   })
   .superRefine((load, ctx) => {

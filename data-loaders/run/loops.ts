@@ -25,6 +25,18 @@ export interface LoopContext {
   now: () => number;
   /** Called once when an open loop's schedule starts from its origin (not on a resume), with the run-clock time. */
   onScheduleStart?: (ms: number) => void;
+  /**
+   * One of several clients (run/clients.ts): how this client takes its next index in [from, to)
+   * (instead of every index not done), and where an open loop's schedule starts (the same for
+   * every client, so together they keep the one schedule).
+   */
+  share?: { take: (from: number, to: number) => () => number | null; origin?: ScheduleOrigin };
+}
+
+/** An open loop's start: `startAt` on the run clock is schedule time `startOffset`. */
+export interface ScheduleOrigin {
+  startAt: number;
+  startOffset: number;
 }
 
 /** The next index in [from, to) (a shard's indices of it) that is not done yet, from a shared cursor. */
@@ -47,7 +59,7 @@ export async function closedLoop(
   workers: number,
   shard?: Shard,
 ): Promise<void> {
-  const take = cursor(ctx.done, from, to, shard);
+  const take = ctx.share ? ctx.share.take(from, to) : cursor(ctx.done, from, to, shard);
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       for (;;) {
@@ -74,12 +86,12 @@ export async function openLoop(
   shard?: Shard,
 ): Promise<void> {
   const { stop, now } = ctx;
-  const take = cursor(ctx.done, from, to, shard);
+  const take = ctx.share ? ctx.share.take(from, to) : cursor(ctx.done, from, to, shard);
   const first = from + (shard?.index ?? 0);
   const slots = new Slots();
   const tasks = new Set<Promise<void>>();
-  let startAt: number | null = null;
-  let startOffset = 0;
+  let startAt: number | null = ctx.share?.origin?.startAt ?? null;
+  let startOffset = ctx.share?.origin?.startOffset ?? 0;
   stop.signal.addEventListener("abort", () => slots.wakeUp(), { once: true });
   for (;;) {
     if (stop.stopped()) break;

@@ -10,6 +10,11 @@ import type { Finished } from "./attempt.ts";
 
 export type Prompt = LoadedExperiment["prompts"][number];
 
+/** What sending a request needs of its experiment (plain data: a client thread gets a copy, run/clients.ts). */
+export type SentExperiment = Pick<LoadedExperiment, "prompts" | "answerJsonSchema"> & {
+  spec: Pick<LoadedExperiment["spec"], "workload" | "timeouts">;
+};
+
 /** Where a request goes: one endpoint of the opened server. */
 export interface Target {
   endpoint: string;
@@ -22,7 +27,7 @@ export interface Target {
  * position), with the experiment's timeouts; `signal` aborts it.
  */
 export function buildRequest(
-  exp: LoadedExperiment,
+  exp: SentExperiment,
   target: Target,
   requestId: string,
   position: number,

@@ -54,6 +54,7 @@ import { ROW_SCHEMA_VERSION } from "../store/schemas/request-row.ts";
 import { readServerMetrics, SERVER_METRICS_FILE, writeServerMetrics } from "../store/server-metrics.ts";
 import { retryPolicy } from "./attempt.ts";
 import { captureEnvironmentWithGpus, trackerVersion } from "./environment.ts";
+import { ClientPool, type ClientControl } from "./clients.ts";
 import { closedLoop, openLoop, type LoopContext } from "./loops.ts";
 import { unitRuns, type UnitPlan } from "./plan.ts";
 import { createProgress, type Progress } from "./progress.ts";
@@ -181,11 +182,17 @@ async function runUnit(
     if (e instanceof StartFailed) run.manifest.launch = e.record;
     return finish(run, "failed", `server: ${(e as Error).message}`);
   }
+  // With `load.clients` > 1, client threads send (run/clients.ts), ready before the run's clock starts.
+  const clients = (exp.spec.load.clients ?? 1) > 1 ? await startClients(exp, run, server, log) : null;
   const sending = startSending(exp, unit, run, server, opts, log);
+  clients?.attach(clientControl(exp, run, sending, opts));
   try {
-    await sendAll(exp, unit, run, sending);
+    await (clients ? sendFromClients(exp, unit, run, sending, clients) : sendAll(exp, unit, run, sending));
   } finally {
+    // The client threads end first: no row may reach the journal once it is closed.
+    const checked = await clients?.close();
     await stopSending(run, sending, server);
+    if (checked) run.manifest.self_check = checked;
   }
   return finishRun(exp, run, sending);
 }
@@ -376,6 +383,53 @@ function shardLoad(load: LoadedExperiment["spec"]["load"], shard: Shard | undefi
   const [workers, max] = [closedLoopConcurrency(load), load.maxConcurrency ?? null];
   const share = (n: number | null) => (n === null || !shard ? n : shardShare(shard, n));
   return { workers: share(workers), maxInFlight: share(max) };
+}
+
+/** The client threads of a load with `clients` > 1: they send, this thread journals (run/clients.ts). */
+function startClients(
+  exp: LoadedExperiment,
+  run: OpenRun,
+  server: OpenServer,
+  log: (line: string) => void,
+): Promise<ClientPool> {
+  const { load, workload, timeouts, retry } = exp.spec;
+  return ClientPool.start({
+    clients: load.clients!,
+    exp: { prompts: exp.prompts, answerJsonSchema: exp.answerJsonSchema, spec: { workload, timeouts } },
+    server: { endpoints: server.endpoints, model: server.model, apiKey: server.apiKey },
+    ...{ runId: run.manifest.run_id, warmup: warmupCount(load), policy: retryPolicy(retry) },
+    done: run.state.done,
+    concurrency: shardLoad(load, run.shard).workers,
+    maxConcurrency: shardLoad(load, run.shard).maxInFlight ?? undefined,
+    ...(run.shard ? { shard: run.shard } : {}),
+    log,
+  });
+}
+
+/** What the client threads report to (this thread's journaling sender), are stopped by, and are clocked with. */
+function clientControl(exp: LoadedExperiment, run: OpenRun, sending: Sending, opts: RunOptions): ClientControl {
+  const { maxDurationS } = exp.spec.load;
+  const { sender, stop, health, loop } = sending;
+  const capMs = maxDurationS === undefined ? null : maxDurationS * 1000;
+  // Nothing is journaled yet: the clock's offset is still the resumed run's last time (startSending).
+  return { sender, stop, health, now: loop.now, clockOffset: run.state.lastMs, graceMs: opts.graceMs, capMs };
+}
+
+/** sendAll, from the client threads: each phase split across them. */
+async function sendFromClients(
+  exp: LoadedExperiment,
+  unit: RunUnit,
+  run: OpenRun,
+  sending: Sending,
+  clients: ClientPool,
+): Promise<void> {
+  const { load, requests, workload } = exp.spec;
+  const warmup = warmupCount(load);
+  const { workers, maxInFlight } = shardLoad(load, run.shard);
+  if (warmup > 0) await clients.closed(0, warmup, workers ?? maxInFlight ?? 1, false);
+  const times = openLoopTimesMs(load, plannedRequests(requests), workload.seed + unit.repeat);
+  if (times) await clients.open(warmup, run.space, times, maxInFlight ?? Infinity, sending.loop.onScheduleStart!);
+  else await clients.closed(warmup, run.space, workers!, true);
 }
 
 /** Closes what sending used; stores the self-check and the server series; lets the server go. */

@@ -45,6 +45,8 @@ export interface SelfCheckOptions {
   now: () => number;
   /** In-flight sampling interval (default 50 ms). */
   sampleMs?: number;
+  /** Whether requests remain to be sent, for a client that does not know its count (default: fewer than totalRequests sent). */
+  sending?: () => boolean;
 }
 
 export interface SelfCheck {
@@ -66,7 +68,8 @@ export function startSelfCheck(opts: SelfCheckOptions): SelfCheck {
   const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const sampler = setInterval(() => {
-    if (sentCount > 0 && sentCount < opts.totalRequests) inFlightSamples.push(inFlight);
+    if (sentCount > 0 && (opts.sending ? opts.sending() : sentCount < opts.totalRequests))
+      inFlightSamples.push(inFlight);
   }, opts.sampleMs ?? 50);
   sampler.unref();
   let result: SelfCheckResult | null = null;
@@ -118,5 +121,30 @@ export function startSelfCheck(opts: SelfCheckOptions): SelfCheck {
       };
       return result;
     },
+  };
+}
+
+/**
+ * The run's check from its clients' (`load.clients` > 1): each client is judged on its own share
+ * (its event loop, its send lag, its in-flight against its share of the concurrency); the run is
+ * client-bound when any client is. The run's send lag and event-loop delay are the worst client's;
+ * its in-flight and target are the clients' sums.
+ */
+export function combineSelfChecks(clients: SelfCheckResult[]): SelfCheckResult {
+  const worst = (key: "send_lag_p99_ms" | "event_loop_delay_p99_ms") => {
+    const values = clients.map((c) => c[key]).filter((v): v is number => v !== null);
+    return values.length ? Math.max(...values) : null;
+  };
+  const sum = (key: "mean_in_flight" | "target_in_flight") =>
+    clients.some((c) => c[key] === null) ? null : round(clients.reduce((a, c) => a + c[key]!, 0));
+  const bound = clients.flatMap((c, i) => (c.client_bound ? [`client ${i}: ${c.reason}`] : []));
+  return {
+    send_lag_p99_ms: worst("send_lag_p99_ms"),
+    event_loop_delay_p99_ms: worst("event_loop_delay_p99_ms"),
+    mean_in_flight: sum("mean_in_flight"),
+    target_in_flight: sum("target_in_flight"),
+    client_bound: bound.length > 0,
+    reason: bound.length ? bound.join("; ") : null,
+    clients: clients.map(({ clients: _, ...c }, client) => ({ client, ...c })),
   };
 }

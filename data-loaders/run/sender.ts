@@ -10,20 +10,21 @@ import type { OpenServer } from "../server/kinds.ts";
 import type { Journal } from "../store/journal.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
 import type { RequestRow } from "../store/schemas/request-row.ts";
-import { attemptRequestId, sendWithRetry, type AttemptContext, type RetryPolicy } from "./attempt.ts";
+import { attemptRequestId, sendWithRetry, type AttemptContext, type Finished, type RetryPolicy } from "./attempt.ts";
 import type { SendOne } from "./loops.ts";
 import type { Progress } from "./progress.ts";
 import type { JournalState } from "./resume.ts";
-import { buildRequest, toRow } from "./row.ts";
+import { buildRequest, toRow, type SentExperiment } from "./row.ts";
 import type { SelfCheck } from "./self-check.ts";
 import type { Shard } from "./shard.ts";
 import type { StopController } from "./stop.ts";
 import type { UntilRun } from "./until.ts";
 
-export interface SenderContext {
-  exp: LoadedExperiment;
+/** What sending one request to the end needs (on this thread, or in a client thread: run/client-worker.ts). */
+export interface RequestContext {
+  exp: SentExperiment;
+  server: Pick<OpenServer, "endpoints" | "model" | "apiKey">;
   runId: string;
-  server: OpenServer;
   /** Requests [0, warmup) are the warm-up; request i ≥ warmup uses prompt i − warmup. */
   warmup: number;
   policy: RetryPolicy;
@@ -33,12 +34,50 @@ export interface SenderContext {
   /** One health watch per endpoint. */
   health: Map<string, HealthWatch>;
   check: SelfCheck;
+  /** A shard run: its requests take turns over the endpoints in its own order. */
+  shard?: Shard;
+}
+
+/** Request i's prompt, its position in the prompt sequence and its endpoint. */
+export function requestOf(exp: SentExperiment, endpoints: string[], warmup: number, i: number, shard?: Shard) {
+  const isWarmup = i < warmup;
+  const position = isWarmup ? i : i - warmup;
+  const prompt = exp.prompts[position % exp.prompts.length]!;
+  const turn = shard && !isWarmup ? warmup + Math.floor(position / shard.count) : i;
+  return { isWarmup, position, prompt, endpoint: endpoints[turn % endpoints.length]! };
+}
+
+/** Sends request `i` to the end (its attempts); null when it did not finish. Ends sending when its server is gone. */
+export async function sendRequest(ctx: RequestContext, i: number, scheduledMs: number): Promise<Finished | null> {
+  const { exp, server, stop, check, now, dispatcher } = ctx;
+  const { position, prompt, endpoint } = requestOf(exp, server.endpoints, ctx.warmup, i, ctx.shard);
+  const target = { endpoint, model: server.model, apiKey: server.apiKey };
+  const watch = ctx.health.get(endpoint)!;
+  const attempts: AttemptContext = {
+    policy: ctx.policy,
+    health: watch,
+    send: (req) => send(req, { dispatcher, now }),
+    stopped: () => stop.stopped() || watch.gone !== null,
+    stopSignal: stop.signal,
+  };
+  const base = `${ctx.runId}-${i}`;
+  check.sent(scheduledMs);
+  const finished = await sendWithRetry(
+    (attempt) => buildRequest(exp, target, attemptRequestId(base, attempt), position, prompt, stop.abortSignal),
+    attempts,
+  );
+  check.finished();
+  if (watch.gone !== null) stop.stop();
+  return finished;
+}
+
+export interface SenderContext extends RequestContext {
+  exp: LoadedExperiment;
+  server: OpenServer;
   journal: Journal;
   state: JournalState;
   counts: Manifest["counts"];
   progress: Progress;
-  /** A shard run: its requests take turns over the endpoints in its own order. */
-  shard?: Shard;
   /** A run until precise: sees every journaled request (run/until.ts). */
   until?: UntilRun | null;
 }
@@ -53,36 +92,21 @@ export class Sender {
 
   /** Sends request `i` to the end and journals it; returns without journaling when it did not finish. */
   readonly send: SendOne = async (i, worker, scheduledMs) => {
-    const { exp, server, stop, check, now, dispatcher } = this.ctx;
-    const isWarmup = i < this.ctx.warmup;
-    const position = isWarmup ? i : i - this.ctx.warmup;
-    const prompt = exp.prompts[position % exp.prompts.length]!;
-    const turn = this.ctx.shard && !isWarmup ? this.ctx.warmup + Math.floor(position / this.ctx.shard.count) : i;
-    const endpoint = server.endpoints[turn % server.endpoints.length]!;
-    const target = { endpoint, model: server.model, apiKey: server.apiKey };
-    const watch = this.ctx.health.get(endpoint)!;
-    const attempts: AttemptContext = {
-      policy: this.ctx.policy,
-      health: watch,
-      send: (req) => send(req, { dispatcher, now }),
-      stopped: () => stop.stopped() || watch.gone !== null,
-      stopSignal: stop.signal,
-    };
-    const base = `${this.ctx.runId}-${i}`;
-    check.sent(scheduledMs);
-    const finished = await sendWithRetry(
-      (attempt) => buildRequest(exp, target, attemptRequestId(base, attempt), position, prompt, stop.abortSignal),
-      attempts,
-    );
-    check.finished();
-    if (watch.gone !== null) stop.stop();
+    const finished = await sendRequest(this.ctx, i, scheduledMs);
     if (!finished) {
       this.abandoned++;
       return;
     }
-    const source = { runId: this.ctx.runId, endpoint, worker, index: i, promptId: prompt.id, warmup: isWarmup };
-    this.record(i, toRow(exp, source, finished));
+    this.finished(i, worker, finished);
   };
+
+  /** Journals request `i`, finished (here or by a client thread), then counts it as done. */
+  finished(i: number, worker: number, finished: Finished): void {
+    const { exp, server, runId, warmup } = this.ctx;
+    const { isWarmup, prompt, endpoint } = requestOf(exp, server.endpoints, warmup, i, this.ctx.shard);
+    const source = { runId, endpoint, worker, index: i, promptId: prompt.id, warmup: isWarmup };
+    this.record(i, toRow(exp, source, finished));
+  }
 
   /** Journals a finished request's row, then counts it as done. */
   private record(i: number, row: RequestRow): void {

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDispatcher, send } from "../../data-loaders/client/request.ts";
-import { startSelfCheck, type SelfCheckResult } from "../../data-loaders/run/self-check.ts";
+import { combineSelfChecks, startSelfCheck, type SelfCheckResult } from "../../data-loaders/run/self-check.ts";
 import { startSimulator, type Simulator } from "../../data-loaders/sim/simulator.ts";
 
 /** A closed loop of `workers` workers sending `requests` streamed requests through the tracker's client. */
@@ -127,5 +127,64 @@ describe("client self-check", () => {
       reason: null,
     });
     expect(check.finish()).toBe(r);
+  });
+
+  it("samples in-flight only while its client says requests remain (a client thread of load.clients)", async () => {
+    let sending = true;
+    const check = startSelfCheck({
+      targetInFlight: 2,
+      totalRequests: Infinity,
+      now: () => 0,
+      sampleMs: 5,
+      sending: () => sending,
+    });
+    check.sent(0);
+    check.sent(0);
+    await new Promise((r) => setTimeout(r, 60));
+    sending = false;
+    check.finished();
+    check.finished();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(check.finish().mean_in_flight).toBe(2);
+  });
+});
+
+describe("the run's check from its clients' (load.clients)", () => {
+  const client = (over: Partial<SelfCheckResult>): SelfCheckResult => ({
+    send_lag_p99_ms: 0.2,
+    event_loop_delay_p99_ms: 12,
+    mean_in_flight: 3,
+    target_in_flight: 3,
+    client_bound: false,
+    reason: null,
+    ...over,
+  });
+
+  it("keeps each client's check, the worst lags, the summed in-flight, and is client-bound when any client is", () => {
+    const bound = client({ event_loop_delay_p99_ms: 80, client_bound: true, reason: "client was the bottleneck: x" });
+    const r = combineSelfChecks([client({ target_in_flight: 3, mean_in_flight: 2.9 }), bound]);
+    expect(r).toMatchObject({
+      send_lag_p99_ms: 0.2,
+      event_loop_delay_p99_ms: 80,
+      mean_in_flight: 5.9,
+      target_in_flight: 6,
+      client_bound: true,
+      reason: "client 1: client was the bottleneck: x",
+    });
+    expect(r.clients!.map((c) => [c.client, c.event_loop_delay_p99_ms])).toEqual([
+      [0, 12],
+      [1, 80],
+    ]);
+    const open = combineSelfChecks([
+      client({ target_in_flight: null, mean_in_flight: null, send_lag_p99_ms: null }),
+      client({}),
+    ]);
+    expect(open).toMatchObject({
+      target_in_flight: null,
+      mean_in_flight: null,
+      send_lag_p99_ms: 0.2,
+      client_bound: false,
+      reason: null,
+    });
   });
 });

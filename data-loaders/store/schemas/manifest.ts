@@ -135,6 +135,20 @@ export const manifestSchema = z.object({
       target_in_flight: z.number().nullable(),
       client_bound: z.boolean(),
       reason: z.string().nullable(),
+      /** With `load.clients` > 1: each client thread's own check (its share of the load, its own event loop). */
+      clients: z
+        .array(
+          z.object({
+            client: z.number().int(),
+            send_lag_p99_ms: z.number().nullable(),
+            event_loop_delay_p99_ms: z.number().nullable(),
+            mean_in_flight: z.number().nullable(),
+            target_in_flight: z.number().nullable(),
+            client_bound: z.boolean(),
+            reason: z.string().nullable(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
   /** A server the tracker launched (`server.launch`): load time, start-up facts, memory. */
