@@ -17,6 +17,8 @@ const Y_AXES = [
 ];
 const COLUMNS = ["request_index", "prompt_id", "outcome", "sent_s", "ttft_ms", "e2e_ms", "prompt_tokens"];
 const OUTCOME_LABELS = { ok: "ok", length: "cut by length" };
+/** Pixels between the plot's frame and its outermost dots: the brush covers them, so edge dots can be picked. */
+const INSET = 8;
 const ERROR_COLOURS = ["#ff725c", "#a463f2", "#9c6b4e", "#ff8ab7", "#6cc5b0", "#97bbf5", "#3ca951", "#9498a0"];
 
 /** The explorer for `table`; `listed` caps the rows the brushed region lists. */
@@ -42,8 +44,8 @@ export function RequestExplorer(table, { width, height = 360, listed = 100 } = {
     const chart = Plot.plot({
       width,
       height,
-      x: { label: `${x.label} →`, nice: true },
-      y: { label: `↑ ${y.label}`, grid: true, nice: true },
+      x: { label: `${x.label} →`, nice: true, inset: INSET },
+      y: { label: `↑ ${y.label}`, grid: true, nice: true, inset: INSET },
       color,
       marks: [Plot.dot(shown, { x: x.key, y: y.key, fill: "outcome", r: 2.5, fillOpacity: 0.7 })],
     });
@@ -66,14 +68,14 @@ function tableRows(table) {
   );
 }
 
-/** ok and length-cut first, then the error classes, each with its own colour. */
+/** ok and length-cut first, then the error classes, each with its own colour (legend drawn apart: the plot stays a bare SVG for the brush). */
 function outcomeColours(rows) {
   const outcomes = new Set(rows.map((r) => r.outcome));
   const errors = [...outcomes].filter((o) => !(o in OUTCOME_LABELS)).sort();
   const domain = ["ok", "length"].filter((o) => outcomes.has(o)).concat(errors);
   const fixed = { ok: "#4269d0", length: "#efb118" };
   const range = domain.map((o) => fixed[o] ?? ERROR_COLOURS[errors.indexOf(o) % ERROR_COLOURS.length]);
-  return { type: "ordinal", domain, range, legend: true, tickFormat: (o) => OUTCOME_LABELS[o] ?? o };
+  return { type: "ordinal", domain, range, tickFormat: (o) => OUTCOME_LABELS[o] ?? o };
 }
 
 /** A d3 brush over the plot's frame; `picked` gets the rows inside the region (null when cleared). */
@@ -85,8 +87,8 @@ function addBrush(chart, rows, xKey, yKey, picked) {
   const brush = d3
     .brush()
     .extent([
-      [Math.min(left, right), Math.min(top, bottom)],
-      [Math.max(left, right), Math.max(top, bottom)],
+      [Math.min(left, right) - INSET, Math.min(top, bottom) - INSET],
+      [Math.max(left, right) + INSET, Math.max(top, bottom) + INSET],
     ])
     .on("end", ({ selection }) => {
       if (!selection) return picked(null);

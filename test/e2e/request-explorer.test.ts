@@ -61,6 +61,7 @@ describe.skipIf(!runs)("request explorer in Chromium", () => {
 
     // Drag over the whole frame: every request is listed.
     const overlay = explorer.locator(".request-explorer-brush .overlay");
+    await overlay.scrollIntoViewIfNeeded();
     const box = (await overlay.boundingBox())!;
     await page.mouse.move(box.x + 1, box.y + 1);
     await page.mouse.down();
@@ -77,7 +78,11 @@ describe.skipIf(!runs)("request explorer in Chromium", () => {
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await rows.filter({ hasText: "http_5xx" }).count()).toBe(1);
 
-    // A smaller region (the left half, the first half of the run by send time) lists fewer.
+    // A smaller region (the left half, the first half of the run by send time) lists fewer; a new
+    // axis first clears the region (a drag inside a region would move it).
+    await explorer.locator('select[name="x"]').selectOption("prompt_tokens");
+    await explorer.locator('select[name="x"]').selectOption("sent_s");
+    await explorer.getByText("Drag over the chart to list the requests in a region.").waitFor({ timeout: 10_000 });
     await page.mouse.move(box.x + 1, box.y + 1);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height - 1, { steps: 5 });
