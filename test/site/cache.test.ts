@@ -307,6 +307,7 @@ describe("loader output fingerprints, in a scratch copy of the project", () => {
     const sources = loaderSources(root);
     expect(loaderOf("data/experiments/alpha.json", sources)).toBe("data/experiments/[id].json.ts");
     expect(loaderOf("data/methods.json", sources)).toBe("data/methods.json.ts");
+    expect(loaderOf("data/requests/llama-3.2-1b.arrow", sources)).toBe("data/requests/[id].arrow.ts");
     expect(loaderOf("data/downloads/alpha/run-a.csv", sources)).toBe("data/downloads/[experiment]/[run].csv.ts");
     expect(loaderOf("data/nothing.json", sources)).toBeUndefined();
   });
