@@ -256,9 +256,10 @@ describe("tracker run --shard and tracker merge", () => {
     for (const key of ["requests", "completed", "failed", "totalInputTokens", "totalOutputTokens"] as const)
       expect(sb[key], key).toBe(sa[key]);
     // The merged run's duration spans both shards from the earlier's first send (the later one's
-    // start-up offset included), so its rates are close to, not equal to, the unsharded run's.
-    expect(sb.requestThroughput! / sa.requestThroughput!).toBeGreaterThan(0.75);
-    expect(sb.requestThroughput! / sa.requestThroughput!).toBeLessThan(1.3);
+    // start-up offset included), so its rates are close to, not equal to, the unsharded run's
+    // (a half-second run on a loaded machine: within a factor of two, not a timing target).
+    expect(sb.requestThroughput! / sa.requestThroughput!).toBeGreaterThan(0.5);
+    expect(sb.requestThroughput! / sa.requestThroughput!).toBeLessThan(2);
     expect(b.serverSeries.length).toBeGreaterThan(0);
     // The index shows the merged run as the experiment's; merging the same shards again is refused.
     const index = JSON.parse(readFileSync(join(results, "experiments.json"), "utf8"));
