@@ -35,7 +35,8 @@
 // planned (pending) or still going when reported (partial).
 import { fit, kvElementBytes, type FitOptions, type MemoryCalibration, type MemoryPoint } from "./fit.ts";
 import type { SpeedInput, SpeedObservation } from "./roofline.ts";
-import { storedRecord, type LoadedRecorded } from "../experiment/recorded.ts";
+import { type LoadedRecorded } from "../experiment/recorded.ts";
+import { storedRecord } from "../experiment/recorded-schema.ts";
 import type { PartialSummary } from "../metrics/recorded.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
 import {

@@ -17,7 +17,7 @@
 // at, analysis/paired.ts `speedup` for time saved, analysis/cost.ts for costs and the blended
 // price a stated cost implies, analysis/cascade.ts `shareCascade` for the hybrid, and
 // analysis/comparison.ts for rate ratios, token shares and output lengths.
-import { recordedAggregates, type StoredRecord } from "../experiment/recorded.ts";
+import { recordedAggregates, type StoredRecord } from "../experiment/recorded-schema.ts";
 import { valueAt } from "../experiment/recorded-checks.ts";
 import { writtenNumber, type RateUnit, type Stated, type TimeUnit } from "../experiment/recorded-history.ts";
 import { judgedRate } from "../metrics/rate.ts";

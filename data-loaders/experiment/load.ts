@@ -15,13 +15,8 @@ import { canonicalJson, hashJson } from "./hash.ts";
 import { checkLoads } from "./load-check.ts";
 import { defaultExportProblem, firstLine } from "./load-check-worker.ts";
 import { resolvePrompts, type ResolvedPrompt } from "./prompts.ts";
-import {
-  isRecordedExport,
-  recordedReferenceErrors,
-  recordedSchema,
-  toLoadedRecorded,
-  type LoadedRecorded,
-} from "./recorded.ts";
+import { isRecordedExport, recordedReferenceErrors, toLoadedRecorded, type LoadedRecorded } from "./recorded.ts";
+import { recordedSchema } from "./recorded-schema.ts";
 import { EXPERIMENT_ID, experimentSchema, gridSchema, isPlainObject, type Experiment } from "./schema.ts";
 
 export interface LoadedExperiment {

@@ -5,7 +5,7 @@
 // record. Each problem is [path, message], the path naming the field.
 import type { z } from "zod";
 import { writtenNumber } from "./recorded-history.ts";
-import type { recordedObject } from "./recorded.ts";
+import type { recordedObject } from "./recorded-schema.ts";
 
 type Record_ = z.output<typeof recordedObject>;
 export type Problem = [(string | number)[], string];

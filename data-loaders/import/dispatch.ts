@@ -6,7 +6,8 @@
 // while writing removes what this import wrote, and an existing experiment file is never replaced.
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { materialiseRecorded, recordedSchema, toLoadedRecorded, type RecordedInput } from "../experiment/recorded.ts";
+import { materialiseRecorded, toLoadedRecorded } from "../experiment/recorded.ts";
+import { recordedSchema, type RecordedInput } from "../experiment/recorded-schema.ts";
 import { EXPERIMENT_ID } from "../experiment/schema.ts";
 import { Journal } from "../store/journal.ts";
 import { JOURNAL_FILE, PARQUET_FILE } from "../store/layout.ts";

@@ -7,7 +7,7 @@
 import { COMPARE_COUNTS, HYBRID_SHARE, compareRuns, type CompareRun, type Comparison } from "../analysis/comparison.ts";
 import type { Price } from "../analysis/cost.ts";
 import { derivedPrices, recomputeStated, type RecomputedFigure, type RunFigures } from "../analysis/stated.ts";
-import { storedRecord, type StoredRecord } from "../experiment/recorded.ts";
+import { storedRecord, type StoredRecord } from "../experiment/recorded-schema.ts";
 import type { RateUnit } from "../experiment/recorded-history.ts";
 import { findGpu, loadCatalog } from "../hardware/catalog.ts";
 import { findRun } from "../store/folders.ts";

@@ -24,7 +24,7 @@ import { runQuality, type RunQuality } from "../analysis/run-quality.ts";
 import { judgedRate, type JudgedRate } from "../metrics/rate.ts";
 import { recordedSummary, recordedTextTotals, type PartialSummary } from "../metrics/recorded.ts";
 import { answerTextTotals, textRates, type TextRates } from "../metrics/text-rates.ts";
-import { storedRecord, type StoredRecord } from "../experiment/recorded.ts";
+import { storedRecord, type StoredRecord } from "../experiment/recorded-schema.ts";
 import { storedPerEndpoint, storedPerWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
 import { histogram, type HistogramBin } from "../metrics/histogram.ts";
 import { latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";

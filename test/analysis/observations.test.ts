@@ -13,7 +13,8 @@ import {
 } from "../../data-loaders/analysis/observations.ts";
 import { backtest, calibrate, calibrationFor, predictionInterval } from "../../data-loaders/analysis/roofline.ts";
 import { loadExperiments } from "../../data-loaders/experiment/load.ts";
-import { recordedSchema, toLoadedRecorded, type RecordedInput } from "../../data-loaders/experiment/recorded.ts";
+import { toLoadedRecorded } from "../../data-loaders/experiment/recorded.ts";
+import { recordedSchema, type RecordedInput } from "../../data-loaders/experiment/recorded-schema.ts";
 import { loadCatalog } from "../../data-loaders/hardware/catalog.ts";
 import { recordedRun } from "../../data-loaders/report/predictions.ts";
 import type { Manifest } from "../../data-loaders/store/schemas/manifest.ts";

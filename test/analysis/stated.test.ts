@@ -9,7 +9,7 @@ import { blendedPrice, tokenCost } from "../../data-loaders/analysis/cost.ts";
 import { speedup } from "../../data-loaders/analysis/paired.ts";
 import { derivedPrices, recomputeStated, unitOf, type StatedRun } from "../../data-loaders/analysis/stated.ts";
 import { loadExperiments } from "../../data-loaders/experiment/load.ts";
-import { recordedAggregates, storedRecordSchema } from "../../data-loaders/experiment/recorded.ts";
+import { recordedAggregates, storedRecordSchema } from "../../data-loaders/experiment/recorded-schema.ts";
 import { recordedSummary } from "../../data-loaders/metrics/recorded.ts";
 import { PROJECT } from "../helpers/temp.ts";
 

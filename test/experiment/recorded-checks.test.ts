@@ -2,7 +2,7 @@
 // [path, message], the path naming the field, and a record without contradictions has none.
 import { describe, expect, it } from "vitest";
 import { recordProblems, valueAt } from "../../data-loaders/experiment/recorded-checks.ts";
-import { recordedObject, recordedSchema } from "../../data-loaders/experiment/recorded.ts";
+import { recordedObject, recordedSchema } from "../../data-loaders/experiment/recorded-schema.ts";
 
 /** A consistent 100-request run at 4 workers, with changes on top. */
 function record(changes: Record<string, unknown> = {}) {

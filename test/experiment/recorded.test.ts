@@ -3,12 +3,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadExperiment, loadExperiments } from "../../data-loaders/experiment/load.ts";
-import {
-  materialiseRecorded,
-  recordedIndexEntries,
-  recordedSchema,
-  toLoadedRecorded,
-} from "../../data-loaders/experiment/recorded.ts";
+import { materialiseRecorded, recordedIndexEntries, toLoadedRecorded } from "../../data-loaders/experiment/recorded.ts";
+import { recordedSchema } from "../../data-loaders/experiment/recorded-schema.ts";
 import { planExperiments, writeExperimentIndex } from "../../data-loaders/run/plan.ts";
 import { listRuns } from "../../data-loaders/store/folders.ts";
 import { readExperimentIndex } from "../../data-loaders/store/index.ts";

@@ -23,7 +23,7 @@ import { runCosts, runFigures } from "../figures.ts";
 import { redact } from "../publish.ts";
 import { reportSettings, type ReportSettings } from "../settings.ts";
 import { folderOf, slim, storeDirs, type StoreDirs } from "../store.ts";
-import { storedRecord } from "../../experiment/recorded.ts";
+import { storedRecord } from "../../experiment/recorded-schema.ts";
 import { statedOfRun } from "../comparison.ts";
 
 export async function experimentPage(id: string, dirs: StoreDirs = {}) {

@@ -14,7 +14,7 @@ import { promptRows, type PromptRow, type RunDigest } from "../digest.ts";
 import { redact } from "../publish.ts";
 import type { PublishAnswers, ReportSettings } from "../settings.ts";
 import { runIdentity, storeView, type StoreDirs, type StoreView } from "../store.ts";
-import type { StoredRecord } from "../../experiment/recorded.ts";
+import type { StoredRecord } from "../../experiment/recorded-schema.ts";
 
 type RecordedSample = NonNullable<StoredRecord["samples"]>[number];
 
