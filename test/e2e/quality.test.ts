@@ -93,8 +93,11 @@ describe("npm run build with the example experiments: the Quality page", () => {
 
   it("runs, scores and judges every example experiment", () => {
     expect(first.code, first.log).toBe(0);
-    expect(ids.length).toBeGreaterThanOrEqual(3);
-    expect(first.log).toMatch(/quality: 3 run\(s\) scored, 0 unchanged, \d+ judge request\(s\)/);
+    // Gemma 3 4B and Qwen 3 4B, one run each; Qwen's pairwise judging against Gemma besides.
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    expect(first.log).toMatch(
+      new RegExp(`quality: ${ids.length} run\\(s\\) scored, 0 unchanged, \\d+ judge request\\(s\\)`),
+    );
     for (const { id } of ids) {
       const run = listRuns(join(root, "results"), () => {}).find((r) => r.experimentId === id)!;
       expect(existsSync(join(run.path, "quality.parquet")), id).toBe(true);
@@ -224,7 +227,7 @@ describe("npm run build with the example experiments: the Quality page", () => {
   it("a second build runs nothing and sends no judge request", async () => {
     const second = await build(root);
     expect(second.code, second.log).toBe(0);
-    expect(second.log).toContain("0 to run, 3 fresh");
+    expect(second.log).toContain(`0 to run, ${ids.length} fresh`);
     expect(second.log).not.toMatch(/judge \S+: \d+ of \d+ requests/);
     expect(second.log).not.toMatch(/quality: \d+ run\(s\) scored/);
   }, 600_000);
