@@ -21,7 +21,7 @@ completion tokens per request). This replays it on the simulator with the detail
     temperature: 0,
     seed: 42,
   },
-  requests: 80,
+  requests: 48,
   load: { concurrency: 32 },
   quality: {
     schema: candidateAnswerSchema,

@@ -22,7 +22,7 @@ tokens per request, model load 678 s). This run uses more requests for steadier 
     temperature: 0,
     seed: 42,
   },
-  requests: 48,
+  requests: 32,
   load: { concurrency: 32 },
   quality: {
     schema: candidateAnswerSchema,

@@ -27,7 +27,7 @@ fewer requests. Prompts are synthetic candidate profiles generated from a seed: 
   grid: {
     model: {
       "llama-3.2-1b": {},
-      "gemma-3-1b": { server: { simulate: "gemma-3-1b@rtx-4080" }, requests: 32 },
+      "gemma-3-1b": { server: { simulate: "gemma-3-1b@rtx-4080" }, requests: 16 },
     },
     concurrency: [16, 32],
   },
