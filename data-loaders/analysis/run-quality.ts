@@ -34,21 +34,13 @@ import {
   type PairwiseSummary,
 } from "./judging.ts";
 import { wilson, type Proportion } from "./proportion.ts";
-import { confusionOf, fieldSpecs, type Classification, type FieldKind } from "./scoring.ts";
+import { confusionOf, fieldSpecs, type FieldKind, type FieldSummary } from "./scoring.ts";
 
 /** Failure reasons listed per check. */
 const TOP_REASONS = 5;
 
-export interface FieldQuality {
-  field: string;
-  kind: FieldKind;
-  n: number;
-  strict: Proportion;
-  match: Proportion;
-  meanScore: number | null;
-  meanAbsError: number | null;
-  classification: Classification | null;
-}
+/** A field's figures over a run's quality file: the same shape as scoring.ts computes them from rows. */
+export type FieldQuality = FieldSummary;
 
 export interface JudgeQuality {
   judged: number;
