@@ -10,7 +10,7 @@
 // (`storedLatency`, `itlDistribution`, `latencyQuantiles`).
 import { withScratchTable } from "../store/duckdb.ts";
 import { itlValuesSql, latencyColumnSql } from "./sql.ts";
-import { distribution, storedDistribution, storedPercentiles } from "./stats.ts";
+import { distribution, storedDistribution, storedDistributionWithPercentiles, storedPercentiles } from "./stats.ts";
 import type { Distribution, MetricRow } from "./types.ts";
 
 export type LatencyRow = Pick<MetricRow, "status" | "ttft_ms" | "e2e_ms" | "itl_ms" | "completion_tokens">;
@@ -69,11 +69,34 @@ export function latency(rows: Iterable<LatencyRow>): LatencyStats {
 
 /** The latency distributions of a stored run's successful requests: `latency(rows)`, computed in DuckDB. */
 export async function storedLatency(requestsPath: string): Promise<LatencyStats> {
+  return (await storedLatencyWithQuantiles(requestsPath, [])).latency;
+}
+
+/**
+ * `storedLatency` and `latencyQuantiles(requestsPath, ps)` at once: each latency's values are
+ * counted once for the ranks of both.
+ */
+export async function storedLatencyWithQuantiles(
+  requestsPath: string,
+  ps: readonly number[],
+): Promise<{ latency: LatencyStats; quantiles: LatencyQuantiles }> {
+  const column = async (name: "ttft_ms" | "tpot_ms" | "e2e_ms") => {
+    const { distribution, percentiles } = await storedDistributionWithPercentiles(
+      latencyColumnSql(name, "measured"),
+      requestsPath,
+      ps,
+    );
+    return { distribution, points: quantilePoints(ps, percentiles) };
+  };
+  const [ttft, tpot, e2e] = [await column("ttft_ms"), await column("tpot_ms"), await column("e2e_ms")];
   return {
-    ttftMs: await storedDistribution(latencyColumnSql("ttft_ms", "measured"), requestsPath),
-    tpotMs: await storedDistribution(latencyColumnSql("tpot_ms", "measured"), requestsPath),
-    itlMs: await itlDistribution(requestsPath),
-    e2elMs: await storedDistribution(latencyColumnSql("e2e_ms", "measured"), requestsPath),
+    latency: {
+      ttftMs: ttft.distribution,
+      tpotMs: tpot.distribution,
+      itlMs: await itlDistribution(requestsPath),
+      e2elMs: e2e.distribution,
+    },
+    quantiles: { ttftMs: ttft.points, tpotMs: tpot.points, e2elMs: e2e.points },
   };
 }
 
@@ -93,18 +116,20 @@ export interface QuantilePoint {
   ms: number;
 }
 
+export type LatencyQuantiles = Record<"ttftMs" | "tpotMs" | "e2elMs", QuantilePoint[]>;
+
+/** Percentiles `ps` with their values as points; none when there are no values. */
+function quantilePoints(ps: readonly number[], values: (number | null)[]): QuantilePoint[] {
+  return values.every((v) => v !== null) ? values.map((ms, i) => ({ p: ps[i]!, ms: ms! })) : [];
+}
+
 /**
  * The `ps` percentiles of TTFT, TPOT and E2EL of a stored run's successful requests (for CDF
  * charts): `percentile` of each `latencyValues` list, computed in DuckDB. Empty lists when there
  * are no values.
  */
-export async function latencyQuantiles(
-  requestsPath: string,
-  ps: readonly number[],
-): Promise<Record<"ttftMs" | "tpotMs" | "e2elMs", QuantilePoint[]>> {
-  const points = async (column: "ttft_ms" | "tpot_ms" | "e2e_ms") => {
-    const values = await storedPercentiles(latencyColumnSql(column, "measured"), requestsPath, ps);
-    return values.every((v) => v !== null) ? values.map((ms, i) => ({ p: ps[i]!, ms: ms! })) : [];
-  };
+export async function latencyQuantiles(requestsPath: string, ps: readonly number[]): Promise<LatencyQuantiles> {
+  const points = async (column: "ttft_ms" | "tpot_ms" | "e2e_ms") =>
+    quantilePoints(ps, await storedPercentiles(latencyColumnSql(column, "measured"), requestsPath, ps));
   return { ttftMs: await points("ttft_ms"), tpotMs: await points("tpot_ms"), e2elMs: await points("e2e_ms") };
 }

@@ -26,11 +26,9 @@
 //     reason), most frequent first.
 //   serverSeriesSql ↔ series.ts `serverSeriesBins`: per metric and scrape the sum over endpoints
 //     and label sets, then per bin floor(t_ms / binMs)·binMs the mean of those sums.
-//   peakChunksSql, peakConcurrencySql ↔ peaks.ts `peakFigures`: successful requests' chunk times
-//     (first_event_ms, then first_event_ms + the running sum of the gaps) counted per 1-second bin
-//     from the earliest send, the fullest bin; and the highest count of [sent_ms, sent_ms + e2e_ms)
-//     intervals open at once, ends before starts at a tie. (A running sum adds in its own order;
-//     a chunk within ~1e-10 ms of a bin edge could fall on either side.)
+//   peakConcurrencySql ↔ peaks.ts `peakFigures`: the highest count of [sent_ms, sent_ms + e2e_ms)
+//     intervals of successful requests open at once, ends before starts at a tie. (The chunk peak
+//     is one fold in peaks.ts over rows in memory and over a stored run's streamed rows.)
 //   successCountsSql, successDifferencesSql ↔ success.ts `accountSuccess`: ok requests and those
 //     vllm_success says vllm bench serve counts; the requests the two count differently, per
 //     (status, error class, vllm_success), most first.
@@ -252,21 +250,6 @@ export function serverSeriesSql(metrics: readonly string[]): string {
        WHERE metric IN (${names}) GROUP BY metric, t_ms)
      SELECT metric, (floor(t_ms / $bin) * $bin)::DOUBLE AS "startMs", avg(value)::DOUBLE AS value
      FROM per_scrape GROUP BY ALL ORDER BY metric, "startMs"`;
-}
-
-/** Row `(peak)`: the fullest 1-second bin of the successful requests' chunk arrivals in `table` (null without any). */
-export function peakChunksSql(table: string): string {
-  return `WITH ok AS (SELECT request_index, sent_ms, first_event_ms, itl_ms FROM ${table}
-       WHERE status = 'ok' AND sent_ms IS NOT NULL),
-     origin AS (SELECT min(sent_ms) AS t0 FROM ok),
-     gaps AS (SELECT request_index, first_event_ms, unnest(itl_ms) AS gap, unnest(range(len(itl_ms))) AS k
-       FROM ok WHERE first_event_ms IS NOT NULL AND itl_ms IS NOT NULL),
-     chunks AS (
-       SELECT first_event_ms AS t FROM ok WHERE first_event_ms IS NOT NULL
-       UNION ALL
-       SELECT first_event_ms + sum(gap) OVER (PARTITION BY request_index ORDER BY k ROWS UNBOUNDED PRECEDING) FROM gaps),
-     bins AS (SELECT floor((t - t0) / 1000) AS bin, count(*) AS n FROM chunks, origin GROUP BY bin)
-   SELECT max(n)::DOUBLE AS peak FROM bins`;
 }
 
 /** Row `(peak)`: the most successful requests of `table` in flight at once (null without timed ones). */

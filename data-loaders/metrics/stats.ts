@@ -104,9 +104,25 @@ export async function storedValueStats(values: string, path: string): Promise<Va
 
 /** `distribution` of the values `values` selects from a stored run (see the header), computed in DuckDB. */
 export async function storedDistribution(values: string, path: string): Promise<Distribution> {
+  return (await storedDistributionWithPercentiles(values, path, [])).distribution;
+}
+
+/** The distribution's four percentiles: `Distribution`'s p50, p90, p95 and p99. */
+const DISTRIBUTION_PERCENTILES = [50, 90, 95, 99];
+
+/**
+ * `storedDistribution` and `storedPercentiles(values, path, ps)` at once: the values are counted
+ * once for the ranks of both (a CDF's percentiles beside a summary's).
+ */
+export async function storedDistributionWithPercentiles(
+  values: string,
+  path: string,
+  ps: readonly number[],
+): Promise<{ distribution: Distribution; percentiles: (number | null)[] }> {
   const stats = await storedValueStats(values, path);
-  const [p50, p90, p95, p99] = await storedPercentiles(values, path, [50, 90, 95, 99], stats);
-  return {
+  const all = await storedPercentiles(values, path, [...DISTRIBUTION_PERCENTILES, ...ps], stats);
+  const [p50, p90, p95, p99] = all;
+  const distribution: Distribution = {
     n: stats.n,
     mean: stats.mean,
     median: p50!,
@@ -118,6 +134,7 @@ export async function storedDistribution(values: string, path: string): Promise<
     min: stats.min,
     max: stats.max,
   };
+  return { distribution, percentiles: all.slice(DISTRIBUTION_PERCENTILES.length) };
 }
 
 /**

@@ -56,11 +56,15 @@ export async function storedRunTotals(requestsPath: string): Promise<StoredTotal
   return t!;
 }
 
-/** `summarizeRun` of a stored run's measured rows (warm-up left out), computed in DuckDB. */
+/**
+ * `summarizeRun` of a stored run's measured rows (warm-up left out), computed in DuckDB; `totals`
+ * and `opts.latency` when the caller has them already (report/digest.ts computes the latencies
+ * with its CDF percentiles).
+ */
 export async function storedSummary(
   requestsPath: string,
   totals?: StoredTotals,
-  opts: { loadStartMs?: number | null } = {},
+  opts: { loadStartMs?: number | null; latency?: LatencyStats } = {},
 ): Promise<RunSummary> {
   const t = totals ?? (await storedRunTotals(requestsPath));
   const first = Math.min(opts.loadStartMs ?? Infinity, t.firstSendMs ?? Infinity);
@@ -76,7 +80,7 @@ export async function storedSummary(
     outputThroughput: perSecond(t.totalOutputTokens, durationS),
     totalTokenThroughput: perSecond(t.totalInputTokens + t.totalOutputTokens, durationS),
   };
-  return assemble(t.requests, rates, t!, await storedLatency(requestsPath));
+  return assemble(t.requests, rates, t!, opts.latency ?? (await storedLatency(requestsPath)));
 }
 
 /** The totals row of sql.ts `runTotalsSql`. */

@@ -27,7 +27,7 @@ import { answerTextTotals, textRates, type TextRates } from "../metrics/text-rat
 import { storedRecord, type StoredRecord } from "../experiment/recorded-schema.ts";
 import { storedPerEndpoint, storedPerWorker, type EndpointStats, type WorkerStats } from "../metrics/workers.ts";
 import { histogram, type HistogramBin } from "../metrics/histogram.ts";
-import { latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
+import { storedLatencyWithQuantiles, type QuantilePoint } from "../metrics/latency.ts";
 import { runEnergy, type RunEnergy } from "../metrics/energy.ts";
 import { outcomeCounts, type OutcomeCount } from "../metrics/outcomes.ts";
 import { peaks, type PeakFigures } from "../metrics/peaks.ts";
@@ -201,7 +201,9 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
   const base = digestBase(run);
   const { concurrency } = base;
   const totals = await storedRunTotals(path);
-  const summary = await storedSummary(path, totals, { loadStartMs: run.manifest.load_started_ms ?? null });
+  const { latency, quantiles } = await storedLatencyWithQuantiles(path, CDF_PERCENTILES);
+  const loadStartMs = run.manifest.load_started_ms ?? null;
+  const summary = await storedSummary(path, totals, { loadStartMs, latency });
   const steady = concurrency === null ? null : await storedSteadyState(path, concurrency);
   const rate = judgedRate({ steady, requestThroughput: summary.requestThroughput });
   const { binMs, bins } = await storedSeries(path);
@@ -224,7 +226,7 @@ async function computeDigest(run: RunFolder): Promise<RunDigest> {
       ttft_ms: await histogram(path, "ttft_ms", HISTOGRAM_BINS),
       e2e_ms: await histogram(path, "e2e_ms", HISTOGRAM_BINS),
     },
-    cdf: await latencyQuantiles(path, CDF_PERCENTILES),
+    cdf: quantiles,
     text: textRates(await answerTextTotals(path), summary.durationS),
     outcomes: await outcomeCounts(path),
     peaks: await peaks(path),

@@ -137,6 +137,8 @@ export async function sampleRequests(
 /**
  * The sampling query: strata and positions on the narrow columns only, then the chosen rows'
  * text (redacted) joined back by request index, so no text of an unsampled row is read twice.
+ * Each group's rows are taken by a LIMIT (DuckDB keeps only the best rows) rather than by
+ * numbering every row of the group in order.
  */
 function sampleSql(publish: PublishAnswers): string {
   // Text is cut in characters first (one more than the bytes kept, so a cut text is always marked
@@ -152,12 +154,12 @@ function sampleSql(publish: PublishAnswers): string {
       SELECT *, (row_number() OVER (PARTITION BY outcome, bin ORDER BY scramble, request_index) - 1)::DOUBLE
           / count(*) OVER (PARTITION BY outcome, bin) AS position
       FROM base),
-    ordered AS (
-      SELECT *, row_number() OVER (PARTITION BY failed ORDER BY position, scramble, request_index) AS taken
-      FROM ranked),
     chosen AS (
-      SELECT request_index, failed, outcome FROM ordered
-      WHERE taken <= CASE WHEN failed THEN $failureCap ELSE $rows - least($failureCap, $failures) END)
+      (SELECT request_index, failed, outcome FROM ranked WHERE failed
+        ORDER BY position, scramble, request_index LIMIT $failureCap)
+      UNION ALL
+      (SELECT request_index, failed, outcome FROM ranked WHERE NOT failed
+        ORDER BY position, scramble, request_index LIMIT $rows - least($failureCap, $failures)))
     SELECT c.request_index, c.failed, c.outcome, m.prompt_id, m.sent_ms / 1000 AS sent_s, m.ttft_ms, m.e2e_ms,
       m.prompt_tokens, m.completion_tokens, ${text} AS text
     FROM chosen c JOIN measured m USING (request_index)

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResultReader } from "@duckdb/node-api";
 import { duckdbColumns } from "./schemas/request-row.ts";
 
 export type QueryValue = string | number;
@@ -72,11 +72,38 @@ export function queryColumns(sql: string, values: Record<string, QueryValue>): P
   return runQuery(sql, values, (result) => result.getColumnsObjectJS() as Record<string, unknown[]>);
 }
 
+/**
+ * Runs one query like `query` and hands its result to `onChunk` one chunk (at most 2,048 rows) at
+ * a time, reading the next only when `onChunk` has returned: for a formula that folds rows in
+ * JavaScript (metrics/peaks.ts), which then never holds more than one chunk of a run's rows.
+ */
+export function streamChunks(
+  sql: string,
+  values: Record<string, QueryValue>,
+  onChunk: (chunk: DuckDBDataChunk) => void,
+): Promise<void> {
+  return withConnection(values, async (connection) => {
+    const result = await connection.stream(sql, usedValues(sql, values));
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk())
+      onChunk(chunk);
+  });
+}
+
 /** Runs one query on its own connection, with the views of `values.path`, and reads its result with `read`. */
-async function runQuery<T>(
+function runQuery<T>(
   sql: string,
   values: Record<string, QueryValue>,
   read: (result: DuckDBResultReader) => T,
+): Promise<T> {
+  return withConnection(values, async (connection) =>
+    read(await connection.runAndReadAll(sql, usedValues(sql, values))),
+  );
+}
+
+/** Runs `task` on a connection of its own to this process's DuckDB, with the views of `values.path`. */
+async function withConnection<T>(
+  values: Record<string, QueryValue>,
+  task: (connection: DuckDBConnection) => Promise<T>,
 ): Promise<T> {
   sharedInstance ??= import("@duckdb/node-api").then(({ DuckDBInstance }) =>
     DuckDBInstance.create(":memory:", instanceOptions()),
@@ -84,7 +111,7 @@ async function runQuery<T>(
   const connection = await (await sharedInstance).connect();
   try {
     await defineViews(connection, values.path);
-    return read(await connection.runAndReadAll(sql, usedValues(sql, values)));
+    return await task(connection);
   } finally {
     connection.closeSync();
   }

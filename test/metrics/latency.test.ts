@@ -4,6 +4,7 @@ import {
   latency,
   latencyQuantiles,
   latencyValues,
+  storedLatencyWithQuantiles,
   tpotMs,
 } from "../../data-loaders/metrics/latency.ts";
 import { distribution, percentile } from "../../data-loaders/metrics/stats.ts";
@@ -97,5 +98,16 @@ describe("the SQL twins over a stored run", () => {
       expect(points.map((x) => x.p)).toEqual(ps);
       points.forEach(({ p, ms }) => expect(ms, `p${p}`).toBeCloseTo(percentile(list, p)!, 9));
     }
+  });
+
+  it("storedLatencyWithQuantiles gives latency(rows) and the same percentiles from one count", async () => {
+    const ps = [0, 2, 25, 50, 90, 99, 100];
+    const rows = measured(twin.rows);
+    const { latency: got, quantiles } = await storedLatencyWithQuantiles(twin.requestsPath, ps);
+    const expected = latency(rows);
+    for (const metric of ["ttftMs", "tpotMs", "itlMs", "e2elMs"] as const)
+      for (const key of ["n", "mean", "median", "std", "p50", "p90", "p95", "p99", "min", "max"] as const)
+        expect(got[metric][key], `${metric}.${key}`).toBeCloseTo(expected[metric][key]!, 9);
+    expect(quantiles).toEqual(await latencyQuantiles(twin.requestsPath, ps));
   });
 });

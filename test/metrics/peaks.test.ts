@@ -63,6 +63,16 @@ describe("peaks (DuckDB) agree with peakFigures", () => {
   });
   afterAll(() => run.cleanup());
 
+  test("over several of DuckDB's chunks (2,048 rows each) streamed into the fold", async () => {
+    const big = await writeStoredRun(5_000, 29);
+    try {
+      const expected = peakFigures(measured(big.rows));
+      expect(await peaks(big.requestsPath)).toEqual(expected);
+    } finally {
+      big.cleanup();
+    }
+  });
+
   test("on a seeded run with failures, warm-up rows and nulls", async () => {
     const expected = peakFigures(measured(run.rows));
     expect(expected.peakOutputTokensPerS).toBeGreaterThan(1);
