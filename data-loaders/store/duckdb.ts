@@ -7,7 +7,7 @@
 // exits), so a query over a run of millions of rows takes the same memory as one over thousands.
 // Every statistic is written so that DuckDB can keep to that limit: no aggregate state that grows
 // with the rows (an exact percentile is found by counting, metrics/stats.ts `storedPercentiles`).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResultReader } from "@duckdb/node-api";
@@ -100,7 +100,27 @@ function runQuery<T>(
   );
 }
 
-/** Runs `task` on a connection of its own to this process's DuckDB, with the views of `values.path`. */
+/**
+ * Connections not in use whose views are over a Parquet file, by the file's `path:size:mtime`: a
+ * digest runs dozens of queries over one file, and a connection with its views ready saves the
+ * file's schema read and the views' creation each time. A file written anew has a new key.
+ */
+const idleConnections = new Map<string, DuckDBConnection>();
+/** Idle connections kept at most (the oldest is closed first). */
+const IDLE_CONNECTIONS = 4;
+
+/** The key of the views over `path` (null for a query without a Parquet file). */
+function viewsKey(path: QueryValue | undefined): string | null {
+  if (typeof path !== "string" || !path.endsWith(".parquet")) return null;
+  try {
+    const { size, mtimeMs } = statSync(path);
+    return `${path}:${size}:${mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs `task` on a connection to this process's DuckDB that no other query uses meanwhile, with the views of `values.path`. */
 async function withConnection<T>(
   values: Record<string, QueryValue>,
   task: (connection: DuckDBConnection) => Promise<T>,
@@ -108,12 +128,31 @@ async function withConnection<T>(
   sharedInstance ??= import("@duckdb/node-api").then(({ DuckDBInstance }) =>
     DuckDBInstance.create(":memory:", instanceOptions()),
   );
-  const connection = await (await sharedInstance).connect();
-  try {
+  const key = viewsKey(values.path);
+  let connection = key === null ? undefined : idleConnections.get(key);
+  if (connection) idleConnections.delete(key!);
+  else {
+    connection = await (await sharedInstance).connect();
     await defineViews(connection, values.path);
-    return await task(connection);
+  }
+  let keep = false;
+  try {
+    const result = await task(connection);
+    keep = key !== null && !idleConnections.has(key);
+    return result;
   } finally {
-    connection.closeSync();
+    if (keep) keepIdle(key!, connection);
+    else connection.closeSync();
+  }
+}
+
+/** Keeps `connection` for the next query over the same file, closing the oldest idle one beyond IDLE_CONNECTIONS. */
+function keepIdle(key: string, connection: DuckDBConnection): void {
+  idleConnections.set(key, connection);
+  for (const [oldest, c] of idleConnections) {
+    if (idleConnections.size <= IDLE_CONNECTIONS) break;
+    idleConnections.delete(oldest);
+    c.closeSync();
   }
 }
 

@@ -151,3 +151,28 @@ describe("files written before a column existed", () => {
     expect(await successAccounting(old)).toEqual({ completed: 1, vllmCompleted: null, differences: [] });
   });
 });
+
+describe("connections kept between queries over one file", () => {
+  test("a file written anew at the same path is read anew", async () => {
+    const r = { run_id: "again", experiment_id: "again" } as const;
+    const path = join(
+      await writeRun(dir, makeManifest({ ...r }), [makeRow({ ...r, request_index: 0 })]),
+      "requests.parquet",
+    );
+    const count = async () => (await query(`SELECT count(*) AS n FROM measured`, { path }))[0]!.n;
+    expect(await count()).toBe(1);
+    expect(await count()).toBe(1);
+    // Rewritten with more rows: a new size (or time), so new views.
+    const rows = [0, 1, 2].map((i) => makeRow({ ...r, request_index: i }));
+    await writeRun(dir, makeManifest({ ...r }), rows);
+    expect(await count()).toBe(3);
+  });
+
+  test("queries over one file at the same time each get a connection of their own", async () => {
+    const path = join(dir, "again", "again", "requests.parquet");
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => query(`SELECT count(*) + ${i} AS n FROM measured`, { path })),
+    );
+    expect(results.map((r) => r[0]!.n)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+});
