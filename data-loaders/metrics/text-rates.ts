@@ -31,6 +31,15 @@ export interface TextRates {
 
 const WORD = /[^ \t\n\r\f\v]+/g;
 
+/**
+ * The words of `answer` in SQL: `WORD`'s runs. An answer whose only whitespace is spaces and
+ * newlines (nearly all) is split on spaces, newlines turned into spaces first, the empty pieces
+ * left out; any other is matched with the regular expression, which costs several times more.
+ */
+const WORDS_SQL = `CASE WHEN contains(answer, chr(9)) OR contains(answer, chr(11)) OR contains(answer, chr(12))
+    OR contains(answer, chr(13)) THEN len(regexp_extract_all(answer, '[^ \\t\\n\\r\\f\\v]+'))
+  ELSE len(list_filter(string_split(replace(answer, chr(10), ' '), ' '), w -> w <> '')) END`;
+
 /** The totals of rows in memory. */
 export function countAnswerText(rows: Iterable<TextRow & { warmup?: boolean | null }>): TextTotals {
   let answers = 0;
@@ -49,7 +58,7 @@ export function countAnswerText(rows: Iterable<TextRow & { warmup?: boolean | nu
 export async function answerTextTotals(requestsPath: string): Promise<TextTotals> {
   const [row] = await query(
     `SELECT count(*)::DOUBLE AS answers, coalesce(sum(length(answer)), 0)::DOUBLE AS chars,
-       coalesce(sum(len(regexp_extract_all(answer, '[^ \\t\\n\\r\\f\\v]+'))), 0)::DOUBLE AS words
+       coalesce(sum(${WORDS_SQL}), 0)::DOUBLE AS words
      FROM measured WHERE status = 'ok' AND answer IS NOT NULL AND answer <> ''`,
     { path: requestsPath },
   );

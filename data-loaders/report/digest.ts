@@ -2,8 +2,10 @@
 // requests.parquet with the formulas in data-loaders/metrics/ and analysis/ and kept on disk, so
 // the loaders of several pages (overview, compare, projections, the experiment page) read each run
 // once per build. Every figure is computed by DuckDB over the Parquet file within its memory limit
-// (the `stored…` twin of each formula, tested against the JS formula): no row of the run is held
-// in JavaScript, so a run of millions of requests takes the same memory as a small one. What is
+// (the `stored…` twin of each formula, tested against the JS formula), or folded from rows DuckDB
+// streams a chunk of 2,048 at a time (the chunk peak, metrics/peaks.ts): JavaScript never holds
+// more rows of the run than that, so a run of millions of requests takes the same memory as a
+// small one. What is
 // kept per run is bounded: per-prompt rows (one per prompt of the experiment's prompt set), the
 // first answers, and the projection sample (time windows and completion lengths by value).
 // The memo key covers the run's files and this module's code with everything it imports

@@ -1,8 +1,8 @@
 // Building the static site. Framework's loader cache only looks at file presence, so before each
 // build the cached loader outputs whose inputs changed are deleted (site/cache.ts, which lists
 // every cache and what invalidates it). The runs' digests and the missing loader outputs are then
-// computed on every core (site/prepare.ts), and the download files are written beside the
-// Framework build (site/downloads.ts). The build goes to a temporary folder that replaces dist/
+// computed on every core (site/prepare.ts), and the download files are written beside all of
+// that, from the start (site/downloads.ts). The build goes to a temporary folder that replaces dist/
 // only when it succeeded, so a failed build never wipes the last good site.
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -15,7 +15,7 @@ import { runLoaders, warmMemo, writeDownloadFiles } from "./prepare.ts";
 export interface SiteReport extends InvalidationReport {
   /** Loader outputs computed before the Framework build (site/prepare.ts runLoaders), with their seconds. */
   loadersRun: { target: string; seconds: number }[];
-  /** Seconds per step: run digests, loaders, Framework build, and the downloads written beside it. */
+  /** Seconds per step: run digests, loaders, Framework build, and the downloads written beside them (from the start). */
   seconds: { digests: number; loaders: number; framework: number; downloads: number };
 }
 
@@ -33,6 +33,13 @@ export async function buildSite(root: string, resultsRoot: string, options: Buil
   const { out = "dist", output = "inherit", jobs = availableParallelism() } = options;
   const report = invalidateLoaderCache(root, resultsRoot);
   const times = [performance.now()];
+  // The downloads are written (by DuckDB, in a process of its own) while the digests, the loaders
+  // and Framework run: on a large store they are the longest step, and none of the others needs them.
+  let downloadsS = 0;
+  const downloadsDone = writeDownloadFiles(root, resultsRoot).finally(
+    () => (downloadsS = (performance.now() - times[0]!) / 1000),
+  );
+  downloadsDone.catch(() => {}); // awaited below; a failure must not end the process meanwhile
   const failed = await warmMemo(root, resultsRoot, jobs);
   for (const f of failed) console.error(`warning: ${f} (its page reports the error)`);
   times.push(performance.now());
@@ -40,12 +47,9 @@ export async function buildSite(root: string, resultsRoot: string, options: Buil
   times.push(performance.now());
   const tmp = join(root, `.dist-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
-  // The downloads are written while Framework builds the pages (DuckDB's work, in its own process:
-  // Framework leaves a core free, the loaders did not).
-  let downloadsS = 0;
   const [framework, downloads] = await Promise.allSettled([
     runFramework(root, ["build"], { TRACKER_SITE_OUT: tmp, TRACKER_RESULTS: resultsRoot }, output),
-    writeDownloadFiles(root, resultsRoot).finally(() => (downloadsS = (performance.now() - times[2]!) / 1000)),
+    downloadsDone,
   ]);
   recordLoaderCache(root, resultsRoot);
   const code = framework.status === "fulfilled" ? framework.value : 1;

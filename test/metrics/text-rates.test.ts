@@ -13,6 +13,7 @@ const answers: [string | null, "ok" | "error", boolean][] = [
   ["Yes. The answer is 42.", "ok", false],
   ["  tabs\tand\nnewlines\r\n  and  double  spaces ", "ok", false],
   ["émoji 🙂 and 日本語 count as code points", "ok", false],
+  ['\n{\n  "fit": "yes",\n\n  "why":  "senior"\n}\n', "ok", false],
   ["", "ok", false],
   [null, "ok", false],
   ["failed partial text", "error", false],
@@ -34,9 +35,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe("text rates", () => {
   test("counts answers, code points and words, and the SQL twin agrees", async () => {
     const js = countAnswerText(rows);
-    expect(js.answers).toBe(3);
-    expect(js.words).toBe(5 + 6 + 8);
-    expect(js.chars).toBe([...answers[0]![0]!].length + [...answers[1]![0]!].length + [...answers[2]![0]!].length);
+    expect(js.answers).toBe(4);
+    // The JSON answer (newlines and runs of spaces only): {, "fit":, "yes",, "why":, "senior", }.
+    expect(js.words).toBe(5 + 6 + 8 + 6);
+    expect(js.chars).toBe(answers.slice(0, 4).reduce((n, [a]) => n + [...a!].length, 0));
     expect(await answerTextTotals(requestsPath)).toEqual(js);
   });
 
