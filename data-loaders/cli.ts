@@ -1,11 +1,10 @@
 // `npx tracker …`: a thin commander layer over the library. `npm run build` calls `tracker build`.
-import { writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { experimentWarnings, loadExperiments, type LoadResult } from "./experiment/load.ts";
 import { materialiseRecorded, recordedIndexEntries } from "./experiment/recorded.ts";
 import { IMPORT_FORMATS, importFile, isImportFormat } from "./import/dispatch.ts";
 import { EXPORT_FORMATS, exportRunAs } from "./import/exports.ts";
-import { batchOutputLines, runToExport } from "./import/export-batch.ts";
+import { runToExport, writeBatchOutput } from "./import/export-batch.ts";
 import { buildSite } from "./site/build.ts";
 import { invalidateLoaderCache } from "./site/cache.ts";
 import { runFramework } from "./site/framework.ts";
@@ -413,12 +412,8 @@ exportCommand
   .option("--out <file>", "output file (default: standard output)")
   .action(async (id: string, opts: { run?: string; out?: string }) => {
     try {
-      const lines = await batchOutputLines(runToExport(resultsDir(), id, opts.run));
-      const text = lines.map((l) => l + "\n").join("");
-      if (opts.out) {
-        writeFileSync(opts.out, text);
-        process.stderr.write(`${id}: ${lines.length} answers → ${opts.out}\n`);
-      } else process.stdout.write(text);
+      const lines = await writeBatchOutput(runToExport(resultsDir(), id, opts.run), opts.out);
+      if (opts.out) process.stderr.write(`${id}: ${lines} answers → ${opts.out}\n`);
     } catch (e) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       process.exitCode = 1;

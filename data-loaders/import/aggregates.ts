@@ -1,11 +1,10 @@
-// The figures an export writes about a run, computed with the project's formulas: `summarizeRun`
-// (metrics/summary.ts) over the run's rows as the digest reads them, the inter-token-latency
-// distribution and extra latency percentiles in DuckDB (metrics/sql.ts, through the store). A
-// recorded run without rows has only its recorded aggregates.
-import { summarizeRun, type RunSummary } from "../metrics/summary.ts";
-import { METRIC_COLUMNS, readRows } from "../store/columns.ts";
-import { itlDistribution, latencyQuantiles, type QuantilePoint } from "../metrics/latency.ts";
+// The figures an export writes about a run, computed with the project's formulas in DuckDB over
+// the run's Parquet, as the digest computes them (metrics/summary.ts `storedSummary`,
+// metrics/latency.ts `storedLatencyWithQuantiles`, metrics/peaks.ts): no row of the run is held in
+// JavaScript. A recorded run without rows has only its recorded aggregates.
+import { storedLatencyWithQuantiles, type QuantilePoint } from "../metrics/latency.ts";
 import { peaks, type PeakFigures } from "../metrics/peaks.ts";
+import { storedSummary, type RunSummary } from "../metrics/summary.ts";
 import { type RunFolder } from "../store/folders.ts";
 import type { Manifest } from "../store/schemas/manifest.ts";
 
@@ -26,19 +25,8 @@ export async function runAggregates(run: RunFolder): Promise<RunAggregates> {
   const path = run.requestsPath;
   if (!path)
     return { manifest: run.manifest, summary: null, quantiles: { ttftMs: [], tpotMs: [], e2elMs: [] }, peaks: null };
-  const rows = await readRows(
-    path,
-    METRIC_COLUMNS.filter((c) => c !== "itl_ms"),
-  );
-  // The gaps stay in DuckDB (a run holds millions): the ITL distribution is computed there.
+  const { latency, quantiles } = await storedLatencyWithQuantiles(path, EXTRA_PERCENTILES);
   const loadStartMs = run.manifest.load_started_ms ?? null;
-  const summary = {
-    ...summarizeRun(
-      rows.map((r) => Object.assign(r, { itl_ms: null })),
-      { loadStartMs },
-    ),
-    itlMs: await itlDistribution(path),
-  };
-  const quantiles = await latencyQuantiles(path, EXTRA_PERCENTILES);
+  const summary = await storedSummary(path, undefined, { loadStartMs, latency });
   return { manifest: run.manifest, summary, quantiles, peaks: await peaks(path) };
 }

@@ -3,7 +3,9 @@
 // custom_id is the prompt id, so a batch input file round-trips to its answers.
 import { listRuns, type RunFolder } from "../store/folders.ts";
 import { readExperimentIndex } from "../store/index.ts";
-import { readRows } from "../store/columns.ts";
+import { createWriteStream, renameSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { readRowBatches } from "../store/columns.ts";
 import { batchOutputLine, type AnswerRow } from "./openai-batch.ts";
 
 const COLUMNS = [
@@ -44,9 +46,32 @@ export function runToExport(resultsRoot: string, experimentId: string, runId?: s
   return run;
 }
 
-/** The batch output lines (JSON text, one per request) of a run. */
-export async function batchOutputLines(run: RunFolder): Promise<string[]> {
-  const rows = await readRows(run.requestsPath!, COLUMNS);
+/** The batch output lines (JSON text, one per request) of a run, one batch of requests at a time (JavaScript holds one batch). */
+export async function* batchOutputLines(run: RunFolder): AsyncGenerator<string[]> {
   const created = Math.floor(Date.parse(run.manifest.started_at) / 1000);
-  return rows.map((row) => JSON.stringify(batchOutputLine(row as AnswerRow, run.manifest.server.model, created)));
+  for await (const rows of readRowBatches(run.requestsPath!, COLUMNS))
+    yield rows.map((row) => JSON.stringify(batchOutputLine(row as AnswerRow, run.manifest.server.model, created)));
+}
+
+/**
+ * Writes a run's batch output to the file `out` (under a temporary name until complete, so a
+ * failed export leaves no half file) or to standard output; returns the lines written.
+ */
+export async function writeBatchOutput(run: RunFolder, out?: string): Promise<number> {
+  const partial = out ? `${out}.partial-${process.pid}` : null;
+  const stream = partial ? createWriteStream(partial) : process.stdout;
+  let lines = 0;
+  try {
+    for await (const batch of batchOutputLines(run)) {
+      lines += batch.length;
+      if (!stream.write(batch.map((l) => l + "\n").join(""))) await once(stream, "drain");
+    }
+    if (partial) {
+      await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      renameSync(partial, out!);
+    }
+    return lines;
+  } finally {
+    if (partial) rmSync(partial, { force: true });
+  }
 }

@@ -21,12 +21,12 @@ export async function runDuckdb(options: Record<string, string>, statements: str
 
 /** Runs `statements` in the child; resolves with the last one's first row as numbers (null without a row). */
 export async function runDuckdbRow(options: Record<string, string>, statements: string[]): Promise<number[] | null> {
-  const { code, stdout, stderr } = await runNode(CHILD, {
-    args: [JSON.stringify({ options, statements })],
-    stdout: "capture",
+  const { code, stderr, reply } = await runNode(CHILD, {
+    message: { options, statements },
+    stdout: "ignore",
     stderr: "capture",
   });
-  if (code === 0) return JSON.parse(stdout) as number[] | null;
+  if (code === 0 && reply !== undefined) return reply as number[] | null;
   const message =
     stderr.split("\n").find((l) => /Error/.test(l) && !l.startsWith("node:")) ?? stderr.trim().split("\n").at(-1);
   throw new Error(`writing Parquet with DuckDB failed (exit ${code}): ${message?.replace(/^\[?Error:\s*/, "")}`);

@@ -94,6 +94,14 @@ export function RunFacts(m) {
 
 function SelfCheck(check) {
   if (!check) return "—";
+  // With load.clients > 1 each client thread has its own share of the load and its own event loop.
+  const clients = (check.clients ?? []).length > 1 ? check.clients : [];
+  return html`${CheckLine(check)}${clients.map(
+    (c) => html`<div class="self-check-client">client ${c.client}: ${CheckLine(c)}</div>`,
+  )}`;
+}
+
+function CheckLine(check) {
   const bound = check.client_bound
     ? Badge("client-bound", { kind: "failed" })
     : Badge("server-bound", { kind: "fresh" });

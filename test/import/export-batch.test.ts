@@ -1,11 +1,12 @@
 // Round trip: an OpenAI batch input file → an experiment run on the simulator → the run's answers
 // as a batch output file whose custom_ids are the input's.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadExperiment } from "../../data-loaders/experiment/load.ts";
-import { batchOutputLines, runToExport } from "../../data-loaders/import/export-batch.ts";
+import { batchOutputLines, runToExport, writeBatchOutput } from "../../data-loaders/import/export-batch.ts";
+import type { RunFolder } from "../../data-loaders/store/folders.ts";
 import { batchOutputLine, batchOutputLineSchema } from "../../data-loaders/import/openai-batch.ts";
 import { runExperiment } from "../../data-loaders/run/runner.ts";
 import { readRows } from "../../data-loaders/store/columns.ts";
@@ -15,6 +16,13 @@ const quiet = { tick() {}, stop() {} };
 const tmp = tempDir("export-batch");
 afterAll(() => tmp.cleanup());
 const INPUT = join(PROJECT, "test/fixtures/openai-batch/candidates.jsonl");
+
+/** Every line of a run's batch output, batch after batch. */
+async function allLines(run: RunFolder): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const batch of batchOutputLines(run)) lines.push(...batch);
+  return lines;
+}
 
 describe("batch JSONL round trip", () => {
   it("exports one output line per request, custom_id = the input's, with the answer and usage", async () => {
@@ -30,7 +38,8 @@ describe("batch JSONL round trip", () => {
     expect(manifest.status).toBe("complete");
 
     const run = runToExport(resultsRoot, "batch");
-    const lines = (await batchOutputLines(run)).map((l) => batchOutputLineSchema.parse(JSON.parse(l)));
+    const text = await allLines(run);
+    const lines = text.map((l) => batchOutputLineSchema.parse(JSON.parse(l)));
     const inputIds = readFileSync(INPUT, "utf8")
       .split("\n")
       .filter(Boolean)
@@ -71,7 +80,16 @@ describe("batch JSONL round trip", () => {
       env: { ...process.env, TRACKER_RESULTS: resultsRoot },
       stdio: "pipe",
     });
-    expect(readFileSync(out, "utf8")).toBe((await batchOutputLines(run)).map((l) => l + "\n").join(""));
+    expect(readFileSync(out, "utf8")).toBe(text.map((l) => l + "\n").join(""));
+  });
+
+  it("an export that fails leaves no file behind", async () => {
+    const run = runToExport(join(tmp.dir, "results"), "batch");
+    const out = join(tmp.dir, "failed.jsonl");
+    const broken = { ...run, requestsPath: join(tmp.dir, "missing.parquet") };
+    await expect(writeBatchOutput(broken, out)).rejects.toThrow();
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith("failed.jsonl"))).toEqual([]);
   });
 
   it("refuses runs without answers", () => {

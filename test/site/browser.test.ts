@@ -64,6 +64,9 @@ const EXPECTED: Record<string, string[]> = {
     "Reproduce",
     "npx tracker run alpha",
     "Resumed after 1 interruption",
+    // The self-check of each of load.clients' threads.
+    "client 1:",
+    "send lag p99 0.75 ms",
     "Output tokens per second over time",
     "Server: KV-cache usage and queue",
     "Server's view of latency",
