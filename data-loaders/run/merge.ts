@@ -19,7 +19,10 @@
 // series would be there once per shard; interleaving them would make a counter appear to fall
 // whenever two scrapes' clocks disagree by a few ms. Instead each endpoint's series is relayed:
 // the shard that scraped it first, then each later one only after the last sample kept so far
-// (plus one scrape interval), on the merged time axis.
+// (plus one scrape interval), on the merged time axis. The GPU series (nvidia-smi) are the
+// client host's own GPUs: shards on one host sampled the same GPUs (relayed like an endpoint),
+// shards on several hosts different ones, so there each host's GPUs are kept, labelled
+// `<host>/<index>`, and the run's energy is their sum.
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { listRuns } from "../store/folders.ts";
@@ -31,6 +34,7 @@ import type { Manifest } from "../store/schemas/manifest.ts";
 import { duckdbColumns, REQUEST_COLUMNS, ROW_SCHEMA_VERSION } from "../store/schemas/request-row.ts";
 import { serverMetricRowSchema } from "../store/schemas/server-metric.ts";
 import { SERVER_METRICS_FILE } from "../store/server-metrics.ts";
+import { GPU_ENDPOINT } from "../server/gpu-telemetry.ts";
 
 /** The request columns on the run clock (ms since the run's start); shifted by a shard's clock offset. */
 export const RUN_CLOCK_COLUMNS = ["sent_ms", "first_event_ms", "first_token_ms", "done_ms", "last_chunk_ms"] as const;
@@ -240,21 +244,29 @@ function serverMetricsSql(runId: string, placements: Placement[]): string {
   const empty = `SELECT ${Object.entries(types)
     .map(([c, t]) => `NULL::${t} AS "${c}"`)
     .join(", ")} LIMIT 0`;
-  const sources = placements
-    .filter((p) => existsSync(join(p.shard.dir, SERVER_METRICS_FILE)))
-    .map(
-      (p) =>
-        `SELECT ${p.shard.index} AS k, endpoint, t_ms + ${p.clockOffsetMs} AS t_ms, metric, labels, value
-         FROM read_parquet(${sqlString(join(p.shard.dir, SERVER_METRICS_FILE))})`,
-    );
-  if (sources.length === 0) return empty;
-  return `WITH s AS (${sources.join(" UNION ALL ")}),
-     spans AS (SELECT k, endpoint, min(t_ms) AS first, max(t_ms) AS last FROM s GROUP BY k, endpoint),
-     cut AS (SELECT k, endpoint, max(last) OVER (PARTITION BY endpoint ORDER BY first, k
+  const withMetrics = placements.filter((p) => existsSync(join(p.shard.dir, SERVER_METRICS_FILE)));
+  if (withMetrics.length === 0) return empty;
+  const hosts = new Set(placements.map((p) => p.shard.manifest.environment.host));
+  // `src`: what a series is relayed within: an endpoint, or for GPU rows an endpoint and host.
+  const gpu = `endpoint = ${sqlString(GPU_ENDPOINT)}`;
+  const labels =
+    hosts.size > 1
+      ? `CASE WHEN ${gpu} THEN json_object('gpu', host || '/' || json_extract_string(labels, '$.gpu'))::VARCHAR ELSE labels END`
+      : "labels";
+  const sources = withMetrics.map(
+    (p) =>
+      `SELECT ${p.shard.index} AS k, ${sqlString(p.shard.manifest.environment.host)} AS host, endpoint,
+         t_ms + ${p.clockOffsetMs} AS t_ms, metric, labels, value
+       FROM read_parquet(${sqlString(join(p.shard.dir, SERVER_METRICS_FILE))})`,
+  );
+  return `WITH s AS (SELECT k, endpoint, CASE WHEN ${gpu} THEN host ELSE '' END AS src, t_ms, metric,
+         ${labels} AS labels, value FROM (${sources.join(" UNION ALL ")})),
+     spans AS (SELECT k, endpoint, src, min(t_ms) AS first, max(t_ms) AS last FROM s GROUP BY k, endpoint, src),
+     cut AS (SELECT k, endpoint, src, max(last) OVER (PARTITION BY endpoint, src ORDER BY first, k
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS after FROM spans)
      SELECT ${sqlString(runId)}::VARCHAR AS run_id, s.endpoint::VARCHAR AS endpoint, s.t_ms::DOUBLE AS t_ms,
        s.metric::VARCHAR AS metric, s.labels::VARCHAR AS labels, s.value::DOUBLE AS value
-     FROM s JOIN cut USING (k, endpoint) WHERE cut.after IS NULL OR s.t_ms > cut.after + ${RELAY_GAP_MS}
+     FROM s JOIN cut USING (k, endpoint, src) WHERE cut.after IS NULL OR s.t_ms > cut.after + ${RELAY_GAP_MS}
      ORDER BY endpoint, metric, labels, t_ms`;
 }
 

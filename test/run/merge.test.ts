@@ -2,7 +2,9 @@
 // the server series relayed per endpoint, and which columns move with the run clock.
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { POWER_SERIES } from "../../data-loaders/metrics/energy.ts";
 import { mergeShards, RUN_CLOCK_COLUMNS } from "../../data-loaders/run/merge.ts";
+import { GPU_ENDPOINT } from "../../data-loaders/server/gpu-telemetry.ts";
 import { query } from "../../data-loaders/store/duckdb.ts";
 import { readServerMetrics, writeServerMetrics } from "../../data-loaders/store/server-metrics.ts";
 import type { Manifest } from "../../data-loaders/store/schemas/manifest.ts";
@@ -14,7 +16,13 @@ const WARMUP = 1;
 const MEASURED = 5;
 
 /** Shard k of 2 with its warm-up and own indices, its run clock's zero `zeroMs` after 10:00, scrapes of one endpoint at `scrapes`. */
-async function writeShard(root: string, k: number, zeroMs: number, scrapes: number[]): Promise<string> {
+async function writeShard(
+  root: string,
+  k: number,
+  zeroMs: number,
+  scrapes: number[],
+  gpu: { host: string; watts: number } | null = null,
+): Promise<string> {
   const runId = `20260101-100000Z-abcdef12-s${k}of2`;
   const indices = [
     0,
@@ -50,11 +58,27 @@ async function writeShard(root: string, k: number, zeroMs: number, scrapes: numb
     shard: { index: k, count: 2 },
     load_started_ms: 5,
   });
+  if (gpu) manifest.environment = { ...manifest.environment, host: gpu.host };
   const dir = await writeRun(join(root, "shards"), manifest, rows);
-  await writeServerMetrics(
-    dir,
-    scrapes.map((t, n) => ({ run_id: runId, endpoint: "http://a", t_ms: t, metric: "vllm:x", labels: "{}", value: n })),
-  );
+  await writeServerMetrics(dir, [
+    ...scrapes.map((t, n) => ({
+      run_id: runId,
+      endpoint: "http://a",
+      t_ms: t,
+      metric: "vllm:x",
+      labels: "{}",
+      value: n,
+    })),
+    // The client host's GPU 0, sampled every second from its run clock's zero.
+    ...(gpu ? [0, 1000, 2000] : []).map((t) => ({
+      run_id: runId,
+      endpoint: GPU_ENDPOINT,
+      t_ms: t,
+      metric: POWER_SERIES,
+      labels: '{"gpu":"0"}',
+      value: gpu!.watts,
+    })),
+  ]);
   return dir;
 }
 
@@ -101,6 +125,45 @@ describe("mergeShards", () => {
       [3000, 3],
       [4500, 2],
       [6000, 3],
+    ]);
+  });
+
+  it("keeps each host's GPU series (labelled host/index) when the shards ran on several hosts, relays them on one", async () => {
+    const gpuRows = async (dir: string) =>
+      (await readServerMetrics(dir)).filter((r) => r.endpoint === GPU_ENDPOINT).map((r) => [r.labels, r.t_ms, r.value]);
+    const apart = join(tmp.dir, "hosts");
+    const merged = await mergeShards(
+      "m",
+      [
+        await writeShard(apart, 0, 0, [0], { host: "client-a", watts: 200 }),
+        await writeShard(apart, 1, 500, [0], { host: "client-b", watts: 300 }),
+      ],
+      join(apart, "results"),
+    );
+    expect(await gpuRows(merged.dir)).toEqual([
+      ['{"gpu":"client-a/0"}', 0, 200],
+      ['{"gpu":"client-a/0"}', 1000, 200],
+      ['{"gpu":"client-a/0"}', 2000, 200],
+      ['{"gpu":"client-b/0"}', 500, 300],
+      ['{"gpu":"client-b/0"}', 1500, 300],
+      ['{"gpu":"client-b/0"}', 2500, 300],
+    ]);
+    // One host: its GPU sampled by both shards is one series, relayed like a server endpoint.
+    const together = join(tmp.dir, "one-host");
+    const relayed = await mergeShards(
+      "m",
+      [
+        await writeShard(together, 0, 0, [0], { host: "client-a", watts: 200 }),
+        await writeShard(together, 1, 2500, [0], { host: "client-a", watts: 300 }),
+      ],
+      join(together, "results"),
+    );
+    expect(await gpuRows(relayed.dir)).toEqual([
+      ['{"gpu":"0"}', 0, 200],
+      ['{"gpu":"0"}', 1000, 200],
+      ['{"gpu":"0"}', 2000, 200],
+      ['{"gpu":"0"}', 3500, 300],
+      ['{"gpu":"0"}', 4500, 300],
     ]);
   });
 
