@@ -22,6 +22,11 @@ export interface ChildOptions {
   stderr?: ChildOutput;
   /** Sent to the child over an IPC channel once it starts; the child's first message back is the `reply`. */
   message?: unknown;
+  /**
+   * Called with every message the child sends (with `message` set), and a function that sends it
+   * one back while it is connected: for a child that takes its work piece by piece.
+   */
+  onMessage?: (message: unknown, send: (answer: unknown) => void) => void;
 }
 
 export interface ChildExit {
@@ -40,7 +45,7 @@ function stdio(output: ChildOutput): "inherit" | "ignore" | "pipe" | number {
 
 /** Runs `program` with Node; resolves when it has exited and its output is read, rejects when it cannot start. */
 export function runNode(program: string, options: ChildOptions = {}): Promise<ChildExit> {
-  const { args = [], cwd, env = {}, tsx = false, stdout = "inherit", stderr = "inherit", message } = options;
+  const { args = [], cwd, env = {}, tsx = false, stdout = "inherit", stderr = "inherit", message, onMessage } = options;
   const io: StdioOptions = ["ignore", stdio(stdout), stdio(stderr)];
   if (message !== undefined) io.push("ipc");
   return new Promise((resolve, reject) => {
@@ -60,6 +65,11 @@ export function runNode(program: string, options: ChildOptions = {}): Promise<Ch
     }
     let reply: unknown;
     child.once("message", (m) => (reply = m));
+    const send = (answer: unknown) => {
+      // A child that exits meanwhile fails the send: its exit is reported by `close`.
+      if (child.connected) child.send(answer as Parameters<typeof child.send>[0], () => {});
+    };
+    if (onMessage) child.on("message", (m) => onMessage(m, send));
     child.once("error", reject);
     child.once("close", (code) => resolve({ code: code ?? 1, ...text, reply }));
     if (message !== undefined) child.send(message as Parameters<typeof child.send>[0]);

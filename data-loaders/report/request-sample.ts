@@ -183,11 +183,13 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 /** The sample as an Arrow table: 32-bit numbers, dictionary-encoded ids and outcomes, the info in the schema's metadata. */
 export function sampleTable(sample: RequestSample): Table {
   const c = sample.columns;
-  const dictionary = () => new Dictionary(new Utf8(), new Int32());
+  // Dictionary ids of their own: Arrow's default comes from a counter of the process, so a
+  // process that built a sample before would write other ids (and other bytes).
+  const dictionary = (id: number) => new Dictionary(new Utf8(), new Int32(), id);
   const table = new Table({
     request_index: vectorFromArray(c.request_index, new Int32()),
-    prompt_id: vectorFromArray(c.prompt_id, dictionary()),
-    outcome: vectorFromArray(c.outcome, dictionary()),
+    prompt_id: vectorFromArray(c.prompt_id, dictionary(0)),
+    outcome: vectorFromArray(c.outcome, dictionary(1)),
     sent_s: vectorFromArray(c.sent_s, new Float32()),
     ttft_ms: vectorFromArray(c.ttft_ms, new Float32()),
     e2e_ms: vectorFromArray(c.e2e_ms, new Float32()),

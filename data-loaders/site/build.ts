@@ -15,6 +15,8 @@ import { runLoaders, warmMemo, writeDownloadFiles } from "./prepare.ts";
 export interface SiteReport extends InvalidationReport {
   /** Loader outputs computed before the Framework build (site/prepare.ts runLoaders), with their seconds. */
   loadersRun: { target: string; seconds: number }[];
+  /** Loader outputs that failed there: left missing, so Framework runs their loader again and reports the error. */
+  loadersFailed: string[];
   /** Seconds per step: run digests, loaders, Framework build, and the downloads written beside them (from the start). */
   seconds: { digests: number; loaders: number; framework: number; downloads: number };
 }
@@ -72,6 +74,7 @@ export async function buildSite(root: string, resultsRoot: string, options: Buil
   return {
     ...report,
     loadersRun: loaders.ran,
+    loadersFailed: loaders.failed,
     seconds: { digests: step(0), loaders: step(1), framework: step(2), downloads: downloadsS },
   };
 }

@@ -192,15 +192,58 @@ export function memoExists(name: string, dir = memoDir()): boolean {
   return existsSync(join(dir, name));
 }
 
-/** The memoised value at `name` (a relative path that includes its content key), computed once. */
+/** JSON text of memo entries kept parsed in one process at most (a build's loader process reads many entries several times). */
+export const MEMO_READ_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Memo entries read in this process, parsed and deep-frozen, by file; the least recently used
+ * leave once their text passes MEMO_READ_BYTES. A file's name holds its content key, so a kept
+ * value is what the file holds. Frozen, because every reader shares it: a reader that changed it
+ * would change what the next one reads (and so throws instead).
+ */
+const memoRead = new Map<string, { value: unknown; bytes: number }>();
+let memoReadBytes = 0;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The value of the memo entry at `file` (which exists), read once per process while it is kept. */
+function readMemo(file: string): unknown {
+  const kept = memoRead.get(file);
+  if (kept) {
+    memoRead.delete(file);
+    memoRead.set(file, kept);
+    return kept.value;
+  }
+  const text = readFileSync(file, "utf8");
+  const entry = { value: deepFreeze(JSON.parse(text) as unknown), bytes: text.length };
+  memoRead.set(file, entry);
+  memoReadBytes += entry.bytes;
+  for (const [oldest, { bytes }] of memoRead) {
+    if (memoReadBytes <= MEMO_READ_BYTES || oldest === file) break;
+    memoRead.delete(oldest);
+    memoReadBytes -= bytes;
+  }
+  return entry.value;
+}
+
+/**
+ * The memoised value at `name` (a relative path that includes its content key), computed once.
+ * Frozen, computed or read (a read value is shared by this process's readers, see readMemo).
+ */
 export async function memoised<T>(name: string, compute: () => Promise<T>): Promise<T> {
   const file = join(memoDir(), name);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as T;
+  if (existsSync(file)) return readMemo(file) as T;
   const value = await compute();
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(`${file}.${process.pid}`, JSON.stringify(value));
   renameSync(`${file}.${process.pid}`, file);
-  return value;
+  return deepFreeze(value);
 }
 
 /**

@@ -3,8 +3,9 @@
 import { EXTRAPOLATION_METHOD } from "../../data-loaders/analysis/extrapolate.ts";
 import { BOOTSTRAP_REPLICATES } from "../../data-loaders/report/digest.ts";
 import { methodNotes } from "../../data-loaders/report/methods.ts";
+import { defineLoader } from "../../data-loaders/site/loader.ts";
 
-process.stdout.write(
+export default defineLoader(import.meta, async () =>
   JSON.stringify({
     modules: methodNotes(),
     extrapolation: EXTRAPOLATION_METHOD,

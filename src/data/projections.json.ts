@@ -1,5 +1,6 @@
 // Projections page data (src/projections.md): projected times with intervals, backtests, costs
 // and cascade grids (data-loaders/report/pages/projections.ts).
 import { projectionsPage } from "../../data-loaders/report/pages/projections.ts";
+import { defineLoader } from "../../data-loaders/site/loader.ts";
 
-process.stdout.write(JSON.stringify(await projectionsPage()));
+export default defineLoader(import.meta, async () => JSON.stringify(await projectionsPage()));

@@ -2,5 +2,6 @@
 // the run it shows, every run's headline figures, projections and costs, and the benchmark matrix
 // (data-loaders/report/pages/overview.ts).
 import { overviewPage } from "../../data-loaders/report/pages/overview.ts";
+import { defineLoader } from "../../data-loaders/site/loader.ts";
 
-process.stdout.write(JSON.stringify(await overviewPage()));
+export default defineLoader(import.meta, async () => JSON.stringify(await overviewPage()));

@@ -46,6 +46,9 @@ export interface BuiltSite {
   resultsDir: string;
   fixture: SiteFixture;
   log: string;
+  /** The loader outputs `tracker build` computed before the Framework build, and the ones that failed there. */
+  loadersRun: string[];
+  loadersFailed: string[];
   /** Seconds the build took (0 when an earlier identical build was reused). */
   buildS: number;
 }
@@ -113,11 +116,13 @@ async function buildInto(root: string): Promise<Omit<BuiltSite, "buildS">> {
   // As `tracker build` does it (digests, Framework build, downloads), with answers published as
   // each fixture experiment says (no TRACKER_PUBLISH_ANSWERS override from the environment).
   let log = "";
+  let loaders: Pick<BuiltSite, "loadersRun" | "loadersFailed">;
   const publish = process.env.TRACKER_PUBLISH_ANSWERS;
   delete process.env.TRACKER_PUBLISH_ANSWERS;
   try {
     // One job: the other test files' timing checks run beside this build on the same two cores.
-    await buildSite(root, resultsDir, { output: (text) => (log += text), jobs: 1 });
+    const report = await buildSite(root, resultsDir, { output: (text) => (log += text), jobs: 1 });
+    loaders = { loadersRun: report.loadersRun.map((l) => l.target), loadersFailed: report.loadersFailed };
   } catch (error) {
     throw new Error(`site build failed: ${(error as Error).message}\n${log}`, { cause: error });
   } finally {
@@ -125,7 +130,7 @@ async function buildInto(root: string): Promise<Omit<BuiltSite, "buildS">> {
   }
 
   for (const name of REUSED_CACHES) keepCache(join(cacheDir, name), join(kept, name));
-  return { root, outDir, cacheDir, resultsDir, fixture, log };
+  return { root, outDir, cacheDir, resultsDir, fixture, log, ...loaders };
 }
 
 /** A fresh temporary folder for a test that must write (the shared build is read-only). */

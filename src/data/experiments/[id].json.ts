@@ -1,9 +1,6 @@
 // One experiment page's data (src/experiments/[id].md, run once per experiment with --id=<id>):
 // data-loaders/report/pages/experiment.ts.
-import { parseArgs } from "node:util";
 import { experimentPage } from "../../../data-loaders/report/pages/experiment.ts";
+import { defineLoader } from "../../../data-loaders/site/loader.ts";
 
-const { values } = parseArgs({ options: { id: { type: "string" } } });
-if (!values.id) throw new Error("src/data/experiments/[id].json.ts: --id=<experiment id> is required");
-
-process.stdout.write(JSON.stringify(await experimentPage(values.id)));
+export default defineLoader(import.meta, async ({ id }) => JSON.stringify(await experimentPage(id!)));
