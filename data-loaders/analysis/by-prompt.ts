@@ -38,14 +38,24 @@ export function rowPerPrompt<R extends PairableRow>(rows: readonly R[]): Map<str
 }
 
 /**
+ * Prompts of a run that pairing reads at most. A batch job's prompts are often all different (one
+ * candidate profile each), so a run of 1M requests can have 1M prompts: beyond this many, pairing
+ * (paired differences, agreement, cascades) reads the prompts with the least hash of their id,
+ * the same ones in every run of the prompt set, and the pages say so.
+ */
+export const PROMPT_SAMPLE = 5000;
+
+/**
  * The `columns` of each prompt's row (`rowPerPrompt`) of a stored run's measured rows, in the
- * order of the prompts' first requests (as `rowPerPrompt` of the rows in request order gives them).
+ * order of the prompts' first requests (as `rowPerPrompt` of the rows in request order gives
+ * them), for at most `prompts` prompts (see PROMPT_SAMPLE).
  */
 export async function storedPromptRows<K extends Column>(
   requestsPath: string,
   columns: readonly K[],
+  prompts = PROMPT_SAMPLE,
 ): Promise<Pick<RequestRow, K>[]> {
-  const rows = await query(promptRowsSql(selectList(columns), "measured"), { path: requestsPath });
+  const rows = await query(promptRowsSql(selectList(columns), "measured"), { path: requestsPath, prompts });
   return rows as unknown as Pick<RequestRow, K>[];
 }
 

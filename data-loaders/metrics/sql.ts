@@ -43,7 +43,7 @@
 //     completions per time window of the rate window, and the completion lengths inside it as
 //     (value, count) pairs.
 //   promptRowsSql ↔ analysis/by-prompt.ts `rowPerPrompt`: each prompt's first successful row,
-//     else its first row.
+//     else its first row (of at most PROMPT_SAMPLE prompts, see by-prompt.ts).
 // The `$name` parameters are bound by the caller (store/duckdb.ts `query`).
 
 /** TPOT of a row (latency.ts `tpotMs`): (e2e − ttft) / (completion tokens − 1) when there is more than one token. */
@@ -339,12 +339,16 @@ export function lengthCountsSql(table: string): string {
      GROUP BY value ORDER BY value`;
 }
 
-/** `columns` (a SELECT list) of each prompt's first successful row, else its first row, in order of the prompts' first rows. */
+/**
+ * `columns` (a SELECT list) of each prompt's first successful row, else its first row, in order of
+ * the prompts' first rows; at most `$prompts` prompts: those with the least hash of their id (the
+ * same prompts in every run of one prompt set, so runs still pair).
+ */
 export function promptRowsSql(columns: string, table: string): string {
   return `WITH picks AS (
        SELECT prompt_id AS picked_prompt, min(request_index) AS first_index,
          coalesce(min(request_index) FILTER (status = 'ok'), min(request_index)) AS picked_index
-       FROM ${table} GROUP BY prompt_id)
+       FROM ${table} GROUP BY prompt_id ORDER BY hash(prompt_id), prompt_id LIMIT $prompts)
      SELECT ${columns} FROM ${table} JOIN picks ON prompt_id = picked_prompt AND request_index = picked_index
      ORDER BY first_index`;
 }

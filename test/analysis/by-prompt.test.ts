@@ -60,4 +60,23 @@ describe("storedPromptRows (DuckDB) equals rowPerPrompt of the measured rows in 
     expect(expected.length).toBe(97);
     expect(await storedPromptRows(twin.requestsPath, columns)).toEqual(expected);
   });
+
+  it("beyond `prompts` prompts, the same subset of prompts from every run of the prompt set", async () => {
+    const columns = ["prompt_id", "request_index", "status"] as const;
+    const all = await storedPromptRows(twin.requestsPath, columns);
+    const some = await storedPromptRows(twin.requestsPath, columns, 20);
+    expect(some).toHaveLength(20);
+    // Each kept prompt's row is its row among all prompts, in the same order.
+    expect(some).toEqual(all.filter((r) => some.some((s) => s.prompt_id === r.prompt_id)));
+    // Another run of the same prompts, with other requests: the same 20 prompts.
+    const other = await writeStoredRun(300, 41);
+    try {
+      const ids = (rows: { prompt_id: string }[]) => rows.map((r) => r.prompt_id).sort();
+      const otherAll = await storedPromptRows(other.requestsPath, columns);
+      expect(new Set(ids(otherAll))).toEqual(new Set(ids(all)));
+      expect(ids(await storedPromptRows(other.requestsPath, columns, 20))).toEqual(ids(some));
+    } finally {
+      other.cleanup();
+    }
+  });
 });
