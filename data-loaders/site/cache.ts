@@ -13,10 +13,13 @@
 // |                                  | (.answers.json)                          |                                         |
 // | _tracker-digests/settings/       | an experiment file's report settings     | code of report/settings.ts; code of the |
 // |   <id>.<key>.json                | (prices, GPU $/hour, publish mode)       | experiment file                         |
-// | _tracker-downloads/<exp>/        | download files: a run's rows             | code of site/downloads.ts; run files;   |
-// |   <run>.<key>.parquet|csv        |                                          | the experiment's publish mode           |
+// | _tracker-downloads/<exp>/        | download files: a run's rows (CSV only   | code of site/downloads.ts; run files;   |
+// |   <run>.<key>.parquet|csv        | up to CSV_ROW_LIMIT rows), its quality   | the experiment's publish mode           |
+// |   quality|pairwise/<run>.<key>…  | files                                    |                                         |
 // | _tracker-downloads/              | the database of all runs                 | every run's download key; every         |
 // |   all-runs.<key>.duckdb          |                                          | manifest                                |
+// | _tracker-downloads/              | what that database holds: each run's     | as the database beside it               |
+// |   all-runs.<key>.json            | download key and rows per table          |                                         |
 // | _node/, _observablehq/, _npm/    | libraries Framework bundles              | Framework's own (never touched here)    |
 //
 // - "Code of a module" is computed (CodeKeys): the content of every project file in its import
@@ -34,6 +37,9 @@
 // - Memo and download entries carry their key in their name, so a change is a new name. Stale
 //   downloads are removed when the downloads are written; stale memo entries stay unused until the
 //   folder is deleted. $TRACKER_DIGEST_CACHE moves the memo folder (tests use a temporary one).
+// - A new database of all runs is, when it can be, the previous one (the cached all-runs.*.duckdb
+//   with its .json record) updated: the rows of the runs whose download key is gone or changed
+//   deleted, those of the new keys inserted (site/all-runs.ts says when it is written whole instead).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { hashJson, sha256 } from "../experiment/hash.ts";
