@@ -31,8 +31,9 @@ async function timed(label: string, results: string, experiments: string, cache:
   const files = await writeDownloads(results, experiments, cache);
   const seconds = (performance.now() - started) / 1000;
   const bytes = siteBytes(cache, files);
+  const written = files.find((f) => f.written)?.written;
   console.log(
-    `${label}: ${seconds.toFixed(1)} s, ${files.length} files, CSV ${mb(bytes.csv!)} MB, Parquet ${mb(bytes.parquet!)} MB, all-runs.duckdb ${mb(bytes.duckdb!)} MB (load ${load()})`,
+    `${label}: ${seconds.toFixed(1)} s, ${files.length} files, CSV ${mb(bytes.csv!)} MB, Parquet ${mb(bytes.parquet!)} MB, all-runs.duckdb ${mb(bytes.duckdb!)} MB${written ? ` (${written})` : ""} (load ${load()})`,
   );
   return { seconds, bytes };
 }

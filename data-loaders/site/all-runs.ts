@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { z } from "zod";
-import { queryMemoryLimit, sqlString } from "../store/duckdb.ts";
+import { sqlString } from "../store/duckdb.ts";
 import type { RunFolder } from "../store/folders.ts";
 import { parquetRowCount } from "../store/parquet-rows.ts";
 import { QUALITY_FILES, type QualityFileKind } from "../store/quality.ts";
@@ -120,10 +120,17 @@ async function writeRunsTable(con: DuckDBConnection, runs: RunFolder[]): Promise
   }
 }
 
-/** Opens the database at `path` with this process's DuckDB memory limit, spilling to a folder of its own. */
+/**
+ * The memory limit of the DuckDB that writes the database. It keeps the new database's blocks in
+ * its buffer pool while writing: measured on 4 runs of 1M rows, a whole write takes 38 s at 512MB
+ * (it evicts and reads them back) and 17 s at 2GB, where its process peaks at 0.76 GB.
+ */
+const WRITER_MEMORY = "2GB";
+
+/** Opens the database at `path` with WRITER_MEMORY, spilling to a folder of its own. */
 async function withDatabase<T>(path: string, task: (con: DuckDBConnection) => Promise<T>): Promise<T> {
   const spill = mkdtempSync(join(tmpdir(), "tracker-all-runs-"));
-  const instance = await DuckDBInstance.create(path, { memory_limit: queryMemoryLimit(), temp_directory: spill });
+  const instance = await DuckDBInstance.create(path, { memory_limit: WRITER_MEMORY, temp_directory: spill });
   const con = await instance.connect();
   try {
     return await task(con);
