@@ -18,7 +18,7 @@ export function DownloadLinks(runs, { publish, csvRowLimit }) {
       ${
         large.length
           ? html`The site has a CSV file of a run of up to ${count(csvRowLimit)} rows; a larger run's rows are in its
-              Parquet file (a tenth of the CSV's size: DuckDB, pandas or Polars read it), and
+              Parquet file (typed, and far smaller than a CSV: DuckDB, pandas or Polars read it), and
               <code>npx tracker export csv</code> writes its CSV, answers published as here.`
           : ""
       }
@@ -39,10 +39,8 @@ export function DownloadLinks(runs, { publish, csvRowLimit }) {
             ${
               r.csv
                 ? ""
-                : html`<br /><span class="sub"
-                      >${count(r.rows)} rows, more than the ${count(csvRowLimit)} of a CSV download; its CSV:
-                      <code>npx tracker export csv ${r.experimentId} --run ${r.runId} --out ${r.runId}.csv</code></span
-                    >`
+                : html`<br />${count(r.rows)} rows, more than the ${count(csvRowLimit)} of a CSV download. Its CSV:
+                    <code>npx tracker export csv ${r.experimentId} --run ${r.runId} --out ${r.runId}.csv</code>`
             }
           </li>`,
       )}
