@@ -5,12 +5,14 @@
 //
 // Written whole the first time. After that `tracker build` updates the previous database (from
 // the cache, site/downloads.ts) instead of writing 10M rows again for one new run: a copy of it,
-// under a partial name, loses the rows of the runs that are gone or changed (a run is changed when
-// its download key is: its files, publish mode or this code), gets the rows of the new and changed
-// runs, and its `runs` table rewritten. What a database holds — each run's download key and rows
-// per table — is recorded beside it in the cache (`Contents`), so the next build knows what to
-// change. The update ends with the same rows in every table and the same schema as a whole write;
-// it is checked before the copy is kept, and a whole write is made instead when:
+// under a partial name, loses in each table the rows of the runs that are gone or changed there (a
+// run's rows in a table change with the file they come from, its publish mode or this code:
+// site/cache.ts tableDownloadKey; a re-scored run changes only its quality rows), gets the rows of
+// the new and changed ones, and its `runs` table rewritten. What a database holds — per run and
+// table, its rows and their key — is recorded beside it in the cache (`Contents`), so the next
+// build knows what to change. The update ends with the same rows in every table and the same
+// schema as a whole write; that is checked before the copy is kept, and a whole write is made
+// instead when:
 // - there is no previous database, or its record or file cannot be read;
 // - more than MAX_DELETED_SHARE of its rows would be deleted (the update would rewrite most of it);
 // - the schema a whole write would give differs (a run stored with another column type);
@@ -29,6 +31,7 @@ import type { RunFolder } from "../store/folders.ts";
 import { parquetRowCount } from "../store/parquet-rows.ts";
 import { QUALITY_FILES, type QualityFileKind } from "../store/quality.ts";
 import { pairwiseRowSchema, qualityRowSchema } from "../store/schemas/quality.ts";
+import { tableDownloadKey } from "./cache.ts";
 import { duckdbColumns } from "../store/schemas/request-row.ts";
 import { redactedColumns, redactSql } from "../report/publish.ts";
 import type { PublishAnswers } from "../report/settings.ts";
@@ -123,7 +126,8 @@ async function writeRunsTable(con: DuckDBConnection, runs: RunFolder[]): Promise
 /**
  * The memory limit of the DuckDB that writes the database. It keeps the new database's blocks in
  * its buffer pool while writing: measured on 4 runs of 1M rows, a whole write takes 38 s at 512MB
- * (it evicts and reads them back) and 17 s at 2GB, where its process peaks at 0.76 GB.
+ * (it evicts and reads them back) and 17 s at 2GB, where its process peaks at 0.76 GB (1.3 GB
+ * for 10 runs of 1M rows; 8GB is no faster).
  */
 const WRITER_MEMORY = "2GB";
 
@@ -143,21 +147,27 @@ async function withDatabase<T>(path: string, task: (con: DuckDBConnection) => Pr
 
 // ---- What a database holds ----
 
+const perTable = <T extends z.ZodType>(type: T) =>
+  z.object(Object.fromEntries(ROW_TABLES.map((t) => [t, type])) as Record<RowTable, T>);
 const contentsSchema = z.object({
   runs: z.array(
     z.object({
       experimentId: z.string(),
       runId: z.string(),
-      /** The run's download key (site/cache.ts runDownloadKey). */
-      key: z.string(),
-      rows: z.object(
-        Object.fromEntries(ROW_TABLES.map((t) => [t, z.number().int().min(0)])) as Record<RowTable, z.ZodNumber>,
-      ),
+      /** The key of its rows in each table (site/cache.ts tableDownloadKey). */
+      keys: perTable(z.string()),
+      rows: perTable(z.number().int().min(0)),
     }),
   ),
 });
-/** What a database of all runs holds: each run's download key and its rows per table. */
+/** What a database of all runs holds: per run and table, its rows and their key. */
 export type Contents = z.infer<typeof contentsSchema>;
+
+/** The key of a run's rows in each table. */
+const keysOf = (run: RunFolder, publishOf: PublishOf) =>
+  Object.fromEntries(
+    ROW_TABLES.map((t) => [t, tableDownloadKey(sourceFile(run, t), publishOf(run.experimentId))]),
+  ) as Record<RowTable, string>;
 
 /** A run's id in a database: its folder's experiment and run id, as its rows carry them. */
 const idOf = (r: { experimentId: string; runId: string }) => `${r.experimentId}/${r.runId}`;
@@ -175,7 +185,7 @@ export function readContents(path: string): Contents | null {
  * What the database holds, when each table holds exactly the rows of each run's file (counted
  * from the files' footers) under the run's ids; null otherwise.
  */
-async function contentsOf(con: DuckDBConnection, runs: RunFolder[], keyOf: (run: RunFolder) => string) {
+async function contentsOf(con: DuckDBConnection, runs: RunFolder[], publishOf: PublishOf) {
   const counts = new Map<string, number>();
   for (const table of ROW_TABLES) {
     const read = await con.runAndReadAll(
@@ -192,7 +202,7 @@ async function contentsOf(con: DuckDBConnection, runs: RunFolder[], keyOf: (run:
       if ((counts.get(`${table}:${idOf(run)}`) ?? 0) !== rows[table]) return null;
       counts.delete(`${table}:${idOf(run)}`);
     }
-    contents.runs.push({ experimentId: run.experimentId, runId: run.runId, key: keyOf(run), rows });
+    contents.runs.push({ experimentId: run.experimentId, runId: run.runId, keys: keysOf(run, publishOf), rows });
   }
   // Rows under ids no run folder has.
   return counts.size === 0 ? contents : null;
@@ -203,35 +213,47 @@ export async function writeAllRunsDatabase(
   runs: RunFolder[],
   publishOf: PublishOf,
   path: string,
-  keyOf: (run: RunFolder) => string = () => "",
 ): Promise<Contents | null> {
   return withDatabase(path, async (con) => {
     for (const table of ROW_TABLES) await con.run(`CREATE TABLE ${table} AS ${wholeSelect(table, runs, publishOf)}`);
     await writeRunsTable(con, runs);
-    return contentsOf(con, runs, keyOf);
+    return contentsOf(con, runs, publishOf);
   });
 }
 
 // ---- Updating the previous database ----
 
 export interface UpdatePlan {
-  /** Runs the previous database holds that are gone or changed: their rows are deleted. */
-  drop: Contents["runs"];
-  /** Runs that are new or changed: their rows are inserted. */
-  add: RunFolder[];
+  /** Per table, the runs whose rows there are gone or changed: deleted. */
+  drop: Record<RowTable, Contents["runs"]>;
+  /** Per table, the runs whose rows there are new or changed: inserted. */
+  add: Record<RowTable, RunFolder[]>;
 }
 
 /** What turns `previous` into the database of `runs`. */
-export function updatePlan(previous: Contents, runs: RunFolder[], keyOf: (run: RunFolder) => string): UpdatePlan {
-  const current = new Map(runs.map((r) => [idOf(r), keyOf(r)]));
-  const held = new Map(previous.runs.map((r) => [idOf(r), r.key]));
-  return {
-    drop: previous.runs.filter((r) => current.get(idOf(r)) !== r.key),
-    add: runs.filter((r) => held.get(idOf(r)) !== current.get(idOf(r))),
-  };
+export function updatePlan(previous: Contents, runs: RunFolder[], publishOf: PublishOf): UpdatePlan {
+  const current = new Map(runs.map((r) => [idOf(r), keysOf(r, publishOf)]));
+  const held = new Map(previous.runs.map((r) => [idOf(r), r.keys]));
+  const plan: UpdatePlan = { drop: {} as UpdatePlan["drop"], add: {} as UpdatePlan["add"] };
+  for (const t of ROW_TABLES) {
+    plan.drop[t] = previous.runs.filter((r) => current.get(idOf(r))?.[t] !== r.keys[t]);
+    plan.add[t] = runs.filter((r) => held.get(idOf(r))?.[t] !== current.get(idOf(r))![t]);
+  }
+  return plan;
 }
 
-const rowsOf = (runs: Contents["runs"]) => runs.reduce((n, r) => n + ROW_TABLES.reduce((m, t) => m + r.rows[t], 0), 0);
+/** The share of the previous database's rows that `plan` deletes. */
+function deletedShare(previous: Contents, plan: UpdatePlan): number {
+  const sum = (runs: Contents["runs"], t: RowTable) => runs.reduce((n, r) => n + r.rows[t], 0);
+  const deleted = ROW_TABLES.reduce((n, t) => n + sum(plan.drop[t], t), 0);
+  return (
+    deleted /
+    Math.max(
+      1,
+      ROW_TABLES.reduce((n, t) => n + sum(previous.runs, t), 0),
+    )
+  );
+}
 
 /** Each table's columns and types, in order. */
 async function schemaOf(con: DuckDBConnection, select: string): Promise<string> {
@@ -262,7 +284,6 @@ async function applyUpdate(
   plan: UpdatePlan,
   runs: RunFolder[],
   publishOf: PublishOf,
-  keyOf: (run: RunFolder) => string,
   limits: FreeLimits,
 ): Promise<Contents | string> {
   return withDatabase(path, async (con) => {
@@ -271,19 +292,19 @@ async function applyUpdate(
         (await schemaOf(con, wholeSelect(table, runs, publishOf))) !== (await schemaOf(con, `SELECT * FROM ${table}`))
       )
         return `the ${table} table's schema differs from a whole write's`;
-      for (const r of plan.drop)
+      for (const r of plan.drop[table])
         await con.run(`DELETE FROM ${table} WHERE experiment_id = $1 AND run_id = $2`, [r.experimentId, r.runId]);
     }
     // The deleted rows' blocks become free at a checkpoint: the inserts then reuse them.
     await con.run("CHECKPOINT");
     for (const table of ROW_TABLES)
-      for (const run of plan.add) {
+      for (const run of plan.add[table]) {
         const select = runRowsSelect(run, table, publishOf(run.experimentId));
         if (select) await con.run(`INSERT INTO ${table} BY NAME ${select}`);
       }
     await writeRunsTable(con, runs);
     await con.run("CHECKPOINT");
-    const contents = await contentsOf(con, runs, keyOf);
+    const contents = await contentsOf(con, runs, publishOf);
     if (!contents) return "its rows per run differ from the runs' files";
     return (await deadSpace(con, limits)) ?? contents;
   });
@@ -301,22 +322,21 @@ export async function writeAllRuns(
   runs: RunFolder[],
   publishOf: PublishOf,
   path: string,
-  keyOf: (run: RunFolder) => string,
   previous: { path: string; contents: Contents } | null,
   limits = FREE_LIMITS,
 ): Promise<AllRunsWrite> {
   const whole = async (why: string): Promise<AllRunsWrite> => {
     removeDatabase(path);
-    return { contents: await writeAllRunsDatabase(runs, publishOf, path, keyOf), updated: false, why };
+    return { contents: await writeAllRunsDatabase(runs, publishOf, path), updated: false, why };
   };
   if (!previous) return whole("no previous database");
-  const plan = updatePlan(previous.contents, runs, keyOf);
-  const deleted = rowsOf(plan.drop) / Math.max(1, rowsOf(previous.contents.runs));
+  const plan = updatePlan(previous.contents, runs, publishOf);
+  const deleted = deletedShare(previous.contents, plan);
   if (deleted > MAX_DELETED_SHARE) return whole(`${Math.round(deleted * 100)}% of its rows would be deleted`);
   let outcome: Contents | string;
   try {
     copyFileSync(previous.path, path, constants.COPYFILE_FICLONE);
-    outcome = await applyUpdate(path, plan, runs, publishOf, keyOf, limits);
+    outcome = await applyUpdate(path, plan, runs, publishOf, limits);
   } catch (err) {
     outcome = `the previous database could not be updated (${(err as Error).message})`;
   }

@@ -128,7 +128,7 @@ export async function writeDownloads(
     withRows.map((r) => `${r.experimentId}/${r.runId}:${keyOf(r)}`),
     runs.map((r) => r.manifest),
   );
-  files.push(await allRunsFile(cacheDir, allRunsCacheName(allKey), runs, keyOf, publishOf));
+  files.push(await allRunsFile(cacheDir, allRunsCacheName(allKey), runs, publishOf));
   removeStale(cacheDir, new Set([...files.map((f) => f.cached), contentsFile(allRunsCacheName(allKey))]));
   return files;
 }
@@ -161,12 +161,11 @@ async function allRunsFile(
   cacheDir: string,
   cached: string,
   runs: RunFolder[],
-  keyOf: (r: RunFolder) => string,
   publishOf: PublishOf,
 ): Promise<DownloadFile> {
   const file: DownloadFile = { path: ALL_RUNS_FILE, cached };
   await cacheFile(cacheDir, cached, async (partial) => {
-    const written = await writeAllRuns(runs, publishOf, partial, keyOf, previousDatabase(cacheDir, cached));
+    const written = await writeAllRuns(runs, publishOf, partial, previousDatabase(cacheDir, cached));
     file.written = written.updated ? "updated" : `written whole: ${written.why}`;
     // The record is in place before the database it describes (renamed into place after this).
     const record = join(cacheDir, contentsFile(cached));

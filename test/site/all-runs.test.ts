@@ -15,10 +15,9 @@ import {
   type Contents,
   type FreeLimits,
 } from "../../data-loaders/site/all-runs.ts";
-import { runDownloadKey } from "../../data-loaders/site/cache.ts";
 import { query } from "../../data-loaders/store/duckdb.ts";
 import type { RunFolder } from "../../data-loaders/store/folders.ts";
-import { tempDir } from "../helpers/temp.ts";
+import { smallSpec, tempDir, writeExperiment } from "../helpers/temp.ts";
 import {
   compareDatabases,
   downloadStore,
@@ -48,19 +47,12 @@ async function publishOf(runs: RunFolder[]) {
   return (id: string) => modes.get(id) ?? "full";
 }
 
-/** The download key of each run, as site/downloads.ts computes it. */
-async function keys() {
-  const publish = await publishOf(store.runs());
-  return (r: RunFolder) => runDownloadKey(r, publish(r.experimentId));
-}
-
 /** Writes the database of the store's current runs from `from` (or the last step's); checks it equals a whole write. */
 async function write(from = previous, limits?: FreeLimits): Promise<AllRunsWrite> {
   const runs = store.runs();
   const publish = await publishOf(runs);
-  const keyOf = await keys();
   const path = join(temp.dir, `step-${++step}.duckdb`);
-  const written = await writeAllRuns(runs, publish, path, keyOf, from, limits);
+  const written = await writeAllRuns(runs, publish, path, from, limits);
   const whole = join(temp.dir, `step-${step}-whole.duckdb`);
   await writeAllRunsDatabase(runs, publish, whole);
   const compared = await compareDatabases(path, whole);
@@ -72,6 +64,10 @@ async function write(from = previous, limits?: FreeLimits): Promise<AllRunsWrite
   if (written.contents) previous = { path, contents: written.contents };
   return written;
 }
+
+const NOTHING = { requests: [], quality: [], pairwise: [] };
+const mapTables = <T, U>(byTable: Record<string, T>, f: (v: T) => U) =>
+  Object.fromEntries(Object.entries(byTable).map(([t, v]) => [t, f(v)]));
 
 const tableRows = async (path: string) =>
   Object.fromEntries(
@@ -120,11 +116,16 @@ describe("the database of all runs", () => {
 
   test("a re-scored quality file: updated, that run's rows replaced", async () => {
     const run = store.runs()[0]!;
-    const plan = async () => updatePlan(previous!.contents, store.runs(), await keys());
-    expect(await plan()).toEqual({ drop: [], add: [] });
+    const plan = async () => {
+      const { drop, add } = updatePlan(previous!.contents, store.runs(), await publishOf(store.runs()));
+      const ids = (runs: { runId: string }[]) => runs.map((r) => r.runId);
+      return { drop: mapTables(drop, ids), add: mapTables(add, ids) };
+    };
+    expect(await plan()).toEqual({ drop: NOTHING, add: NOTHING });
     await writeQualityFile(run, "quality", "second scoring", 60);
-    const { drop, add } = await plan();
-    expect([drop.map((r) => r.runId), add.map((r) => r.runId)]).toEqual([[run.runId], [run.runId]]);
+    // Only its quality rows change: its requests stay.
+    const only = { ...NOTHING, quality: [run.runId] };
+    expect(await plan()).toEqual({ drop: only, add: only });
     const written = await write();
     expect(written).toMatchObject({ updated: true });
     const reasons = await queryDatabase(
@@ -153,6 +154,26 @@ describe("the database of all runs", () => {
     expect(await write(kept)).toMatchObject({ updated: true });
   });
 
+  test("an experiment published otherwise: updated, its rows replaced and published the new way", async () => {
+    const run = store.runs()[0]!;
+    writeExperiment(temp.dir, run.experimentId, smallSpec({ extra: `publish: { answers: "hashed" },` }));
+    const { drop } = updatePlan(previous!.contents, store.runs(), await publishOf(store.runs()));
+    expect(mapTables(drop, (runs) => runs.map((r) => r.runId))).toEqual({
+      requests: [run.runId],
+      quality: [run.runId],
+      pairwise: [run.runId],
+    });
+    expect(await write()).toMatchObject({ updated: true });
+    const hashed = await queryDatabase(
+      previous!.path,
+      `SELECT (SELECT DISTINCT left(judge_reason, 8) FROM quality WHERE run_id = '${run.runId}') AS reason,
+              (SELECT DISTINCT left(answer, 8) FROM requests WHERE run_id = '${run.runId}' AND answer IS NOT NULL) AS answer`,
+    );
+    expect(hashed).toEqual([{ reason: "[sha256 ", answer: "[sha256 " }]);
+    rmSync(join(store.experiments, `${run.experimentId}.ts`));
+    expect(await write()).toMatchObject({ updated: true });
+  });
+
   test("a previous database that cannot be read: written whole", async () => {
     const broken = join(temp.dir, "broken.duckdb");
     writeFileSync(broken, "not a database");
@@ -174,7 +195,8 @@ describe("the database of all runs", () => {
     expect(written).toMatchObject({ updated: false, why: `${Math.round(share * 100)}% of its rows would be deleted` });
     // Put back as they were, the runs are the ones the database holds: nothing to change.
     for (const run of removed) renameSync(join(temp.dir, run.runId), run.path);
-    expect(updatePlan(kept.contents, store.runs(), await keys())).toEqual({ drop: [], add: [] });
+    const { drop, add } = updatePlan(kept.contents, store.runs(), await publishOf(store.runs()));
+    expect([...Object.values(drop), ...Object.values(add)].flat()).toEqual([]);
     expect(await write(kept)).toMatchObject({ updated: true });
   });
 
