@@ -3,10 +3,12 @@ import { Command, InvalidArgumentError } from "commander";
 import { experimentWarnings, loadExperiments, type LoadResult } from "./experiment/load.ts";
 import { materialiseRecorded, recordedIndexEntries } from "./experiment/recorded.ts";
 import { IMPORT_FORMATS, importFile, isImportFormat } from "./import/dispatch.ts";
-import { EXPORT_FORMATS, exportRunAs } from "./import/exports.ts";
+import { EXPORT_FORMATS, exportRunAs, runForExport } from "./import/exports.ts";
 import { runToExport, writeBatchOutput } from "./import/export-batch.ts";
 import { buildSite } from "./site/build.ts";
 import { invalidateLoaderCache } from "./site/cache.ts";
+import { CSV_ROW_LIMIT } from "./site/download-files.ts";
+import { exportRunCsv } from "./site/downloads.ts";
 import { runFramework } from "./site/framework.ts";
 import {
   chooseRuns,
@@ -414,6 +416,25 @@ exportCommand
     try {
       const lines = await writeBatchOutput(runToExport(resultsDir(), id, opts.run), opts.out);
       if (opts.out) process.stderr.write(`${id}: ${lines} answers → ${opts.out}\n`);
+    } catch (e) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+exportCommand
+  .command("csv")
+  .description(
+    `a run's rows as CSV, answers published as on the site (which has the CSV of runs up to ${CSV_ROW_LIMIT.toLocaleString("en-US")} rows)`,
+  )
+  .argument("<experiment-id>", "experiment id")
+  .option("--run <run-id>", "run to export (default: the run the site shows)")
+  .option("--out <file>", "output file (default: standard output)")
+  .action(async (id: string, opts: { run?: string; out?: string }) => {
+    try {
+      const run = runForExport(resultsDir(), id, opts.run, true);
+      await exportRunCsv(run, EXPERIMENTS_DIR, opts.out);
+      if (opts.out) process.stderr.write(`${id}/${run.runId}: csv → ${opts.out}\n`);
     } catch (e) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       process.exitCode = 1;

@@ -13,10 +13,14 @@
 // |                                  | (.answers.json)                          |                                         |
 // | _tracker-digests/settings/       | an experiment file's report settings     | code of report/settings.ts; code of the |
 // |   <id>.<key>.json                | (prices, GPU $/hour, publish mode)       | experiment file                         |
-// | _tracker-downloads/<exp>/        | download files: a run's rows             | code of site/downloads.ts; run files;   |
-// |   <run>.<key>.parquet|csv        |                                          | the experiment's publish mode           |
+// | _tracker-downloads/<exp>/        | download files: a run's rows (CSV only   | code of site/downloads.ts; run files;   |
+// |   <run>.<key>.parquet|csv        | up to CSV_ROW_LIMIT rows), its quality   | the experiment's publish mode           |
+// |   quality|pairwise/<run>.<key>…  | files                                    |                                         |
 // | _tracker-downloads/              | the database of all runs                 | every run's download key; every         |
 // |   all-runs.<key>.duckdb          |                                          | manifest                                |
+// | _tracker-downloads/              | what that database holds: per run and    | as the database beside it               |
+// |   all-runs.<key>.json            | table, its rows and their key (code,     |                                         |
+// |                                  | the table's run file, publish mode)      |                                         |
 // | _node/, _observablehq/, _npm/    | libraries Framework bundles              | Framework's own (never touched here)    |
 //
 // - "Code of a module" is computed (CodeKeys): the content of every project file in its import
@@ -34,6 +38,10 @@
 // - Memo and download entries carry their key in their name, so a change is a new name. Stale
 //   downloads are removed when the downloads are written; stale memo entries stay unused until the
 //   folder is deleted. $TRACKER_DIGEST_CACHE moves the memo folder (tests use a temporary one).
+// - A new database of all runs is, when it can be, the previous one (the cached all-runs.*.duckdb
+//   with its .json record) updated: in each table, the rows of the runs whose key there is gone or
+//   changed deleted, those of the new keys inserted (site/all-runs.ts says when it is written whole
+//   instead).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { hashJson, sha256 } from "../experiment/hash.ts";
@@ -281,6 +289,17 @@ export function settingsMemoName(id: string, path: string, keys = processCodeKey
 /** The key of one run's download files: the downloads code, the run's files and the publish mode. */
 export function runDownloadKey(run: RunFolder, publish: string, keys = processCodeKeys()): string {
   return hashJson({ code: keys.key(COMPUTED_BY.downloads), files: runFilesKey(run), publish }).slice(0, 16);
+}
+
+/**
+ * The key of a run's rows in one table of the database of all runs (site/all-runs.ts): the
+ * downloads code, the file the table's rows come from (path, size and time; null: the run has
+ * none) and the publish mode. Per table, so that a re-scored run replaces only its quality rows.
+ */
+export function tableDownloadKey(file: string | null, publish: string, keys = processCodeKeys()): string {
+  const stat = file !== null && existsSync(file) ? statSync(file) : null;
+  const source = stat ? `${file}:${stat.size}:${stat.mtimeMs}` : null;
+  return hashJson({ code: keys.key(COMPUTED_BY.downloads), file: source, publish }).slice(0, 16);
 }
 
 /** The key of the database of all runs: every run's download key (`<exp>/<run>:<key>`) and every manifest. */

@@ -1,39 +1,54 @@
-// The download files: each run's rows as Parquet or CSV, its quality files (quality.parquet and
-// pairwise.parquet: answers scored, checked and judged) as Parquet, and a DuckDB database of all
-// runs (tables requests, quality, pairwise, runs), with answers and the judge's reasons as the
+// The download files: each run's rows as Parquet, and as CSV up to a row limit (site/download-files.ts
+// CSV_ROW_LIMIT; `tracker export csv` writes the CSV of a larger run), its quality files
+// (quality.parquet and pairwise.parquet: answers scored, checked and judged) as Parquet, and a
+// DuckDB database of all runs (site/all-runs.ts), with answers and the judge's reasons as the
 // report publishes them (report/publish.ts).
 //
 // `tracker build` writes them once per change into a cache (writeDownloads; keyed by the run's
 // files, its publish mode and this module's code, see site/cache.ts) and links them into the
-// built site after `observable build`, so the build runs no loader per run. The loaders under
-// src/data/downloads/ serve the same files in `npm run dev` (exportRunToStdout, allRunsToStdout).
+// built site after `observable build`, so the build runs no loader per run. The database of all
+// runs is updated from the previous one in the cache when that is worth it (site/all-runs.ts).
+// The loaders under src/data/downloads/ serve the same files in `npm run dev` (exportRunToStdout,
+// allRunsToStdout).
 import {
   copyFileSync,
+  createReadStream,
   existsSync,
   linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { inPool } from "../pool.ts";
+import { query, sqlString } from "../store/duckdb.ts";
 import { exportRun } from "../store/columns.ts";
-import { sqlString } from "../store/duckdb.ts";
 import { findRun, listRuns, type RunFolder } from "../store/folders.ts";
 import { resultsDir } from "../store/layout.ts";
 import { QUALITY_FILES, type QualityFileKind } from "../store/quality.ts";
-import { pairwiseRowSchema, qualityRowSchema } from "../store/schemas/quality.ts";
-import { duckdbColumns } from "../store/schemas/request-row.ts";
-import { redactedColumns, redactSql } from "../report/publish.ts";
+import { redactedColumns } from "../report/publish.ts";
 import { reportSettings, type PublishAnswers } from "../report/settings.ts";
 import { EXPERIMENTS_DIR } from "../report/store.ts";
+import {
+  ALL_RUNS_FILE,
+  allRunsCacheName,
+  contentsFile,
+  previousDatabase,
+  qualitySelect,
+  writeAllRuns,
+  writeAllRunsDatabase,
+  type PublishOf,
+} from "./all-runs.ts";
 import { allRunsDownloadKey, runDownloadKey } from "./cache.ts";
+import { runDownloads } from "./download-files.ts";
+
+export { ALL_RUNS_FILE };
 
 /**
  * Where a download lives in the site: `_file/data/downloads/<experiment>/<run>.<format>` and
@@ -41,7 +56,6 @@ import { allRunsDownloadKey, runDownloadKey } from "./cache.ts";
  * src/data/downloads/, so the pages' links work in `npm run dev` and in the built site alike.
  */
 export const DOWNLOADS_PATH = "_file/data/downloads";
-export const ALL_RUNS_FILE = "all-runs.duckdb";
 
 /** One run's rows as `format` at `path`; a run published in full is its stored Parquet file. */
 export async function writeRunDownload(
@@ -55,119 +69,20 @@ export async function writeRunDownload(
   await exportRun(run.requestsPath, path, format, redactedColumns(publish));
 }
 
-/** A run's quality files, by download folder: each is downloaded when the run has it. */
-const QUALITY_DOWNLOADS = QUALITY_FILES;
-type QualityDownload = QualityFileKind;
-
-/** The judge's reasons are model output: published like the answers. */
-const judgeReasons = (kind: QualityDownload, publish: PublishAnswers): Record<string, string> =>
-  publish === "full"
-    ? {}
-    : Object.fromEntries(
-        (kind === "quality" ? ["judge_reason"] : ["this_first_reason", "other_first_reason"]).map((c) => [
-          c,
-          redactSql(c, publish),
-        ]),
-      );
-
-/** The SELECT of a quality file with the judge's reasons published as `publish` says. */
-function qualitySelect(path: string, kind: QualityDownload, publish: PublishAnswers): string {
-  const replace = Object.entries(judgeReasons(kind, publish)).map(([c, expr]) => `${expr} AS "${c}"`);
-  return `SELECT ${replace.length ? `* REPLACE (${replace.join(", ")})` : "*"} FROM read_parquet(${sqlString(path)})`;
-}
-
 /** One run's quality file `kind` at `path`. */
 export async function writeQualityDownload(
   run: RunFolder,
-  kind: QualityDownload,
+  kind: QualityFileKind,
   publish: PublishAnswers,
   path: string,
 ): Promise<void> {
-  const source = join(run.path, QUALITY_DOWNLOADS[kind]);
-  if (!existsSync(source))
-    throw new Error(`downloads: no ${QUALITY_DOWNLOADS[kind]} for ${run.experimentId}/${run.runId}`);
+  const source = join(run.path, QUALITY_FILES[kind]);
+  if (!existsSync(source)) throw new Error(`downloads: no ${QUALITY_FILES[kind]} for ${run.experimentId}/${run.runId}`);
   if (publish === "full") return copyFileSync(source, path);
-  const instance = await DuckDBInstance.create(":memory:");
-  const con = await instance.connect();
-  try {
-    await con.run(
-      `COPY (${qualitySelect(source, kind, publish)}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
-}
-
-/** Every run's quality file `kind` in one table of the database, with the experiment id (empty with the schema's columns when none has one). */
-async function createQualityTable(
-  con: Awaited<ReturnType<DuckDBInstance["connect"]>>,
-  runs: RunFolder[],
-  kind: QualityDownload,
-  publishOf: (experimentId: string) => PublishAnswers,
-): Promise<void> {
-  const schema = kind === "quality" ? qualityRowSchema : pairwiseRowSchema;
-  const empty = `SELECT NULL::VARCHAR AS experiment_id, ${Object.entries(duckdbColumns(schema))
-    .map(([name, type]) => `NULL::${type} AS "${name}"`)
-    .join(", ")} LIMIT 0`;
-  const selects = runs
-    .filter((r) => existsSync(join(r.path, QUALITY_DOWNLOADS[kind])))
-    .map(
-      (r) =>
-        `SELECT ${sqlString(r.experimentId)} AS experiment_id, * FROM (${qualitySelect(join(r.path, QUALITY_DOWNLOADS[kind]), kind, publishOf(r.experimentId))})`,
-    );
-  await con.run(`CREATE TABLE ${kind} AS ${[empty, ...selects].map((q) => `(${q})`).join(" UNION ALL BY NAME ")}`);
-}
-
-/**
- * Every run with rows in one table `requests`, every run's quality files in `quality` and
- * `pairwise` (join on experiment_id, run_id, request_index), and one row per run (with its
- * manifest) in `runs`.
- */
-export async function writeAllRunsDatabase(
-  runs: RunFolder[],
-  publishOf: (experimentId: string) => PublishAnswers,
-  path: string,
-): Promise<void> {
-  const instance = await DuckDBInstance.create(path);
-  const con = await instance.connect();
-  try {
-    // Every column with its type, even where no run has it yet (no rows: it only sets the schema).
-    const schema = `SELECT ${Object.entries(duckdbColumns())
-      .map(([name, type]) => `NULL::${type} AS "${name}"`)
-      .join(", ")} LIMIT 0`;
-    const selects = runs
-      .filter((r) => r.requestsPath)
-      .map((run) => {
-        const replace = Object.entries(redactedColumns(publishOf(run.experimentId))).map(
-          ([c, expr]) => `${expr} AS "${c}"`,
-        );
-        return `SELECT ${replace.length ? `* REPLACE (${replace.join(", ")})` : "*"} FROM read_parquet(${sqlString(run.requestsPath!)})`;
-      });
-    // One statement, so DuckDB reads the files in parallel; BY NAME: a run stored before a column
-    // existed gets nulls there.
-    await con.run(`CREATE TABLE requests AS ${[schema, ...selects].map((q) => `(${q})`).join(" UNION ALL BY NAME ")}`);
-    for (const kind of Object.keys(QUALITY_DOWNLOADS) as QualityDownload[])
-      await createQualityTable(con, runs, kind, publishOf);
-    await con.run(
-      `CREATE TABLE runs (experiment_id VARCHAR, run_id VARCHAR, source VARCHAR, status VARCHAR, model VARCHAR, started_at VARCHAR, manifest JSON)`,
-    );
-    for (const run of runs) {
-      const m = run.manifest;
-      await con.run(`INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-        m.experiment_id,
-        m.run_id,
-        m.source,
-        m.status,
-        m.server.model,
-        m.started_at,
-        JSON.stringify(m),
-      ]);
-    }
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
+  await query(
+    `COPY (${qualitySelect(source, kind, publish)}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`,
+    {},
+  );
 }
 
 /** The publish mode of every experiment that has runs. */
@@ -182,6 +97,8 @@ async function publishModes(runs: RunFolder[], experimentsDir: string): Promise<
 export interface DownloadFile {
   path: string;
   cached: string;
+  /** For the database of all runs written in this call: "updated", or "written whole: <why>". */
+  written?: string;
 }
 
 /**
@@ -202,39 +119,61 @@ export async function writeDownloads(
   }
   const modes = await publishModes(runs, experimentsDir);
   const publishOf = (id: string) => modes.get(id) ?? "full";
-  const files: DownloadFile[] = [];
-  const keys: string[] = [];
-  const writes: (() => Promise<void>)[] = [];
-  for (const run of withRows) {
-    const key = runDownloadKey(run, publishOf(run.experimentId));
-    keys.push(`${run.experimentId}/${run.runId}:${key}`);
-    for (const format of ["parquet", "csv"] as const) {
-      const cached = `${run.experimentId}/${run.runId}.${key}.${format}`;
-      files.push({ path: `${run.experimentId}/${run.runId}.${format}`, cached });
-      writes.push(() =>
-        cacheFile(cacheDir, cached, (path) => writeRunDownload(run, format, publishOf(run.experimentId), path)),
-      );
-    }
-    for (const kind of Object.keys(QUALITY_DOWNLOADS) as QualityDownload[]) {
-      if (!existsSync(join(run.path, QUALITY_DOWNLOADS[kind]))) continue;
-      const cached = `${run.experimentId}/${kind}/${run.runId}.${key}.parquet`;
-      files.push({ path: `${run.experimentId}/${kind}/${run.runId}.parquet`, cached });
-      writes.push(() =>
-        cacheFile(cacheDir, cached, (path) => writeQualityDownload(run, kind, publishOf(run.experimentId), path)),
-      );
-    }
-  }
+  const keys = new Map(runs.map((r) => [r, runDownloadKey(r, publishOf(r.experimentId))]));
+  const keyOf = (r: RunFolder) => keys.get(r)!;
+  const { files, writes } = runFiles(withRows, keyOf, publishOf, cacheDir);
   // Two at a time: DuckDB writes one CSV mostly on one thread.
   await inPool(writes, 2, (write) => write());
   const allKey = allRunsDownloadKey(
-    keys,
+    withRows.map((r) => `${r.experimentId}/${r.runId}:${keyOf(r)}`),
     runs.map((r) => r.manifest),
   );
-  const allCached = `${ALL_RUNS_FILE.replace(/\.duckdb$/, "")}.${allKey}.duckdb`;
-  files.push({ path: ALL_RUNS_FILE, cached: allCached });
-  await cacheFile(cacheDir, allCached, (path) => writeAllRunsDatabase(runs, publishOf, path));
-  removeStale(cacheDir, new Set(files.map((f) => f.cached)));
+  files.push(await allRunsFile(cacheDir, allRunsCacheName(allKey), runs, publishOf));
+  removeStale(cacheDir, new Set([...files.map((f) => f.cached), contentsFile(allRunsCacheName(allKey))]));
   return files;
+}
+
+/** Each run's download files and the writes of those not cached yet: Parquet, CSV up to the row limit, quality files. */
+function runFiles(runs: RunFolder[], keyOf: (r: RunFolder) => string, publishOf: PublishOf, cacheDir: string) {
+  const files: DownloadFile[] = [];
+  const writes: (() => Promise<void>)[] = [];
+  const add = (path: string, cached: string, write: (path: string) => Promise<void>) => {
+    files.push({ path, cached });
+    writes.push(() => cacheFile(cacheDir, cached, write));
+  };
+  for (const run of runs) {
+    const [key, publish, downloads] = [keyOf(run), publishOf(run.experimentId), runDownloads(run)!];
+    const { experimentId: exp, runId } = run;
+    for (const format of downloads.csv ? (["parquet", "csv"] as const) : (["parquet"] as const))
+      add(`${exp}/${runId}.${format}`, `${exp}/${runId}.${key}.${format}`, (path) =>
+        writeRunDownload(run, format, publish, path),
+      );
+    for (const kind of downloads.quality)
+      add(`${exp}/${kind}/${runId}.parquet`, `${exp}/${kind}/${runId}.${key}.parquet`, (path) =>
+        writeQualityDownload(run, kind, publish, path),
+      );
+  }
+  return { files, writes };
+}
+
+/** The database of all runs, cached as `cached` with its record beside it: updated from the previous one when it can be. */
+async function allRunsFile(
+  cacheDir: string,
+  cached: string,
+  runs: RunFolder[],
+  publishOf: PublishOf,
+): Promise<DownloadFile> {
+  const file: DownloadFile = { path: ALL_RUNS_FILE, cached };
+  await cacheFile(cacheDir, cached, async (partial) => {
+    const written = await writeAllRuns(runs, publishOf, partial, previousDatabase(cacheDir, cached));
+    file.written = written.updated ? "updated" : `written whole: ${written.why}`;
+    // The record is in place before the database it describes (renamed into place after this).
+    const record = join(cacheDir, contentsFile(cached));
+    if (!written.contents) return rmSync(record, { force: true });
+    writeFileSync(`${record}.${process.pid}`, JSON.stringify(written.contents));
+    renameSync(`${record}.${process.pid}`, record);
+  });
+  return file;
 }
 
 /** Places the cached downloads in a built site (hard links; copies where linking fails). */
@@ -262,7 +201,8 @@ async function cacheFile(cacheDir: string, name: string, write: (path: string) =
     await write(partial);
     renameSync(partial, path);
   } finally {
-    rmSync(partial, { force: true });
+    // A DuckDB database also leaves its write-ahead log when it fails.
+    for (const p of [partial, `${partial}.wal`]) rmSync(p, { force: true });
   }
 }
 
@@ -279,7 +219,8 @@ async function toStdout(name: string, write: (path: string) => Promise<void>): P
   try {
     const path = join(dir, name);
     await write(path);
-    process.stdout.write(readFileSync(path));
+    // Streamed: a run's CSV can be larger than a Node buffer.
+    await pipeline(createReadStream(path), process.stdout, { end: false });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -298,14 +239,32 @@ export async function exportRunToStdout(format: "parquet" | "csv"): Promise<void
 export async function allRunsToStdout(): Promise<void> {
   const runs = listRuns(resultsDir());
   const modes = await publishModes(runs, EXPERIMENTS_DIR);
-  await toStdout(ALL_RUNS_FILE, (path) => writeAllRunsDatabase(runs, (id) => modes.get(id) ?? "full", path));
+  await toStdout(ALL_RUNS_FILE, async (path) => {
+    await writeAllRunsDatabase(runs, (id) => modes.get(id) ?? "full", path);
+  });
 }
 
 /** Loader (npm run dev): `--experiment=<id> --run=<run id>` → the run's quality file `kind` on stdout. */
-export async function exportQualityToStdout(kind: QualityDownload): Promise<void> {
+export async function exportQualityToStdout(kind: QualityFileKind): Promise<void> {
   const { values } = parseArgs({ options: { experiment: { type: "string" }, run: { type: "string" } } });
   const run = findRun(resultsDir(), values.experiment ?? "", values.run ?? null);
   if (!run) throw new Error(`downloads: no run ${values.experiment}/${values.run}`);
   const { publish } = await reportSettings(EXPERIMENTS_DIR, run.experimentId);
   await toStdout(`${kind}.parquet`, (path) => writeQualityDownload(run, kind, publish, path));
+}
+
+/**
+ * `tracker export csv`: a run's rows as CSV, exactly as the site's CSV download (answers as the
+ * run's experiment publishes them), at `out` (complete or not at all) or on standard output.
+ */
+export async function exportRunCsv(run: RunFolder, experimentsDir: string, out?: string): Promise<void> {
+  const { publish } = await reportSettings(experimentsDir, run.experimentId);
+  if (!out) return toStdout("run.csv", (path) => writeRunDownload(run, "csv", publish, path));
+  const partial = join(dirname(out), `.partial-${process.pid}-${out.split("/").at(-1)}`);
+  try {
+    await writeRunDownload(run, "csv", publish, partial);
+    renameSync(partial, out);
+  } finally {
+    rmSync(partial, { force: true });
+  }
 }

@@ -20,6 +20,7 @@ import {
   recordLoaderCache,
   relativeImports,
   runDownloadKey,
+  tableDownloadKey,
   settingsMemoName,
 } from "../../data-loaders/site/cache.ts";
 import type { RunFolder } from "../../data-loaders/store/folders.ts";
@@ -379,6 +380,20 @@ describe("the settings and downloads keys", () => {
     expect(key("hashed")).not.toBe(base);
     expect(changed(join(root, "data-loaders/report/publish.ts"), () => key())).not.toBe(base);
     expect(changed(join(root, "data-loaders/sim/engine.ts"), () => key())).toBe(base);
+  });
+
+  test("a run's key in a table of the database of all runs follows that table's file, the publish mode and the code", () => {
+    const file = join(root, "quality.parquet");
+    writeFileSync(file, "scored");
+    const key = (publish = "full", path: string | null = file) => tableDownloadKey(path, publish, new CodeKeys(root));
+    const base = key();
+    expect(key("hashed")).not.toBe(base);
+    expect(key("full", null)).not.toBe(base);
+    expect(key("full", join(root, "missing.parquet"))).toBe(key("full", null));
+    expect(changed(join(root, "data-loaders/site/all-runs.ts"), () => key())).not.toBe(base);
+    expect(changed(join(root, "data-loaders/sim/engine.ts"), () => key())).toBe(base);
+    // Last: written back, the file has a new time (what the key reads of it).
+    expect(changed(file, () => key())).not.toBe(base);
   });
 });
 

@@ -6,10 +6,7 @@
 // experiment's `publish.answers` setting says. A grid's page has no run of its own but a table of
 // its cells (each a run with a page of its own: its index entry has `cell`), with each cell's
 // state and the headline figures of the run it shows.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import MarkdownIt from "markdown-it";
-import { QUALITY_FILES } from "../../store/quality.ts";
 import { worstAnswers } from "../../analysis/run-quality.ts";
 import { experimentEntries } from "../../store/index.ts";
 import { storedCell } from "../../experiment/cells.ts";
@@ -25,6 +22,7 @@ import { reportSettings, type ReportSettings } from "../settings.ts";
 import { folderOf, slim, storeDirs, type StoreDirs } from "../store.ts";
 import { storedRecord } from "../../experiment/recorded-schema.ts";
 import { statedOfRun } from "../comparison.ts";
+import { CSV_ROW_LIMIT, runDownloads } from "../../site/download-files.ts";
 
 export async function experimentPage(id: string, dirs: StoreDirs = {}) {
   const { resultsDir, experimentsDir } = storeDirs(dirs);
@@ -48,6 +46,8 @@ export async function experimentPage(id: string, dirs: StoreDirs = {}) {
     },
     manifest: run && manifestFacts(folder, run.manifest),
     runs: await experimentRuns(resultsDir, folder, entry),
+    /** Runs of at most this many rows have a CSV download (larger ones: Parquet, and `tracker export csv`). */
+    csvRowLimit: CSV_ROW_LIMIT,
     answers: run ? await publishedAnswers(run, settings) : [],
     /** A grid: its axes and cells; null for an experiment without a grid. */
     grid: entry?.grid ? { axes: entry.grid.axes, cells: await gridCells(resultsDir, entries, entry) } : null,
@@ -126,10 +126,16 @@ async function experimentRuns(resultsDir: string, folder: string, entry: Experim
   const runs = [];
   for (const r of listRuns(resultsDir).filter((r) => r.experimentId === folder && mine(r))) {
     const d = await runDigest(r);
-    const qualityDownloads = Object.entries(QUALITY_FILES)
-      .filter(([, file]) => existsSync(join(r.path, file)))
-      .map(([kind]) => kind);
-    runs.push({ ...slim(d), figures: runFigures(d), downloads: r.requestsPath !== null, qualityDownloads });
+    const files = runDownloads(r);
+    runs.push({
+      ...slim(d),
+      figures: runFigures(d),
+      downloads: files !== null,
+      qualityDownloads: files?.quality ?? [],
+      /** Rows of its requests.parquet, and whether the site has them as CSV too (site/download-files.ts). */
+      rows: files?.rows ?? null,
+      csv: files?.csv ?? false,
+    });
   }
   return runs;
 }

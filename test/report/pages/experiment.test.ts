@@ -2,6 +2,7 @@
 // pending experiments through one path, answers published as the experiment says.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { errorsByClass, experimentPage, reproduceCommand } from "../../../data-loaders/report/pages/experiment.ts";
+import { CSV_ROW_LIMIT } from "../../../data-loaders/site/download-files.ts";
 import { HOSTILE_ANSWER } from "../../site/fixture-store.ts";
 import { fixtureStore, type FixtureStore } from "./fixture.ts";
 
@@ -27,7 +28,8 @@ describe("experimentPage", () => {
     expect(alpha.digest!.costs.api[0]!.label).toBe("cheap API");
     expect(alpha.manifest).toMatchObject({ runId: "run-a", reproduce: "npx tracker run alpha" });
     expect(alpha.manifest!.interruptions).toHaveLength(1);
-    expect(alpha.runs.map((r) => [r.runId, r.downloads])).toEqual([["run-a", true]]);
+    expect(alpha.runs.map((r) => [r.runId, r.downloads, r.rows, r.csv])).toEqual([["run-a", true, 30, true]]);
+    expect(alpha.csvRowLimit).toBe(CSV_ROW_LIMIT);
     expect(alpha.answers).toHaveLength(30);
     expect(alpha.answers.map((a) => a.answer)).toContain(HOSTILE_ANSWER);
     // The server's view of TTFT from its histogram: 29 requests, 20 within 50 ms, the rest within 100 ms.
@@ -80,7 +82,7 @@ describe("experimentPage", () => {
     expect(zeta.digest!.figures).toMatchObject({ durationS: 108 });
     expect(zeta.manifest!.recorded!.origin).toBe("hand-written report, RTX 4080");
     expect(zeta.answers).toEqual([]);
-    expect(zeta.runs).toEqual([expect.objectContaining({ runId: "run-r", downloads: false })]);
+    expect(zeta.runs).toEqual([expect.objectContaining({ runId: "run-r", downloads: false, rows: null, csv: false })]);
   });
 
   test("a failed run has facts but no figures; a pending experiment has neither", async () => {
