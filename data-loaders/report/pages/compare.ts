@@ -5,6 +5,7 @@
 // intervals (`pairedComparison`); and the users' study as the reports wrote it (report/comparison.ts):
 // every run against every baseline in each rate unit, time for 1K–1M requests, token shares, costs
 // at the reports' prices, the hybrid plan, the reports' own figures recomputed, failed and planned runs.
+import { PROMPT_SAMPLE } from "../../analysis/by-prompt.ts";
 import { pairedComparison, reversePaired, speedup, type PairedComparison } from "../../analysis/paired.ts";
 import { cellKeyWithout } from "../../experiment/cells.ts";
 import type { ExperimentEntry } from "../../store/schemas/experiment-index.ts";
@@ -25,6 +26,8 @@ export async function comparePage(dirs: StoreDirs = {}) {
     sweeps: sweepLevels(view),
     pairs: await comparePairs(view, runs),
     pairedReplicates: PAIRED_REPLICATES,
+    /** Prompts of a run pairing reads at most (analysis/by-prompt.ts). */
+    promptSample: PROMPT_SAMPLE,
     history,
     /** Every run against each baseline, by baseline id (runs without any rate cannot be one). */
     comparisons: Object.fromEntries(history.runs.map((r) => [r.id, compareWith(history, r.id)])),

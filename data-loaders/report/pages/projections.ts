@@ -4,6 +4,7 @@
 // (analysis/cost.ts through report/figures.ts), the cascade grids (analysis/cascade.ts:
 // every rule precomputed for each cheap → strong pair on the same prompts), and the speed model's
 // leave-one-out backtest on the store's measured and recorded runs (report/predictions.ts).
+import { PROMPT_SAMPLE } from "../../analysis/by-prompt.ts";
 import { cascadeGrid } from "../../analysis/cascade.ts";
 import { promptQuality, type PromptQuality } from "../../analysis/run-quality.ts";
 import type { RunFolder } from "../../store/folders.ts";
@@ -26,6 +27,8 @@ export async function projectionsPage(dirs: StoreDirs = {}) {
     cascades: await cascades(view, runs),
     backtestReplicates: BACKTEST_REPLICATES,
     speedModel: speedModel(view),
+    /** Prompts of a run pairing reads at most (analysis/by-prompt.ts). */
+    promptSample: PROMPT_SAMPLE,
   };
 }
 

@@ -7,6 +7,7 @@
 // (analysis/agreement.ts), and the answers the users' reports quote (recorded experiments'
 // samples) side by side by prompt. Answers and judge reasons are published as each experiment's
 // `publish.answers` setting says.
+import { PROMPT_SAMPLE } from "../../analysis/by-prompt.ts";
 import { agreement } from "../../analysis/agreement.ts";
 import { correctAnswerFigures, paretoFront } from "../../analysis/correct-answers.ts";
 import { disagreements, worstAnswers, type RunQuality } from "../../analysis/run-quality.ts";
@@ -36,6 +37,8 @@ export async function qualityPage(dirs: StoreDirs = {}) {
     agreements: agreements(runs),
     disagreements: await disagreementPairs(runs),
     recordedSideBySide: recordedSamples(view),
+    /** Prompts of a run pairing reads at most (analysis/by-prompt.ts). */
+    promptSample: PROMPT_SAMPLE,
   };
 }
 
