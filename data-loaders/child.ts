@@ -4,6 +4,7 @@
 // TypeScript, which costs about a quarter of a second more to start (so the Parquet writer,
 // started once per run, is plain JavaScript).
 import { spawn, type StdioOptions } from "node:child_process";
+import { getPriority, setPriority } from "node:os";
 
 /**
  * Where a child's stdout or stderr goes: this process's, nowhere, into the result (`capture`), an
@@ -27,6 +28,8 @@ export interface ChildOptions {
    * one back while it is connected: for a child that takes its work piece by piece.
    */
   onMessage?: (message: unknown, send: (answer: unknown) => void) => void;
+  /** Scheduling niceness of the child (0 = this process's; higher = yields the cores to the others). */
+  nice?: number;
 }
 
 export interface ChildExit {
@@ -46,6 +49,7 @@ function stdio(output: ChildOutput): "inherit" | "ignore" | "pipe" | number {
 /** Runs `program` with Node; resolves when it has exited and its output is read, rejects when it cannot start. */
 export function runNode(program: string, options: ChildOptions = {}): Promise<ChildExit> {
   const { args = [], cwd, env = {}, tsx = false, stdout = "inherit", stderr = "inherit", message, onMessage } = options;
+  const { nice = 0 } = options;
   const io: StdioOptions = ["ignore", stdio(stdout), stdio(stderr)];
   if (message !== undefined) io.push("ipc");
   return new Promise((resolve, reject) => {
@@ -69,9 +73,19 @@ export function runNode(program: string, options: ChildOptions = {}): Promise<Ch
       // A child that exits meanwhile fails the send: its exit is reported by `close`.
       if (child.connected) child.send(answer as Parameters<typeof child.send>[0], () => {});
     };
+    if (nice !== 0 && child.pid !== undefined) lowerPriority(child.pid, nice);
     if (onMessage) child.on("message", (m) => onMessage(m, send));
     child.once("error", reject);
     child.once("close", (code) => resolve({ code: code ?? 1, ...text, reply }));
     if (message !== undefined) child.send(message as Parameters<typeof child.send>[0]);
   });
+}
+
+/** Raises a child's niceness by `nice`; where the system refuses, the child runs at normal priority. */
+function lowerPriority(pid: number, nice: number): void {
+  try {
+    setPriority(pid, Math.min(19, getPriority(pid) + nice));
+  } catch {
+    // Not permitted here: only the order in which the cores are shared changes.
+  }
 }

@@ -28,15 +28,18 @@ import type { LoaderDone, LoaderJob } from "./loader-worker.ts";
 import type { WarmReply, WarmTask } from "./warm.ts";
 
 const WARM = fileURLToPath(new URL("./warm.ts", import.meta.url));
+/** Niceness of the downloads' process (see writeDownloadFiles). */
+const DOWNLOADS_NICE = 10;
 const LOADER_WORKER = fileURLToPath(new URL("./loader-worker.ts", import.meta.url));
 
 /** Runs one site/warm.ts task in a child process with the project's folders. */
-async function warm(root: string, resultsRoot: string, task: WarmTask): Promise<WarmReply> {
+async function warm(root: string, resultsRoot: string, task: WarmTask, nice = 0): Promise<WarmReply> {
   const { code, reply } = await runNode(WARM, {
     cwd: root,
     tsx: true,
     env: { TRACKER_RESULTS: resolve(resultsRoot), TRACKER_DIGEST_CACHE: memoDir(root) },
     message: task,
+    nice,
   });
   if (reply === undefined) throw new Error(`site/warm.ts exited (${code}) without an answer`);
   return reply as WarmReply;
@@ -82,7 +85,9 @@ export async function writeDownloadFiles(
   resultsRoot: string,
 ): Promise<{ cacheDir: string; files: DownloadFile[] }> {
   const cacheDir = join(root, DOWNLOADS_CACHE);
-  const reply = await warm(root, resultsRoot, { downloads: cacheDir });
+  // Niced: the digests and loaders, which the pages wait for, get the cores first; the downloads
+  // take what they leave (and the core Framework leaves free).
+  const reply = await warm(root, resultsRoot, { downloads: cacheDir }, DOWNLOADS_NICE);
   if ("error" in reply) throw new Error(`downloads: ${reply.error}`);
   return { cacheDir, files: "files" in reply ? reply.files : [] };
 }
