@@ -126,24 +126,33 @@ describe.skipIf(!process.env.CI && !existsSync(CHROMIUM))("Compare with the reco
 
   test("the 5K runs: ratios in tokens/s and requests/s, and cost at the derived price", async () => {
     const { page, problems } = await open("/compare");
-    await page
-      .locator("select")
-      .first()
-      .selectOption({ label: "Gemma 3 4B on the RTX 4080: 5,000 requests (recorded)" });
-    const rank = page.locator("select").nth(1);
-    await rank.selectOption({ label: "total tokens/s" });
     const ratio = (unit: "totalTokens" | "requests") => run(L1).rates[unit]! / run(G4).rates[unit]!;
-    // The table re-renders after a choice: wait for the row to show the figure, so a slow browser
-    // reads the new table rather than the one before it.
-    const llamaShows = (text: string) =>
+    const llama = (text: string) =>
       page
         .locator(".compare-rates tr", { hasText: "Llama 3.2 1B on the RTX 4080: 5,000" })
         .filter({ hasText: text })
-        .first()
-        .waitFor({ timeout: 15_000 });
-    await llamaShows(`${formatNumber(ratio("totalTokens"), 2)}×`);
-    await rank.selectOption({ label: "requests/s" });
-    await llamaShows(`${formatNumber(ratio("requests"), 2)}×`);
+        .first();
+    // A choice re-renders the tables after it; on a loaded machine a choice made while the page
+    // is still starting can be rendered away. So: choose, wait for the row to show the figure,
+    // and choose again if it does not.
+    const choose = async (name: string, label: string, shows: string) => {
+      for (let attempt = 1; ; attempt++) {
+        await page.getByLabel(name).selectOption({ label });
+        try {
+          return await llama(shows).waitFor({ timeout: 5_000 });
+        } catch (error) {
+          if (attempt === 4) throw error;
+        }
+      }
+    };
+    const tokens = `${formatNumber(ratio("totalTokens"), 2)}×`;
+    await choose(
+      "Baseline",
+      "Gemma 3 4B on the RTX 4080: 5,000 requests (recorded)",
+      `${formatNumber(ratio("requests"), 2)}×`,
+    );
+    await choose("Rank by", "total tokens/s", tokens);
+    await choose("Rank by", "requests/s", `${formatNumber(ratio("requests"), 2)}×`);
     const price = data.prices.find((p) => p.experimentId === G4)!;
     const per100K = (id: string) =>
       100_000 *
