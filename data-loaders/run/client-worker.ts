@@ -15,7 +15,7 @@ import { monotonicOffsetMs } from "../bench/clock.ts";
 import { createDispatcher } from "../client/request.ts";
 import { HealthWatch } from "../server/health-watch.ts";
 import type { Finished, RetryPolicy } from "./attempt.ts";
-import { closedLoop, openLoop, type LoopContext, type ScheduleOrigin } from "./loops.ts";
+import { closedLoop, everyNth, openLoop, type LoopContext, type ScheduleOrigin } from "./loops.ts";
 import type { SentExperiment } from "./row.ts";
 import type { Shard } from "./shard.ts";
 import { startSelfCheck, type SelfCheckResult } from "./self-check.ts";
@@ -159,17 +159,5 @@ export function sharedCursor(cursor: Int32Array, done: Uint8Array, to: number, s
       if (i >= to) return null;
       if (!done[i]) return i;
     }
-  };
-}
-
-/** The indices start, start + step, … below `to` that are not done yet. */
-export function everyNth(done: Uint8Array, start: number, to: number, step: number) {
-  let next = start;
-  return (): number | null => {
-    while (next < to && done[next]) next += step;
-    if (next >= to) return null;
-    const i = next;
-    next += step;
-    return i;
   };
 }

@@ -20,10 +20,8 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { monotonicOffsetMs } from "../bench/clock.ts";
 import type { HealthWatch } from "../server/health-watch.ts";
-import type { RetryPolicy } from "./attempt.ts";
 import type { ClientWorkerData, FromClient, ToClient } from "./client-worker.ts";
 import type { ScheduleOrigin } from "./loops.ts";
-import type { SentExperiment } from "./row.ts";
 import type { Shard } from "./shard.ts";
 import { combineSelfChecks, type SelfCheckResult } from "./self-check.ts";
 import type { Sender } from "./sender.ts";
@@ -42,14 +40,7 @@ export function shareOf(total: number, k: number, c: number): number {
 }
 
 /** What the clients send: fixed before the run's clock starts. */
-export interface ClientPoolOptions {
-  clients: number;
-  exp: SentExperiment;
-  server: { endpoints: string[]; model: string; apiKey?: string };
-  runId: string;
-  warmup: number;
-  policy: RetryPolicy;
-  done: Uint8Array;
+export interface ClientPoolOptions extends Omit<ClientWorkerData, "client" | "targetInFlight" | "connections"> {
   /** Closed loop: its workers; open loop: null. */
   concurrency: number | null;
   maxConcurrency: number | undefined;

@@ -41,8 +41,12 @@ export interface ScheduleOrigin {
 
 /** The next index in [from, to) (a shard's indices of it) that is not done yet, from a shared cursor. */
 export function cursor(done: Uint8Array, from: number, to: number, shard?: Shard): () => number | null {
-  const step = shard?.count ?? 1;
-  let next = from + (shard?.index ?? 0);
+  return everyNth(done, from + (shard?.index ?? 0), to, shard?.count ?? 1);
+}
+
+/** The indices start, start + step, … below `to` that are not done yet. */
+export function everyNth(done: Uint8Array, start: number, to: number, step: number): () => number | null {
+  let next = start;
   return (): number | null => {
     while (next < to && done[next]) next += step;
     if (next >= to) return null;

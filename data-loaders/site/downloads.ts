@@ -23,7 +23,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { inPool } from "../pool.ts";
@@ -195,7 +195,12 @@ async function cacheFile(cacheDir: string, name: string, write: (path: string) =
   const path = join(cacheDir, name);
   if (existsSync(path)) return;
   mkdirSync(dirname(path), { recursive: true });
-  const partial = join(dirname(path), `.partial-${process.pid}-${name.split("/").at(-1)}`);
+  await writeComplete(path, write);
+}
+
+/** Writes the file at `path` under a temporary name beside it, renamed into place when complete (a failure leaves nothing). */
+async function writeComplete(path: string, write: (partial: string) => Promise<void>): Promise<void> {
+  const partial = join(dirname(path), `.partial-${process.pid}-${basename(path)}`);
   rmSync(partial, { force: true });
   try {
     await write(partial);
@@ -259,12 +264,6 @@ export async function exportQualityToStdout(kind: QualityFileKind): Promise<void
  */
 export async function exportRunCsv(run: RunFolder, experimentsDir: string, out?: string): Promise<void> {
   const { publish } = await reportSettings(experimentsDir, run.experimentId);
-  if (!out) return toStdout("run.csv", (path) => writeRunDownload(run, "csv", publish, path));
-  const partial = join(dirname(out), `.partial-${process.pid}-${out.split("/").at(-1)}`);
-  try {
-    await writeRunDownload(run, "csv", publish, partial);
-    renameSync(partial, out);
-  } finally {
-    rmSync(partial, { force: true });
-  }
+  const write = (path: string) => writeRunDownload(run, "csv", publish, path);
+  return out ? writeComplete(out, write) : toStdout("run.csv", write);
 }

@@ -5,6 +5,16 @@ import { z } from "zod";
 
 const RUN_STATUSES = ["running", "complete", "partial", "failed"] as const;
 
+/** The client's self-check of a run (run/self-check.ts), or of one client thread of it. */
+const selfCheckSchema = z.object({
+  send_lag_p99_ms: z.number().nullable(),
+  event_loop_delay_p99_ms: z.number().nullable(),
+  mean_in_flight: z.number().nullable(),
+  target_in_flight: z.number().nullable(),
+  client_bound: z.boolean(),
+  reason: z.string().nullable(),
+});
+
 export const manifestSchema = z.object({
   row_schema_version: z.number().int(),
   tracker_version: z.string(),
@@ -127,28 +137,10 @@ export const manifestSchema = z.object({
     })
     .optional(),
   /** Client self-check: was the client, not the server, the bottleneck? */
-  self_check: z
-    .object({
-      send_lag_p99_ms: z.number().nullable(),
-      event_loop_delay_p99_ms: z.number().nullable(),
-      mean_in_flight: z.number().nullable(),
-      target_in_flight: z.number().nullable(),
-      client_bound: z.boolean(),
-      reason: z.string().nullable(),
+  self_check: selfCheckSchema
+    .extend({
       /** With `load.clients` > 1: each client thread's own check (its share of the load, its own event loop). */
-      clients: z
-        .array(
-          z.object({
-            client: z.number().int(),
-            send_lag_p99_ms: z.number().nullable(),
-            event_loop_delay_p99_ms: z.number().nullable(),
-            mean_in_flight: z.number().nullable(),
-            target_in_flight: z.number().nullable(),
-            client_bound: z.boolean(),
-            reason: z.string().nullable(),
-          }),
-        )
-        .optional(),
+      clients: z.array(selfCheckSchema.extend({ client: z.number().int() })).optional(),
     })
     .optional(),
   /** A server the tracker launched (`server.launch`): load time, start-up facts, memory. */
