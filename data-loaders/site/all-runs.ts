@@ -81,10 +81,18 @@ export function sourceFile(run: RunFolder, table: RowTable): string | null {
 function runRowsSelect(run: RunFolder, table: RowTable, publish: PublishAnswers): string | null {
   const source = sourceFile(run, table);
   if (!source) return null;
-  if (table !== "requests")
-    return `SELECT ${sqlString(run.experimentId)} AS experiment_id, * FROM (${qualitySelect(source, table, publish)})`;
+  if (table === "requests") return requestsSelect([source], publish);
+  return `SELECT ${sqlString(run.experimentId)} AS experiment_id, * FROM (${qualitySelect(source, table, publish)})`;
+}
+
+/**
+ * The rows of the requests files `sources` (of runs published alike), as published, in one read
+ * (union_by_name: a run stored before a column existed gets nulls there).
+ */
+function requestsSelect(sources: string[], publish: PublishAnswers): string {
   const replace = Object.entries(redactedColumns(publish)).map(([c, expr]) => `${expr} AS "${c}"`);
-  return `SELECT ${replace.length ? `* REPLACE (${replace.join(", ")})` : "*"} FROM read_parquet(${sqlString(source)})`;
+  const files = `[${sources.map(sqlString).join(", ")}]`;
+  return `SELECT ${replace.length ? `* REPLACE (${replace.join(", ")})` : "*"} FROM read_parquet(${files}, union_by_name = true)`;
 }
 
 /** No rows, every column of `table` with its type: the schema even where no run has a column yet. */
@@ -96,11 +104,27 @@ function emptySelect(table: RowTable): string {
 }
 
 /**
- * Every run's rows of `table` in one statement (so DuckDB reads the files in parallel); BY NAME:
- * a run stored before a column existed gets nulls there.
+ * Every run's rows of `table` in one statement, BY NAME: a run stored before a column existed gets
+ * nulls there. The requests files of the runs published alike are one read: DuckDB then reads them
+ * in parallel, where a UNION of one read per run spends twice the CPU on two threads (measured on
+ * 20 runs of 50K rows: 8.5 vs 4.7 CPU-s).
  */
 function wholeSelect(table: RowTable, runs: RunFolder[], publishOf: PublishOf): string {
-  const selects = runs.map((r) => runRowsSelect(r, table, publishOf(r.experimentId))).filter((s) => s !== null);
+  const selects: string[] = [];
+  if (table === "requests") {
+    const byPublish = new Map<PublishAnswers, string[]>();
+    for (const run of runs.filter((r) => r.requestsPath !== null)) {
+      const publish = publishOf(run.experimentId);
+      if (!byPublish.has(publish)) byPublish.set(publish, []);
+      byPublish.get(publish)!.push(run.requestsPath!);
+    }
+    for (const [publish, files] of byPublish) selects.push(requestsSelect(files, publish));
+  } else {
+    for (const run of runs) {
+      const select = runRowsSelect(run, table, publishOf(run.experimentId));
+      if (select) selects.push(select);
+    }
+  }
   return [emptySelect(table), ...selects].map((q) => `(${q})`).join(" UNION ALL BY NAME ");
 }
 
@@ -134,7 +158,13 @@ const WRITER_MEMORY = "2GB";
 /** Opens the database at `path` with WRITER_MEMORY, spilling to a folder of its own. */
 async function withDatabase<T>(path: string, task: (con: DuckDBConnection) => Promise<T>): Promise<T> {
   const spill = mkdtempSync(join(tmpdir(), "tracker-all-runs-"));
-  const instance = await DuckDBInstance.create(path, { memory_limit: WRITER_MEMORY, temp_directory: spill });
+  // A table's rows have no order (an update appends a changed run's rows after the others), so
+  // DuckDB need not keep the files' order while writing them: 4.7 instead of 6.6 CPU-s for 1M rows.
+  const instance = await DuckDBInstance.create(path, {
+    memory_limit: WRITER_MEMORY,
+    temp_directory: spill,
+    preserve_insertion_order: "false",
+  });
   const con = await instance.connect();
   try {
     return await task(con);
