@@ -88,24 +88,47 @@ export function bootstrapCountMeans(
   const centre = counts.reduce((total, [v, c]) => total + v * c, 0) / n;
   const scale = Math.sqrt(m / n);
   const next = rng.next;
+  const pairOf = rankLookup(upTo);
   const out: number[] = [];
   for (let b = 0; b < replicates; b++) {
     let sum = 0;
-    for (let i = 0; i < m; i++) {
-      // The first pair whose cumulative count exceeds the rank holds it.
-      const rank = Math.floor(next() * n);
-      let lo = 0;
-      let hi = upTo.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (upTo[mid]! > rank) hi = mid;
-        else lo = mid + 1;
-      }
-      sum += values[lo]!;
-    }
+    for (let i = 0; i < m; i++) sum += values[pairOf(Math.floor(next() * n))]!;
     out.push(m === n ? sum / m : centre + (sum / m - centre) * scale);
   }
   return out;
+}
+
+/**
+ * For cumulative counts `upTo` (ascending, the last is n), the function from a rank in [0, n) to
+ * the first index whose cumulative count exceeds it. A rank is first looked up in one of
+ * upTo.length equal buckets of ranks, which bounds the indices its answer can have; a binary
+ * search between those bounds then takes a step or two instead of log2(upTo.length) (the
+ * bootstrap above makes millions of lookups per run).
+ */
+function rankLookup(upTo: readonly number[]): (rank: number) => number {
+  const n = upTo.at(-1)!;
+  // At most one bucket per rank, so that a bucket and the next span at least one rank past it.
+  const buckets = Math.min(upTo.length, n);
+  const firstAbove = (rank: number, from: number) => {
+    let i = from;
+    while (i < upTo.length - 1 && upTo[i]! <= rank) i++;
+    return i;
+  };
+  // bounds[k]: the answer for a rank just below bucket k's first rank (a lower bound for the
+  // bucket's answers, and an upper bound for bucket k − 2's, with a rank of margin for rounding).
+  const bounds: number[] = [];
+  for (let k = 0, i = 0; k <= buckets + 1; k++) bounds.push((i = firstAbove(Math.ceil((k * n) / buckets) - 1, i)));
+  return (rank) => {
+    const k = Math.floor((rank * buckets) / n);
+    let lo = bounds[k]!;
+    let hi = bounds[k + 2]!;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (upTo[mid]! > rank) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
 }
 
 /**

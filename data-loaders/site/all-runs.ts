@@ -106,8 +106,8 @@ function emptySelect(table: RowTable): string {
 /**
  * Every run's rows of `table` in one statement, BY NAME: a run stored before a column existed gets
  * nulls there. The requests files of the runs published alike are one read: DuckDB then reads them
- * in parallel, where a UNION of one read per run spends twice the CPU on two threads (measured on
- * 20 runs of 50K rows: 8.5 vs 4.7 CPU-s).
+ * in parallel, where a UNION of one read per run spends more CPU on two threads (measured on
+ * 20 runs of 50K rows: 8.5 vs 5.4 CPU-s; the same on 10 runs of 1M rows).
  */
 function wholeSelect(table: RowTable, runs: RunFolder[], publishOf: PublishOf): string {
   const selects: string[] = [];
@@ -148,18 +148,18 @@ async function writeRunsTable(con: DuckDBConnection, runs: RunFolder[]): Promise
 }
 
 /**
- * The memory limit of the DuckDB that writes the database. It keeps the new database's blocks in
- * its buffer pool while writing: measured on 4 runs of 1M rows, a whole write takes 38 s at 512MB
- * (it evicts and reads them back) and 17 s at 2GB, where its process peaks at 0.76 GB (1.3 GB
- * for 10 runs of 1M rows; 8GB is no faster).
+ * The memory limit of the DuckDB that writes the database. Measured on 10 runs of 1M rows (whole
+ * write): 26.0 s with the process at 1.17 GB at 1GB, 28.1 s and 0.71 GB at 512MB; 2GB is no faster
+ * and takes 1.8 GB, which the build's other processes need.
  */
-const WRITER_MEMORY = "2GB";
+const WRITER_MEMORY = "1GB";
 
 /** Opens the database at `path` with WRITER_MEMORY, spilling to a folder of its own. */
 async function withDatabase<T>(path: string, task: (con: DuckDBConnection) => Promise<T>): Promise<T> {
   const spill = mkdtempSync(join(tmpdir(), "tracker-all-runs-"));
   // A table's rows have no order (an update appends a changed run's rows after the others), so
-  // DuckDB need not keep the files' order while writing them: 4.7 instead of 6.6 CPU-s for 1M rows.
+  // DuckDB need not keep the files' order while writing them: on 20 runs of 50K rows, 5.4 instead
+  // of 7.1 CPU-s (the same on 10 runs of 1M rows).
   const instance = await DuckDBInstance.create(path, {
     memory_limit: WRITER_MEMORY,
     temp_directory: spill,
